@@ -1,0 +1,3 @@
+module colash
+
+go 1.26
