@@ -1,0 +1,147 @@
+package eval
+
+import (
+	"math"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// This file mirrors PRM800K's grader._normalize and its numeric helpers.
+// LaTeX is turned into plain text by latexToText (latex2text.go) in place of
+// pylatexenc.
+
+var (
+	unitWords = []string{"degree", "cm", "centimeter", "meter", "mile", "second", "minute",
+		"hour", "day", "week", "month", "year", "foot", "feet", "inch", "yard"}
+	unitRes         = compileUnits()
+	circRe          = regexp.MustCompile(`\^ *\\circ`)
+	thinSpaceRe     = regexp.MustCompile(`,\\! *`)
+	minusSpaceRe    = regexp.MustCompile(`- *`)
+	mixedNumberRe   = regexp.MustCompile(`([0-9]) +([0-9])`)
+	goodCommaRe     = regexp.MustCompile(`(\d)(,)(\d\d\d)($|\D)`)
+	pyFloatRe       = regexp.MustCompile(`^[+-]?(?:(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?|(?i:inf|infinity|nan))$`)
+	fracShapeRe     = regexp.MustCompile(`^-?[0-9]+.?/0*[1-9][0-9]*.?$`)
+	magnitudeWords  = strings.NewReplacer("million", "*10^6", "billion", "*10^9", "trillion", "*10^12")
+	connectiveWords = strings.NewReplacer(" or ", " , ", " and ", " , ")
+)
+
+func compileUnits() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(unitWords))
+	for i, u := range unitWords {
+		out[i] = regexp.MustCompile(u + `(es)?(s)? *(\^[0-9]+)?`)
+	}
+	return out
+}
+
+// prmNormalize is PRM800K's _normalize.
+func prmNormalize(expr string) string {
+	if m := wholeTextRe.FindStringSubmatch(expr); m != nil {
+		expr = m[1]
+	}
+	expr = strings.ReplaceAll(expr, `\%`, "%")
+	expr = strings.ReplaceAll(expr, `\$`, "$")
+	expr = strings.ReplaceAll(expr, "$", "")
+	expr = strings.ReplaceAll(expr, "%", "")
+	expr = connectiveWords.Replace(expr)
+	expr = magnitudeWords.Replace(expr)
+	for _, re := range unitRes {
+		expr = re.ReplaceAllString(expr, "")
+	}
+	expr = circRe.ReplaceAllString(expr, "")
+	if len(expr) > 0 && expr[0] == '{' && expr[len(expr)-1] == '}' {
+		expr = expr[1 : len(expr)-1]
+	}
+	expr = thinSpaceRe.ReplaceAllString(expr, "")
+	if f, ok := pyFloat(expr); ok && isNearInt(f) {
+		expr = floatToIntString(math.RoundToEven(f))
+	}
+	if strings.Contains(expr, `\`) {
+		expr = parseLatex(expr)
+	}
+	expr = minusSpaceRe.ReplaceAllString(expr, "-")
+	// Mixed numbers: "7 3/4" means 7+3/4.
+	expr = mixedNumberRe.ReplaceAllString(expr, "$1+$2")
+	expr = strings.NewReplacer(" ", "", "{", "", "}", "").Replace(expr)
+	expr = strings.ToLower(expr)
+	if strIsInt(expr) {
+		expr = strToInt(expr)
+	}
+	return expr
+}
+
+// parseLatex is PRM800K's _parse_latex: a space before \frac keeps mixed
+// numbers apart, then LaTeX becomes text with sqrt, pi, inf, U and *.
+func parseLatex(expr string) string {
+	expr = strings.ReplaceAll(expr, `\tfrac`, `\frac`)
+	expr = strings.ReplaceAll(expr, `\dfrac`, `\frac`)
+	expr = strings.ReplaceAll(expr, `\frac`, ` \frac`)
+	return strings.TrimSpace(latexToText(expr))
+}
+
+// pyFloat parses s the way Python's float() does (underscores between
+// digits, inf/nan, surrounding whitespace).
+func pyFloat(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) > 400 || !pyFloatRe.MatchString(s) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	if err != nil {
+		// Out of range still yields ±Inf or 0 in Python.
+		if ne, ok := err.(*strconv.NumError); !ok || ne.Err != strconv.ErrRange {
+			return 0, false
+		}
+	}
+	return f, true
+}
+
+// isNearInt is _is_int: within 1e-7 of an integer (inf and nan are not).
+func isNearInt(f float64) bool {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return false
+	}
+	return math.Abs(f-math.RoundToEven(f)) <= 1e-7
+}
+
+// floatToIntString prints int(f) exactly, as Python does for large floats.
+func floatToIntString(f float64) string {
+	i, _ := big.NewFloat(f).Int(nil)
+	return i.String()
+}
+
+// stripGoodCommas removes thousands separators ("1,234,567") but leaves
+// tuple commas alone.
+func stripGoodCommas(expr string) string {
+	for i := 0; i <= len(expr); i++ { // each pass removes a comma, so this ends
+		next := goodCommaRe.ReplaceAllString(expr, "${1}${3}${4}")
+		if next == expr {
+			break
+		}
+		expr = next
+	}
+	return expr
+}
+
+// strIsInt is _str_is_int.
+func strIsInt(x string) bool {
+	if len(x) > 400 {
+		return false
+	}
+	f, ok := pyFloat(stripGoodCommas(x))
+	return ok && isNearInt(f)
+}
+
+// strToInt is _str_to_int: int(float(x without commas)), truncating.
+func strToInt(x string) string {
+	f, ok := pyFloat(strings.ReplaceAll(x, ",", ""))
+	if !ok || math.IsInf(f, 0) || math.IsNaN(f) {
+		return x
+	}
+	return floatToIntString(math.Trunc(f))
+}
+
+// isFrac is _is_frac: "a/b" shapes whose string form must match exactly so
+// that unreduced fractions are not accepted.
+func isFrac(expr string) bool { return fracShapeRe.MatchString(expr) }
