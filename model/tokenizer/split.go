@@ -105,8 +105,8 @@ func pieceEnd(s string, i int) int {
 	return whitespaceEnd(s, i)
 }
 
-// contractionEnd matches (?i:'s|'t|'re|'ve|'m|'ll|'d) at s[i] == '\'' and
-// returns its end, or 0. Case folding also maps U+017F LATIN SMALL LETTER
+// contractionEnd matches (?i:'s|'t|'re|'ve|'m|'ll|'d) at the apostrophe
+// s[i] and returns its end, or 0. Case folding also maps U+017F LATIN SMALL LETTER
 // LONG S to s, as the reference regex engine does.
 func contractionEnd(s string, i int) int {
 	if i+1 >= len(s) {
