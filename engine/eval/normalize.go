@@ -145,3 +145,10 @@ func strToInt(x string) string {
 // isFrac is _is_frac: "a/b" shapes whose string form must match exactly so
 // that unreduced fractions are not accepted.
 func isFrac(expr string) bool { return fracShapeRe.MatchString(expr) }
+
+func stripWords(s string, words ...string) string {
+	for _, w := range words {
+		s = strings.ReplaceAll(s, w, "")
+	}
+	return s
+}
