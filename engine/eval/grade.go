@@ -54,7 +54,7 @@ func tuplesEqual(gold, given string, depth int) bool {
 }
 
 func elementsEqual(gold, given string, depth int) bool {
-	if depth < maxTupleDepth && len(splitTuple(gold)) > 1 {
+	if depth < maxTupleDepth && isBracketed(gold) && isBracketed(given) {
 		return tuplesEqual(gold, given, depth+1) // a matrix row
 	}
 	switch {
@@ -80,11 +80,10 @@ func splitTuple(expr string) []string {
 	if expr == "" {
 		return nil
 	}
-	n := len(expr)
-	if n <= 2 || !strings.ContainsRune(tupleBrackets, rune(expr[0])) ||
-		!strings.ContainsRune(tupleBrackets, rune(expr[n-1])) || !outerEnclosesAll(expr) {
+	if !isBracketed(expr) {
 		return []string{expr}
 	}
+	n := len(expr)
 	var elems []string
 	depth, start := 0, 1
 	for i := 1; i < n-1; i++ {
@@ -101,6 +100,12 @@ func splitTuple(expr string) []string {
 		}
 	}
 	return append(elems, strings.TrimSpace(expr[start:n-1]))
+}
+
+func isBracketed(s string) bool {
+	n := len(s)
+	return n > 2 && strings.ContainsRune(tupleBrackets, rune(s[0])) &&
+		strings.ContainsRune(tupleBrackets, rune(s[n-1])) && outerEnclosesAll(s)
 }
 
 // outerEnclosesAll reports whether the bracket at 0 closes only at the end,

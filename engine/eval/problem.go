@@ -146,7 +146,7 @@ func LoadGSM8K(path string) ([]Problem, error) {
 			return err
 		}
 		ans, ok := GSM8KAnswer(rec.Answer)
-		if !ok {
+		if !ok || !strings.Contains(rec.Answer, "####") {
 			return errors.New("no final answer after ####")
 		}
 		out = append(out, Problem{ID: fmt.Sprintf("%s/%d", base, len(out)),

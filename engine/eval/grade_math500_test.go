@@ -1,0 +1,43 @@
+package eval
+
+import "testing"
+
+func TestMath500LastBoxedIsAnswer(t *testing.T) {
+	for _, p := range Math500() {
+		got, ok := LastBoxed(p.Solution)
+		if !ok || got != p.Answer {
+			t.Errorf("%s: LastBoxed = %q, %v; answer %q", p.ID, got, ok, p.Answer)
+		}
+	}
+}
+
+func TestMath500GoldGradesItself(t *testing.T) {
+	for _, p := range Math500() {
+		if !Grade(p.Answer, p.Answer) {
+			t.Errorf("%s: %q does not grade itself", p.ID, p.Answer)
+		}
+		// The boxed form a model would write must pass through extraction too.
+		got, ok := ExtractAnswer("so the answer is $\\boxed{" + p.Answer + "}$.")
+		if !ok || !Grade(got, p.Answer) {
+			t.Errorf("%s: extracted %q from boxed gold", p.ID, got)
+		}
+	}
+}
+
+// Gold answers must also match their \dfrac / spacing variants and not each
+// other: a grader that accepts everything would pass the self test.
+func TestMath500GoldDistinct(t *testing.T) {
+	probs := Math500()
+	wrong := 0
+	for i := 0; i+1 < len(probs); i++ {
+		a, b := probs[i].Answer, probs[i+1].Answer
+		// "5" and "x=5" are equal under Hendrycks' rules on purpose.
+		if mathdNormalize(a) != mathdNormalize(b) && Grade(a, b) {
+			wrong++
+			t.Logf("%q graded equal to %q", a, b)
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d neighbouring distinct gold answers graded equal", wrong)
+	}
+}
