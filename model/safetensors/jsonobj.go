@@ -14,7 +14,7 @@ type objectMember struct {
 	Value json.RawMessage
 }
 
-// errDuplicateKey is wrapped by decodeObject so callers can name the key.
+// duplicateKeyError is returned by decodeObject so callers can name the key.
 type duplicateKeyError struct{ Key string }
 
 func (e *duplicateKeyError) Error() string { return fmt.Sprintf("key %q appears twice", e.Key) }
@@ -24,7 +24,6 @@ func (e *duplicateKeyError) Error() string { return fmt.Sprintf("key %q appears 
 // otherwise silently hide a tensor, and it rejects trailing non-space bytes.
 func decodeObject(data []byte) ([]objectMember, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, fmt.Errorf("invalid JSON: %w", err)
