@@ -156,23 +156,21 @@ func (t *Llama2C) merge(ids []int) []int {
 
 // Decode implements Tokenizer. The leading space of the first piece and of
 // the piece after BOS (the dummy prefix Encode adds) is dropped, <0xXX>
-// pieces become raw bytes, and out-of-range ids are skipped.
+// pieces become raw bytes, and BOS, EOS and out-of-range ids print nothing.
 func (t *Llama2C) Decode(ids []int) string {
 	var buf []byte
 	prev := t.bos // the start of a sequence behaves like BOS
 	for _, id := range ids {
-		if id < 0 || id >= len(t.pieces) {
-			continue
-		}
 		buf = append(buf, t.decodePiece(prev, id)...)
 		prev = id
 	}
 	return toValidUTF8(buf)
 }
 
-// decodePiece is the printed text of id after prev, as in run.c's decode.
+// decodePiece is the printed text of id after prev, as in run.c's decode;
+// BOS and EOS print nothing (run.c never prints them).
 func (t *Llama2C) decodePiece(prev, id int) []byte {
-	if id < 0 || id >= len(t.pieces) {
+	if id < 0 || id >= len(t.pieces) || id == t.bos || id == t.eos {
 		return nil
 	}
 	if p := t.pieces[id]; prev == t.bos && len(p) > 0 && p[0] == ' ' {

@@ -35,6 +35,10 @@ func Llama3SpecialTokens() []string {
 	return names
 }
 
+// maxSpecialTokens bounds special ids so a corrupt file cannot make us
+// allocate a huge table.
+const maxSpecialTokens = 1 << 20
+
 // specialToken names a special id; several names may share one id, the
 // first listed is the one Decode prints.
 type specialToken struct {
@@ -54,8 +58,8 @@ func newBPE(base [][]byte, specials []specialToken) (*BPE, error) {
 	}
 	size := len(base)
 	for _, st := range specials {
-		if st.id < len(base) || st.name == "" {
-			return nil, fmt.Errorf("special token %q: id %d collides with an ordinary token", st.name, st.id)
+		if st.id < len(base) || st.id > len(base)+maxSpecialTokens || st.name == "" {
+			return nil, fmt.Errorf("special token %q: id %d is not after the %d ordinary tokens", st.name, st.id, len(base))
 		}
 		size = max(size, st.id+1)
 	}

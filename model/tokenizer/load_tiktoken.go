@@ -33,8 +33,11 @@ func LoadTiktoken(path string) (*BPE, error) {
 
 // parseTiktokenRanks returns the token bytes indexed by rank.
 func parseTiktokenRanks(data []byte) ([][]byte, error) {
-	var tokens [][]byte
-	seen := 0
+	type entry struct {
+		rank  int
+		token []byte
+	}
+	var entries []entry
 	for lineNo := 1; len(data) > 0; lineNo++ {
 		line := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -56,23 +59,20 @@ func parseTiktokenRanks(data []byte) ([][]byte, error) {
 			return nil, fmt.Errorf("line %d: not a tiktoken rank file (bad base64 token)", lineNo)
 		}
 		rank, err := strconv.Atoi(string(rankText))
-		if err != nil || rank < 0 || rank > 1<<24 {
+		if err != nil || rank < 0 {
 			return nil, fmt.Errorf("line %d: not a tiktoken rank file (bad rank %q)", lineNo, rankText)
 		}
-		for len(tokens) <= rank {
-			tokens = append(tokens, nil)
-		}
-		if tokens[rank] != nil {
-			return nil, fmt.Errorf("line %d: rank %d appears twice", lineNo, rank)
-		}
-		tokens[rank] = tok[:n]
-		seen++
+		entries = append(entries, entry{rank, tok[:n]})
 	}
-	if seen == 0 {
+	if len(entries) == 0 {
 		return nil, fmt.Errorf("empty tiktoken rank file")
 	}
-	if seen != len(tokens) {
-		return nil, fmt.Errorf("ranks are not contiguous: %d tokens, highest rank %d", seen, len(tokens)-1)
+	tokens := make([][]byte, len(entries))
+	for _, e := range entries {
+		if e.rank >= len(tokens) || tokens[e.rank] != nil {
+			return nil, fmt.Errorf("ranks are not contiguous 0..%d (rank %d)", len(tokens)-1, e.rank)
+		}
+		tokens[e.rank] = e.token
 	}
 	return tokens, nil
 }
