@@ -92,7 +92,8 @@ func parseLlama2C(data []byte, vocabSize int) (*Llama2C, error) {
 
 // Encode implements Tokenizer with run.c's algorithm: a dummy-prefix space,
 // one piece per UTF-8 character (else byte-fallback pieces <0xXX>), then
-// greedy merging of the adjacent pair with the best score.
+// greedy merging of the adjacent pair with the best score. Like run.c it is
+// quadratic in the text length, which suits prompts, not whole books.
 func (t *Llama2C) Encode(text string, opts EncodeOptions) []int {
 	ids := make([]int, 0, len(text)+3)
 	if opts.BOS {

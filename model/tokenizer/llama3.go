@@ -157,7 +157,11 @@ func (t *BPE) encodeWithSpecial(ids []int, text string) []int {
 // Decode implements Tokenizer. Out-of-range ids are skipped; special ids
 // decode to their names.
 func (t *BPE) Decode(ids []int) string {
-	var buf []byte
+	n := 0
+	for _, id := range ids {
+		n += len(t.TokenBytes(id))
+	}
+	buf := make([]byte, 0, n)
 	for _, id := range ids {
 		buf = append(buf, t.TokenBytes(id)...)
 	}

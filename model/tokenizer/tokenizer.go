@@ -33,6 +33,11 @@ type EncodeOptions struct {
 	AllowSpecial bool // encode special-token text such as "<|eot_id|>" as its special id
 }
 
+var (
+	_ Tokenizer = (*BPE)(nil)
+	_ Tokenizer = (*Llama2C)(nil)
+)
+
 // pieceDecoder is implemented by tokenizers whose printed text for a token
 // depends on the token before it (llama2.c drops the space after BOS).
 type pieceDecoder interface {
