@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+
+	"colash/engine/generate"
+	"colash/model/tokenizer"
+)
+
+func init() {
+	register("generate", "continue a prompt with a model; prints the new text on stdout", runGenerate)
+}
+
+func runGenerate(args []string) error {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	var mf modelFlags
+	mf.register(fs)
+	prompt := fs.String("prompt", "", "text to continue (BOS is prepended)")
+	n := fs.Int("n", 200, "tokens to generate")
+	temp := fs.Float64("t", 0, "temperature (0: greedy)")
+	topK := fs.Int("top-k", 0, "sample from the k most likely tokens (0: all)")
+	topP := fs.Float64("top-p", 0, "sample from the smallest set with this total probability (0: all)")
+	seed := fs.Uint64("seed", 0, "random seed for sampling")
+	noCache := fs.Bool("no-cache", false, "recompute the whole sequence at every step (for comparison)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l, err := mf.loadLlama()
+	if err != nil {
+		return err
+	}
+	defer l.Free()
+	ids := l.Tok.Encode(*prompt, tokenizer.EncodeOptions{BOS: true})
+	out := bufio.NewWriter(os.Stdout)
+	dec := tokenizer.NewStreamDecoder(l.Tok)
+	for _, id := range ids {
+		dec.Push(id) // the decoder needs the prompt's last pieces to space the first new one
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	sess := generate.NewLlamaSession(l.Model, len(ids)+*n, *noCache)
+	defer sess.Close()
+	start := time.Now()
+	toks, err := generate.Generate(ctx, sess, [][]int{ids}, generate.Options{
+		MaxTokens: *n, Stop: l.Tok.StopTokens(),
+		Sampling: generate.Sampling{Temperature: *temp, TopK: *topK, TopP: *topP, Seed: *seed},
+		OnToken: func(_, id int) {
+			out.WriteString(dec.Push(id))
+			out.Flush()
+		},
+	})
+	out.WriteString(dec.Flush() + "\n")
+	out.Flush()
+	el := time.Since(start)
+	fmt.Fprintf(os.Stderr, "%d tokens in %.2fs (%.0f tok/s)\n", len(toks[0]), el.Seconds(), float64(len(toks[0]))/el.Seconds())
+	return err
+}

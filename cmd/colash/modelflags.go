@@ -1,0 +1,58 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"colash/model/checkpoint"
+	"colash/model/tensor"
+	"colash/models"
+)
+
+// modelFlags are the flags of every command that loads a model.
+type modelFlags struct {
+	path, tokenizer, device, dtype string
+	threads                        int
+}
+
+func (m *modelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&m.path, "model", "", "model: a Hugging Face folder or a llama2.c .bin file (default: the shipped "+models.DefaultName+")")
+	fs.StringVar(&m.tokenizer, "tokenizer", "", "tokenizer file (default: the one beside the model)")
+	fs.StringVar(&m.device, "device", "cpu", "cpu, cuda, cuda:N or auto")
+	fs.StringVar(&m.dtype, "dtype", "f32", "compute dtype: f32, f16 or bf16")
+	fs.IntVar(&m.threads, "threads", 0, "CPU threads for libtorch (0: one per core)")
+}
+
+// options applies the thread count (before any tensor work) and resolves the model path.
+func (m *modelFlags) options() (string, checkpoint.Options, error) {
+	tensor.SetThreads(m.threads)
+	dev, err := tensor.ParseDevice(m.device)
+	if err != nil {
+		return "", checkpoint.Options{}, err
+	}
+	dt, err := tensor.ParseDType(m.dtype)
+	if err != nil {
+		return "", checkpoint.Options{}, err
+	}
+	path := m.path
+	if path == "" {
+		if path, err = models.Path(models.DefaultName); err != nil {
+			return "", checkpoint.Options{}, err
+		}
+	}
+	return path, checkpoint.Options{Device: dev, DType: dt, Tokenizer: m.tokenizer}, nil
+}
+
+func (m *modelFlags) loadLlama() (*checkpoint.Llama, error) {
+	path, opt, err := m.options()
+	if err != nil {
+		return nil, err
+	}
+	l, err := checkpoint.LoadLlama(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "loaded %s: %s\n", path, l.Model)
+	return l, nil
+}

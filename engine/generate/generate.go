@@ -1,0 +1,105 @@
+package generate
+
+import (
+	"context"
+	"fmt"
+)
+
+// Session is a model decoding a batch of sequences step by step. Llama and CoLA both provide one.
+type Session interface {
+	// Prefill runs left-padded prompts, tokens [B*L] row-major with pad[b] padding slots in row b,
+	// and returns next-token logits [B][V].
+	Prefill(tokens []int64, B, L int, pad []int) ([][]float32, error)
+	// Step feeds one token per sequence and returns the next logits [B][V].
+	Step(tokens []int64) ([][]float32, error)
+	// Close frees the session's caches.
+	Close()
+}
+
+// Options control a generation.
+type Options struct {
+	MaxTokens int   // new tokens per sequence
+	Stop      []int // tokens that end a sequence (kept in its output)
+	Sampling
+	// OnToken, if set, sees each new token as it is chosen, sequence by sequence.
+	OnToken func(seq, token int)
+}
+
+// Generate continues each prompt with up to MaxTokens tokens and returns the new tokens of
+// each sequence. A sequence ends at its first stop token; the batch ends when all have.
+// Cancelling ctx stops between steps and returns what was generated with ctx's error.
+func Generate(ctx context.Context, sess Session, prompts [][]int, opt Options) ([][]int, error) {
+	B := len(prompts)
+	if B == 0 {
+		return nil, nil
+	}
+	L := 0
+	for i, p := range prompts {
+		if len(p) == 0 {
+			return nil, fmt.Errorf("generate: prompt %d is empty (it needs at least a BOS token)", i)
+		}
+		L = max(L, len(p))
+	}
+	tokens := make([]int64, B*L)
+	pad := make([]int, B)
+	for b, p := range prompts {
+		pad[b] = L - len(p)
+		for t, id := range p {
+			tokens[b*L+pad[b]+t] = int64(id)
+		}
+	}
+	samplers := make([]*Sampler, B)
+	for b := range samplers {
+		samplers[b] = NewSampler(opt.Sampling, b)
+	}
+	stop := map[int]bool{}
+	for _, s := range opt.Stop {
+		stop[s] = true
+	}
+	out := make([][]int, B)
+	done := make([]bool, B)
+	if opt.MaxTokens <= 0 {
+		return out, nil
+	}
+	logits, err := sess.Prefill(tokens, B, L, pad)
+	next := make([]int64, B)
+	for step := 0; ; step++ {
+		if err != nil {
+			return out, err
+		}
+		live := 0
+		for b := range prompts {
+			if done[b] {
+				continue // keeps feeding its last token; the result is ignored
+			}
+			id := samplers[b].Sample(logits[b])
+			out[b] = append(out[b], id)
+			next[b] = int64(id)
+			if opt.OnToken != nil {
+				opt.OnToken(b, id)
+			}
+			if stop[id] || len(out[b]) >= opt.MaxTokens {
+				done[b] = true
+			} else {
+				live++
+			}
+		}
+		if live == 0 {
+			return out, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		logits, err = sess.Step(next)
+	}
+}
+
+// Rows splits a [B,V] tensor's values into B slices.
+func Rows(flat []float32, B int) [][]float32 {
+	V := len(flat) / B
+	rows := make([][]float32, B)
+	for b := range rows {
+		rows[b] = flat[b*V : (b+1)*V]
+	}
+	return rows
+}

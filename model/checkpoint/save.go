@@ -1,0 +1,127 @@
+package checkpoint
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"colash/model/safetensors"
+	"colash/model/tensor"
+	"colash/model/weights"
+)
+
+// SaveOptions choose the stored dtype and sharding.
+type SaveOptions struct {
+	DType      safetensors.DType // F32, F16 or BF16
+	ShardBytes int64             // 0: one model.safetensors
+}
+
+// StoredDType names the torch_dtype config.json records for a safetensors dtype.
+func StoredDType(dt safetensors.DType) string {
+	switch dt {
+	case safetensors.DType("BF16"):
+		return "bfloat16"
+	case safetensors.DType("F16"):
+		return "float16"
+	}
+	return "float32"
+}
+
+// SaveWeights writes every weight of model (a tagged struct) into dir as safetensors, sharded
+// when opt.ShardBytes is set. A tied weight that shares its twin's tensor is not written, as
+// Hugging Face does with tie_word_embeddings.
+func SaveWeights(model any, dir string, opt SaveOptions) error {
+	params := weights.Walk(model)
+	var srcs []safetensors.TensorSource
+	for _, p := range params {
+		if *p.Ptr == nil {
+			return fmt.Errorf("save: tensor %q is not loaded", p.Name)
+		}
+		if weights.IsTied(params, p) {
+			continue
+		}
+		t := *p.Ptr
+		shape := make([]int, 0, 4)
+		for _, d := range t.MustSize() {
+			shape = append(shape, int(d))
+		}
+		srcs = append(srcs, safetensors.TensorSource{Name: p.Name, DType: opt.DType, Shape: shape,
+			Bytes: func() ([]byte, error) { return safetensors.EncodeFloat32(tensor.Float32s(t), opt.DType) }})
+	}
+	meta := map[string]string{"format": "pt"}
+	if opt.ShardBytes > 0 {
+		return safetensors.WriteShardedSources(dir, srcs, opt.ShardBytes, meta)
+	}
+	return safetensors.WriteSources(filepath.Join(dir, safetensors.SingleFileName), srcs, meta)
+}
+
+// WriteJSON writes v as indented JSON to path.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// CopyFile copies src to dst.
+func CopyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// SaveLlama writes l as a Hugging Face folder: config.json, safetensors and the tokenizer file.
+func SaveLlama(l *Llama, dir string, opt SaveOptions) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	cfg := *l.Config
+	cfg.TorchDType = StoredDType(opt.DType)
+	if err := WriteJSON(filepath.Join(dir, "config.json"), &cfg); err != nil {
+		return fmt.Errorf("save: %w", err)
+	}
+	if err := SaveWeights(l.Model, dir, opt); err != nil {
+		return fmt.Errorf("save %s: %w", dir, err)
+	}
+	return copyTokenizer(l.TokenizerPath, dir)
+}
+
+// copyTokenizer puts the tokenizer file into dir under the name Load looks for.
+func copyTokenizer(tokPath, dir string) error {
+	if tokPath == "" {
+		return nil
+	}
+	name := filepath.Base(tokPath)
+	switch filepath.Ext(name) {
+	case ".bin":
+		name = "tokenizer.bin"
+	case ".json":
+		name = "tokenizer.json"
+	case ".model":
+		name = "tokenizer.model"
+	}
+	dst := filepath.Join(dir, name)
+	if a, err := filepath.Abs(tokPath); err == nil {
+		if b, err := filepath.Abs(dst); err == nil && a == b {
+			return nil
+		}
+	}
+	if err := CopyFile(tokPath, dst); err != nil {
+		return fmt.Errorf("save: tokenizer: %w", err)
+	}
+	return nil
+}

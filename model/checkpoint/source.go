@@ -1,0 +1,30 @@
+// Package checkpoint finds, loads and saves models: llama2.c files and Hugging Face folders
+// (config.json + safetensors, single or sharded), each with the tokenizer it ships.
+package checkpoint
+
+import (
+	"colash/model/safetensors"
+)
+
+// stSource adapts a safetensors checkpoint to weights.Source.
+type stSource struct{ c *safetensors.Checkpoint }
+
+func (s stSource) Names() []string { return s.c.Names() }
+
+func (s stSource) Shape(name string) ([]int64, bool) {
+	info, ok := s.c.Info(name)
+	if !ok {
+		return nil, false
+	}
+	out := make([]int64, len(info.Shape))
+	for i, d := range info.Shape {
+		out[i] = int64(d)
+	}
+	return out, true
+}
+
+func (s stSource) Read(name string) ([]byte, string, error) {
+	info, _ := s.c.Info(name)
+	b, err := s.c.ReadRaw(name)
+	return b, string(info.DType), err
+}

@@ -1,0 +1,63 @@
+package llama
+
+import (
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/tensor"
+)
+
+// Batch tracks B sequences decoded together. Prompts are left-padded to a common length, so
+// every sequence fills the same cache slot at each step; Pad[b] slots at the start of sequence b
+// are padding that no query may attend to, and its token positions start after them.
+type Batch struct {
+	Pad []int // left padding of each sequence
+	Len int   // slots already processed: the caches that follow this batch hold them
+}
+
+// Attention is what every attention layer needs for one forward call over T new slots.
+type Attention struct {
+	Past     int // slots before this call
+	T        int64
+	Cos, Sin *ts.Tensor // [B,1,T,hd] at each token's position
+	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else -1e9
+}
+
+// Rotate applies the rotary embedding to x [B,H,T,hd].
+func (a *Attention) Rotate(x *ts.Tensor) *ts.Tensor { return rotate(x, a.Cos, a.Sin) }
+
+// Advance records that T more slots of every sequence are processed.
+func (b *Batch) Advance(T int) { b.Len += T }
+
+// Positions gives the token position of each of the next T slots, [B*T] row-major.
+func (b *Batch) Positions(T int) []int64 {
+	pos := make([]int64, len(b.Pad)*T)
+	for i, pad := range b.Pad {
+		for t := 0; t < T; t++ {
+			pos[i*T+t] = int64(max(0, b.Len+t-pad))
+		}
+	}
+	return pos
+}
+
+// Attention builds rotary tables and the mask for the next T slots; tensors belong to s.
+// Slot j is visible from query slot i (both absolute) iff Pad[b] <= j <= i. A padding query sees
+// nothing real; its output is ignored, and the -1e9 (not -inf) keeps it finite.
+func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
+	B := int64(len(b.Pad))
+	cos, sin := r.At(b.Positions(int(T)), B, T, s)
+	S := int64(b.Len) + T
+	dev := r.dev
+	pads := make([]int64, B)
+	for i, p := range b.Pad {
+		pads[i] = int64(p)
+	}
+	key := s.T(ts.MustArange(ts.IntScalar(S), gotch.Int64, dev).MustView([]int64{1, 1, 1, S}, true))
+	query := s.T(ts.MustArangeStart(ts.IntScalar(int64(b.Len)), ts.IntScalar(S), gotch.Int64, dev).
+		MustView([]int64{1, 1, T, 1}, true))
+	pad := s.T(tensor.FromInt64s(pads, []int64{B, 1, 1, 1}, dev))
+	hidden := s.T(key.MustGtTensor(query, false).MustLogicalOr(s.T(pad.MustGtTensor(key, false)), true)) // [B,1,T,S]
+	zeros := s.T(ts.MustZeros([]int64{B, 1, T, S}, r.dt, dev))
+	mask := s.T(zeros.MustMaskedFill(hidden, tensor.Scalar(-1e9), false))
+	return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, Mask: mask}
+}

@@ -1,0 +1,79 @@
+package llama
+
+import (
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/tensor"
+)
+
+// KVCache holds keys and values of a stack of layers, [B,nKV,Cap,hd] each. Which slots are filled
+// is the Batch's business (several caches, such as CoLA's backbone and policy caches, follow one
+// batch); the cache grows by doubling when a call writes past its capacity.
+type KVCache struct {
+	K, V      []*ts.Tensor
+	Cap       int
+	b, kv, hd int64
+	dev       gotch.Device
+	dt        gotch.DType
+}
+
+// LayerKV is one layer's view of the cache during a forward call.
+type LayerKV struct {
+	c *KVCache
+	i int
+}
+
+// NewKVCache allocates a cache for layers layers.
+func NewKVCache(layers, B, kvHeads, headDim, capacity int, dev gotch.Device, dt gotch.DType) *KVCache {
+	c := &KVCache{K: make([]*ts.Tensor, layers), V: make([]*ts.Tensor, layers),
+		b: int64(B), kv: int64(kvHeads), hd: int64(headDim), dev: dev, dt: dt}
+	c.grow(max(capacity, 16), 0)
+	return c
+}
+
+func (c *KVCache) grow(capacity, filled int) {
+	for i := range c.K {
+		for _, t := range []**ts.Tensor{&c.K[i], &c.V[i]} {
+			next := ts.MustZeros([]int64{c.b, c.kv, int64(capacity), c.hd}, c.dt, c.dev)
+			if *t != nil {
+				if filled > 0 {
+					dst := next.MustNarrow(2, 0, int64(filled), false)
+					src := (*t).MustNarrow(2, 0, int64(filled), false)
+					dst.Copy_(src)
+					tensor.Drop(dst, src)
+				}
+				(*t).MustDrop()
+			}
+			*t = next
+		}
+	}
+	c.Cap = capacity
+}
+
+// Layer returns layer i's view.
+func (c *KVCache) Layer(i int) *LayerKV { return &LayerKV{c: c, i: i} }
+
+// Append writes k, v [B,nKV,T,hd] at slots past..past+T-1 and returns the keys and values of all
+// slots so far, [B,nKV,past+T,hd].
+func (l *LayerKV) Append(k, v *ts.Tensor, past int, s *tensor.Scope) (*ts.Tensor, *ts.Tensor) {
+	c := l.c
+	T := int(k.MustSize()[2])
+	if past+T > c.Cap {
+		c.grow(max(2*c.Cap, past+T), past)
+	}
+	for _, kv := range [][2]*ts.Tensor{{c.K[l.i], k}, {c.V[l.i], v}} {
+		dst := kv[0].MustNarrow(2, int64(past), int64(T), false)
+		dst.Copy_(kv[1])
+		dst.MustDrop()
+	}
+	n := int64(past + T)
+	return s.T(c.K[l.i].MustNarrow(2, 0, n, false)), s.T(c.V[l.i].MustNarrow(2, 0, n, false))
+}
+
+// Free releases the cache.
+func (c *KVCache) Free() {
+	tensor.Drop(c.K...)
+	tensor.Drop(c.V...)
+	c.K, c.V = nil, nil
+}

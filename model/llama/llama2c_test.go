@@ -1,0 +1,107 @@
+package llama_test
+
+import (
+	"bufio"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sugarme/gotch"
+
+	"colash/model/llama"
+	"colash/model/llama2c"
+	"colash/model/tensor"
+)
+
+const shared = "../../../shared/models/stories260K/"
+
+func loadStories(t testing.TB, file string) *llama.Model {
+	t.Helper()
+	if _, err := os.Stat(shared + file); err != nil {
+		t.Skip("shared models not available:", err)
+	}
+	cfg, src, err := llama2c.Read(shared + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := llama.New(cfg, gotch.CPU, gotch.Float)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.LoadWeights(src); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Free)
+	return m
+}
+
+// expectedLogits parses expected_logits.txt: pos, input token, argmax, logits[0..7].
+func expectedLogits(t *testing.T) (inputs []int64, argmax []int, logits [][]float64) {
+	f, err := os.Open(shared + "expected_logits.txt")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "#") {
+			continue
+		}
+		fs := strings.Fields(sc.Text())
+		in, _ := strconv.Atoi(fs[1])
+		am, _ := strconv.Atoi(fs[2])
+		var row []float64
+		for _, s := range fs[3:] {
+			v, _ := strconv.ParseFloat(s, 64)
+			row = append(row, v)
+		}
+		inputs, argmax, logits = append(inputs, int64(in)), append(argmax, am), append(logits, row)
+	}
+	return
+}
+
+func TestStoriesLogitsMatchLlama2C(t *testing.T) {
+	inputs, argmax, want := expectedLogits(t)
+	for _, file := range []string{"stories260K.bin", "stories260K_v1.bin"} {
+		m := loadStories(t, file)
+		// One forward over all five tokens without a cache, and the same tokens one at a time with it.
+		full := tensor.FromInt64s(inputs, []int64{1, int64(len(inputs))}, gotch.CPU)
+		h, err := m.Hidden(full, &llama.Batch{Pad: []int{0}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tensor.Float32s(m.Logits(h)) // [1,T,V]
+		V := m.Config.Vocab
+		cache := m.NewCache(1, 8)
+		batch := &llama.Batch{Pad: []int{0}}
+		for pos := range inputs {
+			tok := tensor.FromInt64s(inputs[pos:pos+1], []int64{1, 1}, gotch.CPU)
+			lg, err := m.LastLogits(tok, batch, cache)
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch.Advance(1)
+			step := tensor.Float32s(lg)
+			row := got[pos*V : (pos+1)*V]
+			best := 0
+			for i := range row {
+				if math.Abs(float64(row[i]-step[i])) > 1e-4 {
+					t.Fatalf("%s pos %d logit %d: cached %f, full %f", file, pos, i, step[i], row[i])
+				}
+				if row[i] > row[best] {
+					best = i
+				}
+			}
+			if best != argmax[pos] {
+				t.Errorf("%s pos %d: argmax %d, llama2.c %d", file, pos, best, argmax[pos])
+			}
+			for i, w := range want[pos] {
+				if d := math.Abs(float64(row[i]) - w); d > 1e-4 {
+					t.Errorf("%s pos %d logit %d: got %.6f want %.6f (diff %.2g)", file, pos, i, row[i], w, d)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package llama
+
+import (
+	"fmt"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/tensor"
+	"colash/model/weights"
+)
+
+// Model is a Llama decoder. Field tags name each weight as Hugging Face checkpoints do.
+type Model struct {
+	Config *Config
+	Embed  *ts.Tensor `st:"model.embed_tokens.weight" shape:"V,d"`
+	Layers []*Block   `st:"model.layers"`
+	Norm   *ts.Tensor `st:"model.norm.weight" shape:"d" init:"ones"`
+	LMHead *ts.Tensor `st:"lm_head.weight" shape:"V,d" tied:"model.embed_tokens.weight"`
+
+	Device gotch.Device
+	DType  gotch.DType
+	Rope   *Rope
+}
+
+// New makes a model with its layer list sized from cfg and no weights yet.
+func New(cfg *Config, dev gotch.Device, dt gotch.DType) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model{Config: cfg, Layers: NewBlocks(cfg.Layers), Device: dev, DType: dt}
+	m.Rope = NewRope(cfg, dev, dt)
+	return m, nil
+}
+
+// NewBlocks makes n empty decoder blocks.
+func NewBlocks(n int) []*Block {
+	b := make([]*Block, n)
+	for i := range b {
+		b[i] = &Block{}
+	}
+	return b
+}
+
+// LoadWeights fills the model from src (strictly: see weights.Load).
+func (m *Model) LoadWeights(src weights.Source) error {
+	return weights.Load(m, src, m.Config.Dims(), m.Device, m.DType)
+}
+
+// Free releases the model's tensors.
+func (m *Model) Free() {
+	weights.Free(m)
+	m.Rope.Free()
+}
+
+// Hidden runs the decoder over tokens [B,T] (the next T slots of batch) and returns the
+// post-final-norm hidden state h [B,T,d]. With a cache, keys and values are appended to it.
+func (m *Model) Hidden(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts.Tensor, error) {
+	var out *ts.Tensor
+	err := tensor.Guard(func() {
+		s := &tensor.Scope{}
+		defer s.Close()
+		att := batch.Attention(m.Rope, tokens.MustSize()[1], s)
+		x := s.T(ts.MustEmbedding(m.Embed, tokens, -1, false, false)) // [B,T,d]
+		x = RunBlocks(m.Layers, m.Config, x, att, cache, s)
+		out = RMSNorm(x, m.Norm, m.Config.NormEps)
+	})
+	return out, err
+}
+
+// Logits applies the output head to h [B,T,d], giving [B,T,V].
+func (m *Model) Logits(h *ts.Tensor) *ts.Tensor {
+	return ts.MustLinear(h, m.LMHead, ts.None)
+}
+
+// LastLogits runs tokens [B,T] and returns the next-token logits after the last one, [B,V].
+func (m *Model) LastLogits(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts.Tensor, error) {
+	h, err := m.Hidden(tokens, batch, cache)
+	if err != nil {
+		return nil, err
+	}
+	defer h.MustDrop()
+	T := h.MustSize()[1]
+	last := h.MustSelect(1, T-1, false) // [B,d]
+	defer last.MustDrop()
+	return m.Logits(last), nil
+}
+
+// NewCache makes an empty KV cache for the backbone, for B sequences of up to capacity tokens.
+func (m *Model) NewCache(B, capacity int) *KVCache {
+	c := m.Config
+	return NewKVCache(c.Layers, B, c.KVHeads, c.HeadDim(), capacity, m.Device, m.DType)
+}
+
+// NumParams counts distinct weight elements (a tied head counts once).
+func (m *Model) NumParams() int64 {
+	seen := map[*ts.Tensor]bool{}
+	var n int64
+	for _, p := range weights.Walk(m) {
+		if t := *p.Ptr; t != nil && !seen[t] {
+			seen[t] = true
+			n += int64(t.Numel())
+		}
+	}
+	return n
+}
+
+func (m *Model) String() string {
+	c := m.Config
+	return fmt.Sprintf("llama d=%d layers=%d heads=%d/%d ffn=%d vocab=%d params=%d %s %s",
+		c.Dim, c.Layers, c.Heads, c.KVHeads, c.FFN, c.Vocab, m.NumParams(),
+		tensor.DTypeName(m.DType), tensor.DeviceName(m.Device))
+}

@@ -1,0 +1,48 @@
+package tensor
+
+import (
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// Float32s copies any tensor's values to a Go slice (row-major), converting to float32.
+func Float32s(t *ts.Tensor) []float32 {
+	c := t.MustTo(gotch.CPU, false).MustTotype(gotch.Float, true).MustContiguous(true)
+	defer c.MustDrop()
+	n := int(c.Numel())
+	out := make([]float32, n)
+	if n > 0 {
+		c.MustCopyData(out, uint(n))
+	}
+	return out
+}
+
+// Int64s copies an integer tensor's values to a Go slice.
+func Int64s(t *ts.Tensor) []int64 {
+	c := t.MustTo(gotch.CPU, false).MustTotype(gotch.Int64, true).MustContiguous(true)
+	defer c.MustDrop()
+	n := int(c.Numel())
+	out := make([]int64, n)
+	if n > 0 {
+		c.MustCopyData(out, uint(n))
+	}
+	return out
+}
+
+// FromFloat32s makes a float32 tensor of the given shape on dev.
+func FromFloat32s(v []float32, shape []int64, dev gotch.Device) *ts.Tensor {
+	t := ts.MustOfSlice(v).MustView(shape, true)
+	if dev != gotch.CPU {
+		return t.MustTo(dev, true)
+	}
+	return t
+}
+
+// FromInt64s makes an int64 tensor of the given shape on dev.
+func FromInt64s(v []int64, shape []int64, dev gotch.Device) *ts.Tensor {
+	t := ts.MustOfSlice(v).MustView(shape, true)
+	if dev != gotch.CPU {
+		return t.MustTo(dev, true)
+	}
+	return t
+}

@@ -1,0 +1,79 @@
+package tensor
+
+import (
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/sugarme/gotch"
+	lib "github.com/sugarme/gotch/libtch"
+)
+
+// ParseDevice turns "cpu", "cuda", "cuda:N" or "auto" (CUDA when available, else CPU) into a device.
+func ParseDevice(s string) (gotch.Device, error) {
+	switch s := strings.ToLower(strings.TrimSpace(s)); {
+	case s == "" || s == "auto":
+		return gotch.CudaIfAvailable(), nil
+	case s == "cpu":
+		return gotch.CPU, nil
+	case s == "cuda" || s == "gpu" || strings.HasPrefix(s, "cuda:"):
+		if !gotch.CUDA.IsAvailable() {
+			return gotch.CPU, fmt.Errorf("device %q: CUDA is not available (this libtorch was built without CUDA, or no GPU is visible)", s)
+		}
+		idx := 0
+		if i := strings.IndexByte(s, ':'); i >= 0 {
+			n, err := strconv.Atoi(s[i+1:])
+			if err != nil || n < 0 || int64(n) >= gotch.CUDA.DeviceCount() {
+				return gotch.CPU, fmt.Errorf("device %q: no such CUDA device (%d visible)", s, gotch.CUDA.DeviceCount())
+			}
+			idx = n
+		}
+		return gotch.CudaBuilder(uint(idx)), nil
+	}
+	return gotch.CPU, fmt.Errorf("device %q: want cpu, cuda, cuda:N or auto", s)
+}
+
+// DeviceName is the inverse of ParseDevice.
+func DeviceName(d gotch.Device) string {
+	if d.Name == "CPU" {
+		return "cpu"
+	}
+	return fmt.Sprintf("cuda:%d", d.Value)
+}
+
+// ParseDType accepts f32/float32, f16/float16, bf16/bfloat16.
+func ParseDType(s string) (gotch.DType, error) {
+	switch strings.ToLower(s) {
+	case "f32", "float32", "float", "":
+		return gotch.Float, nil
+	case "f16", "float16", "half":
+		return gotch.Half, nil
+	case "bf16", "bfloat16":
+		return gotch.BFloat16, nil
+	}
+	return gotch.Float, fmt.Errorf("dtype %q: want f32, f16 or bf16", s)
+}
+
+// DTypeName names a dtype the way safetensors and config.json do.
+func DTypeName(dt gotch.DType) string {
+	switch dt {
+	case gotch.Half:
+		return "float16"
+	case gotch.BFloat16:
+		return "bfloat16"
+	}
+	return "float32"
+}
+
+// SetThreads sets libtorch's intra-op thread count; n <= 0 means one per core. It must run before
+// the first tensor operation: each OS thread picks the value up at its first parallel op.
+func SetThreads(n int) {
+	if n <= 0 {
+		n = runtime.NumCPU()
+	}
+	lib.AtSetNumThreads(n)
+}
+
+// Threads reports libtorch's intra-op thread count.
+func Threads() int { return lib.AtGetNumThreads() }

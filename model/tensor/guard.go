@@ -1,0 +1,42 @@
+package tensor
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/sugarme/gotch/ts"
+)
+
+// Guard runs fn and turns a panic from gotch (its Must* calls panic on libtorch errors, such as
+// a shape mismatch) into an error, so no panic crosses a package boundary.
+func Guard(fn func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = fmt.Errorf("tensor op failed: %w", e)
+			} else {
+				err = fmt.Errorf("tensor op failed: %v", r)
+			}
+		}
+	}()
+	fn()
+	return nil
+}
+
+var (
+	scalarMu sync.Mutex
+	scalars  = map[float64]*ts.Scalar{}
+)
+
+// Scalar returns a cached libtorch scalar: they are immutable, and making one per op costs
+// an allocation and a finalizer.
+func Scalar(v float64) *ts.Scalar {
+	scalarMu.Lock()
+	defer scalarMu.Unlock()
+	sc, ok := scalars[v]
+	if !ok {
+		sc = ts.FloatScalar(v)
+		scalars[v] = sc
+	}
+	return sc
+}

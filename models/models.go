@@ -1,0 +1,82 @@
+// Package models ships colash's default checkpoint inside the binary: stories260K (Karpathy's
+// 260K-parameter TinyStories Llama, MIT licence), converted to the Hugging Face layout by
+// `colash convert`. It is written out to the user's cache folder the first time it is needed.
+package models
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+//go:embed all:stories260K
+var files embed.FS
+
+// DefaultName is the shipped model used when no --model is given.
+const DefaultName = "stories260K"
+
+// Path returns a folder holding the shipped model name, extracting it on first use into
+// $XDG_CACHE_HOME/colash/models/name-<hash> (the hash keeps binaries of different versions apart).
+func Path(name string) (string, error) {
+	sub, err := fs.Sub(files, name)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	var paths []string
+	if err := fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sub, p)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(p))
+		h.Write(b)
+		paths = append(paths, p)
+		return nil
+	}); err != nil {
+		return "", fmt.Errorf("shipped model %s: %w", name, err)
+	}
+	if len(paths) == 0 {
+		return "", fmt.Errorf("no shipped model named %q", name)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "colash", "models", name+"-"+hex.EncodeToString(h.Sum(nil))[:12])
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
+		return dir, nil
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), name+".tmp-")
+	if err != nil {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return "", fmt.Errorf("shipped model %s: %w", name, err)
+		}
+		if tmp, err = os.MkdirTemp(filepath.Dir(dir), name+".tmp-"); err != nil {
+			return "", fmt.Errorf("shipped model %s: %w", name, err)
+		}
+	}
+	for _, p := range paths {
+		b, _ := fs.ReadFile(sub, p)
+		if err := os.WriteFile(filepath.Join(tmp, p), b, 0o644); err != nil {
+			os.RemoveAll(tmp)
+			return "", fmt.Errorf("shipped model %s: %w", name, err)
+		}
+	}
+	os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644)
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		if _, err2 := os.Stat(filepath.Join(dir, ".complete")); err2 == nil {
+			return dir, nil // another process extracted it first
+		}
+		return "", fmt.Errorf("shipped model %s: %w", name, err)
+	}
+	return dir, nil
+}
