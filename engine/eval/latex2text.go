@@ -81,7 +81,11 @@ func (c *latexConv) sequence(closer byte, inEnv, inMatrix bool) string {
 		}
 		switch ch {
 		case '{':
-			b.WriteString(c.group())
+			g := c.group()
+			if strings.HasSuffix(b.String(), "^") {
+				g = fracText(g) // keep a compound exponent whole
+			}
+			b.WriteString(g)
 		case '}':
 			c.pos++ // stray closing brace
 		case '\\':

@@ -63,6 +63,8 @@ func prmNormalize(expr string) string {
 	expr = minusSpaceRe.ReplaceAllString(expr, "-")
 	// Mixed numbers: "7 3/4" means 7+3/4.
 	expr = mixedNumberRe.ReplaceAllString(expr, "$1+$2")
+	// Braces go, but an exponent group keeps its extent: 2^{1/3} is 2^(1/3).
+	expr = exponentGroupsToParens(expr)
 	expr = strings.NewReplacer(" ", "", "{", "", "}", "").Replace(expr)
 	expr = strings.ToLower(expr)
 	if strIsInt(expr) {
@@ -151,4 +153,34 @@ func stripWords(s string, words ...string) string {
 		s = strings.ReplaceAll(s, w, "")
 	}
 	return s
+}
+
+// exponentGroupsToParens rewrites "^{a+b}" as "^(a+b)" so that dropping the
+// braces keeps the exponent whole (PRM800K reads 2^{1/3} as 2^1/3). Simple
+// exponents keep their braces, to be dropped with the rest.
+func exponentGroupsToParens(s string) string {
+	if !strings.Contains(s, "^{") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != '^' || b[i+1] != '{' {
+			continue
+		}
+		depth := 0
+		for j := i + 1; j < len(b); j++ {
+			if b[j] == '{' {
+				depth++
+			} else if b[j] == '}' {
+				depth--
+				if depth == 0 {
+					if inner := strings.TrimSpace(string(b[i+2 : j])); fracText(inner) != inner {
+						b[i+1], b[j] = '(', ')'
+					}
+					break
+				}
+			}
+		}
+	}
+	return string(b)
 }
