@@ -87,12 +87,18 @@ func (r *Report) String() string {
 	fmt.Fprintf(&b, "%d problems, k=%d (generated %d, reused %d); rule-based grader\n",
 		r.Overall.Problems, r.Samples, r.Generated, r.Reused)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	header := "group\tn\tcorrect\tacc\tno answer\t"
+	header := "\tn\tcorrect\tacc\tno answer\t"
 	if r.Samples > 1 {
 		header += fmt.Sprintf("pass@%d\tmaj@%d\t", r.Samples, r.Samples)
 	}
-	fmt.Fprintln(tw, header)
+	nameWidth := len("level ?")
+	for s := range r.BySubject {
+		nameWidth = max(nameWidth, len(s))
+	}
+	fmt.Fprintln(tw, fmt.Sprintf("%-*s", nameWidth, "group")+header)
 	row := func(name string, t Tally) {
+		// Padding the name keeps the first column left-aligned under AlignRight.
+		name = fmt.Sprintf("%-*s", nameWidth, name)
 		line := fmt.Sprintf("%s\t%d\t%d\t%s\t%d\t", name, t.Problems, t.Correct, pct(t.Accuracy()), t.NoAnswer)
 		if r.Samples > 1 {
 			line += pct(t.PassRate()) + "\t" + pct(t.MajRate()) + "\t"
