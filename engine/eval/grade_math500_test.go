@@ -1,6 +1,9 @@
 package eval
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestMath500LastBoxedIsAnswer(t *testing.T) {
 	for _, p := range Math500() {
@@ -39,5 +42,22 @@ func TestMath500GoldDistinct(t *testing.T) {
 	}
 	if wrong > 0 {
 		t.Errorf("%d neighbouring distinct gold answers graded equal", wrong)
+	}
+}
+
+// Harmless rewrites of every gold answer must still be graded correct.
+func TestMath500GoldVariants(t *testing.T) {
+	rewrites := []*strings.Replacer{
+		strings.NewReplacer(`\frac`, `\dfrac`),
+		strings.NewReplacer(" ", ""),
+		strings.NewReplacer(`\left`, "", `\right`, ""),
+		strings.NewReplacer(`\!`, ""),
+	}
+	for _, p := range Math500() {
+		for i, r := range rewrites {
+			if v := r.Replace(p.Answer); !Grade(v, p.Answer) {
+				t.Errorf("%s: rewrite %d %q not graded equal to %q", p.ID, i, v, p.Answer)
+			}
+		}
 	}
 }

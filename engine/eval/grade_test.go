@@ -38,6 +38,9 @@ var equivalentPairs = [][2]string{
 	{`\text{(C)}`, `\text{(C)}`},
 	{`4 \text{ hours}`, `4`},
 	{`3 feet`, `3`},
+	{`864`, `864 \mbox{ inches}^2`},
+	{`15`, `15\mbox{ cm}^2`},
+	{`\cot x`, `\cot x`},
 	{`\text{Monday}`, `\text{Monday}`},
 	{`\textbf{(B)}`, `(B)`},
 	{`B`, `\text{B}`},
@@ -136,6 +139,8 @@ var nonEquivalentPairs = [][2]string{
 	{`A`, `B`},
 	{`\text{odd}`, `\text{even}`},
 	{`\text{Tuesday}`, `\text{Monday}`},
+	{`\tan x`, `\cot x`},
+	{`\sin x`, `\cos x`},
 	// expressions
 	{`x^2+1`, `(x+1)^2`},
 	{`2a+b`, `2a+2b`},

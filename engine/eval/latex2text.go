@@ -48,6 +48,15 @@ var latexSymbols = map[string]string{
 	"%": "%", "$": "$", "{": "{", "}": "}", "#": "#", "&": "&", "_": "_",
 }
 
+// Function and operator names print as themselves (\cot x is "cot x").
+var latexOperatorNames = map[string]bool{
+	"sin": true, "cos": true, "tan": true, "sec": true, "csc": true, "cot": true, "arcsin": true,
+	"arccos": true, "arctan": true, "sinh": true, "cosh": true, "tanh": true, "coth": true,
+	"ln": true, "lg": true, "log": true, "exp": true, "max": true, "min": true, "sup": true,
+	"inf": true, "lim": true, "arg": true, "deg": true, "det": true, "dim": true, "gcd": true,
+	"hom": true, "ker": true, "Pr": true, "lcm": true, "mod": true, "bmod": true,
+}
+
 // Macros whose single argument is kept as text.
 var latexKeepArg = map[string]bool{
 	"text": true, "textbf": true, "textit": true, "textrm": true, "textsf": true, "texttt": true,
@@ -204,6 +213,9 @@ func (c *latexConv) macro() string {
 	}
 	if s, ok := latexSymbols[name]; ok {
 		return s
+	}
+	if latexOperatorNames[name] {
+		return name
 	}
 	return "" // \left, \right, \displaystyle and unknown macros
 }

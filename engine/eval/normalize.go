@@ -17,6 +17,7 @@ var (
 		"hour", "day", "week", "month", "year", "foot", "feet", "inch", "yard"}
 	unitRes         = compileUnits()
 	circRe          = regexp.MustCompile(`\^ *\\circ`)
+	unitPowerRe     = regexp.MustCompile(`(\\(?:text|mbox|mathrm)\{[^{}]*)\}\^\{?([0-9]+)\}?`)
 	thinSpaceRe     = regexp.MustCompile(`,\\! *`)
 	minusSpaceRe    = regexp.MustCompile(`- *`)
 	mixedNumberRe   = regexp.MustCompile(`([0-9]) +([0-9])`)
@@ -46,6 +47,8 @@ func prmNormalize(expr string) string {
 	expr = strings.ReplaceAll(expr, "%", "")
 	expr = connectiveWords.Replace(expr)
 	expr = magnitudeWords.Replace(expr)
+	// "\mbox{ inches}^2": move the power inside so the unit goes with it.
+	expr = unitPowerRe.ReplaceAllString(expr, "${1}^${2}}")
 	for _, re := range unitRes {
 		expr = re.ReplaceAllString(expr, "")
 	}

@@ -1,6 +1,3 @@
-// Package eval loads math benchmarks, extracts final answers from model
-// output, grades them with a re-implementation of the PRM800K grader and runs
-// model-independent evaluations (accuracy, pass@k, maj@k).
 package eval
 
 import (
