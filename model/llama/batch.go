@@ -19,12 +19,13 @@ type Batch struct {
 type Attention struct {
 	Past     int // slots before this call
 	T        int64
-	Cos, Sin *ts.Tensor // [B,1,T,hd] at each token's position
+	Cos, Sin *ts.Tensor // [B,T,1,hd] at each token's position
+	rope     *Rope
 	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else -1e9
 }
 
-// Rotate applies the rotary embedding to x [B,H,T,hd].
-func (a *Attention) Rotate(x *ts.Tensor) *ts.Tensor { return rotate(x, a.Cos, a.Sin) }
+// Rotate applies the rotary embedding to x [B,T,H,hd].
+func (a *Attention) Rotate(x *ts.Tensor) *ts.Tensor { return a.rope.rotate(x, a.Cos, a.Sin) }
 
 // Advance records that T more slots of every sequence are processed.
 func (b *Batch) Advance(T int) { b.Len += T }
@@ -59,5 +60,5 @@ func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 	hidden := s.T(key.MustGtTensor(query, false).MustLogicalOr(s.T(pad.MustGtTensor(key, false)), true)) // [B,1,T,S]
 	zeros := s.T(ts.MustZeros([]int64{B, 1, T, S}, r.dt, dev))
 	mask := s.T(zeros.MustMaskedFill(hidden, tensor.Scalar(-1e9), false))
-	return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, Mask: mask}
+	return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, Mask: mask, rope: r}
 }

@@ -21,6 +21,8 @@ type Block struct {
 	Gate     *ts.Tensor `st:"mlp.gate_proj.weight" shape:"ff,d"`
 	Up       *ts.Tensor `st:"mlp.up_proj.weight" shape:"ff,d"`
 	Down     *ts.Tensor `st:"mlp.down_proj.weight" shape:"d,ff" init:"out"`
+
+	fused *fused // set by Fuse
 }
 
 // RunBlocks applies blocks to x [B,T,d] in order; cache (may be nil) holds one layer per block.
@@ -40,24 +42,23 @@ func RunBlocks(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache *
 func (b *Block) Forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, s *tensor.Scope) *ts.Tensor {
 	sz := x.MustSize()
 	B, T := sz[0], sz[1]
-	nH, nKV, hd := int64(c.Heads), int64(c.KVHeads), int64(c.HeadDim())
+	nH, nKV := int64(c.Heads), int64(c.KVHeads)
 
 	h := s.T(RMSNorm(x, b.AttnNorm, c.NormEps))
-	q := s.T(Linear(h, b.Q).MustView([]int64{B, T, nH, hd}, true).MustTranspose(1, 2, true))  // [B,nH,T,hd]
-	k := s.T(Linear(h, b.K).MustView([]int64{B, T, nKV, hd}, true).MustTranspose(1, 2, true)) // [B,nKV,T,hd]
-	v := s.T(Linear(h, b.V).MustView([]int64{B, T, nKV, hd}, true).MustTranspose(1, 2, true)) // [B,nKV,T,hd]
-	q, k = s.T(att.Rotate(q)), s.T(att.Rotate(k))
+	qk, v := b.project(c, h, s)                                          // [B,T,nH+nKV,hd], [B,T,nKV,hd]
+	qk = s.T(att.Rotate(qk))                                             // RoPE on query and key heads at once
+	q := s.T(qk.MustNarrow(2, 0, nH, false).MustTranspose(1, 2, true))   // [B,nH,T,hd]
+	k := s.T(qk.MustNarrow(2, nH, nKV, false).MustTranspose(1, 2, true)) // [B,nKV,T,hd]
+	v = s.T(v.MustTranspose(1, 2, false))                                // [B,nKV,T,hd]
 	if kv != nil {
 		k, v = kv.Append(k, v, att.Past, s) // [B,nKV,S,hd], S = past + T
 	}
-	o := attend(q, k, v, att.Mask, s)                                               // [B,nH,T,hd]
-	o = s.T(o.MustTranspose(1, 2, false).MustReshape([]int64{B, T, nH * hd}, true)) // [B,T,nH*hd]
-	x = s.T(x.MustAdd(s.T(Linear(o, b.O)), false))                                  // residual
+	o := attend(q, k, v, att.Mask, s)                                          // [B,nH,T,hd]
+	o = s.T(o.MustTranspose(1, 2, false).MustReshape([]int64{B, T, -1}, true)) // [B,T,nH*hd]
+	x = s.T(x.MustAdd(s.T(Linear(o, b.O)), false))                             // residual
 
 	h = s.T(RMSNorm(x, b.MLPNorm, c.NormEps))
-	gate := s.T(Linear(h, b.Gate).MustSilu(true)) // [B,T,ff]
-	up := s.T(Linear(h, b.Up))                    // [B,T,ff]
-	return s.T(x.MustAdd(s.T(Linear(s.T(gate.MustMul(up, false)), b.Down)), false))
+	return s.T(x.MustAdd(b.mlp(h, s), false)) // residual
 }
 
 // attend is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads: the nH/nKV query heads

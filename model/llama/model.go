@@ -43,12 +43,23 @@ func NewBlocks(n int) []*Block {
 }
 
 // LoadWeights fills the model from src (strictly: see weights.Load).
+// The backbone is frozen at inference, so its projections are fused for speed.
 func (m *Model) LoadWeights(src weights.Source) error {
-	return weights.Load(m, src, m.Config.Dims(), m.Device, m.DType)
+	if err := weights.Load(m, src, m.Config.Dims(), m.Device, m.DType); err != nil {
+		return err
+	}
+	return tensor.Guard(func() {
+		for _, b := range m.Layers {
+			b.Fuse()
+		}
+	})
 }
 
 // Free releases the model's tensors.
 func (m *Model) Free() {
+	for _, b := range m.Layers {
+		b.freeFused()
+	}
 	weights.Free(m)
 	m.Rope.Free()
 }

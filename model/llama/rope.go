@@ -16,6 +16,7 @@ type Rope struct {
 	invFreq  []float64
 	hd       int
 	cos, sin *ts.Tensor
+	turn     *ts.Tensor // rotate_half as a matrix
 	n        int
 	dev      gotch.Device
 	dt       gotch.DType
@@ -43,13 +44,13 @@ func (r *Rope) ensure(n int) {
 			sin[pos*r.hd+i], sin[pos*r.hd+i+half] = s, s
 		}
 	}
-	r.Free()
+	tensor.Drop(r.cos, r.sin)
 	r.cos = tensor.FromFloat32s(cos, []int64{int64(p), int64(r.hd)}, r.dev).MustTotype(r.dt, true)
 	r.sin = tensor.FromFloat32s(sin, []int64{int64(p), int64(r.hd)}, r.dev).MustTotype(r.dt, true)
 	r.n = p
 }
 
-// At gathers the tables at positions [B,T], giving cos and sin shaped [B,1,T,hd].
+// At gathers the tables at positions [B,T], giving cos and sin shaped [B,T,1,hd] (heads broadcast).
 func (r *Rope) At(pos []int64, B, T int64, s *tensor.Scope) (cos, sin *ts.Tensor) {
 	maxPos := int64(0)
 	for _, p := range pos {
@@ -57,7 +58,7 @@ func (r *Rope) At(pos []int64, B, T int64, s *tensor.Scope) (cos, sin *ts.Tensor
 	}
 	r.ensure(int(maxPos) + 1)
 	idx := s.T(tensor.FromInt64s(pos, []int64{B * T}, r.dev))
-	shape := []int64{B, 1, T, int64(r.hd)}
+	shape := []int64{B, T, 1, int64(r.hd)}
 	cos = s.T(r.cos.MustIndexSelect(0, idx, false).MustView(shape, true))
 	sin = s.T(r.sin.MustIndexSelect(0, idx, false).MustView(shape, true))
 	return cos, sin
@@ -65,18 +66,30 @@ func (r *Rope) At(pos []int64, B, T int64, s *tensor.Scope) (cos, sin *ts.Tensor
 
 // Free releases the tables.
 func (r *Rope) Free() {
-	tensor.Drop(r.cos, r.sin)
-	r.cos, r.sin, r.n = nil, nil, 0
+	tensor.Drop(r.cos, r.sin, r.turn)
+	r.cos, r.sin, r.turn, r.n = nil, nil, nil, 0
 }
 
-// rotate applies x*cos + rotate_half(x)*sin to x [B,H,T,hd], where rotate_half(x) = [-x2, x1].
-func rotate(x, cos, sin *ts.Tensor) *ts.Tensor {
+// halfTurn returns R [hd,hd] with x R = rotate_half(x) = [-x2, x1]: one matmul replaces the
+// split, negate and concatenate.
+func (r *Rope) halfTurn() *ts.Tensor {
+	if r.turn == nil {
+		hd, half := r.hd, r.hd/2
+		m := make([]float32, hd*hd)
+		for j := 0; j < half; j++ {
+			m[(j+half)*hd+j] = -1 // out[j] = -x[j+half]
+			m[j*hd+j+half] = 1    // out[j+half] = x[j]
+		}
+		r.turn = tensor.FromFloat32s(m, []int64{int64(hd), int64(hd)}, r.dev).MustTotype(r.dt, true)
+	}
+	return r.turn
+}
+
+// rotate applies x*cos + rotate_half(x)*sin to x [B,T,H,hd].
+func (r *Rope) rotate(x, cos, sin *ts.Tensor) *ts.Tensor {
 	s := &tensor.Scope{}
 	defer s.Close()
-	half := x.MustSize()[3] / 2
-	x1 := s.T(x.MustNarrow(3, 0, half, false))
-	x2 := s.T(x.MustNarrow(3, half, half, false).MustNeg(true))
-	rot := s.T(ts.MustCat([]*ts.Tensor{x2, x1}, 3))
 	a := s.T(x.MustMul(cos, false))
-	return a.MustAdd(s.T(rot.MustMul(sin, false)), false)
+	b := s.T(x.MustMatmul(r.halfTurn(), false).MustMul(sin, true))
+	return a.MustAdd(b, false)
 }

@@ -1,0 +1,96 @@
+// Package bench holds colash's benchmarks. Each reports a figure and, where it has one, the
+// ratio to a baseline measured in the same run; `colash bench` prints them as a table and
+// `go test -bench . ./bench/` runs them under the testing package.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sugarme/gotch"
+
+	"colash/engine/generate"
+	"colash/model/checkpoint"
+	"colash/models"
+)
+
+// Result is one measured figure.
+type Result struct {
+	Name  string
+	Value float64
+	Unit  string
+	Note  string
+}
+
+// Benchmark measures something and returns its results.
+type Benchmark struct {
+	Name string
+	Run  func(ctx context.Context) ([]Result, error)
+}
+
+// All lists the benchmarks `colash bench` runs.
+var All = []Benchmark{
+	{"decode", Decode},
+}
+
+// DecodeTokensPerSecond generates n tokens for each of B copies of a one-token prompt and
+// returns tokens per second (all sequences together).
+func DecodeTokensPerSecond(ctx context.Context, l *checkpoint.Llama, B, n int, noCache bool) (float64, error) {
+	prompts := make([][]int, B)
+	for i := range prompts {
+		prompts[i] = []int{l.Tok.BOS()}
+	}
+	sess := generate.NewLlamaSession(l.Model, n+1, noCache)
+	defer sess.Close()
+	start := time.Now()
+	out, err := generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: n})
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, o := range out {
+		total += len(o)
+	}
+	return float64(total) / time.Since(start).Seconds(), nil
+}
+
+// Decode measures greedy decoding of the shipped stories260K at batch 1 and 32, with the KV
+// cache and without it, and reports the cache's speed-up.
+func Decode(ctx context.Context) ([]Result, error) {
+	dir, err := models.Path(models.DefaultName)
+	if err != nil {
+		return nil, err
+	}
+	l, err := checkpoint.LoadLlama(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Free()
+	const n = 256
+	DecodeTokensPerSecond(ctx, l, 1, 32, false) // warm-up
+	var res []Result
+	rates := map[string]float64{}
+	for _, c := range []struct {
+		B       int
+		noCache bool
+	}{{1, false}, {32, false}, {1, true}, {32, true}} {
+		best := 0.0
+		for rep := 0; rep < 3; rep++ {
+			r, err := DecodeTokensPerSecond(ctx, l, c.B, n, c.noCache)
+			if err != nil {
+				return nil, err
+			}
+			best = max(best, r)
+		}
+		key := fmt.Sprintf("decode stories260K batch %d, %s", c.B, map[bool]string{false: "KV cache", true: "no cache"}[c.noCache])
+		rates[key] = best
+		res = append(res, Result{Name: key, Value: best, Unit: "tok/s", Note: fmt.Sprintf("%d tokens per sequence, greedy, best of 3", n)})
+	}
+	for _, B := range []int{1, 32} {
+		on := rates[fmt.Sprintf("decode stories260K batch %d, KV cache", B)]
+		off := rates[fmt.Sprintf("decode stories260K batch %d, no cache", B)]
+		res = append(res, Result{Name: fmt.Sprintf("KV cache speed-up, batch %d", B), Value: on / off, Unit: "x"})
+	}
+	return res, nil
+}
