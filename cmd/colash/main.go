@@ -34,11 +34,14 @@ func usage() {
 }
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+	if len(os.Args) < 2 {
+		os.Args = append(os.Args, "shell") // no arguments: the interactive shell
+	}
+	if os.Args[1] == "-e" {
+		os.Args = append([]string{os.Args[0], "run"}, os.Args[1:]...) // colash -e 'expr'
+	}
+	if os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
 		usage()
-		if len(os.Args) < 2 {
-			os.Exit(2)
-		}
 		return
 	}
 	cmd, ok := commands[os.Args[1]]

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+
+	"colash/dsl"
+)
+
+func init() {
+	register("run", "run a script: colash run script.go [args]; -e 'expr' evaluates one expression", runScript)
+}
+
+// contextWithInterrupt is cancelled by the first Ctrl-C.
+func contextWithInterrupt() context.Context {
+	ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt)
+	return ctx
+}
+
+func runScript(args []string) error {
+	if len(args) > 0 && args[0] == "-e" {
+		return runExpr(args[1:])
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return fmt.Errorf("usage: colash run script.go [args]  |  colash -e 'expr'")
+	}
+	log.SetOutput(io.Discard) // see runShell
+	file := args[0]
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	in, err := dsl.NewInterp(dsl.Options{Stdout: os.Stdout, Stderr: os.Stderr, Args: args, Imports: true})
+	if err != nil {
+		return err
+	}
+	if _, err := in.Eval(contextWithInterrupt(), file, string(src)); err != nil {
+		return fmt.Errorf("colash run: %s", scriptError(file, err))
+	}
+	return nil
+}
+
+// scriptError names the file in an error whose position lacks it (statements-only scripts
+// are compiled as shell input and report bare line:col positions).
+func scriptError(file string, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "_.go:") {
+		return file + msg[len("_.go"):]
+	}
+	if len(msg) > 0 && msg[0] >= '0' && msg[0] <= '9' && strings.Contains(msg, ":") {
+		return file + ":" + msg
+	}
+	return msg
+}
+
+// runExpr evaluates one expression or statement list and prints the value, as the shell does.
+func runExpr(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: colash -e 'expr'")
+	}
+	log.SetOutput(io.Discard)
+	sh, err := dsl.NewShell(dsl.Config{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Args: []string{"colash"}})
+	if err != nil {
+		return err
+	}
+	if err := sh.Exec(contextWithInterrupt(), strings.Join(args, " ")); err != nil {
+		os.Exit(1) // Exec printed the error
+	}
+	return nil
+}

@@ -1,0 +1,251 @@
+// Package dsl runs colash scripts: a yaegi interpreter with Go's standard library and the
+// colash API (colash/stdlib, imported by scripts as "colash"), and the interactive shell built
+// on it.
+package dsl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
+	"colash/stdlib/backend"
+	_ "colash/stdlib/torch" // the tensor engine behind the colash API
+)
+
+// ScriptSymbols are the symbol tables an interpreter is given: Go's standard library and the
+// colash API under the import path "colash".
+func ScriptSymbols() map[string]map[string]reflect.Value {
+	out := map[string]map[string]reflect.Value{}
+	for k, v := range Symbols {
+		if k == "colash/stdlib/colash" {
+			k = "colash/colash" // scripts write import "colash"
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// Interp is a yaegi interpreter set up for colash. Its Eval never panics: panics in user code
+// and inside the interpreter become errors.
+type Interp struct {
+	yi             *interp.Interpreter
+	stdout, stderr io.Writer
+	pos            *panicPos
+}
+
+// Options configure an interpreter.
+type Options struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Args           []string // the script's os.Args (default: the program's)
+	// Imports makes every package usable without an import line, as in the shell; files with a
+	// package clause import what they use either way.
+	Imports bool
+}
+
+// NewInterp makes an interpreter.
+func NewInterp(o Options) (*Interp, error) {
+	if o.Stdin == nil {
+		o.Stdin = os.Stdin
+	}
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	pos := &panicPos{w: o.Stderr}
+	stdout, stderr := o.Stdout, io.Writer(pos)
+	yi := interp.New(interp.Options{Stdin: o.Stdin, Stdout: stdout, Stderr: stderr, Args: o.Args})
+	if err := yi.Use(stdlib.Symbols); err != nil {
+		return nil, err
+	}
+	if err := yi.Use(ScriptSymbols()); err != nil {
+		return nil, err
+	}
+	if o.Imports {
+		yi.ImportUsed()
+	}
+	return &Interp{yi: yi, stdout: o.Stdout, stderr: o.Stderr, pos: pos}, nil
+}
+
+// Eval compiles and runs src (statements, declarations or an expression, as typed in the
+// shell; name is used in positions, "" for none) under ctx. The colash API sees ctx, so
+// cancelling it also stops a generation in progress.
+func (in *Interp) Eval(ctx context.Context, name, src string) (res reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = reflect.Value{}, explainPanic(r, src, debug.Stack())
+		}
+	}()
+	var prog *interp.Program
+	if name != "" && strings.HasPrefix(strings.TrimSpace(stripComments(src)), "package ") {
+		prog, err = in.compileFile(name, src)
+	} else {
+		prog, err = in.yi.Compile(src)
+	}
+	if err != nil {
+		return reflect.Value{}, explain(err, src)
+	}
+	backend.SetContext(ctx)
+	defer backend.SetContext(nil)
+	in.pos.take()
+	res, err = in.yi.ExecuteWithContext(ctx, prog)
+	if err != nil {
+		err = explain(err, src)
+		if p, ok := err.(*Panic); ok {
+			p.Pos = in.pos.take()
+			if name != "" {
+				p.Pos = strings.Replace(p.Pos, "_.go", name, 1)
+			}
+		}
+		return reflect.Value{}, err
+	}
+	return res, nil
+}
+
+// compileFile compiles a whole Go file so that positions carry its name.
+func (in *Interp) compileFile(name, src string) (*interp.Program, error) {
+	f, err := os.CreateTemp("", "colash-*.go")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	f.WriteString(src)
+	f.Close()
+	prog, err := in.yi.CompilePath(f.Name())
+	if err != nil {
+		err = errors.New(strings.ReplaceAll(err.Error(), f.Name(), name))
+	}
+	return prog, err
+}
+
+// Interpreter is the underlying yaegi interpreter.
+func (in *Interp) Interpreter() *interp.Interpreter { return in.yi }
+
+// Panic is a panic in user code, or inside the interpreter, turned into an error.
+type Panic struct {
+	Value    any
+	Internal bool   // the interpreter itself failed (a yaegi limit), not the script
+	Hint     string // what to write instead, when known
+	Pos      string // where in the script, when known ("file:line:col")
+	Stack    []byte
+}
+
+func (p *Panic) Error() string {
+	var msg string
+	if e, ok := p.Value.(error); ok {
+		msg = e.Error()
+	} else {
+		msg = fmt.Sprint(p.Value)
+	}
+	var ce interface{ Unwrap() error }
+	switch {
+	case p.Internal:
+		msg = "the interpreter failed on this input: " + msg
+	case errors.As(p.Unwrap(), &ce) && fmt.Sprintf("%T", p.Value) == "*colash.Error":
+		// a colash function failed: its message says what went wrong
+	default:
+		msg = "panic: " + msg
+	}
+	if p.Pos != "" {
+		msg = p.Pos + ": " + msg
+	}
+	if p.Hint != "" {
+		msg += "\n  hint: " + p.Hint
+	}
+	return msg
+}
+
+// Unwrap gives the panic value when it is an error (such as a colash *Error).
+func (p *Panic) Unwrap() error {
+	e, _ := p.Value.(error)
+	return e
+}
+
+func explainPanic(r any, src string, stack []byte) error {
+	p := &Panic{Value: r, Internal: true, Stack: stack}
+	p.Hint = hint(fmt.Sprint(r), src)
+	return p
+}
+
+// explain adds a hint to errors caused by the interpreter's known gaps, and unwraps the panics
+// recovered by yaegi.
+func explain(err error, src string) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return ErrInterrupted
+	}
+	var yp interp.Panic
+	if errors.As(err, &yp) {
+		v := yp.Value
+		if e, ok := v.(error); ok && (errors.Is(e, context.Canceled) || errors.Is(e, context.DeadlineExceeded)) {
+			return ErrInterrupted
+		}
+		p := &Panic{Value: v, Stack: yp.Stack}
+		if isRuntimeInternal(v) {
+			p.Hint = hint(fmt.Sprint(v), src)
+		}
+		return p
+	}
+	if h := hint(err.Error(), src); h != "" {
+		return &hinted{err, h}
+	}
+	return err
+}
+
+// ErrInterrupted is returned when an evaluation is cancelled (Ctrl-C).
+var ErrInterrupted = errors.New("interrupted")
+
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() + "\n  hint: " + h.hint }
+func (h *hinted) Unwrap() error { return h.err }
+
+func isRuntimeInternal(v any) bool {
+	_, ok := v.(interface{ RuntimeError() })
+	return ok
+}
+
+// panicPos passes the interpreter's error output through, except the line yaegi prints when a
+// script panics ("file:line:col: panic: ..."): its position is kept for the error message.
+type panicPos struct {
+	mu   sync.Mutex
+	w    io.Writer
+	last string
+}
+
+var rePanicLine = regexp.MustCompile(`^(.*?:\d+:\d+): panic`)
+
+func (p *panicPos) Write(b []byte) (int, error) {
+	// yaegi prints the panic line with one Fprintln, so one Write holds all of it.
+	if m := rePanicLine.FindSubmatch(b); m != nil && bytes.Count(b, []byte("\n")) <= 1 {
+		p.mu.Lock()
+		p.last = string(m[1])
+		p.mu.Unlock()
+		return len(b), nil
+	}
+	return p.w.Write(b)
+}
+
+// take returns the last panic position and forgets it.
+func (p *panicPos) take() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.last
+	p.last = ""
+	return s
+}

@@ -1,0 +1,338 @@
+package dsl
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"io"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	colash "colash/stdlib"
+)
+
+// Config sets up a shell session. Its streams may be a terminal or plain buffers.
+type Config struct {
+	Stdin          io.Reader // what scripts read from os.Stdin (not the shell's input)
+	Stdout, Stderr io.Writer
+	Color          bool     // style the prompt, errors and tables
+	Args           []string // os.Args seen by scripts
+}
+
+// Shell is one interactive session: an interpreter, the inputs it accepted and the :commands.
+type Shell struct {
+	cfg      Config
+	in       *Interp
+	inputs   []string        // accepted inputs, in order: what :save writes
+	names    map[string]bool // names defined in the session, for completion
+	commands []*Command
+	st       shellStyles
+	done     bool
+	started  time.Time
+}
+
+// Command is one :command of the shell.
+type Command struct {
+	Name     string // without the colon
+	Args     string // argument synopsis, e.g. "FILE"
+	Doc      string // one line
+	Run      func(s *Shell, ctx context.Context, arg string) error
+	Complete func(s *Shell, arg string) []string // candidates for the argument (nil: none)
+}
+
+type shellStyles struct {
+	prompt, cont, err, hint, faint, head lipgloss.Style
+}
+
+// NewShell starts a session. No model is loaded until a script asks for one.
+func NewShell(cfg Config) (*Shell, error) {
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = os.Stderr
+	}
+	if cfg.Stdin == nil {
+		cfg.Stdin = strings.NewReader("")
+	}
+	s := &Shell{cfg: cfg, commands: commandTable(), started: time.Now()}
+	r := lipgloss.NewRenderer(cfg.Stdout)
+	if !cfg.Color {
+		r.SetColorProfile(0) // termenv.Ascii
+		r = lipgloss.NewRenderer(io.Discard)
+	}
+	s.st = shellStyles{
+		prompt: r.NewStyle().Bold(true).Foreground(lipgloss.Color("6")),
+		cont:   r.NewStyle().Foreground(lipgloss.Color("8")),
+		err:    r.NewStyle().Bold(true).Foreground(lipgloss.Color("1")),
+		hint:   r.NewStyle().Foreground(lipgloss.Color("3")),
+		faint:  r.NewStyle().Faint(true),
+		head:   r.NewStyle().Bold(true),
+	}
+	return s, s.reset()
+}
+
+func (s *Shell) reset() error {
+	in, err := NewInterp(Options{Stdin: s.cfg.Stdin, Stdout: s.cfg.Stdout, Stderr: s.cfg.Stderr, Args: s.cfg.Args, Imports: true})
+	if err != nil {
+		return err
+	}
+	s.in, s.inputs, s.names = in, nil, map[string]bool{}
+	return nil
+}
+
+// Prompt is the prompt for a new input; Continuation for its next lines.
+func (s *Shell) Prompt() string       { return s.st.prompt.Render("colash>") + " " }
+func (s *Shell) Continuation() string { return s.st.cont.Render("   ...") + " " }
+
+// Done reports whether :quit was given.
+func (s *Shell) Done() bool { return s.done }
+
+// Inputs are the session's accepted inputs, in order.
+func (s *Shell) Inputs() []string { return append([]string(nil), s.inputs...) }
+
+// Exec runs one complete input: a :command or Go code. Results go to Stdout; an error is
+// printed to Stderr (styled) and also returned. The session stays usable after any error.
+func (s *Shell) Exec(ctx context.Context, input string) error {
+	src := strings.TrimSpace(input)
+	if src == "" {
+		return nil
+	}
+	var err error
+	if strings.HasPrefix(src, ":") {
+		err = s.command(ctx, src)
+	} else {
+		err = s.eval(ctx, src, true)
+	}
+	if err != nil {
+		s.PrintError(err)
+	}
+	return err
+}
+
+// PrintError prints err the way the shell shows errors.
+func (s *Shell) PrintError(err error) {
+	if errors.Is(err, ErrInterrupted) {
+		fmt.Fprintln(s.cfg.Stderr, s.st.err.Render("interrupted"))
+		return
+	}
+	msg := err.Error()
+	h := ""
+	if i := strings.Index(msg, "\n  hint: "); i >= 0 {
+		msg, h = msg[:i], msg[i+len("\n  hint: "):]
+	}
+	fmt.Fprintln(s.cfg.Stderr, s.st.err.Render("error:")+" "+msg)
+	if h != "" {
+		fmt.Fprintln(s.cfg.Stderr, s.st.hint.Render("hint:")+" "+h)
+	}
+}
+
+func (s *Shell) eval(ctx context.Context, src string, record bool) error {
+	print := s.shouldPrint(ctx, src)
+	v, err := s.in.Eval(ctx, "", src)
+	if err != nil {
+		return err
+	}
+	if record {
+		s.inputs = append(s.inputs, src)
+		for _, n := range definedNames(src) {
+			s.names[n] = true
+		}
+	}
+	if print && v.IsValid() {
+		fmt.Fprintln(s.cfg.Stdout, FormatValue(v))
+	} else if print && src == "nil" {
+		fmt.Fprintln(s.cfg.Stdout, "nil")
+	}
+	return nil
+}
+
+// shouldPrint: an input that is one expression prints its value, except calls of functions
+// with no results or with (int, error) results, such as fmt.Println.
+func (s *Shell) shouldPrint(ctx context.Context, src string) bool {
+	e, err := parser.ParseExpr(src)
+	if err != nil {
+		return false
+	}
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return true
+	}
+	if !isPure(call.Fun) {
+		return true
+	}
+	if id, ok := call.Fun.(*ast.Ident); ok && isBuiltinNoValue(id.Name) {
+		return false
+	}
+	fv, err := s.in.Eval(ctx, "", src[call.Fun.Pos()-1:call.Fun.End()-1])
+	if err != nil || !fv.IsValid() || fv.Kind() != reflect.Func {
+		return true
+	}
+	t := fv.Type()
+	if t.NumOut() == 0 {
+		return false
+	}
+	errT := reflect.TypeOf((*error)(nil)).Elem()
+	return !(t.NumOut() == 2 && t.Out(0).Kind() == reflect.Int && t.Out(1) == errT)
+}
+
+func isBuiltinNoValue(n string) bool {
+	switch n {
+	case "print", "println", "panic", "close", "delete", "copy", "clear":
+		return n != "copy"
+	}
+	return false
+}
+
+// isPure reports whether e is an identifier or a chain of selectors on one: evaluating it
+// has no side effects.
+func isPure(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return true
+	case *ast.SelectorExpr:
+		return isPure(x.X)
+	}
+	return false
+}
+
+// FormatValue prints a result the way the shell shows it: Stringers and errors by their text,
+// strings quoted (unless they hold several lines), anything else with %v, cut at 4000 bytes.
+func FormatValue(v reflect.Value) string {
+	var out string
+	if v.CanInterface() {
+		switch x := v.Interface().(type) {
+		case error:
+			out = x.Error()
+		case fmt.Stringer:
+			if v.Kind() == reflect.Pointer && v.IsNil() {
+				out = "nil"
+			} else {
+				out = x.String()
+			}
+		case string:
+			if strings.Contains(x, "\n") {
+				out = x
+			} else {
+				out = fmt.Sprintf("%q", x)
+			}
+		default:
+			out = fmt.Sprintf("%v", x)
+		}
+	} else {
+		out = v.String()
+	}
+	const limit = 4000
+	if len(out) > limit {
+		out = out[:limit] + fmt.Sprintf(" … (%d more bytes)", len(out)-limit)
+	}
+	return out
+}
+
+// definedNames lists the names an input declares at its top level: x := ..., var, const, type, func.
+func definedNames(src string) []string {
+	var fs token.FileSet
+	var sc scanner.Scanner
+	sc.Init(fs.AddFile("", -1, len(src)), []byte(src), nil, 0)
+	var names, pending []string
+	depth := 0
+	prev := token.ILLEGAL
+	for {
+		_, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			break
+		}
+		switch tok {
+		case token.LBRACE, token.LPAREN, token.LBRACK:
+			depth++
+		case token.RBRACE, token.RPAREN, token.RBRACK:
+			depth--
+		}
+		switch {
+		case tok == token.IDENT && (prev == token.VAR || prev == token.CONST || prev == token.TYPE || prev == token.FUNC):
+			names = append(names, lit)
+		case tok == token.IDENT && depth == 0 && (prev == token.ILLEGAL || prev == token.SEMICOLON || prev == token.COMMA):
+			pending = append(pending, lit)
+		case tok == token.DEFINE && depth == 0:
+			names = append(names, pending...)
+			pending = nil
+		case tok == token.COMMA && depth == 0:
+		default:
+			pending = nil
+		}
+		prev = tok
+	}
+	return names
+}
+
+// RunLines reads inputs line by line from r (joining lines while NeedMore) and runs each, as
+// the shell does with a terminal. It returns at the end of r or after :quit; errors in inputs
+// are printed and do not stop it.
+func (s *Shell) RunLines(ctx context.Context, r io.Reader) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	var buf []string
+	for !s.done && sc.Scan() {
+		buf = append(buf, sc.Text())
+		src := strings.Join(buf, "\n")
+		if NeedMore(src) {
+			continue
+		}
+		buf = nil
+		s.Exec(ctx, src)
+	}
+	if len(buf) > 0 && !s.done {
+		s.Exec(ctx, strings.Join(buf, "\n"))
+	}
+	return sc.Err()
+}
+
+// names known to the session for completion: packages, session variables.
+func (s *Shell) packageNames() map[string]string {
+	out := map[string]string{}
+	seen := map[string]int{}
+	keys := make([]string, 0)
+	for k := range ScriptSymbols() {
+		keys = append(keys, k)
+	}
+	for k := range stdlibSymbols() {
+		keys = append(keys, k)
+	}
+	for _, k := range keys {
+		seen[k[strings.LastIndexByte(k, '/')+1:]]++
+	}
+	for _, k := range keys {
+		name := k[strings.LastIndexByte(k, '/')+1:]
+		dir := strings.TrimSuffix(k, "/"+name)
+		if seen[name] > 1 {
+			name = strings.ReplaceAll(dir, "/", "_")
+			if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+				name = dir[:i] + "_" + dir[i+1:]
+				name = name[strings.LastIndexByte(name, '/')+1:]
+			}
+		}
+		out[name] = k
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var _ = colash.Models
