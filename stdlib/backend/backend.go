@@ -38,9 +38,9 @@ type Sampling struct {
 
 // Info describes a loaded model.
 type Info struct {
-	Path, Kind, Device, DType              string
+	Path, Kind, Device, DType               string
 	Dim, Layers, Heads, KVHeads, FFN, Vocab int
-	Params                                 int64
+	Params                                  int64
 }
 
 // Model is a loaded language model.
@@ -77,7 +77,7 @@ type CoLA interface {
 var (
 	mu      sync.Mutex
 	runtime Runtime
-	ctx     = context.Background()
+	ctx               = context.Background()
 	out     io.Writer = os.Stdout
 )
 
