@@ -1,0 +1,350 @@
+package generate
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/cola"
+	"colash/model/llama"
+	"colash/model/tensor"
+)
+
+// NoCode marks "no code forced" in Steering.Next and Steering.Fixed.
+const NoCode = -1
+
+// PaperLatent is the latent-action sampling of the paper's rollouts: top-k 40, temperature 1,
+// top-p 1 (no truncation). Temperature 0 chooses codes greedily.
+var PaperLatent = Sampling{Temperature: 1, TopK: 40, TopP: 1}
+
+// Step is what a replacement policy sees when the code of one sequence is chosen.
+type Step struct {
+	Seq          int       // sequence in the batch
+	Index        int       // generation step: 0 chooses the code of the first new token
+	Pos          int       // position of Prev (BOS is 0): the chosen code produces token Pos+1
+	Prev         int       // the last token fed
+	PolicyLogits []float32 // the policy network's logits over the codes, [C]
+}
+
+// CodeEvent is what a per-token hook sees: the step, the code about to be used and the policy's
+// distribution over codes, softmax(logits / tau), from the replacement policy if one is set.
+type CodeEvent struct {
+	Step
+	Code  int
+	Probs []float64
+}
+
+// Steering changes how codes are chosen. The zero value leaves the policy alone. For each
+// sequence and step: the policy's logits (or Policy's) give the distribution; a forced code
+// (Next, else Fixed) is taken as is; otherwise Bias is added, Mask removes codes and the latent
+// sampler picks one; Hook, last, may replace the code.
+type Steering struct {
+	// Next forces codes at the next step only (then it is cleared): one entry for every sequence,
+	// or one per sequence; NoCode leaves a sequence to its policy.
+	Next []int
+	// Fixed forces codes at every step, laid out as Next.
+	Fixed []int
+	// Bias is added to the policy logits before sampling, [C].
+	Bias []float32
+	// Mask lists the codes sampling may not choose, [C] (true: banned).
+	Mask []bool
+	// Policy, when set, replaces the policy network: it returns logits over the codes.
+	Policy func(Step) []float32
+	// Hook sees every chosen code and returns the code to use.
+	Hook func(CodeEvent) int
+}
+
+// CoLASession decodes with a CoLA model: per token, the backbone step (cache "main"), the policy
+// step (cache "policy"), a latent code, and the world model's next-token logits for that code,
+// from which Generate picks the token. Every step's code and its policy log-prob are recorded.
+type CoLASession struct {
+	M      *cola.Model
+	Latent Sampling // how codes are sampled (PaperLatent; Temperature 0: greedy)
+
+	steer    Steering
+	batch    *llama.Batch
+	caches   *cola.Caches
+	cap      int
+	samplers []*Sampler
+	prev     []int
+	step     int
+	codes    [][]int
+	logProbs [][]float64
+}
+
+// NewCoLASession prepares a session; capacity is the expected total length (caches grow if needed).
+func NewCoLASession(m *cola.Model, capacity int, latent Sampling) *CoLASession {
+	return &CoLASession{M: m, Latent: latent, cap: capacity}
+}
+
+// Prefill runs the prompts through backbone and policy and returns the world model's logits
+// for the code chosen at each prompt's last position.
+func (s *CoLASession) Prefill(tokens []int64, B, L int, pad []int) ([][]float32, error) {
+	s.Close()
+	s.batch = &llama.Batch{Pad: append([]int(nil), pad...)}
+	s.caches = s.M.NewCaches(B, max(s.cap, L+1))
+	s.samplers = make([]*Sampler, B)
+	for b := range s.samplers {
+		// A stream of its own, apart from the token sampler's for the same seed and sequence.
+		s.samplers[b] = &Sampler{Sampling: s.Latent, rng: rand.New(rand.NewPCG(s.Latent.Seed^0xC01A, uint64(b)))}
+	}
+	s.prev = make([]int, B)
+	for b := range s.prev {
+		s.prev[b] = int(tokens[b*L+L-1])
+	}
+	s.step = 0
+	s.codes, s.logProbs = make([][]int, B), make([][]float64, B)
+	return s.run(tokens, B, L)
+}
+
+// Step feeds one token per sequence.
+func (s *CoLASession) Step(tokens []int64) ([][]float32, error) {
+	if s.batch == nil {
+		return nil, fmt.Errorf("cola session: Step before Prefill")
+	}
+	for b, t := range tokens {
+		s.prev[b] = int(t)
+	}
+	return s.run(tokens, len(tokens), 1)
+}
+
+func (s *CoLASession) run(tokens []int64, B, T int) ([][]float32, error) {
+	m := s.M
+	var h, pol *ts.Tensor
+	err := tensor.Guard(func() {
+		x := tensor.FromInt64s(tokens, []int64{int64(B), int64(T)}, m.Device)
+		defer x.MustDrop()
+		hid, err := m.Hidden(x, s.batch, s.caches.Main) // [B,T,d]
+		if err != nil {
+			panic(err)
+		}
+		defer hid.MustDrop()
+		h = hid.MustNarrow(1, int64(T-1), 1, false) // [B,1,d]
+		pl, err := m.PolicyLogits(hid, s.batch, s.caches.Policy)
+		if err != nil {
+			panic(err)
+		}
+		defer pl.MustDrop()
+		pol = pl.MustSelect(1, int64(T-1), false) // [B,C]
+	})
+	s.batch.Advance(T)
+	if err != nil {
+		tensor.Drop(h, pol)
+		return nil, err
+	}
+	defer h.MustDrop()
+	policy := Rows(tensor.Float32s(pol), B)
+	pol.MustDrop()
+
+	codes := make([]int64, B)
+	for b := range codes {
+		st := Step{Seq: b, Index: s.step, Pos: s.batch.Len - s.batch.Pad[b] - 1, Prev: s.prev[b], PolicyLogits: policy[b]}
+		code, lp, err := s.choose(st)
+		if err != nil {
+			return nil, err
+		}
+		codes[b] = int64(code)
+		s.codes[b] = append(s.codes[b], code)
+		s.logProbs[b] = append(s.logProbs[b], lp)
+	}
+	s.steer.Next = nil
+	s.step++
+
+	var logits [][]float32
+	err = tensor.Guard(func() {
+		c := tensor.FromInt64s(codes, []int64{int64(B), 1}, m.Device)
+		defer c.MustDrop()
+		wm, err := m.WorldModelLogits(h, c) // [B,1,V]
+		if err != nil {
+			panic(err)
+		}
+		defer wm.MustDrop()
+		logits = Rows(tensor.Float32s(wm), B)
+	})
+	return logits, err
+}
+
+// choose picks the code of one sequence at one step, with its log-prob under the policy.
+func (s *CoLASession) choose(st Step) (int, float64, error) {
+	C := s.M.Config.NumCode
+	logits := st.PolicyLogits
+	if s.steer.Policy != nil {
+		logits = s.steer.Policy(st)
+		if len(logits) != C {
+			return 0, 0, fmt.Errorf("cola session: replacement policy returned %d logits, want %d", len(logits), C)
+		}
+	}
+	tau := s.Latent.Temperature
+	if tau <= 0 {
+		tau = 1
+	}
+	logp := logSoftmax(logits, tau)
+	code := forced(s.steer.Next, st.Seq)
+	if code == NoCode {
+		code = forced(s.steer.Fixed, st.Seq)
+	}
+	if code == NoCode {
+		eff := logits
+		if s.steer.Bias != nil || s.steer.Mask != nil {
+			if (s.steer.Bias != nil && len(s.steer.Bias) != C) || (s.steer.Mask != nil && len(s.steer.Mask) != C) {
+				return 0, 0, fmt.Errorf("cola session: bias has %d entries and mask %d, want %d", len(s.steer.Bias), len(s.steer.Mask), C)
+			}
+			eff = make([]float32, C)
+			allowed := 0
+			for i := range eff {
+				eff[i] = logits[i]
+				if s.steer.Bias != nil {
+					eff[i] += s.steer.Bias[i]
+				}
+				if s.steer.Mask != nil && s.steer.Mask[i] {
+					eff[i] = float32(math.Inf(-1))
+				} else {
+					allowed++
+				}
+			}
+			if allowed == 0 {
+				return 0, 0, fmt.Errorf("cola session: every code is masked")
+			}
+		}
+		code = s.samplers[st.Seq].Sample(eff)
+	}
+	if s.steer.Hook != nil {
+		probs := make([]float64, C)
+		for i, l := range logp {
+			probs[i] = math.Exp(l)
+		}
+		code = s.steer.Hook(CodeEvent{Step: st, Code: code, Probs: probs})
+	}
+	if code < 0 || code >= C {
+		return 0, 0, fmt.Errorf("cola session: code %d out of range [0,%d)", code, C)
+	}
+	return code, logp[code], nil
+}
+
+func forced(codes []int, seq int) int {
+	switch {
+	case len(codes) == 0:
+		return NoCode
+	case len(codes) == 1:
+		return codes[0]
+	case seq < len(codes):
+		return codes[seq]
+	}
+	return NoCode
+}
+
+// logSoftmax is log_softmax(logits / tau) over all codes.
+func logSoftmax(logits []float32, tau float64) []float64 {
+	out := make([]float64, len(logits))
+	m := math.Inf(-1)
+	for i, l := range logits {
+		out[i] = float64(l) / tau
+		m = math.Max(m, out[i])
+	}
+	sum := 0.0
+	for _, v := range out {
+		sum += math.Exp(v - m)
+	}
+	lse := m + math.Log(sum)
+	for i := range out {
+		out[i] -= lse
+	}
+	return out
+}
+
+// Codes returns the code chosen at every step, per sequence: entry i produced the i-th new token.
+// A sequence that stopped before the others has extra entries past its last token.
+func (s *CoLASession) Codes() [][]int {
+	out := make([][]int, len(s.codes))
+	for b, c := range s.codes {
+		out[b] = append([]int(nil), c...)
+	}
+	return out
+}
+
+// LogProbs returns log_softmax(policy_logits / tau)[code] of every recorded code, over all codes
+// (the top-k / top-p truncation of sampling is not reflected, as in the paper's RL), laid out as
+// Codes. tau is Latent.Temperature (1 when greedy); the policy is the replacement when one is set.
+func (s *CoLASession) LogProbs() [][]float64 {
+	out := make([][]float64, len(s.logProbs))
+	for b, c := range s.logProbs {
+		out[b] = append([]float64(nil), c...)
+	}
+	return out
+}
+
+// ReadCodes reads the codes of a text with the IDM (see cola.Model.ReadCodes).
+func (s *CoLASession) ReadCodes(ids []int) ([]int, error) { return s.M.ReadCodes(ids) }
+
+// Steering returns the current steering.
+func (s *CoLASession) Steering() Steering { return s.steer }
+
+// Steer replaces the steering and returns a function that restores the previous one.
+func (s *CoLASession) Steer(st Steering) (undo func()) {
+	prev := s.steer
+	s.steer = st
+	return func() { s.steer = prev }
+}
+
+// With edits a copy of the current steering, runs fn under it, and restores the previous
+// steering when fn returns, fails or panics.
+func (s *CoLASession) With(edit func(*Steering), fn func() error) error {
+	st := s.steer
+	edit(&st)
+	defer s.Steer(st)()
+	return fn()
+}
+
+// ForceNext forces code at the next step of every sequence (unscoped; it clears itself).
+func (s *CoLASession) ForceNext(code int) { s.steer.Next = []int{code} }
+
+// WithNextCode runs fn with code forced at the next step of every sequence.
+func (s *CoLASession) WithNextCode(code int, fn func() error) error {
+	return s.With(func(st *Steering) { st.Next = []int{code} }, fn)
+}
+
+// WithCode runs fn with one code forced at every step of every sequence.
+func (s *CoLASession) WithCode(code int, fn func() error) error {
+	return s.With(func(st *Steering) { st.Fixed = []int{code} }, fn)
+}
+
+// WithBias runs fn with bias [C] added to the policy logits before sampling.
+func (s *CoLASession) WithBias(bias []float32, fn func() error) error {
+	return s.With(func(st *Steering) { st.Bias = bias }, fn)
+}
+
+// WithMask runs fn with the given codes banned from sampling (added to any mask in force).
+func (s *CoLASession) WithMask(codes []int, fn func() error) error {
+	C := s.M.Config.NumCode
+	for _, c := range codes {
+		if c < 0 || c >= C {
+			return fmt.Errorf("cola session: mask code %d out of range [0,%d)", c, C)
+		}
+	}
+	return s.With(func(st *Steering) {
+		mask := make([]bool, C)
+		copy(mask, st.Mask)
+		for _, c := range codes {
+			mask[c] = true
+		}
+		st.Mask = mask
+	}, fn)
+}
+
+// WithPolicy runs fn with the policy network replaced by p.
+func (s *CoLASession) WithPolicy(p func(Step) []float32, fn func() error) error {
+	return s.With(func(st *Steering) { st.Policy = p }, fn)
+}
+
+// WithHook runs fn with a per-token hook that sees each chosen code and may change it.
+func (s *CoLASession) WithHook(h func(CodeEvent) int, fn func() error) error {
+	return s.With(func(st *Steering) { st.Hook = h }, fn)
+}
+
+// Close frees the session's caches.
+func (s *CoLASession) Close() {
+	s.caches.Free()
+	s.caches = nil
+}
