@@ -101,8 +101,10 @@ func ReadConfig(dir string) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if _, ok := raw["num_code"]; !ok {
-		return nil, fmt.Errorf("%s: not a CoLA checkpoint: config.json has no num_code (architectures %s); "+
-			"it looks like a plain Llama: wrap it in CoLA modules with `colash init-cola`", path, raw["architectures"])
+		var arch []string
+		json.Unmarshal(raw["architectures"], &arch)
+		return nil, fmt.Errorf("%s: not a CoLA checkpoint: config.json has no num_code (architectures %q); "+
+			"for a plain Llama, wrap it in fresh CoLA modules with `colash init-cola`", path, arch)
 	}
 	c := Config{V: 1}
 	if err := json.Unmarshal(b, &c); err != nil {
