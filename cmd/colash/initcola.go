@@ -1,0 +1,62 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/sugarme/gotch"
+
+	"colash/model/checkpoint"
+	"colash/model/cola"
+	"colash/model/tensor"
+)
+
+func init() {
+	register("init-cola", "wrap a Llama checkpoint in fresh CoLA modules (IDM, codebook, world model, policy) and save it", runInitCoLA)
+}
+
+func runInitCoLA(args []string) error {
+	fs := flag.NewFlagSet("init-cola", flag.ContinueOnError)
+	backbone := fs.String("backbone", "", "Llama checkpoint: a Hugging Face folder or a llama2.c .bin file (required)")
+	tok := fs.String("tokenizer", "", "tokenizer file (default: the one beside the backbone)")
+	out := fs.String("out", "", "output folder (required)")
+	codes := fs.Int("codes", cola.Released.Codes, "latent codes (num_code)")
+	action := fs.Int("action-layers", cola.Released.ActionLayers, "IDM blocks (num_action_layer)")
+	dyna := fs.Int("dyna-layers", cola.Released.DynaLayers, "world-model merge MLPs (num_dyna_layer)")
+	policy := fs.Int("policy-layers", cola.Released.PolicyLayers, "policy blocks (num_policy_layer)")
+	seed := fs.Uint64("seed", 0, "seed of the new modules' initial weights")
+	dtype := fs.String("save-dtype", "f32", "stored dtype: f32, f16 or bf16")
+	shard := fs.String("shard", "", "largest shard size, e.g. 5GB (default: one file)")
+	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *backbone == "" || *out == "" {
+		return fmt.Errorf("--backbone and --out are required")
+	}
+	dt, err := storedDType(*dtype)
+	if err != nil {
+		return err
+	}
+	shardBytes, err := parseBytes(*shard)
+	if err != nil {
+		return err
+	}
+	tensor.SetThreads(*threads)
+	l, err := checkpoint.LoadLlama(*backbone, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float, Tokenizer: *tok})
+	if err != nil {
+		return err
+	}
+	c, err := checkpoint.WrapCoLA(l, cola.Modules{Codes: *codes, ActionLayers: *action, DynaLayers: *dyna, PolicyLayers: *policy}, *seed)
+	if err != nil {
+		l.Free()
+		return err
+	}
+	defer c.Free()
+	if err := checkpoint.SaveCoLA(c, *out, checkpoint.SaveOptions{DType: dt, ShardBytes: shardBytes}); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s: %s (stored %s)\n", *out, c.Model, dt)
+	return nil
+}
