@@ -151,15 +151,7 @@ func (s *Shell) cmdLoad(ctx context.Context, arg string) error {
 	if err != nil {
 		return err
 	}
-	src := string(b)
-	if strings.HasPrefix(stripComments(src), "package ") {
-		if _, err := s.in.Eval(ctx, arg, src); err != nil {
-			return err
-		}
-		s.inputs = append(s.inputs, "// :load "+arg+"\n"+src)
-		return nil
-	}
-	return s.eval(ctx, src, true)
+	return s.RunScript(ctx, arg, string(b))
 }
 
 func (s *Shell) cmdSave(_ context.Context, arg string) error {

@@ -42,6 +42,7 @@ type Interp struct {
 	yi             *interp.Interpreter
 	stdout, stderr io.Writer
 	pos            *panicPos
+	tmp, tmpName   string // the temporary copy of the last file compiled, and its real name
 }
 
 // Options configure an interpreter.
@@ -90,6 +91,7 @@ func (in *Interp) Eval(ctx context.Context, name, src string) (res reflect.Value
 		}
 	}()
 	var prog *interp.Program
+	src = dropBuildLines(src)
 	if name != "" && strings.HasPrefix(strings.TrimSpace(stripComments(src)), "package ") {
 		prog, err = in.compileFile(name, src)
 	} else {
@@ -105,9 +107,11 @@ func (in *Interp) Eval(ctx context.Context, name, src string) (res reflect.Value
 	if err != nil {
 		err = explain(err, src)
 		if p, ok := err.(*Panic); ok {
-			p.Pos = in.pos.take()
-			if name != "" {
-				p.Pos = strings.Replace(p.Pos, "_.go", name, 1)
+			raw := in.pos.take()
+			p.Line = lineOf(raw)
+			p.Pos = positionIn(name, raw)
+			if in.tmp != "" {
+				p.Pos = strings.ReplaceAll(p.Pos, in.tmp, in.tmpName)
 			}
 		}
 		return reflect.Value{}, err
@@ -124,6 +128,7 @@ func (in *Interp) compileFile(name, src string) (*interp.Program, error) {
 	defer os.Remove(f.Name())
 	f.WriteString(src)
 	f.Close()
+	in.tmp, in.tmpName = f.Name(), name
 	prog, err := in.yi.CompilePath(f.Name())
 	if err != nil {
 		err = errors.New(strings.ReplaceAll(err.Error(), f.Name(), name))
@@ -140,6 +145,7 @@ type Panic struct {
 	Internal bool   // the interpreter itself failed (a yaegi limit), not the script
 	Hint     string // what to write instead, when known
 	Pos      string // where in the script, when known ("file:line:col")
+	Line     int    // the line in the evaluated source, when known
 	Stack    []byte
 }
 
@@ -228,7 +234,7 @@ type panicPos struct {
 	last string
 }
 
-var rePanicLine = regexp.MustCompile(`^(.*?:\d+:\d+): panic`)
+var rePanicLine = regexp.MustCompile(`^((?:.*?:)?\d+:\d+): panic`)
 
 func (p *panicPos) Write(b []byte) (int, error) {
 	// yaegi prints the panic line with one Fprintln, so one Write holds all of it.
@@ -248,4 +254,46 @@ func (p *panicPos) take() string {
 	s := p.last
 	p.last = ""
 	return s
+}
+
+// dropBuildLines blanks //go:build lines (keeping line numbers): scripts carry
+// "//go:build ignore" so that the go tool skips them, and they run all the same.
+func dropBuildLines(src string) string {
+	if !strings.Contains(src, "//go:build") {
+		return src
+	}
+	lines := strings.Split(src, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "//go:build") || strings.HasPrefix(strings.TrimSpace(l), "// +build") {
+			lines[i] = ""
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// positionIn names the file in a position yaegi reported: "_.go:3:2" or "3:2" (shell input,
+// whose first line has a shifted column) become "name:3".
+func positionIn(name, pos string) string {
+	if pos == "" || name == "" {
+		return ""
+	}
+	if strings.HasPrefix(pos, "_.go:") || (pos[0] >= '0' && pos[0] <= '9') {
+		p := strings.TrimPrefix(pos, "_.go:")
+		line, _, _ := strings.Cut(p, ":")
+		return name + ":" + line
+	}
+	return pos
+}
+
+var reLeadPos = regexp.MustCompile(`^(?:_\.go:)?(\d+):\d+: `)
+
+// lineOf is the line of a position "_.go:3:2", "3:2" or "file:3:2" (0 if none).
+func lineOf(pos string) int {
+	parts := strings.Split(pos, ":")
+	if len(parts) < 2 {
+		return 0
+	}
+	n := 0
+	fmt.Sscan(parts[len(parts)-2], &n)
+	return n
 }

@@ -149,10 +149,11 @@ func (s *Shell) eval(ctx context.Context, src string, record bool) error {
 			s.names[n] = true
 		}
 	}
-	if print && v.IsValid() {
-		fmt.Fprintln(s.cfg.Stdout, FormatValue(v))
-	} else if print && src == "nil" {
+	switch {
+	case print && src == "nil":
 		fmt.Fprintln(s.cfg.Stdout, "nil")
+	case print && v.IsValid():
+		fmt.Fprintln(s.cfg.Stdout, FormatValue(v))
 	}
 	return nil
 }
@@ -336,3 +337,74 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 var _ = colash.Models
+
+// SplitInputs cuts a script into the inputs the shell would have run: lines are joined while
+// NeedMore says an input is unfinished. It returns each input with its first line (from 1).
+func SplitInputs(src string) (inputs []string, lines []int) {
+	var buf []string
+	start := 1
+	for i, l := range strings.Split(src, "\n") {
+		if len(buf) == 0 {
+			if strings.TrimSpace(l) == "" {
+				continue
+			}
+			start = i + 1
+		}
+		buf = append(buf, l)
+		if joined := strings.Join(buf, "\n"); !NeedMore(joined) {
+			inputs, lines = append(inputs, joined), append(lines, start)
+			buf = nil
+		}
+	}
+	if len(buf) > 0 {
+		inputs, lines = append(inputs, strings.Join(buf, "\n")), append(lines, start)
+	}
+	return inputs, lines
+}
+
+// ScriptError is an error in a script file, at a line.
+type ScriptError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *ScriptError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *ScriptError) Unwrap() error { return e.Err }
+
+// RunScript runs a script in the session. A Go file with a package clause is compiled whole
+// (its main runs); anything else runs input by input as if typed, expression values printed,
+// and stops at the first error, which names the file and line.
+func (s *Shell) RunScript(ctx context.Context, name, src string) error {
+	if strings.HasPrefix(stripComments(dropBuildLines(src)), "package ") {
+		_, err := s.in.Eval(ctx, name, src) // not recorded: :save writes shell inputs only
+		return err
+	}
+	inputs, lines := SplitInputs(dropBuildLines(src))
+	for i, in := range inputs {
+		if err := s.eval(ctx, in, true); err != nil {
+			if errors.Is(err, ErrInterrupted) {
+				return err
+			}
+			line := lines[i]
+			var p *Panic
+			if errors.As(err, &p) && p.Line > 0 {
+				line += p.Line - 1
+				p.Pos = ""
+			} else if m := reLeadPos.FindStringSubmatch(err.Error()); m != nil {
+				n := 0
+				fmt.Sscan(m[1], &n)
+				line += n - 1
+				err = errors.New(strings.TrimPrefix(err.Error(), m[0]))
+			}
+			return &ScriptError{File: name, Line: line, Err: err}
+		}
+	}
+	return nil
+}

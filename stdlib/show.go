@@ -220,7 +220,14 @@ func Table(data any, header ...string) *TableView {
 	switch v.Kind() {
 	case reflect.Map:
 		keys := v.MapKeys()
-		sort.Slice(keys, func(a, b int) bool { return fmt.Sprint(keys[a].Interface()) < fmt.Sprint(keys[b].Interface()) })
+		sort.Slice(keys, func(a, b int) bool {
+			switch keys[a].Kind() {
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+				reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+				return number(keys[a]) < number(keys[b])
+			}
+			return fmt.Sprint(keys[a].Interface()) < fmt.Sprint(keys[b].Interface())
+		})
 		for _, k := range keys {
 			t.Rows = append(t.Rows, []string{cell(k), cell(v.MapIndex(k))})
 		}

@@ -35,11 +35,11 @@ func runScript(args []string) error {
 	if err != nil {
 		return err
 	}
-	in, err := dsl.NewInterp(dsl.Options{Stdout: os.Stdout, Stderr: os.Stderr, Args: args, Imports: true})
+	sh, err := dsl.NewShell(dsl.Config{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Args: args})
 	if err != nil {
 		return err
 	}
-	if _, err := in.Eval(contextWithInterrupt(), file, string(src)); err != nil {
+	if err := sh.RunScript(contextWithInterrupt(), file, string(src)); err != nil {
 		return fmt.Errorf("colash run: %s", scriptError(file, err))
 	}
 	return nil
