@@ -298,7 +298,7 @@ func TestCancel(t *testing.T) {
 	s.Exec(context.Background(), `m := colash.Load("")`)
 	for _, src := range []string{
 		"for {\n\tm.Generate(\"Once\", colash.Opts{N: 400})\n}", // in the engine
-		"n := 0\nfor {\n\tn++\n}",                             // in the interpreter
+		"n := 0\nfor {\n\tn++\n}",                               // in the interpreter
 	} {
 		errb.Reset()
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)

@@ -40,4 +40,3 @@ func main() {
 	fmt.Printf("mean surprise %.2f nats over %d tokens; worst %.2f\n", colash.SumF(nll...)/float64(len(nll)), len(nll), colash.MaxF(nll...))
 	fmt.Println(colash.Histogram(nll))
 }
-
