@@ -22,6 +22,7 @@ func init() {
 		"Device":       reflect.ValueOf(colash.Device),
 		"Doc":          reflect.ValueOf(colash.Doc),
 		"Histogram":    reflect.ValueOf(colash.Histogram),
+		"InitCoLA":     reflect.ValueOf(colash.InitCoLA),
 		"Load":         reflect.ValueOf(colash.Load),
 		"Max":          reflect.ValueOf(colash.Max),
 		"MaxF":         reflect.ValueOf(colash.MaxF),

@@ -79,6 +79,9 @@ func (s *Shell) cmdHelp(_ context.Context, _ string) error {
 	fmt.Fprintln(w, `  m.Generate("Once upon a time", colash.Opts{N: 32})`)
 	fmt.Fprintln(w, `  m.Next("The cat sat on the", 5)            // likeliest next tokens`)
 	fmt.Fprintln(w, `  colash.Histogram(m.Pieces("the cat and the dog"))`)
+	fmt.Fprintln(w, `  c := colash.InitCoLA("", 16, 1)             // or colash.Load(a CoLA checkpoint)`)
+	fmt.Fprintln(w, `  c.Codes("The cat sat.")                    // latent codes read by the IDM`)
+	fmt.Fprintln(w, `  c.Force("Once upon a time", 3)             // steer: code 3 at every step (also Steer, Bias, Sample)`)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, s.st.head.Render("interpreter limits"))
 	for _, l := range Limits {

@@ -320,3 +320,39 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("after cancel: %q %v", out, err)
 	}
 }
+
+func TestCoLASession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a CoLA model")
+	}
+	s, out, errb := newTestShell(t)
+	ctx := context.Background()
+	for _, in := range []string{
+		`c := colash.InitCoLA("", 8, 3)`,
+		`c.IsCoLA()`,
+		`text := "The cat sat on the mat."`,
+		`len(c.Codes(text)) == len(c.Tokenize(text))`,
+		`r := c.Force("Once upon a time", 5, colash.Opts{N: 6})`,
+		`r.Codes`,
+		`st := c.Steer("Once upon a time", []int{1, -1, 2}, colash.Opts{N: 4})`,
+		`st.Codes[0] == 1 && st.Codes[2] == 2 && len(st.Codes) == len(st.Tokens)`,
+	} {
+		if err := s.Exec(ctx, in); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+	}
+	if got := out.String(); got != "true\ntrue\n[5 5 5 5 5 5]\ntrue\n" {
+		t.Fatalf("stdout %q (stderr %q)", got, errb)
+	}
+	errb.Reset()
+	s.Exec(ctx, `c.Force("x", 99)`)
+	if !strings.Contains(errb.String(), "code 99 out of range") {
+		t.Errorf("stderr %q", errb)
+	}
+	// a plain Llama says it is not a CoLA model
+	errb.Reset()
+	s.Exec(ctx, `colash.Load("").Codes("a")`)
+	if !strings.Contains(errb.String(), "not a CoLA model") {
+		t.Errorf("stderr %q", errb)
+	}
+}

@@ -2,24 +2,45 @@ package colash
 
 import (
 	"fmt"
+	"time"
 
 	"colash/stdlib/backend"
 )
 
-// CoLA methods. They work on models whose engine implements backend.CoLA (the latent-action
-// model of model/cola); on a plain Llama they fail with a message saying so.
-//
-// Extension point: once model/cola and its generation session land, colash/stdlib/torch loads
-// CoLA checkpoints into a type implementing backend.CoLA, and these methods need no change.
-// Hooks (TransformerLens-style names such as "blocks.0.hook_resid_pre", "action.hook_code")
-// belong on the same seam as further backend interfaces.
+// CoLA methods work on models with a latent-action head (a CoLA checkpoint from Load, or a
+// Llama wrapped by InitCoLA); on a plain Llama they fail with a message saying so.
 
 func (m *Model) cola(op string) backend.CoLA {
 	c, ok := m.m.(backend.CoLA)
 	if !ok {
-		fail(op, fmt.Errorf("%s is a %s model, not a CoLA model (load a CoLA checkpoint)", m.name, m.m.Info().Kind))
+		fail(op, fmt.Errorf("%s is a %s model, not a CoLA model (Load a CoLA checkpoint, or colash.InitCoLA)", m.name, m.m.Info().Kind))
 	}
 	return c
+}
+
+// InitCoLA wraps a Llama (path as for Load; "" is the shipped model) in fresh, untrained CoLA
+// modules (IDM, codebook, world model, policy) with the given number of codes (0: 64), their
+// weights drawn from seed. Its codes mean nothing until trained, but every CoLA method works.
+func InitCoLA(path string, codes, seed int) *Model {
+	rt, err := backend.Current()
+	fail("init cola", err)
+	cr, ok := rt.(backend.CoLARuntime)
+	if !ok {
+		fail("init cola", fmt.Errorf("the tensor engine cannot build CoLA models"))
+	}
+	name := displayPath(path)
+	if path == "" || path == "default" || path == DefaultModel {
+		p, err := defaultPath()
+		fail("init cola", err)
+		path = p
+	}
+	c, err := cr.WrapCoLA(path, codes, uint64(seed))
+	fail("init cola "+name, err)
+	m := &Model{m: c, key: fmt.Sprintf("cola:%s:%d:%d", path, codes, seed), name: fmt.Sprintf("%s+cola(seed %d)", name, seed)}
+	loadedMu.Lock()
+	loaded = append(loaded, m)
+	loadedMu.Unlock()
+	return m
 }
 
 // IsCoLA reports whether the model has a latent-action head.
@@ -28,31 +49,34 @@ func (m *Model) IsCoLA() bool {
 	return ok
 }
 
-// Codes reads the latent action code of each step of text with the inverse dynamics model.
-func (m *Model) Codes(text string) []int {
-	c := m.cola("codes")
-	codes, err := c.Codes(backend.Context(), c.Encode(text, true))
-	fail("codes", err)
-	return codes
-}
-
 // NumCodes is the size of the model's action codebook.
 func (m *Model) NumCodes() int { return m.cola("codes").NumCodes() }
 
-// Steered is a generation under forced action codes.
+// Codes reads with the inverse dynamics model the latent code behind each token of text:
+// codes[i] is the code of the step that produced Tokenize(text)[i].
+func (m *Model) Codes(text string) []int {
+	c := m.cola("codes")
+	ids := c.Encode(text, true)
+	codes, err := c.Codes(backend.Context(), ids)
+	fail("codes", err)
+	if n := len(ids) - 1; len(codes) > n && n >= 0 && len(ids) > len(m.Tokenize(text)) {
+		codes = codes[:n] // the last entry has no next token
+	}
+	return codes
+}
+
+// Steered is a CoLA generation: the result and the code used at each step.
 type Steered struct {
 	Result
-	Codes []int // the code used at each step
+	Codes []int // Codes[i] produced Tokens[i]
 }
 
 func (s *Steered) String() string {
 	return s.Result.String() + "\n" + styles.faint.Render(fmt.Sprint("codes ", s.Codes))
 }
 
-// Steer generates from prompt with the action codes forced: codes[i] is used at step i (-1 leaves
-// that step to the policy; steps past the end of codes are left to the policy).
-func (m *Model) Steer(prompt string, codes []int, opts ...Opts) *Steered {
-	c := m.cola("steer")
+func (m *Model) steer(op, prompt string, st backend.Steering, opts []Opts) *Steered {
+	c := m.cola(op)
 	o := Opts{}
 	if len(opts) > 0 {
 		o = opts[len(opts)-1]
@@ -60,8 +84,30 @@ func (m *Model) Steer(prompt string, codes []int, opts ...Opts) *Steered {
 	if o.N <= 0 {
 		o.N = 64
 	}
-	toks, used, err := c.GenerateWithCodes(backend.Context(), c.Encode(prompt, true),
-		backend.Sampling{N: o.N, Temperature: o.Temp, TopK: o.TopK, TopP: o.TopP, Seed: uint64(o.Seed)}, codes, nil)
-	fail("steer", err)
-	return &Steered{Result: Result{Prompt: prompt, Text: c.Decode(toks), Tokens: toks}, Codes: used}
+	start := time.Now()
+	toks, used, err := c.GenerateSteered(backend.Context(), c.Encode(prompt, true),
+		backend.Sampling{N: o.N, Temperature: o.Temp, TopK: o.TopK, TopP: o.TopP, Seed: uint64(o.Seed)}, st, nil)
+	fail(op, err)
+	return &Steered{Result: Result{Prompt: prompt, Text: c.Decode(toks), Tokens: toks, Elapsed: time.Since(start)}, Codes: used}
+}
+
+// Sample generates from prompt with the policy choosing every code, and returns the codes too.
+func (m *Model) Sample(prompt string, opts ...Opts) *Steered {
+	return m.steer("sample", prompt, backend.Steering{Every: -1}, opts)
+}
+
+// Steer generates from prompt with codes[i] forced at step i (-1 leaves a step to the policy;
+// steps past the end of codes are the policy's). Replaying Codes(text) re-enacts a text.
+func (m *Model) Steer(prompt string, codes []int, opts ...Opts) *Steered {
+	return m.steer("steer", prompt, backend.Steering{PerStep: codes, Every: -1}, opts)
+}
+
+// Force generates from prompt with the one code forced at every step.
+func (m *Model) Force(prompt string, code int, opts ...Opts) *Steered {
+	return m.steer("force", prompt, backend.Steering{Every: code}, opts)
+}
+
+// Bias generates from prompt with bias (one entry per code) added to the policy's logits.
+func (m *Model) Bias(prompt string, bias []float32, opts ...Opts) *Steered {
+	return m.steer("bias", prompt, backend.Steering{Bias: bias, Every: -1}, opts)
 }

@@ -17,7 +17,6 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +71,7 @@ func TryLoad(path string) (*Model, error) {
 	name := path
 	if path == "" || path == "default" || path == DefaultModel {
 		name = DefaultModel
-		if path, err = models.Path(DefaultModel); err != nil {
+		if path, err = defaultPath(); err != nil {
 			return nil, err
 		}
 	} else if abs, err := filepath.Abs(path); err == nil {
@@ -93,6 +92,8 @@ func TryLoad(path string) (*Model, error) {
 	loaded = append(loaded, m)
 	return m, nil
 }
+
+func defaultPath() (string, error) { return models.Path(DefaultModel) }
 
 func displayPath(p string) string {
 	if p == "" {
@@ -357,5 +358,3 @@ func ArgMax(xs []float32) int {
 	}
 	return best
 }
-
-var _ = strings.TrimSpace

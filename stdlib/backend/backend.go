@@ -60,18 +60,31 @@ type Model interface {
 	Free()
 }
 
-// CoLA is implemented by models with a latent-action head (model/cola). Extension point: the
-// CoLA model package registers a Runtime whose models also implement this interface, and the
-// script API's CoLA methods (Codes, Steer, ...) start working.
+// CoLA is implemented by models with a latent-action head (model/cola): an inverse dynamics
+// model that reads codes from text, and a policy whose codes can be forced.
 type CoLA interface {
 	Model
-	// Codes reads the latent action code of each step of text with the inverse dynamics model.
+	// Codes reads with the IDM the code of each step of ids: codes[t] produced ids[t+1]; the
+	// last entry is the IDM's guess from the text alone.
 	Codes(ctx context.Context, ids []int) ([]int, error)
 	// NumCodes is the size of the action codebook.
 	NumCodes() int
-	// GenerateWithCodes generates with the policy's codes replaced by forced (one per step;
-	// -1 leaves a step to the policy) and returns the tokens and the codes used.
-	GenerateWithCodes(ctx context.Context, prompt []int, s Sampling, forced []int, onText func(string)) (tokens, codes []int, err error)
+	// GenerateSteered generates under st and returns the tokens and the code used at each step.
+	GenerateSteered(ctx context.Context, prompt []int, s Sampling, st Steering, onText func(string)) (tokens, codes []int, err error)
+}
+
+// Steering forces codes in a CoLA generation.
+type Steering struct {
+	PerStep []int     // PerStep[i] is forced at step i; -1 (or past the end) leaves it to the policy
+	Every   int       // forced at every step not set by PerStep; -1: none
+	Bias    []float32 // added to the policy logits, [C] (nil: none)
+}
+
+// Runtime extensions a runtime may implement.
+type CoLARuntime interface {
+	// WrapCoLA loads a Llama and wraps it in fresh CoLA modules with codes codes, initialised
+	// from seed (untrained: for trying the mechanics).
+	WrapCoLA(path string, codes int, seed uint64) (CoLA, error)
 }
 
 var (

@@ -11,6 +11,7 @@ import (
 
 	"colash/engine/generate"
 	"colash/model/checkpoint"
+	"colash/model/cola"
 	"colash/model/llama"
 	"colash/model/tensor"
 	"colash/model/tokenizer"
@@ -48,7 +49,11 @@ func (r *Runtime) Load(path string, opt backend.LoadOptions) (backend.Model, err
 	if err != nil {
 		return nil, err
 	}
-	l, err := checkpoint.LoadLlama(path, checkpoint.Options{Device: dev, DType: dt, Tokenizer: opt.Tokenizer})
+	copt := checkpoint.Options{Device: dev, DType: dt, Tokenizer: opt.Tokenizer}
+	if cola.IsCoLA(path) {
+		return r.loadCoLA(path, copt)
+	}
+	l, err := checkpoint.LoadLlama(path, copt)
 	if err != nil {
 		return nil, err
 	}

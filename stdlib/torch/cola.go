@@ -1,0 +1,151 @@
+package torch
+
+import (
+	"context"
+	"fmt"
+
+	"colash/engine/generate"
+	"colash/model/checkpoint"
+	"colash/model/cola"
+	"colash/model/tokenizer"
+	"colash/stdlib/backend"
+)
+
+// CoLA is a loaded checkpoint.CoLA. Tokenizing, Logits (the backbone's next-token logits) and
+// Info go through the backbone; generation goes through the policy, codebook and world model.
+type CoLA struct {
+	Llama // the backbone, sharing c's tensors
+	c     *checkpoint.CoLA
+}
+
+func newCoLA(c *checkpoint.CoLA) *CoLA {
+	return &CoLA{Llama: Llama{l: &checkpoint.Llama{Model: c.Model.Model, Tok: c.Tok, Path: c.Path}}, c: c}
+}
+
+func (r *Runtime) loadCoLA(path string, opt checkpoint.Options) (backend.Model, error) {
+	c, err := checkpoint.LoadCoLA(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	return newCoLA(c), nil
+}
+
+// WrapCoLA implements backend.CoLARuntime.
+func (r *Runtime) WrapCoLA(path string, codes int, seed uint64) (backend.CoLA, error) {
+	r.setup()
+	m, err := r.Load(path, backend.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	l, ok := m.(*Llama)
+	if !ok {
+		m.Free()
+		return nil, fmt.Errorf("%s is already a CoLA model", path)
+	}
+	mod := cola.Released
+	if codes > 0 {
+		mod.Codes = codes
+	}
+	c, err := checkpoint.WrapCoLA(l.l, mod, seed)
+	if err != nil {
+		l.Free()
+		return nil, err
+	}
+	return newCoLA(c), nil
+}
+
+func (m *CoLA) Info() backend.Info {
+	i := m.Llama.Info()
+	i.Kind = "cola"
+	i.Params = m.c.NumParams()
+	return i
+}
+
+func (m *CoLA) NumCodes() int { return m.c.Config.NumCode }
+
+func (m *CoLA) Codes(ctx context.Context, ids []int) ([]int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return m.c.ReadCodes(ids)
+}
+
+func (m *CoLA) Generate(ctx context.Context, prompt []int, s backend.Sampling, onText func(string)) ([]int, error) {
+	toks, _, err := m.GenerateSteered(ctx, prompt, s, backend.Steering{Every: -1}, onText)
+	return toks, err
+}
+
+func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Sampling, st backend.Steering, onText func(string)) ([]int, []int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(prompt) == 0 {
+		return nil, nil, fmt.Errorf("generate: empty prompt")
+	}
+	if C := m.c.Config.NumCode; st.Bias != nil && len(st.Bias) != C {
+		return nil, nil, fmt.Errorf("steer: bias has %d entries, the model has %d codes", len(st.Bias), C)
+	}
+	for _, c := range append(append([]int(nil), st.PerStep...), st.Every) {
+		if c >= m.c.Config.NumCode {
+			return nil, nil, fmt.Errorf("steer: code %d out of range (the model has %d codes)", c, m.c.Config.NumCode)
+		}
+	}
+	latent := generate.PaperLatent
+	latent.Seed = s.Seed
+	sess := generate.NewCoLASession(m.c.Model, len(prompt)+s.N, latent)
+	defer sess.Close()
+	steer := generate.Steering{Bias: st.Bias}
+	if st.Every >= 0 {
+		steer.Fixed = []int{st.Every}
+	}
+	if len(st.PerStep) > 0 {
+		per := st.PerStep
+		steer.Hook = func(ev generate.CodeEvent) int {
+			if ev.Index < len(per) && per[ev.Index] >= 0 {
+				return per[ev.Index]
+			}
+			return ev.Code
+		}
+	}
+	defer sess.Steer(steer)()
+	var dec *tokenizer.StreamDecoder
+	if onText != nil {
+		dec = tokenizer.NewStreamDecoder(m.c.Tok)
+		for _, id := range prompt {
+			dec.Push(id)
+		}
+	}
+	toks, err := generate.Generate(ctx, sess, [][]int{prompt}, generate.Options{
+		MaxTokens: s.N, Stop: m.c.Tok.StopTokens(),
+		Sampling: generate.Sampling{Temperature: s.Temperature, TopK: s.TopK, TopP: s.TopP, Seed: s.Seed},
+		OnToken: func(_, id int) {
+			if dec != nil {
+				onText(dec.Push(id))
+			}
+		},
+	})
+	if dec != nil {
+		onText(dec.Flush())
+	}
+	var out, codes []int
+	if len(toks) > 0 {
+		out = toks[0]
+	}
+	if c := sess.Codes(); len(c) > 0 {
+		codes = c[0]
+		if len(codes) > len(out) {
+			codes = codes[:len(out)]
+		}
+	}
+	return out, codes, err
+}
+
+func (m *CoLA) Free() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.c != nil {
+		m.c.Free()
+		m.c = nil
+	}
+}
