@@ -21,16 +21,24 @@ import (
 // tinyCoLA wraps the shipped stories260K in fresh CoLA modules (random weights).
 func tinyCoLA(t testing.TB, mod cola.Modules) *cola.Model {
 	t.Helper()
-	l, err := checkpoint.LoadLlama("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	m, err := newTinyCoLA(mod)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(m.Free)
+	return m
+}
+
+func newTinyCoLA(mod cola.Modules) (*cola.Model, error) {
+	l, err := checkpoint.LoadLlama("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		return nil, err
 	}
 	c, err := checkpoint.WrapCoLA(l, mod, 11)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(c.Free)
-	return c.Model
+	return c.Model, nil
 }
 
 var testModules = cola.Modules{Codes: 16, ActionLayers: 2, DynaLayers: 2, PolicyLayers: 3}
