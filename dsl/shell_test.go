@@ -336,12 +336,14 @@ func TestCoLASession(t *testing.T) {
 		`r.Codes`,
 		`st := c.Steer("Once upon a time", []int{1, -1, 2}, colash.Opts{N: 4})`,
 		`st.Codes[0] == 1 && st.Codes[2] == 2 && len(st.Codes) == len(st.Tokens)`,
+		"h := c.Hook(\"Once\", func(step, code int, probs []float64) int {\n\tif step%2 == 0 {\n\t\treturn 7\n\t}\n\treturn code\n}, colash.Opts{N: 5})",
+		`h.Codes[0] == 7 && h.Codes[2] == 7 && h.Codes[4] == 7`,
 	} {
 		if err := s.Exec(ctx, in); err != nil {
 			t.Fatalf("%s: %v", in, err)
 		}
 	}
-	if got := out.String(); got != "true\ntrue\n[5 5 5 5 5 5]\ntrue\n" {
+	if got := out.String(); got != "true\ntrue\n[5 5 5 5 5 5]\ntrue\ntrue\n" {
 		t.Fatalf("stdout %q (stderr %q)", got, errb)
 	}
 	errb.Reset()

@@ -111,3 +111,14 @@ func (m *Model) Force(prompt string, code int, opts ...Opts) *Steered {
 func (m *Model) Bias(prompt string, bias []float32, opts ...Opts) *Steered {
 	return m.steer("bias", prompt, backend.Steering{Bias: bias, Every: -1}, opts)
 }
+
+// Hook generates from prompt and calls hook at every step with the step index, the code about
+// to be used and the policy's probabilities over the codes; the code hook returns is used.
+//
+//	c.Hook("Once upon a time", func(step, code int, probs []float64) int {
+//		if step%2 == 0 { return 3 }
+//		return code
+//	})
+func (m *Model) Hook(prompt string, hook func(step, code int, probs []float64) int, opts ...Opts) *Steered {
+	return m.steer("hook", prompt, backend.Steering{Hook: hook, Every: -1}, opts)
+}

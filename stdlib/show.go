@@ -195,6 +195,8 @@ func bins(v reflect.Value, n int) ([]string, []float64) {
 	for i := range labels {
 		labels[i] = fmt.Sprintf("[%.3g, %.3g)", lo+float64(i)*w, lo+float64(i+1)*w)
 	}
+	labels[n-1] = labels[n-1][:len(labels[n-1])-1] + "]" // the last bin holds the maximum
+
 	return labels, counts
 }
 

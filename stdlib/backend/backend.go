@@ -78,6 +78,9 @@ type Steering struct {
 	PerStep []int     // PerStep[i] is forced at step i; -1 (or past the end) leaves it to the policy
 	Every   int       // forced at every step not set by PerStep; -1: none
 	Bias    []float32 // added to the policy logits, [C] (nil: none)
+	// Hook, when set, sees each step's chosen code and the policy's probabilities over the
+	// codes, and returns the code to use.
+	Hook func(step, code int, probs []float64) int
 }
 
 // Runtime extensions a runtime may implement.

@@ -77,7 +77,7 @@ func (m *CoLA) Generate(ctx context.Context, prompt []int, s backend.Sampling, o
 	return toks, err
 }
 
-func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Sampling, st backend.Steering, onText func(string)) ([]int, []int, error) {
+func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Sampling, st backend.Steering, onText func(string)) (out, codes []int, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(prompt) == 0 {
@@ -99,14 +99,28 @@ func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Samp
 	if st.Every >= 0 {
 		steer.Fixed = []int{st.Every}
 	}
-	if len(st.PerStep) > 0 {
-		per := st.PerStep
+	if len(st.PerStep) > 0 || st.Hook != nil {
+		per, hook, C := st.PerStep, st.Hook, m.c.Config.NumCode
+		var hookErr error
 		steer.Hook = func(ev generate.CodeEvent) int {
+			code := ev.Code
 			if ev.Index < len(per) && per[ev.Index] >= 0 {
-				return per[ev.Index]
+				code = per[ev.Index]
 			}
-			return ev.Code
+			if hook != nil && hookErr == nil {
+				if c := hook(ev.Index, code, ev.Probs); c >= 0 && c < C {
+					code = c
+				} else {
+					hookErr = fmt.Errorf("code %d out of range (the model has %d codes)", c, C)
+				}
+			}
+			return code
 		}
+		defer func() {
+			if hookErr != nil && err == nil {
+				err = hookErr
+			}
+		}()
 	}
 	defer sess.Steer(steer)()
 	var dec *tokenizer.StreamDecoder
@@ -128,7 +142,6 @@ func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Samp
 	if dec != nil {
 		onText(dec.Flush())
 	}
-	var out, codes []int
 	if len(toks) > 0 {
 		out = toks[0]
 	}
