@@ -109,6 +109,13 @@ func (s *Shell) cmdDoc(ctx context.Context, arg string) error {
 		fmt.Fprintln(s.cfg.Stdout, d)
 		return nil
 	}
+	// x.Method with x not (yet) defined: a colash method of that name
+	if i := strings.LastIndexByte(name, '.'); i > 0 && name[0] >= 'a' && name[0] <= 'z' && s.packageNames()[name[:i]] == "" {
+		if d := colash.Doc(name[i+1:]); d != "" {
+			fmt.Fprintln(s.cfg.Stdout, d)
+			return nil
+		}
+	}
 	// a Go package symbol: go doc when the toolchain is there, else its type
 	if pkg, sym, ok := strings.Cut(name, "."); ok {
 		if key, ok := s.packageNames()[pkg]; ok {
