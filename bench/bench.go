@@ -67,7 +67,7 @@ func Decode(ctx context.Context) ([]Result, error) {
 		return nil, err
 	}
 	defer l.Free()
-	const n = 256
+	const n = 128
 	DecodeTokensPerSecond(ctx, l, 1, 32, false) // warm-up
 	var res []Result
 	rates := map[string]float64{}
@@ -76,7 +76,7 @@ func Decode(ctx context.Context) ([]Result, error) {
 		noCache bool
 	}{{1, false}, {32, false}, {1, true}, {32, true}} {
 		best := 0.0
-		for rep := 0; rep < 3; rep++ {
+		for rep := 0; rep < 2; rep++ {
 			r, err := DecodeTokensPerSecond(ctx, l, c.B, n, c.noCache)
 			if err != nil {
 				return nil, err
@@ -85,7 +85,7 @@ func Decode(ctx context.Context) ([]Result, error) {
 		}
 		key := fmt.Sprintf("decode stories260K batch %d, %s", c.B, map[bool]string{false: "KV cache", true: "no cache"}[c.noCache])
 		rates[key] = best
-		res = append(res, Result{Name: key, Value: best, Unit: "tok/s", Note: fmt.Sprintf("%d tokens per sequence, greedy, best of 3", n)})
+		res = append(res, Result{Name: key, Value: best, Unit: "tok/s", Note: fmt.Sprintf("%d tokens per sequence, greedy, best of 2", n)})
 	}
 	for _, B := range []int{1, 32} {
 		on := rates[fmt.Sprintf("decode stories260K batch %d, KV cache", B)]
