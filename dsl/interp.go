@@ -101,6 +101,7 @@ func (in *Interp) Eval(ctx context.Context, name, src string) (res reflect.Value
 		return reflect.Value{}, explain(err, src)
 	}
 	backend.SetContext(ctx)
+	backend.SetOutput(in.stdout)
 	defer backend.SetContext(nil)
 	in.pos.take()
 	res, err = in.yi.ExecuteWithContext(ctx, prog)

@@ -279,6 +279,12 @@ func TestModelSession(t *testing.T) {
 	if got := out.String(); got != "8\ntrue\ntrue\n512\n" {
 		t.Fatalf("stdout %q (stderr %q)", got, errb)
 	}
+	out.Reset()
+	s.Exec(ctx, `st := m.Generate("Once upon a time", colash.Opts{N: 8, Stream: true})`)
+	s.Exec(ctx, `fmt.Println(st.Text)`)
+	if lines := strings.Split(out.String(), "\n"); len(lines) < 2 || lines[0] != "Once upon a time"+lines[1] {
+		t.Errorf("streamed %q", out)
+	}
 	got, _ := s.Complete("m.Gen", 5)
 	if !slices.Contains(got, "m.Generate") {
 		t.Errorf("Complete(m.Gen) = %q", got)
