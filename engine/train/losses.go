@@ -1,0 +1,88 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/cola"
+	"colash/model/llama"
+	"colash/model/tensor"
+)
+
+// batchTensors turns sequences into x [B,T] (int64) and the target mask m [B,T-1] (float32):
+// m[b,t] = 1 when token t+1 of sequence b is a target. tgt [B,T-1] holds tokens 1..T-1.
+func batchTensors(seqs []Seq, dev gotch.Device, s *tensor.Scope) (x, tgt, mask *ts.Tensor, n int) {
+	B, T := len(seqs), len(seqs[0].Tokens)
+	flat := make([]int64, 0, B*T)
+	tg := make([]int64, 0, B*(T-1))
+	mk := make([]float32, 0, B*(T-1))
+	for _, q := range seqs {
+		flat = append(flat, q.Tokens...)
+		tg = append(tg, q.Tokens[1:]...)
+		for _, l := range q.Loss[1:] {
+			if l {
+				mk = append(mk, 1)
+				n++
+			} else {
+				mk = append(mk, 0)
+			}
+		}
+	}
+	x = s.T(tensor.FromInt64s(flat, []int64{int64(B), int64(T)}, dev))
+	tgt = s.T(tensor.FromInt64s(tg, []int64{int64(B), int64(T - 1)}, dev))
+	mask = s.T(tensor.FromFloat32s(mk, []int64{int64(B), int64(T - 1)}, dev))
+	return x, tgt, mask, n
+}
+
+// head drops the last position of a [B,T,...] tensor: [B,T-1,...].
+func head(t *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+	T := t.MustSize()[1]
+	return s.T(t.MustNarrow(1, 0, T-1, false))
+}
+
+// maskedMean is sum(v*mask)/max(1, sum(mask)) for v, mask [B,T-1], a scalar.
+func maskedMean(v, mask *ts.Tensor, n int, s *tensor.Scope) *ts.Tensor {
+	tot := s.T(s.T(v.MustMul(mask, false)).MustSum(gotch.Float, false))
+	return s.T(tot.MustDivScalar(tensor.Scalar(float64(max(n, 1))), false))
+}
+
+// nll is the per-position negative log-likelihood of tgt [B,N] under logits [B,N,V]: [B,N].
+func nll(logits, tgt *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+	lp := s.T(logits.MustLogSoftmax(-1, gotch.Float, false))
+	idx := s.T(tgt.MustUnsqueeze(-1, false))
+	g := s.T(lp.MustGather(-1, idx, false, false)) // [B,N,1]
+	return s.T(s.T(g.MustSqueezeDim(-1, false)).MustNeg(false))
+}
+
+// worldModel runs the merge MLPs on h [B,T,d] with code embeddings e [B,T,d] and returns the
+// pre-head state o = final_norm(s) - h, with the gradient mode of the stage:
+// detachNorm: norm(s).detach() - h (FTA-P), otherwise norm(s) - h.detach().
+func worldModel(m *cola.Model, h, e *ts.Tensor, detachNorm bool, s *tensor.Scope) *ts.Tensor {
+	st := h
+	for _, mlp := range m.Merge {
+		st = s.T(st.MustAdd(mlp.Forward(st, e, s), false)) // [B,T,d]
+	}
+	n := s.T(llama.RMSNorm(st, m.Norm, m.Config.NormEps))
+	if detachNorm {
+		return s.T(s.T(n.MustDetach(false)).MustSub(h, false))
+	}
+	return s.T(n.MustSub(s.T(h.MustDetach(false)), false))
+}
+
+// gumbel fills a [B,T,C] tensor with standard Gumbel noise drawn from rng in Go, so the noise is
+// part of the trainer's saved state.
+func gumbel(rng *rand.Rand, shape []int64, dev gotch.Device) *ts.Tensor {
+	n := int64(1)
+	for _, d := range shape {
+		n *= d
+	}
+	v := make([]float32, n)
+	for i := range v {
+		u := (float64(rng.Uint64()>>11) + 0.5) / (1 << 53) // (0,1)
+		v[i] = float32(-math.Log(-math.Log(u)))
+	}
+	return tensor.FromFloat32s(v, shape, dev)
+}

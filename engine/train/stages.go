@@ -1,0 +1,102 @@
+package train
+
+import (
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/llama"
+	"colash/model/tensor"
+)
+
+// loss computes the stage's loss for seqs (a scalar owned by s) and fills r's measurements.
+func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
+	m := t.M
+	x, tgt, mask, n := batchTensors(seqs, m.Device, s)
+	r.n = n
+	B, T := len(seqs), len(seqs[0].Tokens)
+	batch := &llama.Batch{Pad: make([]int, B)}
+	h := own(s)(m.Hidden(x, batch, nil)) // [B,T,d]; a graph only when the backbone trains
+	hd := s.T(h.MustDetach(false))       // the paper's h.detach() for the CoLA modules
+	C := int64(m.Config.NumCode)
+	switch t.Cfg.Stage {
+	case StageIDM:
+		z := own(s)(m.IDMLogits(hd, batch)) // [B,T,C], shifted
+		g := s.T(gumbel(t.rng, []int64{int64(B), int64(T), C}, m.Device))
+		y := s.T(s.T(z.MustAdd(g, false)).MustDivScalar(tensor.Scalar(t.Cfg.Tau), false))
+		p := s.T(y.MustSoftmax(-1, gotch.Float, false)) // soft Gumbel-softmax probabilities
+		logp := s.T(y.MustLogSoftmax(-1, gotch.Float, false))
+		idx := s.T(p.MustArgmax([]int64{-1}, false, false)) // [B,T]
+		hard := s.T(s.T(idx.MustOneHot(C, false)).MustTotype(gotch.Float, true))
+		// straight-through: a = onehot - p.detach() + p
+		a := s.T(s.T(hard.MustSub(s.T(p.MustDetach(false)), false)).MustAdd(p, false)) // [B,T,C]
+		e := s.T(llama.Linear(a, m.CodeBook))                                          // [B,T,d]
+		o := worldModel(m, hd, e, false, s)
+		logits := s.T(m.Logits(head(o, s)))                                                              // [B,T-1,V]
+		ce := maskedMean(nll(logits, tgt, s), mask, n, s)                                                // scalar
+		pl := s.T(s.T(p.MustMul(logp, false)).MustSumDimIntlist([]int64{-1}, false, gotch.Float, false)) // [B,T]
+		negEnt := maskedMean(head3(pl, s), mask, n, s)
+		loss := s.T(ce.MustAdd(s.T(negEnt.MustMulScalar(tensor.Scalar(t.Cfg.EntropyCoef), false)), false))
+		r.ce, r.negEnt, r.loss = scalar(ce), scalar(negEnt), scalar(loss)
+		r.codes = tensor.Int64s(head2(idx, s))
+		r.valid = validOf(seqs)
+		return loss
+	case StageBC:
+		z := own(s)(m.IDMLogits(hd, batch))
+		labels := s.T(z.MustArgmax([]int64{-1}, false, false)) // [B,T] a*_t
+		l := own(s)(m.PolicyLogits(hd, batch, nil))            // [B,T,C]
+		ce := maskedMean(nll(head(l, s), head2(labels, s), s), mask, n, s)
+		pred := s.T(head(l, s).MustArgmax([]int64{-1}, false, false))
+		hit := s.T(s.T(pred.MustEqTensor(head2(labels, s), false)).MustTotype(gotch.Float, true))
+		r.acc = scalar(maskedMean(hit, mask, n, s))
+		r.loss, r.ce = scalar(ce), scalar(ce)
+		return ce
+	default: // FTA
+		var codes *ts.Tensor
+		detachNorm := false
+		if t.Cfg.Stage == StageFTAI {
+			z := own(s)(m.IDMLogits(hd, batch))
+			codes = s.T(z.MustArgmax([]int64{-1}, false, false))
+		} else {
+			l := own(s)(m.PolicyLogits(hd, batch, nil))
+			codes = s.T(l.MustArgmax([]int64{-1}, false, false))
+			detachNorm = true
+		}
+		e := own(s)(m.CodeEmbedding(codes))
+		// FTA-I: the world model sees the live h, so the gradient reaches the backbone through the
+		// merge path and the final norm; the subtracted h is detached (the paper's
+		// non-deterministic mode). FTA-P: norm(s).detach() - h, the gradient only through -h.
+		o := worldModel(m, h, e, detachNorm, s)
+		logits := s.T(m.Logits(head(o, s)))
+		ce := maskedMean(nll(logits, tgt, s), mask, n, s)
+		r.loss, r.ce = scalar(ce), scalar(ce)
+		return ce
+	}
+}
+
+// own registers a forward result with s, or panics with its error (inside tensor.Guard).
+func own(s *tensor.Scope) func(*ts.Tensor, error) *ts.Tensor {
+	return func(t *ts.Tensor, err error) *ts.Tensor {
+		if err != nil {
+			panic(err)
+		}
+		return s.T(t)
+	}
+}
+
+// head2 drops the last position of a [B,T] tensor.
+func head2(t *ts.Tensor, s *tensor.Scope) *ts.Tensor { return head(t, s) }
+
+// head3 is head for per-position values [B,T].
+func head3(t *ts.Tensor, s *tensor.Scope) *ts.Tensor { return head(t, s) }
+
+// scalar reads a one-element tensor.
+func scalar(t *ts.Tensor) float64 { return t.Float64Values()[0] }
+
+// validOf flattens which positions 0..T-2 predict a target, [B*(T-1)].
+func validOf(seqs []Seq) []bool {
+	var v []bool
+	for _, q := range seqs {
+		v = append(v, q.Loss[1:]...)
+	}
+	return v
+}

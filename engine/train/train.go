@@ -1,0 +1,257 @@
+// Package train trains CoLA (Jia et al., ICML 2025) on top of a frozen Llama backbone, as the
+// paper's section 2 describes:
+//
+//   - Stage 1a (StageIDM): IDM + codebook + world-model merge MLPs ("action" weights), backbone
+//     frozen, h detached; Gumbel-softmax (τ = 2) straight-through codes; loss = next-token CE of
+//     the world model + 0.001 · mean negative entropy of the soft code probabilities.
+//   - Stage 1b (StageBC): the policy ("policy" weights) cloned onto the IDM's argmax codes.
+//   - FTA-I (StageFTAI): the backbone trained on response tokens, codes read by the frozen IDM
+//     from the ground-truth text; re-clone the policy afterwards with StageBC on the same data.
+//   - FTA-P (StageFTAP): the backbone trained with codes from the frozen policy (argmax), the
+//     gradient reaching it only through the -h path: norm(s).detach() - h.
+//
+// A Trainer is one stage's loop: AdamW (engine/train/optim), warmup + cosine schedule, gradient
+// clipping and accumulation, a seeded data stream with a cursor, a Go PCG stream for the Gumbel
+// noise, and checkpoints from which a run resumes exactly.
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/sugarme/gotch/ts"
+
+	"colash/engine/train/optim"
+	"colash/model/cola"
+	"colash/model/tensor"
+	"colash/model/weights"
+)
+
+// Stage names a training stage.
+type Stage string
+
+const (
+	StageIDM  Stage = "stage1" // stage 1a: IDM + world model
+	StageBC   Stage = "bc"     // stage 1b: policy behaviour cloning
+	StageFTAI Stage = "fta-i"  // fine-tuning under IDM action guidance
+	StageFTAP Stage = "fta-p"  // fine-tuning under policy action guidance
+)
+
+// Config is one stage's hyperparameters; Defaults gives the paper's values where they apply.
+type Config struct {
+	Stage        Stage
+	Steps        int     // optimiser updates
+	Batch        int     // sequences per micro-batch
+	Accum        int     // micro-batches per update (gradient accumulation)
+	LR, MinLR    float64 // peak and floor of the cosine schedule
+	Warmup       int     // linear warmup updates
+	WeightDecay  float64 // all weights except the codebook (no decay)
+	Beta1, Beta2 float64
+	Clip         float64 // global gradient-norm clip (0: none)
+	Seed         uint64  // data shuffle and Gumbel noise
+	Tau          float64 // Gumbel-softmax temperature (stage 1a)
+	EntropyCoef  float64 // weight of the mean negative entropy (stage 1a)
+}
+
+// Defaults is the paper's stage-1 recipe (lr 1e-4 → 1e-5 cosine, warmup 100, AdamW wd 0.01,
+// clip 1.0, τ 2, entropy 0.001) with a small batch.
+func Defaults(stage Stage) Config {
+	c := Config{Stage: stage, Steps: 1000, Batch: 8, Accum: 1, LR: 1e-4, MinLR: 1e-5, Warmup: 100,
+		WeightDecay: 0.01, Beta1: 0.9, Beta2: 0.999, Clip: 1, Tau: 2, EntropyCoef: 0.001}
+	if stage == StageFTAI || stage == StageFTAP {
+		c.LR, c.MinLR, c.WeightDecay, c.Beta2 = 5e-6, 5e-7, 0, 0.95
+	}
+	return c
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	switch c.Stage {
+	case StageIDM, StageBC, StageFTAI, StageFTAP:
+	default:
+		return fmt.Errorf("train: unknown stage %q (want stage1, bc, fta-i or fta-p)", c.Stage)
+	}
+	if c.Steps <= 0 || c.Batch <= 0 || c.Accum <= 0 {
+		return fmt.Errorf("train: steps, batch and accum must be positive")
+	}
+	if c.Stage == StageIDM && c.Tau <= 0 {
+		return fmt.Errorf("train: tau must be positive")
+	}
+	return c.Schedule().Validate()
+}
+
+// Schedule is the learning-rate schedule of the run.
+func (c Config) Schedule() optim.Schedule {
+	return optim.Schedule{LR: c.LR, Min: c.MinLR, Warmup: c.Warmup, Total: c.Steps}
+}
+
+// Trainable lists the weights a stage trains, by the released checkpoint's names: "action" for
+// stage 1a (IDM, codebook, merge), "policy" for BC, the backbone for FTA. A tied weight appears
+// once. The codebook is in the "nodecay" group.
+func Trainable(m *cola.Model, stage Stage) []optim.Param {
+	params := m.Params()
+	var out []optim.Param
+	seen := map[*ts.Tensor]bool{}
+	for _, p := range params {
+		var take bool
+		switch stage {
+		case StageIDM:
+			take = strings.Contains(p.Name, "action")
+		case StageBC:
+			take = strings.Contains(p.Name, "policy")
+		default:
+			take = !cola.IsModuleTensor(p.Name)
+		}
+		if !take || *p.Ptr == nil || seen[*p.Ptr] || weights.IsTied(params, p) {
+			continue
+		}
+		seen[*p.Ptr] = true
+		q := optim.Param{Name: p.Name, W: *p.Ptr}
+		if strings.Contains(p.Name, "code_book") {
+			q.Group = "nodecay"
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// SetRequiresGrad switches requires_grad on or off for params, in place.
+func SetRequiresGrad(params []optim.Param, on bool) error {
+	return tensor.Guard(func() {
+		for _, p := range params {
+			p.W.MustSetRequiresGrad(on, false).MustDrop()
+		}
+	})
+}
+
+// Trainer runs one stage.
+type Trainer struct {
+	M      *cola.Model
+	Cfg    Config
+	Params []optim.Param
+	Opt    *optim.AdamW
+	Data   *Loader
+	Step   int // updates done
+
+	noise *rand.PCG // Gumbel noise stream (stage 1a)
+	rng   *rand.Rand
+}
+
+// NewTrainer prepares a stage on m: the stage's weights start requiring grad, everything else
+// stays frozen. Free undoes that and releases the optimiser.
+func NewTrainer(m *cola.Model, data *Loader, cfg Config) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	params := Trainable(m, cfg.Stage)
+	if len(params) == 0 {
+		return nil, fmt.Errorf("train: stage %s: no weights to train", cfg.Stage)
+	}
+	if err := SetRequiresGrad(params, true); err != nil {
+		return nil, err
+	}
+	opt, err := optim.NewAdamW(params, optim.Config{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: 1e-8,
+		WeightDecay: cfg.WeightDecay, Groups: map[string]optim.Group{"nodecay": {WeightDecay: 0}}})
+	if err != nil {
+		SetRequiresGrad(params, false)
+		return nil, err
+	}
+	t := &Trainer{M: m, Cfg: cfg, Params: params, Opt: opt, Data: data}
+	t.noise = rand.NewPCG(cfg.Seed, 0x6a09e667f3bcc908)
+	t.rng = rand.New(t.noise)
+	return t, nil
+}
+
+// Free releases the optimiser state and freezes the trained weights again.
+func (t *Trainer) Free() {
+	t.Opt.Free()
+	SetRequiresGrad(t.Params, false)
+}
+
+// Metrics are one update's measurements.
+type Metrics struct {
+	Step     int       `json:"step"`
+	LR       float64   `json:"lr"`
+	Loss     float64   `json:"loss"`
+	CE       float64   `json:"ce,omitempty"`       // world-model / token CE (stage 1a, FTA)
+	NegEnt   float64   `json:"neg_ent,omitempty"`  // mean Σ p log p (stage 1a)
+	Acc      float64   `json:"acc,omitempty"`      // policy argmax = IDM code (BC)
+	GradNorm float64   `json:"grad_norm"`          // before clipping
+	Tokens   int       `json:"tokens"`             // target tokens in the update
+	Alive    int       `json:"alive,omitempty"`    // codes used at >= 0.5% of positions (stage 1a)
+	MaxFrac  float64   `json:"max_frac,omitempty"` // largest code fraction (stage 1a)
+	Usage    []float64 `json:"usage,omitempty"`    // fraction of positions per code (stage 1a)
+}
+
+// TrainStep runs one update (Accum micro-batches, clip, AdamW step) and returns its metrics.
+func (t *Trainer) TrainStep() (Metrics, error) {
+	mt := Metrics{Step: t.Step, LR: t.Cfg.Schedule().At(t.Step)}
+	if err := t.Opt.ZeroGrad(); err != nil {
+		return mt, err
+	}
+	C := t.M.Config.NumCode
+	counts := make([]float64, C)
+	var nPos float64
+	for k := 0; k < t.Cfg.Accum; k++ {
+		seqs := t.Data.Next(t.Cfg.Batch)
+		r, err := t.microStep(seqs, 1/float64(t.Cfg.Accum))
+		if err != nil {
+			return mt, fmt.Errorf("train step %d: %w", t.Step, err)
+		}
+		a := float64(t.Cfg.Accum)
+		mt.Loss += r.loss / a
+		mt.CE += r.ce / a
+		mt.NegEnt += r.negEnt / a
+		mt.Acc += r.acc / a
+		mt.Tokens += r.n
+		for i, c := range r.codes {
+			if r.valid[i] {
+				counts[c]++
+				nPos++
+			}
+		}
+	}
+	norm, err := optim.ClipGradNorm(t.Params, t.Cfg.Clip)
+	if err != nil {
+		return mt, err
+	}
+	mt.GradNorm = norm
+	if err := t.Opt.Step(mt.LR); err != nil {
+		return mt, err
+	}
+	if t.Cfg.Stage == StageIDM && nPos > 0 {
+		mt.Usage = make([]float64, C)
+		for i, c := range counts {
+			mt.Usage[i] = c / nPos
+			if mt.Usage[i] >= 0.005 {
+				mt.Alive++
+			}
+			mt.MaxFrac = max(mt.MaxFrac, mt.Usage[i])
+		}
+	}
+	t.Step++
+	return mt, nil
+}
+
+// microResult is one micro-batch's numbers.
+type microResult struct {
+	loss, ce, negEnt, acc float64
+	n                     int
+	codes                 []int64 // codes chosen at positions [B*(T-1)] (stage 1a)
+	valid                 []bool  // which of them are target positions
+}
+
+// microStep runs forward and backward of one micro-batch with the loss scaled by scale.
+func (t *Trainer) microStep(seqs []Seq, scale float64) (r microResult, err error) {
+	err = tensor.Guard(func() {
+		s := &tensor.Scope{}
+		defer s.Close()
+		loss := t.loss(seqs, &r, s)
+		scaled := s.T(loss.MustMulScalar(tensor.Scalar(scale), false))
+		if err := scaled.Backward(); err != nil {
+			panic(err)
+		}
+	})
+	return r, err
+}
