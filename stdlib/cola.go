@@ -77,13 +77,7 @@ func (s *Steered) String() string {
 
 func (m *Model) steer(op, prompt string, st backend.Steering, opts []Opts) *Steered {
 	c := m.cola(op)
-	o := Opts{}
-	if len(opts) > 0 {
-		o = opts[len(opts)-1]
-	}
-	if o.N <= 0 {
-		o.N = 64
-	}
+	o := lastOpts(opts)
 	start := time.Now()
 	toks, used, err := c.GenerateSteered(backend.Context(), c.Encode(prompt, true),
 		backend.Sampling{N: o.N, Temperature: o.Temp, TopK: o.TopK, TopP: o.TopP, Seed: uint64(o.Seed)}, st, nil)

@@ -161,9 +161,8 @@ func (r *Result) TokensPerSecond() float64 {
 	return float64(len(r.Tokens)) / r.Elapsed.Seconds()
 }
 
-// Generate continues prompt (a BOS token is put before it). opts is optional: Opts{} by default.
-// Ctrl-C in the shell stops it between tokens.
-func (m *Model) Generate(prompt string, opts ...Opts) *Result {
+// lastOpts is the last of the optional Opts a call was given, with defaults filled in.
+func lastOpts(opts []Opts) Opts {
 	o := Opts{}
 	if len(opts) > 0 {
 		o = opts[len(opts)-1]
@@ -171,6 +170,13 @@ func (m *Model) Generate(prompt string, opts ...Opts) *Result {
 	if o.N <= 0 {
 		o.N = 64
 	}
+	return o
+}
+
+// Generate continues prompt (a BOS token is put before it). opts is optional: Opts{} by default.
+// Ctrl-C in the shell stops it between tokens.
+func (m *Model) Generate(prompt string, opts ...Opts) *Result {
+	o := lastOpts(opts)
 	ctx := backend.Context()
 	var onText func(string)
 	if o.Stream {

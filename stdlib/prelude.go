@@ -6,55 +6,23 @@ import "sort"
 // generic functions such as slices.Sort, so these plain versions stand in.
 
 // Min is the smallest of its arguments (0 for none).
-func Min(xs ...int) int {
-	if len(xs) == 0 {
-		return 0
-	}
-	m := xs[0]
-	for _, x := range xs[1:] {
-		if x < m {
-			m = x
-		}
-	}
-	return m
-}
+func Min(xs ...int) int { return extreme(xs, func(a, b int) bool { return a < b }) }
 
 // Max is the largest of its arguments (0 for none).
-func Max(xs ...int) int {
-	if len(xs) == 0 {
-		return 0
-	}
-	m := xs[0]
-	for _, x := range xs[1:] {
-		if x > m {
-			m = x
-		}
-	}
-	return m
-}
+func Max(xs ...int) int { return extreme(xs, func(a, b int) bool { return a > b }) }
 
 // MinF is the smallest of its arguments (0 for none).
-func MinF(xs ...float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	m := xs[0]
-	for _, x := range xs[1:] {
-		if x < m {
-			m = x
-		}
-	}
-	return m
-}
+func MinF(xs ...float64) float64 { return extreme(xs, func(a, b float64) bool { return a < b }) }
 
 // MaxF is the largest of its arguments (0 for none).
-func MaxF(xs ...float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	m := xs[0]
-	for _, x := range xs[1:] {
-		if x > m {
+func MaxF(xs ...float64) float64 { return extreme(xs, func(a, b float64) bool { return a > b }) }
+
+// extreme returns the element that beats every other under better (the zero value for none).
+// It is generic, so it stays unexported: the interpreter cannot call generic functions.
+func extreme[T int | float64](xs []T, better func(a, b T) bool) T {
+	var m T
+	for i, x := range xs {
+		if i == 0 || better(x, m) {
 			m = x
 		}
 	}

@@ -38,26 +38,20 @@ func runGenerate(args []string) error {
 	defer l.Free()
 	ids := l.Tok.Encode(*prompt, tokenizer.EncodeOptions{BOS: true})
 	out := bufio.NewWriter(os.Stdout)
-	dec := tokenizer.NewStreamDecoder(l.Tok)
-	for _, id := range ids {
-		dec.Push(id) // the decoder needs the prompt's last pieces to space the first new one
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	sess := generate.NewLlamaSession(l.Model, len(ids)+*n, *noCache)
 	defer sess.Close()
 	start := time.Now()
-	toks, err := generate.Generate(ctx, sess, [][]int{ids}, generate.Options{
-		MaxTokens: *n, Stop: l.Tok.StopTokens(),
-		Sampling: generate.Sampling{Temperature: *temp, TopK: *topK, TopP: *topP, Seed: *seed},
-		OnToken: func(_, id int) {
-			out.WriteString(dec.Push(id))
+	toks, err := generate.Continue(ctx, sess, l.Tok, ids, generate.Options{MaxTokens: *n,
+		Sampling: generate.Sampling{Temperature: *temp, TopK: *topK, TopP: *topP, Seed: *seed}},
+		func(text string) {
+			out.WriteString(text)
 			out.Flush()
-		},
-	})
-	out.WriteString(dec.Flush() + "\n")
+		})
+	out.WriteString("\n")
 	out.Flush()
 	el := time.Since(start)
-	fmt.Fprintf(os.Stderr, "%d tokens in %.2fs (%.0f tok/s)\n", len(toks[0]), el.Seconds(), float64(len(toks[0]))/el.Seconds())
+	fmt.Fprintf(os.Stderr, "%d tokens in %.2fs (%.0f tok/s)\n", len(toks), el.Seconds(), float64(len(toks))/el.Seconds())
 	return err
 }

@@ -140,7 +140,9 @@ func TestCorruptCheckpointsNameFileAndTensor(t *testing.T) {
 		dir   string
 		wants []string
 	}{
-		{"truncated", variant(func(d string) { os.WriteFile(filepath.Join(d, safetensors.SingleFileName), data[:len(data)-1000], 0o644) }),
+		{"truncated", variant(func(d string) {
+			os.WriteFile(filepath.Join(d, safetensors.SingleFileName), data[:len(data)-1000], 0o644)
+		}),
 			[]string{safetensors.SingleFileName, "tensor"}},
 		{"wrong shape (layers)", variant(func(d string) {
 			os.WriteFile(filepath.Join(d, "config.json"), []byte(strings.Replace(string(cfg), `"hidden_size": 64`, `"hidden_size": 32`, 1)), 0o644)

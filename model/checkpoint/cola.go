@@ -7,9 +7,7 @@ import (
 
 	"colash/model/cola"
 	"colash/model/safetensors"
-	"colash/model/tensor"
 	"colash/model/tokenizer"
-	"colash/model/weights"
 )
 
 // CoLA is a loaded CoLA model with its tokenizer.
@@ -82,29 +80,4 @@ func SaveCoLA(m *CoLA, dir string, opt SaveOptions) error {
 		return fmt.Errorf("save %s: %w", dir, err)
 	}
 	return copyTokenizer(m.TokenizerPath, dir)
-}
-
-// saveParams is SaveWeights over an explicit list of weights.
-func saveParams(params []weights.Param, dir string, opt SaveOptions) error {
-	var srcs []safetensors.TensorSource
-	for _, p := range params {
-		if *p.Ptr == nil {
-			return fmt.Errorf("save: tensor %q is not loaded", p.Name)
-		}
-		if weights.IsTied(params, p) {
-			continue
-		}
-		t := *p.Ptr
-		shape := make([]int, 0, 4)
-		for _, d := range t.MustSize() {
-			shape = append(shape, int(d))
-		}
-		srcs = append(srcs, safetensors.TensorSource{Name: p.Name, DType: opt.DType, Shape: shape,
-			Bytes: func() ([]byte, error) { return safetensors.EncodeFloat32(tensor.Float32s(t), opt.DType) }})
-	}
-	meta := map[string]string{"format": "pt"}
-	if opt.ShardBytes > 0 {
-		return safetensors.WriteShardedSources(dir, srcs, opt.ShardBytes, meta)
-	}
-	return safetensors.WriteSources(filepath.Join(dir, safetensors.SingleFileName), srcs, meta)
 }

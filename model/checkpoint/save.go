@@ -33,7 +33,11 @@ func StoredDType(dt safetensors.DType) string {
 // when opt.ShardBytes is set. A tied weight that shares its twin's tensor is not written, as
 // Hugging Face does with tie_word_embeddings.
 func SaveWeights(model any, dir string, opt SaveOptions) error {
-	params := weights.Walk(model)
+	return saveParams(weights.Walk(model), dir, opt)
+}
+
+// saveParams writes an explicit list of weights (a model whose weights span several structs).
+func saveParams(params []weights.Param, dir string, opt SaveOptions) error {
 	var srcs []safetensors.TensorSource
 	for _, p := range params {
 		if *p.Ptr == nil {

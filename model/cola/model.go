@@ -147,17 +147,7 @@ func (f filtered) Shape(name string) ([]int64, bool) {
 func (f filtered) Read(name string) ([]byte, string, error) { return f.src.Read(name) }
 
 // NumParams counts the weights of backbone and modules.
-func (m *Model) NumParams() int64 {
-	seen := map[*ts.Tensor]bool{}
-	var n int64
-	for _, p := range m.Params() {
-		if t := *p.Ptr; t != nil && !seen[t] {
-			seen[t] = true
-			n += int64(t.Numel())
-		}
-	}
-	return n
-}
+func (m *Model) NumParams() int64 { return weights.Count(m.Params()) }
 
 func (m *Model) String() string {
 	c := m.Config

@@ -104,17 +104,7 @@ func (m *Model) NewCache(B, capacity int) *KVCache {
 }
 
 // NumParams counts distinct weight elements (a tied head counts once).
-func (m *Model) NumParams() int64 {
-	seen := map[*ts.Tensor]bool{}
-	var n int64
-	for _, p := range weights.Walk(m) {
-		if t := *p.Ptr; t != nil && !seen[t] {
-			seen[t] = true
-			n += int64(t.Numel())
-		}
-	}
-	return n
-}
+func (m *Model) NumParams() int64 { return weights.Count(weights.Walk(m)) }
 
 func (m *Model) String() string {
 	c := m.Config

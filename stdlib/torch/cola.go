@@ -7,7 +7,6 @@ import (
 	"colash/engine/generate"
 	"colash/model/checkpoint"
 	"colash/model/cola"
-	"colash/model/tokenizer"
 	"colash/stdlib/backend"
 )
 
@@ -123,28 +122,7 @@ func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Samp
 		}()
 	}
 	defer sess.Steer(steer)()
-	var dec *tokenizer.StreamDecoder
-	if onText != nil {
-		dec = tokenizer.NewStreamDecoder(m.c.Tok)
-		for _, id := range prompt {
-			dec.Push(id)
-		}
-	}
-	toks, err := generate.Generate(ctx, sess, [][]int{prompt}, generate.Options{
-		MaxTokens: s.N, Stop: m.c.Tok.StopTokens(),
-		Sampling: generate.Sampling{Temperature: s.Temperature, TopK: s.TopK, TopP: s.TopP, Seed: s.Seed},
-		OnToken: func(_, id int) {
-			if dec != nil {
-				onText(dec.Push(id))
-			}
-		},
-	})
-	if dec != nil {
-		onText(dec.Flush())
-	}
-	if len(toks) > 0 {
-		out = toks[0]
-	}
+	out, err = generate.Continue(ctx, sess, m.c.Tok, prompt, options(s), onText)
 	if c := sess.Codes(); len(c) > 0 {
 		codes = c[0]
 		if len(codes) > len(out) {

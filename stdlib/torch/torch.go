@@ -112,29 +112,13 @@ func (m *Llama) Generate(ctx context.Context, prompt []int, s backend.Sampling, 
 	}
 	sess := generate.NewLlamaSession(m.l.Model, len(prompt)+s.N, false)
 	defer sess.Close()
-	var dec *tokenizer.StreamDecoder
-	if onText != nil {
-		dec = tokenizer.NewStreamDecoder(m.l.Tok)
-		for _, id := range prompt {
-			dec.Push(id)
-		}
-	}
-	toks, err := generate.Generate(ctx, sess, [][]int{prompt}, generate.Options{
-		MaxTokens: s.N, Stop: m.l.Tok.StopTokens(),
-		Sampling: generate.Sampling{Temperature: s.Temperature, TopK: s.TopK, TopP: s.TopP, Seed: s.Seed},
-		OnToken: func(_, id int) {
-			if dec != nil {
-				onText(dec.Push(id))
-			}
-		},
-	})
-	if dec != nil {
-		onText(dec.Flush())
-	}
-	if len(toks) == 0 {
-		return nil, err
-	}
-	return toks[0], err
+	return generate.Continue(ctx, sess, m.l.Tok, prompt, options(s), onText)
+}
+
+// options maps the script API's sampling onto the engine's.
+func options(s backend.Sampling) generate.Options {
+	return generate.Options{MaxTokens: s.N,
+		Sampling: generate.Sampling{Temperature: s.Temperature, TopK: s.TopK, TopP: s.TopP, Seed: s.Seed}}
 }
 
 func (m *Llama) Logits(ctx context.Context, ids []int) ([][]float32, error) {
