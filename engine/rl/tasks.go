@@ -1,0 +1,77 @@
+package rl
+
+import (
+	"fmt"
+	"strings"
+
+	"colash/engine/eval"
+)
+
+
+// StoryPrompts are openings in the style of TinyStories, for the toy tasks on the stories models.
+var StoryPrompts = []string{
+	"Once upon a time, there was a little girl named Lily.",
+	"Once upon a time, there was a boy named Tim.",
+	"One day, a little bird was flying in the sky.",
+	"Tom and Sue went to the park.",
+	"There was a big tree in the garden.",
+	"Once upon a time, there lived a kind old man.",
+	"Anna had a red ball.",
+	"One sunny day, Ben went to the beach with his mom.",
+	"The cat sat on the mat.",
+	"Max was a happy little boy.",
+	"It was a cold winter day.",
+	"Sara loved to play with her toys.",
+	"Once upon a time, in a small house, there lived a family.",
+	"The sun was shining and the sky was blue.",
+	"Bob wanted to go outside and play.",
+	"Mia found a shiny stone in the grass.",
+}
+
+// TaskOptions tune the built-in tasks.
+type TaskOptions struct {
+	Words []string // story-word, story-words: target words (default "friend", "friends")
+	Limit int      // math500: first Limit problems (0: all)
+}
+
+// TaskNames lists the built-in tasks.
+var TaskNames = []string{"story-word", "story-words", "story-end", "math500"}
+
+// NewTask builds a built-in task:
+//
+//	story-word   story openings; reward 1 if the continuation has one of the target words
+//	story-words  the same, reward = fraction of the continuation's words that are targets
+//	story-end    reward 1 if the continuation ends a sentence (Format)
+//	math500      MATH-500 problems in the released prompt; reward 1 for a correct \boxed answer
+func NewTask(name string, o TaskOptions) (Task, error) {
+	words := o.Words
+	if len(words) == 0 {
+		words = []string{"friend", "friends"}
+	}
+	stories := func() []Example {
+		var out []Example
+		for _, p := range StoryPrompts {
+			out = append(out, Example{Prompt: p})
+		}
+		return out
+	}
+	switch name {
+	case "story-word":
+		return Task{Name: name, Examples: stories(), Reward: ContainsWord{Words: words}}, nil
+	case "story-words":
+		return Task{Name: name, Examples: stories(), Reward: ContainsWord{Words: words, Fraction: true}}, nil
+	case "story-end":
+		return Task{Name: name, Examples: stories(), Reward: Format{}}, nil
+	case "math500":
+		probs := eval.Math500()
+		if o.Limit > 0 && o.Limit < len(probs) {
+			probs = probs[:o.Limit]
+		}
+		var exs []Example
+		for _, p := range probs {
+			exs = append(exs, Example{Prompt: eval.MathPrompt(p.Problem), Answer: p.Answer, Meta: map[string]string{"id": p.ID}})
+		}
+		return Task{Name: name, Examples: exs, Reward: MathAnswer{}}, nil
+	}
+	return Task{}, fmt.Errorf("rl: unknown task %q (have %s)", name, strings.Join(TaskNames, ", "))
+}
