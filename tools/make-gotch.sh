@@ -10,7 +10,8 @@
 #     throws "not available in the installed libtorch" (a Go error at run time, never a silent no-op);
 #   - libtch/threads.go: Go wrappers for at_{get,set}_num_threads, which gotch declares but does not expose;
 #   - ts/tensor.go: no 100 KB Go-heap ballast per tensor (see below);
-#   - ts/tensor-generated.go: output-pointer slots are freed (gotch leaks one per op).
+#   - ts/tensor-generated.go: output-pointer slots are freed (gotch leaks one per op);
+#   - ts/*.go: Must* functions panic on libtorch errors instead of exiting the process.
 # The copy is git-ignored and regenerated on demand; go.mod's replace points at it.
 set -euo pipefail
 VER=${1:-v0.9.1}
@@ -83,6 +84,15 @@ grep -q 'lots \[8\]byte' "$OUT/ts/tensor.go" || { echo "make-gotch: could not pa
 perl -0pi -e 's/^(\s*)(ptr|ctensorPtr0) := \(\*lib\.Ctensor\)\(unsafe\.Pointer\(C\.malloc\(0\)\)\)\n/$1$2 := (*lib.Ctensor)(unsafe.Pointer(C.malloc(128)))\n$1defer C.free(unsafe.Pointer($2))\n/mg' "$OUT/ts/tensor-generated.go"
 left=$(grep -c 'C.malloc(0)' "$OUT/ts/tensor-generated.go" || true)
 [ "$left" = 0 ] || { echo "make-gotch: $left output slots left unpatched in ts/tensor-generated.go" >&2; exit 1; }
+
+# gotch's Must* functions call log.Fatal on a libtorch error (a shape mismatch, say), which ends
+# the process; colash needs a panic that it can recover into an error (the shell must survive).
+for f in "$OUT"/ts/*.go; do
+  case "$f" in *_test.go) continue ;; esac
+  grep -q 'log.Fatal(err)' "$f" || continue
+  sed -i 's/log\.Fatal(err)/panic(err)/g' "$f"
+  grep -q 'log\.' "$f" || sed -i '/^[[:space:]]*"log"$/d' "$f"
+done
 
 # Stub the generated wrappers the compiler rejects; repeat in case a fix exposes another error.
 GEN="$OUT/libtch/torch_api_generated.cpp.h"

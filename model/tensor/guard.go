@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/sugarme/gotch/ts"
@@ -12,11 +13,12 @@ import (
 func Guard(fn func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			if e, ok := r.(error); ok {
-				err = fmt.Errorf("tensor op failed: %w", e)
-			} else {
-				err = fmt.Errorf("tensor op failed: %v", r)
+			msg := fmt.Sprint(r)
+			// libtorch appends a C++ backtrace that says nothing to a colash user.
+			if i := strings.Index(msg, "\nException raised from"); i >= 0 {
+				msg = msg[:i]
 			}
+			err = fmt.Errorf("tensor op failed: %s", strings.TrimSpace(msg))
 		}
 	}()
 	fn()
