@@ -1,0 +1,293 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sugarme/gotch"
+
+	"colash/engine/train"
+	"colash/model/checkpoint"
+	"colash/model/cola"
+	"colash/model/tensor"
+)
+
+func init() {
+	register("train", "train CoLA: stage1 (IDM + world model), bc (policy), fta-i / fta-p (backbone); report", runTrain)
+}
+
+const trainUsage = `usage: colash train STAGE --model DIR --data FILE --out DIR [flags]
+       colash train report --model DIR --data FILE [flags]
+
+stages:
+  stage1   stage 1a: IDM, codebook and world-model merge MLPs ("action" weights); backbone frozen.
+           --model may be a plain Llama (wrapped in fresh CoLA modules sized by --codes and
+           --action-layers/--dyna-layers/--policy-layers) or a CoLA folder.
+  bc       stage 1b: the policy cloned onto the IDM's argmax codes; everything else frozen.
+  fta-i    fine-tuning under IDM action guidance: the backbone on response tokens (prompt
+           masked), codes read by the IDM from the text; then --bc-steps of policy re-cloning.
+  fta-p    fine-tuning under policy action guidance: codes from the frozen policy (argmax),
+           gradient to the backbone only through the -h path.
+  report   held-out measurements of a trained CoLA (a markdown table; see docs/training.md).
+
+--out receives the model (Hugging Face CoLA layout), metrics.jsonl (one line per update) and
+checkpoint/ (weights, optimiser, schedule, data cursor and noise state); --resume continues
+from out/checkpoint exactly.
+`
+
+func runTrain(args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(os.Stderr, trainUsage)
+		return nil
+	}
+	if args[0] == "report" {
+		return runTrainReport(args[1:])
+	}
+	stage := train.Stage(args[0])
+	def := train.Defaults(stage)
+	fs := flag.NewFlagSet("train "+args[0], flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, trainUsage); fs.PrintDefaults() }
+	model := fs.String("model", "", "starting model: a CoLA folder, or (stage1) a Llama checkpoint (required)")
+	data := fs.String("data", "", "training data: JSONL or plain text (required)")
+	out := fs.String("out", "", "output folder (required)")
+	field := fs.String("field", "text", "JSONL text field")
+	promptField := fs.String("prompt-field", "prompt", "JSONL prompt field (fta)")
+	respField := fs.String("response-field", "response", "JSONL response field (fta)")
+	template := fs.String("template", "User: %s\nAssistant: ", "prompt template (fta; %s is the prompt)")
+	steps := fs.Int("steps", def.Steps, "optimiser updates")
+	batch := fs.Int("batch", def.Batch, "sequences per micro-batch")
+	seq := fs.Int("seq", 128, "tokens per sequence")
+	accum := fs.Int("accum", def.Accum, "micro-batches per update (gradient accumulation)")
+	lr := fs.Float64("lr", def.LR, "peak learning rate")
+	minLR := fs.Float64("min-lr", def.MinLR, "learning-rate floor of the cosine decay")
+	warmup := fs.Int("warmup", def.Warmup, "linear warmup updates")
+	wd := fs.Float64("wd", def.WeightDecay, "AdamW weight decay (the codebook has none)")
+	beta2 := fs.Float64("beta2", def.Beta2, "AdamW beta2")
+	clip := fs.Float64("clip", def.Clip, "gradient-norm clip (0: none)")
+	tau := fs.Float64("tau", def.Tau, "Gumbel-softmax temperature (stage1)")
+	ent := fs.Float64("entropy", def.EntropyCoef, "weight of the negative-entropy term (stage1)")
+	seed := fs.Uint64("seed", 0, "seed of the data order and Gumbel noise")
+	initSeed := fs.Uint64("init-seed", 0, "seed of fresh CoLA modules (stage1 from a Llama)")
+	codes := fs.Int("codes", 64, "latent codes (stage1 from a Llama)")
+	aL := fs.Int("action-layers", 2, "IDM blocks (stage1 from a Llama)")
+	dL := fs.Int("dyna-layers", 2, "merge MLPs (stage1 from a Llama)")
+	pL := fs.Int("policy-layers", 2, "policy blocks (stage1 from a Llama)")
+	bcSteps := fs.Int("bc-steps", 0, "fta-i: policy re-cloning updates after the backbone (0: none)")
+	saveEvery := fs.Int("save-every", 200, "checkpoint every N updates (and at the end)")
+	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
+	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
+	saveDType := fs.String("save-dtype", "f32", "stored dtype of the model: f32, f16 or bf16")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *model == "" || *data == "" || *out == "" {
+		return fmt.Errorf("--model, --data and --out are required (colash train -h)")
+	}
+	cfg := def
+	cfg.Steps, cfg.Batch, cfg.Accum, cfg.LR, cfg.MinLR, cfg.Warmup = *steps, *batch, *accum, *lr, *minLR, *warmup
+	cfg.WeightDecay, cfg.Beta2, cfg.Clip, cfg.Tau, cfg.EntropyCoef, cfg.Seed = *wd, *beta2, *clip, *tau, *ent, *seed
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	stDT, err := storedDType(*saveDType)
+	if err != nil {
+		return err
+	}
+	tensor.SetThreads(*threads)
+	opt := checkpoint.Options{Device: gotch.CPU, DType: gotch.Float}
+	var m *checkpoint.CoLA
+	if cola.IsCoLA(*model) {
+		m, err = checkpoint.LoadCoLA(*model, opt)
+	} else if stage == train.StageIDM {
+		var l *checkpoint.Llama
+		if l, err = checkpoint.LoadLlama(*model, opt); err == nil {
+			m, err = checkpoint.WrapCoLA(l, cola.Modules{Codes: *codes, ActionLayers: *aL, DynaLayers: *dL, PolicyLayers: *pL}, *initSeed)
+		}
+	} else {
+		err = fmt.Errorf("%s is not a CoLA checkpoint (stage %s needs one; run stage1 first)", *model, stage)
+	}
+	if err != nil {
+		return err
+	}
+	defer m.Free()
+	fmt.Fprintf(os.Stderr, "model %s: %s\n", *model, m.Model)
+	dcfg := train.DataConfig{Field: *field}
+	fta := stage == train.StageFTAI || stage == train.StageFTAP
+	if fta {
+		dcfg.PromptField, dcfg.ResponseField, dcfg.Template = *promptField, *respField, *template
+	}
+	docs, err := train.ReadDocs(*data, m.Tok, dcfg)
+	if err != nil {
+		return err
+	}
+	var seqs []train.Seq
+	if fta {
+		seqs = train.Pad(docs, *seq, max(m.Tok.EOS(), 0))
+	} else {
+		seqs = train.Pack(docs, *seq)
+	}
+	fmt.Fprintf(os.Stderr, "data %s: %d documents, %d sequences of %d tokens\n", *data, len(docs), len(seqs), *seq)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if err := runStage(m, seqs, cfg, *out, *saveEvery, *resume); err != nil {
+		return err
+	}
+	if stage == train.StageFTAI && *bcSteps > 0 {
+		bc := cfg
+		bc.Stage, bc.Steps, bc.LR, bc.MinLR, bc.WeightDecay = train.StageBC, *bcSteps, *lr, *minLR, *wd
+		bc.Warmup = min(bc.Warmup, *bcSteps/10)
+		fmt.Fprintf(os.Stderr, "fta-i: re-cloning the policy (%d updates)\n", *bcSteps)
+		if err := runStage(m, seqs, bc, filepath.Join(*out, "bc"), *saveEvery, *resume); err != nil {
+			return err
+		}
+	}
+	if err := checkpoint.SaveCoLA(m, *out, checkpoint.SaveOptions{DType: stDT}); err != nil {
+		return err
+	}
+	copyLicenses(*model, *out)
+	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
+	return nil
+}
+
+// runStage trains one stage, logging to out/metrics.jsonl and checkpointing to out/checkpoint.
+func runStage(m *checkpoint.CoLA, seqs []train.Seq, cfg train.Config, out string, saveEvery int, resume bool) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	data, err := train.NewLoader(seqs, cfg.Seed)
+	if err != nil {
+		return err
+	}
+	tr, err := train.NewTrainer(m.Model, data, cfg)
+	if err != nil {
+		return err
+	}
+	defer tr.Free()
+	ckpt := filepath.Join(out, "checkpoint")
+	if resume {
+		if err := tr.Resume(ckpt); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "resumed %s at update %d\n", ckpt, tr.Step)
+	}
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if resume {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	logf, err := os.OpenFile(filepath.Join(out, "metrics.jsonl"), flags, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt)
+	defer signal.Stop(stop)
+	start, startStep, tokens := time.Now(), tr.Step, 0
+	var mt train.Metrics
+	for tr.Step < cfg.Steps {
+		if mt, err = tr.TrainStep(); err != nil {
+			return err
+		}
+		tokens += cfg.Batch * cfg.Accum * len(seqs[0].Tokens)
+		b, _ := json.Marshal(mt)
+		logf.Write(append(b, '\n'))
+		el := time.Since(start)
+		done := tr.Step - startStep
+		eta := time.Duration(float64(el) / float64(done) * float64(cfg.Steps-tr.Step)).Round(time.Second)
+		extra := fmt.Sprintf("ce %.4f alive %d max %.3f", mt.CE, mt.Alive, mt.MaxFrac)
+		if cfg.Stage == train.StageBC {
+			extra = fmt.Sprintf("acc %.3f", mt.Acc)
+		} else if cfg.Stage != train.StageIDM {
+			extra = fmt.Sprintf("ce %.4f", mt.CE)
+		}
+		fmt.Fprintf(os.Stderr, "\r%s %s %d/%d loss %.4f %s | %.0f tok/s | ETA %s   ", cfg.Stage, bar(tr.Step, cfg.Steps, 20),
+			tr.Step, cfg.Steps, mt.Loss, extra, float64(tokens)/el.Seconds(), eta)
+		interrupted := false
+		select {
+		case <-stop:
+			interrupted = true
+		default:
+		}
+		if tr.Step%saveEvery == 0 || tr.Step == cfg.Steps || interrupted {
+			if err := tr.Save(ckpt); err != nil {
+				return err
+			}
+		}
+		if interrupted {
+			fmt.Fprintf(os.Stderr, "\ninterrupted: checkpoint at update %d in %s (continue with --resume)\n", tr.Step, ckpt)
+			return fmt.Errorf("interrupted")
+		}
+	}
+	fmt.Fprintf(os.Stderr, "\n%s: %d updates in %s\n", cfg.Stage, tr.Step-startStep, time.Since(start).Round(time.Second))
+	return nil
+}
+
+func bar(i, n, w int) string {
+	k := i * w / max(n, 1)
+	return "[" + strings.Repeat("=", k) + strings.Repeat(" ", w-k) + "]"
+}
+
+// copyLicenses copies LICENSE* files beside the source model into out.
+func copyLicenses(model, out string) {
+	dir := model
+	if st, err := os.Stat(model); err == nil && !st.IsDir() {
+		dir = filepath.Dir(model)
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "LICENSE*"))
+	for _, p := range matches {
+		checkpoint.CopyFile(p, filepath.Join(out, filepath.Base(p)))
+	}
+}
+
+func runTrainReport(args []string) error {
+	fs := flag.NewFlagSet("train report", flag.ContinueOnError)
+	d := train.DefaultReport
+	model := fs.String("model", "", "trained CoLA folder (required)")
+	data := fs.String("data", "", "held-out data: JSONL or plain text (required)")
+	field := fs.String("field", "text", "JSONL text field")
+	fs.IntVar(&d.Seq, "seq", d.Seq, "tokens per teacher-forced sequence")
+	fs.IntVar(&d.MaxSeqs, "max-seqs", d.MaxSeqs, "at most this many sequences (0: all)")
+	fs.IntVar(&d.Prompts, "prompts", d.Prompts, "diversity: prompts")
+	fs.IntVar(&d.Cont, "cont", d.Cont, "diversity: continuations per prompt")
+	fs.IntVar(&d.PromptLen, "prompt-len", d.PromptLen, "diversity: prompt tokens (BOS included)")
+	fs.IntVar(&d.GenLen, "gen-len", d.GenLen, "diversity: new tokens per continuation")
+	fs.IntVar(&d.Repro, "repro", d.Repro, "texts for the IDM-codes reproduction test")
+	fs.Uint64Var(&d.Seed, "seed", d.Seed, "sampling seed")
+	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
+	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *model == "" || *data == "" {
+		return fmt.Errorf("--model and --data are required")
+	}
+	tensor.SetThreads(*threads)
+	m, err := checkpoint.LoadCoLA(*model, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		return err
+	}
+	defer m.Free()
+	docs, err := train.ReadDocs(*data, m.Tok, train.DataConfig{Field: *field})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	r, err := train.Evaluate(m.Model, m.Tok, docs, d)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Model %s (%s), data %s.\n\n%s", *model, m.Model, *data, r.Markdown())
+	fmt.Fprintf(os.Stderr, "report in %s\n", time.Since(start).Round(time.Second))
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		return os.WriteFile(*jsonOut, append(b, '\n'), 0o644)
+	}
+	return nil
+}
