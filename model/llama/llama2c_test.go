@@ -105,3 +105,38 @@ func TestStoriesLogitsMatchLlama2C(t *testing.T) {
 		}
 	}
 }
+
+func TestUntiedOutputHead(t *testing.T) {
+	if _, err := os.Stat(shared + "stories260K.bin"); err != nil {
+		t.Skip(err)
+	}
+	cfg, src, err := llama2c.Read(shared + "stories260K.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.TieEmbeddings = false
+	m, _ := llama.New(cfg, gotch.CPU, gotch.Float)
+	if err := m.LoadWeights(src); err == nil || !strings.Contains(err.Error(), "lm_head.weight") {
+		t.Fatalf("untied config without lm_head: %v", err)
+	}
+	// With its own head (a copy of the embedding), the model computes what the tied one does.
+	head := append([]float32(nil), src.Get("model.embed_tokens.weight")...)
+	src.Put("lm_head.weight", head, int64(cfg.Vocab), int64(cfg.Dim))
+	if err := m.LoadWeights(src); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if m.LMHead == m.Embed {
+		t.Fatal("untied model shares its head with the embedding")
+	}
+	tied := loadStories(t, "stories260K.bin")
+	x := tensor.FromInt64s([]int64{1, 403, 407}, []int64{1, 3}, gotch.CPU)
+	a, _ := m.LastLogits(x, &llama.Batch{Pad: []int{0}}, nil)
+	b, _ := tied.LastLogits(x, &llama.Batch{Pad: []int{0}}, nil)
+	av, bv := tensor.Float32s(a), tensor.Float32s(b)
+	for i := range av {
+		if av[i] != bv[i] {
+			t.Fatalf("logit %d: untied %f, tied %f", i, av[i], bv[i])
+		}
+	}
+}

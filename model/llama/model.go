@@ -45,6 +45,9 @@ func NewBlocks(n int) []*Block {
 // LoadWeights fills the model from src (strictly: see weights.Load).
 // The backbone is frozen at inference, so its projections are fused for speed.
 func (m *Model) LoadWeights(src weights.Source) error {
+	if _, ok := src.Shape("lm_head.weight"); !ok && !m.Config.TieEmbeddings {
+		return fmt.Errorf("tensor \"lm_head.weight\" is missing and config.json has tie_word_embeddings false")
+	}
 	if err := weights.Load(m, src, m.Config.Dims(), m.Device, m.DType); err != nil {
 		return err
 	}
