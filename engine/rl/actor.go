@@ -171,7 +171,7 @@ func (a *CoLAActor) Generate(ctx context.Context, prompts [][]int, maxTokens int
 	defer sess.Close()
 	var out [][]int
 	err := tensor.Guard(func() {
-		ts.NoGrad(func() {
+		noGrad(func() {
 			var err error
 			out, err = generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt})
 			if err != nil {
@@ -187,11 +187,7 @@ func (a *CoLAActor) Generate(ctx context.Context, prompts [][]int, maxTokens int
 	for b := range out {
 		n := len(out[b])
 		r.Actions = append(r.Actions, codes[b][:n])
-		if greedy { // log-probs at tau 1 of the argmax; not used for training
-			r.LogProbs = append(r.LogProbs, lps[b][:n])
-		} else {
-			r.LogProbs = append(r.LogProbs, lps[b][:n])
-		}
+		r.LogProbs = append(r.LogProbs, lps[b][:n]) // greedy rollouts: log-probs at tau 1 (unused)
 	}
 	return r, nil
 }
@@ -204,7 +200,7 @@ func (a *CoLAActor) Logits(in *Layout, ref, grad bool) (logits, hidden *ts.Tenso
 	err = tensor.Guard(func() {
 		var batch *llama.Batch
 		var h *ts.Tensor
-		ts.NoGrad(func() {
+		noGrad(func() {
 			var err error
 			batch, h, err = in.hidden(m.Model) // frozen backbone: no graph
 			if err != nil {
@@ -222,7 +218,7 @@ func (a *CoLAActor) Logits(in *Layout, ref, grad bool) (logits, hidden *ts.Tenso
 		if grad {
 			run()
 		} else {
-			ts.NoGrad(run)
+			noGrad(run)
 		}
 		hidden = h
 	})
@@ -338,7 +334,7 @@ func (a *TokenActor) Generate(ctx context.Context, prompts [][]int, maxTokens in
 	defer sess.Close()
 	var out [][]int
 	err := tensor.Guard(func() {
-		ts.NoGrad(func() {
+		noGrad(func() {
 			var err error
 			out, err = generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt, Sampling: smp})
 			if err != nil {
@@ -374,7 +370,7 @@ func (a *TokenActor) Logits(in *Layout, ref, grad bool) (logits, hidden *ts.Tens
 		if grad {
 			run()
 		} else {
-			ts.NoGrad(run)
+			noGrad(run)
 		}
 	})
 	return logits, hidden, err
@@ -402,6 +398,4 @@ func Clone(t *ts.Tensor) *ts.Tensor {
 }
 
 // SetTrainable turns on gradients of a weight in place.
-func SetTrainable(t *ts.Tensor) {
-	t.MustSetRequiresGrad(true, false).MustDrop()
-}
+func SetTrainable(t *ts.Tensor) { t.MustRequiresGrad_(true) }
