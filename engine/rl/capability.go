@@ -123,4 +123,3 @@ func tokenLogProbs(a Actor, in *Layout, s *tensor.Scope) *ts.Tensor {
 	}
 	panic(fmt.Errorf("rl: NLL: unknown actor %T", a))
 }
-

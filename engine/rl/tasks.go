@@ -7,7 +7,6 @@ import (
 	"colash/engine/eval"
 )
 
-
 // StoryPrompts are openings in the style of TinyStories, for the toy tasks on the stories models.
 var StoryPrompts = []string{
 	"Once upon a time, there was a little girl named Lily.",
