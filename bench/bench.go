@@ -12,6 +12,7 @@ import (
 
 	"colash/engine/generate"
 	"colash/model/checkpoint"
+	"colash/model/tensor"
 	"colash/models"
 )
 
@@ -86,6 +87,18 @@ func Decode(ctx context.Context) ([]Result, error) {
 		key := fmt.Sprintf("decode stories260K batch %d, %s", c.B, map[bool]string{false: "KV cache", true: "no cache"}[c.noCache])
 		rates[key] = best
 		res = append(res, Result{Name: key, Value: best, Unit: "tok/s", Note: fmt.Sprintf("%d tokens per sequence, greedy, best of 2", n)})
+	}
+	threads := tensor.Threads()
+	for _, B := range []int{1, 32} {
+		pt, err := TorchDecode(dir, B, n, threads)
+		if err != nil {
+			res = append(res, Result{Name: fmt.Sprintf("PyTorch eager batch %d", B), Note: err.Error()})
+			continue
+		}
+		ours := rates[fmt.Sprintf("decode stories260K batch %d, KV cache", B)]
+		res = append(res,
+			Result{Name: fmt.Sprintf("PyTorch eager batch %d, KV cache", B), Value: pt, Unit: "tok/s", Note: fmt.Sprintf("same model and threads (%d), same run", threads)},
+			Result{Name: fmt.Sprintf("colash / PyTorch, batch %d", B), Value: ours / pt, Unit: "x"})
 	}
 	for _, B := range []int{1, 32} {
 		on := rates[fmt.Sprintf("decode stories260K batch %d, KV cache", B)]
