@@ -4,6 +4,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/engine/train/optim"
 	"colash/model/llama"
 	"colash/model/tensor"
 )
@@ -90,7 +91,7 @@ func head2(t *ts.Tensor, s *tensor.Scope) *ts.Tensor { return head(t, s) }
 func head3(t *ts.Tensor, s *tensor.Scope) *ts.Tensor { return head(t, s) }
 
 // scalar reads a one-element tensor.
-func scalar(t *ts.Tensor) float64 { return t.Float64Values()[0] }
+func scalar(t *ts.Tensor) float64 { return optim.Scalar(t) }
 
 // validOf flattens which positions 0..T-2 predict a target, [B*(T-1)].
 func validOf(seqs []Seq) []bool {

@@ -144,6 +144,16 @@ func NewTrainer(m *cola.Model, data *Loader, cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Stage == StageFTAI || cfg.Stage == StageFTAP {
+		// The backbone trains: its blocks need separate leaf weights, not views of fused ones.
+		if err := tensor.Guard(func() {
+			for _, b := range m.Layers {
+				b.Unfuse()
+			}
+		}); err != nil {
+			return nil, err
+		}
+	}
 	params := Trainable(m, cfg.Stage)
 	if len(params) == 0 {
 		return nil, fmt.Errorf("train: stage %s: no weights to train", cfg.Stage)

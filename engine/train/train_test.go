@@ -1,11 +1,20 @@
 package train
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/sugarme/gotch/ts"
+
 	"colash/model/cola"
+	"colash/model/tokenizer"
 )
+
+func tokenizerOpts() tokenizer.EncodeOptions { return tokenizer.EncodeOptions{} }
 
 func mathFloat32bits(f float32) uint32 { return math.Float32bits(f) }
 
@@ -46,5 +55,258 @@ func TestStage1LossFallsCodesAlive(t *testing.T) {
 	}
 	if got := hashParams(t, c.Model, isBackbone); got != bb {
 		t.Fatal("stage 1a changed the backbone")
+	}
+}
+
+func isPolicy(name string) bool { return strings.Contains(name, "policy") }
+
+func TestBCAccuracyRisesOthersFrozen(t *testing.T) {
+	c := tinyCoLA(t, 2)
+	defer c.Free()
+	seqs := sampledCorpus(t, c)
+	others := hashParams(t, c.Model, func(n string) bool { return !isPolicy(n) })
+	data, _ := NewLoader(seqs, 3)
+	cfg := Defaults(StageBC)
+	cfg.Steps, cfg.Batch, cfg.LR, cfg.MinLR, cfg.Warmup = 30, 8, 3e-3, 3e-4, 3
+	tr, err := NewTrainer(c.Model, data, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Free()
+	for _, p := range tr.Params {
+		if !isPolicy(p.Name) {
+			t.Fatalf("BC trains %s", p.Name)
+		}
+	}
+	var first, last float64
+	for i := 0; i < cfg.Steps; i++ {
+		mt, err := tr.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 5 {
+			first += mt.Acc / 5
+		}
+		if i >= cfg.Steps-5 {
+			last += mt.Acc / 5
+		}
+	}
+	t.Logf("BC accuracy: first 5 updates %.3f, last 5 %.3f", first, last)
+	if !(last > first+0.1) {
+		t.Fatalf("BC accuracy did not rise: %.3f -> %.3f", first, last)
+	}
+	if hashParams(t, c.Model, func(n string) bool { return !isPolicy(n) }) != others {
+		t.Fatal("BC changed weights outside the policy")
+	}
+}
+
+// runSteps trains n updates and returns their losses.
+func runSteps(t *testing.T, tr *Trainer, n int) []float64 {
+	var out []float64
+	for i := 0; i < n; i++ {
+		mt, err := tr.TrainStep()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, mt.Loss)
+	}
+	return out
+}
+
+func TestResumeExact(t *testing.T) {
+	for _, stage := range []Stage{StageIDM, StageBC} {
+		t.Run(string(stage), func(t *testing.T) {
+			cfg := Defaults(stage)
+			cfg.Steps, cfg.Batch, cfg.Accum, cfg.LR, cfg.MinLR, cfg.Warmup, cfg.Seed = 8, 4, 2, 3e-3, 3e-4, 2, 5
+			keep := func(n string) bool {
+				return strings.Contains(n, map[Stage]string{StageIDM: "action", StageBC: "policy"}[stage])
+			}
+			// Straight run.
+			a := tinyCoLA(t, 4)
+			defer a.Free()
+			seqs := sampledCorpus(t, a)
+			da, _ := NewLoader(seqs, cfg.Seed)
+			ta, err := NewTrainer(a.Model, da, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ta.Free()
+			straight := runSteps(t, ta, cfg.Steps)
+			// Half, save, a fresh process's worth of objects, resume, the other half.
+			b := tinyCoLA(t, 4)
+			db, _ := NewLoader(seqs, cfg.Seed)
+			tb, _ := NewTrainer(b.Model, db, cfg)
+			first := runSteps(t, tb, cfg.Steps/2)
+			dir := filepath.Join(t.TempDir(), "ckpt")
+			if err := tb.Save(dir); err != nil {
+				t.Fatal(err)
+			}
+			tb.Free()
+			b.Free()
+			c := tinyCoLA(t, 4)
+			defer c.Free()
+			dc, _ := NewLoader(seqs, cfg.Seed)
+			tc, _ := NewTrainer(c.Model, dc, cfg)
+			defer tc.Free()
+			if err := tc.Resume(dir); err != nil {
+				t.Fatal(err)
+			}
+			if tc.Step != cfg.Steps/2 {
+				t.Fatalf("resumed at %d", tc.Step)
+			}
+			resumed := append(first, runSteps(t, tc, cfg.Steps-cfg.Steps/2)...)
+			for i := range straight {
+				if straight[i] != resumed[i] {
+					t.Fatalf("update %d: loss %.9g straight, %.9g resumed\n%v\n%v", i, straight[i], resumed[i], straight, resumed)
+				}
+			}
+			if hashParams(t, a.Model, keep) != hashParams(t, c.Model, keep) {
+				t.Fatal("weights differ after resume")
+			}
+		})
+	}
+}
+
+func TestPackAndCursor(t *testing.T) {
+	docs := []Doc{{Tokens: []int{1, 10, 11, 2}, Loss: []bool{false, true, true, true}},
+		{Tokens: []int{1, 20, 21, 22, 2}, Loss: []bool{false, false, true, true, true}}}
+	seqs := Pack(docs, 4)
+	if len(seqs) != 2 {
+		t.Fatalf("%d sequences, want 2 (9 tokens / 4, tail dropped)", len(seqs))
+	}
+	if fmt.Sprint(seqs[0].Tokens, seqs[1].Tokens) != "[1 10 11 2] [1 20 21 22]" {
+		t.Fatalf("packed %v %v", seqs[0].Tokens, seqs[1].Tokens)
+	}
+	if fmt.Sprint(seqs[1].Loss) != "[false false true true]" {
+		t.Fatalf("loss mask %v", seqs[1].Loss)
+	}
+	padded := Pad(docs, 6, 0)
+	if fmt.Sprint(padded[0].Tokens, padded[0].Loss) != "[1 10 11 2 0 0] [false true true true false false]" {
+		t.Fatalf("padded %v %v", padded[0].Tokens, padded[0].Loss)
+	}
+	// A loader visits every sequence once per epoch, reshuffles, and resumes from its cursor.
+	many := make([]Seq, 10)
+	for i := range many {
+		many[i] = Seq{Tokens: []int64{int64(i)}}
+	}
+	l, _ := NewLoader(many, 9)
+	ids := func(ss []Seq) (out []int64) {
+		for _, s := range ss {
+			out = append(out, s.Tokens[0])
+		}
+		return
+	}
+	ep0 := ids(l.Next(10))
+	seen := map[int64]bool{}
+	for _, v := range ep0 {
+		seen[v] = true
+	}
+	if len(seen) != 10 {
+		t.Fatalf("epoch 0 is not a permutation: %v", ep0)
+	}
+	l.Next(3)
+	cur := l.Cursor
+	want := ids(l.Next(12))
+	l2, _ := NewLoader(many, 9)
+	l2.SetCursor(cur)
+	if got := ids(l2.Next(12)); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("resumed loader gives %v, want %v", got, want)
+	}
+	if l.Epoch != 2 {
+		t.Fatalf("epoch %d after 25 of 10", l.Epoch)
+	}
+	ep1 := append(ids(Pack(nil, 1)), ep0...)
+	l3, _ := NewLoader(many, 9)
+	l3.SetCursor(Cursor{Epoch: 1})
+	if fmt.Sprint(ids(l3.Next(10))) == fmt.Sprint(ep1) {
+		t.Fatal("epoch 1 has the order of epoch 0")
+	}
+	// Text data: paragraphs; JSONL: a field, or prompt/response with the prompt masked.
+	dir := t.TempDir()
+	c := tinyCoLA(t, 0)
+	defer c.Free()
+	txt := filepath.Join(dir, "a.txt")
+	os.WriteFile(txt, []byte("Once upon a time.\n\nThe end."), 0o644)
+	d, err := ReadDocs(txt, c.Tok, DataConfig{})
+	if err != nil || len(d) != 2 || d[0].Tokens[0] != c.Tok.BOS() || d[0].Tokens[len(d[0].Tokens)-1] != c.Tok.EOS() {
+		t.Fatalf("text docs %v %v", d, err)
+	}
+	js := filepath.Join(dir, "a.jsonl")
+	os.WriteFile(js, []byte(`{"q":"Tom had a ball.","a":"He was happy."}`+"\n"), 0o644)
+	d, err = ReadDocs(js, c.Tok, DataConfig{PromptField: "q", ResponseField: "a"})
+	if err != nil || len(d) != 1 {
+		t.Fatal(err)
+	}
+	np := len(c.Tok.Encode("Tom had a ball.", tokenizerOpts()))
+	for i, l := range d[0].Loss {
+		if l != (i > np) {
+			t.Fatalf("prompt/response mask %v (prompt %d tokens)", d[0].Loss, np)
+		}
+	}
+	if _, err := ReadDocs(js, c.Tok, DataConfig{Field: "text"}); err == nil {
+		t.Fatal("missing field accepted")
+	}
+}
+
+func TestNoMemoryGrowth(t *testing.T) {
+	c := tinyCoLA(t, 6)
+	defer c.Free()
+	seqs := sampledCorpus(t, c)
+	for _, stage := range []Stage{StageIDM, StageBC, StageFTAP} {
+		data, _ := NewLoader(seqs, 1)
+		cfg := Defaults(stage)
+		cfg.Steps, cfg.Batch, cfg.Accum, cfg.Warmup = 40, 4, 2, 2
+		tr, err := NewTrainer(c.Model, data, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runSteps(t, tr, 3)
+		base := len(ts.ExistingTensors)
+		runSteps(t, tr, 15)
+		if got := len(ts.ExistingTensors); got != base {
+			t.Fatalf("%s: %d live tensors after 15 more updates, %d before", stage, got, base)
+		}
+		tr.Free()
+	}
+}
+
+func TestFTA(t *testing.T) {
+	for _, stage := range []Stage{StageFTAI, StageFTAP} {
+		t.Run(string(stage), func(t *testing.T) {
+			c := tinyCoLA(t, 8)
+			defer c.Free()
+			seqs := sampledCorpus(t, c)
+			mods := hashParams(t, c.Model, cola.IsModuleTensor)
+			bb := hashParams(t, c.Model, isBackbone)
+			data, _ := NewLoader(seqs, 1)
+			cfg := Defaults(stage)
+			cfg.Steps, cfg.Batch, cfg.LR, cfg.Warmup = 3, 4, 1e-3, 0
+			cfg.MinLR = 1e-4
+			tr, err := NewTrainer(c.Model, data, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Free()
+			for _, mt := range runSteps(t, tr, 3) {
+				if math.IsNaN(mt) || mt <= 0 {
+					t.Fatalf("loss %v", mt)
+				}
+			}
+			if hashParams(t, c.Model, cola.IsModuleTensor) != mods {
+				t.Fatal("FTA changed the CoLA modules")
+			}
+			if hashParams(t, c.Model, isBackbone) == bb {
+				t.Fatal("FTA left the backbone unchanged")
+			}
+			// Every backbone block weight got a gradient (none is a fused view).
+			for _, p := range tr.Params {
+				g := p.W.MustGrad(false)
+				ok := g.MustDefined()
+				g.MustDrop()
+				if !ok {
+					t.Fatalf("%s: no gradient", p.Name)
+				}
+			}
+		})
 	}
 }

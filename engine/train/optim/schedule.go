@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 
 	"colash/model/tensor"
 )
@@ -52,7 +53,7 @@ func GradNorm(params []Param) (float64, error) {
 			g := p.W.MustGrad(false)
 			if g.MustDefined() {
 				n := g.MustTotype(gotch.Double, false).MustSquare(true).MustSum(gotch.Double, true)
-				sq += n.Float64Values()[0]
+				sq += Scalar(n)
 				n.MustDrop()
 			}
 			g.MustDrop()
@@ -79,4 +80,14 @@ func ClipGradNorm(params []Param, maxNorm float64) (float64, error) {
 			g.MustDrop()
 		}
 	})
+}
+
+// Scalar reads a one-element tensor as float64 (gotch's Float64Values leaves its float64 copy to
+// the garbage collector; this frees it at once).
+func Scalar(t *ts.Tensor) float64 {
+	d := t.MustTotype(gotch.Double, false)
+	defer d.MustDrop()
+	v := make([]float64, 1)
+	d.MustCopyData(v, 1)
+	return v[0]
 }
