@@ -20,6 +20,11 @@ var threadsOnce sync.Once
 
 // tinyCoLA wraps the shipped stories260K in fresh 1/1/1-layer CoLA modules with 64 codes.
 func tinyCoLA(t testing.TB, seed uint64) *checkpoint.CoLA {
+	return tinyCoLAMods(t, seed, cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 1, PolicyLayers: 1})
+}
+
+// tinyCoLAMods is tinyCoLA with the given module sizes.
+func tinyCoLAMods(t testing.TB, seed uint64, mods cola.Modules) *checkpoint.CoLA {
 	t.Helper()
 	threadsOnce.Do(func() { tensor.SetThreads(2) })
 	dir, err := models.Path(models.DefaultName)
@@ -30,7 +35,7 @@ func tinyCoLA(t testing.TB, seed uint64) *checkpoint.CoLA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := checkpoint.WrapCoLA(l, cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 1, PolicyLayers: 1}, seed)
+	c, err := checkpoint.WrapCoLA(l, mods, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
