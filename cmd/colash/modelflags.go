@@ -7,9 +7,7 @@ import (
 
 	"colash/engine/generate"
 	"colash/model/checkpoint"
-	"colash/model/cola"
 	"colash/model/tensor"
-	"colash/model/tokenizer"
 	"colash/models"
 )
 
@@ -60,47 +58,16 @@ func (m *modelFlags) loadLlama() (*checkpoint.Llama, error) {
 	return l, nil
 }
 
-// loaded is a model ready to decode: a plain Llama or a CoLA (exactly one is set).
-type loaded struct {
-	llama *checkpoint.Llama
-	cola  *checkpoint.CoLA
-	tok   tokenizer.Tokenizer
-}
-
-// load loads the model at --model, as CoLA when its config.json has the CoLA fields.
-func (m *modelFlags) load() (*loaded, error) {
+// load loads the model at --model (a Llama or a CoLA).
+func (m *modelFlags) load() (*generate.Model, error) {
 	path, opt, err := m.options()
 	if err != nil {
 		return nil, err
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() && cola.IsCoLA(path) {
-		c, err := checkpoint.LoadCoLA(path, opt)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(os.Stderr, "loaded %s: %s\n", path, c.Model)
-		return &loaded{cola: c, tok: c.Tok}, nil
-	}
-	l, err := checkpoint.LoadLlama(path, opt)
+	g, err := generate.Open(path, opt)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(os.Stderr, "loaded %s: %s\n", path, l.Model)
-	return &loaded{llama: l, tok: l.Tok}, nil
-}
-
-// session opens a decoding session; latent is how a CoLA samples its codes.
-func (l *loaded) session(capacity int, latent generate.Sampling) generate.Session {
-	if l.cola != nil {
-		return generate.NewCoLASession(l.cola.Model, capacity, latent)
-	}
-	return generate.NewLlamaSession(l.llama.Model, capacity, false)
-}
-
-func (l *loaded) Free() {
-	if l.cola != nil {
-		l.cola.Free()
-	} else {
-		l.llama.Free()
-	}
+	fmt.Fprintf(os.Stderr, "loaded %s: %s\n", path, g)
+	return g, nil
 }

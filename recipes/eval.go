@@ -1,0 +1,77 @@
+package recipes
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"colash/engine/eval"
+	"colash/engine/generate"
+)
+
+// Eval is a math evaluation: Math500 (built in), a MATH-format or a GSM8K file.
+type Eval struct {
+	Set               string  `toml:"set"`  // math500, math or gsm8k
+	Data              string  `toml:"data"` // the file, for math and gsm8k
+	N                 int     `toml:"n"`    // first N problems; 0 = all
+	Samples           int     `toml:"samples"`
+	Batch             int     `toml:"batch"`
+	MaxTokens         int     `toml:"max_tokens"`
+	Temperature       float64 `toml:"temperature"`        // tokens; 0 = greedy, as CoLA decodes
+	LatentTemperature float64 `toml:"latent_temperature"` // CoLA codes (top-k 40); 0 = greedy
+	Seed              uint64  `toml:"seed"`
+}
+
+// DefaultEval is the paper's setting: greedy tokens, codes sampled at temperature 1.
+func DefaultEval() Eval {
+	return Eval{Set: "math500", Samples: 1, Batch: 8, MaxTokens: 512, LatentTemperature: 1}
+}
+
+func (e *Eval) validate() error {
+	switch e.Set {
+	case "math500":
+	case "math", "gsm8k":
+		if e.Data == "" {
+			return fmt.Errorf("eval set %s needs data = \"file.jsonl\"", e.Set)
+		}
+	default:
+		return fmt.Errorf("eval set %q: want math500, math or gsm8k", e.Set)
+	}
+	if e.Samples > 1 && e.Temperature == 0 && e.LatentTemperature == 0 {
+		return fmt.Errorf("samples = %d with greedy tokens and codes gives identical completions: set temperature or latent_temperature", e.Samples)
+	}
+	if e.MaxTokens <= 0 {
+		return fmt.Errorf("max_tokens must be positive")
+	}
+	return nil
+}
+
+// Problems loads the evaluation set.
+func (e *Eval) Problems() ([]eval.Problem, error) {
+	switch e.Set {
+	case "math":
+		return eval.LoadMATH(e.Data)
+	case "gsm8k":
+		return eval.LoadGSM8K(e.Data)
+	}
+	return eval.Math500(), nil
+}
+
+// RunEval evaluates m; log is the per-problem JSONL (resumed when it exists).
+func RunEval(ctx context.Context, m *generate.Model, e Eval, log string, progress io.Writer) (*eval.Report, error) {
+	if err := e.validate(); err != nil {
+		return nil, err
+	}
+	probs, err := e.Problems()
+	if err != nil {
+		return nil, err
+	}
+	latent := generate.PaperLatent
+	latent.Temperature, latent.Seed = e.LatentTemperature, e.Seed
+	gen := &eval.ModelGenerator{
+		NewSession: func(capacity int) generate.Session { return m.Session(capacity, latent) },
+		Tok:        m.Tok,
+		Options:    generate.Options{MaxTokens: e.MaxTokens, Sampling: generate.Sampling{Temperature: e.Temperature, Seed: e.Seed}},
+	}
+	return eval.Run(ctx, probs, gen, eval.Config{N: e.N, Samples: e.Samples, Batch: e.Batch, OutPath: log, Progress: progress})
+}
