@@ -9,7 +9,7 @@ import (
 	"colash/model/checkpoint"
 )
 
-func loadShipped(b *testing.B) *checkpoint.Llama {
+func loadShipped(b testing.TB) *checkpoint.Llama {
 	l, err := checkpoint.LoadLlama("../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
 	if err != nil {
 		b.Fatal(err)
