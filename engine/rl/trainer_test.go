@@ -1,0 +1,237 @@
+package rl
+
+import (
+	"context"
+	"math"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/sugarme/gotch"
+
+	"colash/engine/generate"
+	"colash/model/checkpoint"
+	"colash/model/cola"
+)
+
+// tinyActor wraps the shipped stories260K Llama in fresh, seeded CoLA modules.
+func tinyActor(t testing.TB) (*CoLAActor, *checkpoint.CoLA) {
+	t.Helper()
+	l, err := checkpoint.LoadLlama("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := checkpoint.WrapCoLA(l, cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: 2}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewCoLAActor(c.Model, generate.PaperLatent, c.Tok.StopTokens())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close(); c.Free() })
+	return a, c
+}
+
+// yanTask rewards the fraction of words that start with "y" (yan, yre, yid, ...), frequent
+// under the random world model and strongly tied to the codes: a dense reward the latent
+// policy can move within a few steps. It is a user function, as a script would pass one.
+func yanTask() Task {
+	tk := Task{Name: "y-words", Examples: []Example{{Prompt: StoryPrompts[0]}}}
+	tk.Reward = RewardFunc(func(_, completion string, _ Example) (float64, error) {
+		words := SplitWords(completion)
+		if len(words) == 0 {
+			return 0, nil
+		}
+		n := 0
+		for _, w := range words {
+			if strings.HasPrefix(w, "y") {
+				n++
+			}
+		}
+		return float64(n) / float64(len(words)), nil
+	})
+	return tk
+}
+
+func testConfig() Config {
+	c := DefaultConfig()
+	c.Steps, c.Prompts, c.Group, c.MaxTokens = 20, 4, 8, 12
+	c.LR, c.MinLR, c.Epochs, c.MiniBatches, c.MicroBatch = 2e-2, 2e-2, 2, 2, 8
+	c.Seed = 3
+	return c
+}
+
+func TestLatentGRPORaisesRewardAndFreezesTheRest(t *testing.T) {
+	a, c := tinyActor(t)
+	frozen := HashParams(a.Frozen())
+	policy := HashParams(a.Trainable())
+	tr, err := NewTrainer(a, c.Tok, yanTask(), testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	var rewards []float64
+	for tr.Step < tr.Cfg.Steps {
+		m, err := tr.TrainStep(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rewards = append(rewards, m["reward/mean"].(float64))
+		for _, k := range []string{"reward/std", "kl", "entropy", "clip_ratio", "frac_reward_zero_std", "completions/mean_length", "tokens/s"} {
+			if v, ok := m[k].(float64); !ok || math.IsNaN(v) {
+				t.Fatalf("metric %s = %v", k, m[k])
+			}
+		}
+	}
+	mean := func(v []float64) float64 {
+		s := 0.0
+		for _, x := range v {
+			s += x
+		}
+		return s / float64(len(v))
+	}
+	first, last := mean(rewards[:3]), mean(rewards[len(rewards)-5:])
+	t.Logf("reward %v", rewards)
+	if last < 2*first || last < first+0.05 {
+		t.Fatalf("reward did not rise: first steps %.3f, last steps %.3f", first, last)
+	}
+	if HashParams(a.Frozen()) != frozen {
+		t.Fatal("backbone, world model, codebook or IDM changed")
+	}
+	if HashParams(a.Trainable()) == policy {
+		t.Fatal("policy did not change")
+	}
+}
+
+func TestExactResume(t *testing.T) {
+	cfg := testConfig()
+	cfg.Steps = 4
+	dir := t.TempDir()
+	run := func(resume bool, steps int) string {
+		a, c := tinyActor(t)
+		tr, err := NewTrainer(a, c.Tok, yanTask(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		if resume {
+			if err := tr.Load(dir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for tr.Step < steps {
+			if _, err := tr.TrainStep(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if tr.Step == 2 && !resume {
+				if err := tr.Save(dir); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		return HashParams(a.Trainable())
+	}
+	whole := run(false, 4)
+	resumed := run(true, 4)
+	if whole != resumed {
+		t.Fatal("a run resumed at step 2 differs from the uninterrupted one")
+	}
+}
+
+func TestRolloutLogProbsMatchRecompute(t *testing.T) {
+	a, c := tinyActor(t)
+	tr, err := NewTrainer(a, c.Tok, yanTask(), testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	b, err := tr.Experience(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewLayout(b.Rollout, []int{0, 1, 2, 3, 4})
+	lp, _, err := tr.actionValues(in, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range lp {
+		if len(lp[k]) != len(b.Tokens[k]) || len(b.Actions[k]) != len(b.Tokens[k]) {
+			t.Fatalf("row %d: %d log-probs, %d actions, %d tokens", k, len(lp[k]), len(b.Actions[k]), len(b.Tokens[k]))
+		}
+		for j := range lp[k] {
+			if math.Abs(lp[k][j]-b.LogProbs[k][j]) > 1e-4 || math.Abs(b.Ref[k][j]-b.LogProbs[k][j]) > 1e-4 {
+				t.Fatalf("row %d action %d: decode %v, recompute %v, reference %v", k, j, b.LogProbs[k][j], lp[k][j], b.Ref[k][j])
+			}
+		}
+	}
+}
+
+func TestPolicyLossMatchesReference(t *testing.T) {
+	// One row of 3 action tokens (slots 1..3 of 4): the tensor loss equals PPOClip.
+	logp := []float64{math.Log(1.5), math.Log(0.5), math.Log(0.5)}
+	adv := []float64{1, 1, -1}
+	want, _ := PPOClip(logp, []float64{0, 0, 0}, adv, 0.2)
+	var got float64
+	err := tensorTest(func(f func([]float32) *tensorT) {
+		lp := f([]float32{0, float32(logp[0]), float32(logp[1]), float32(logp[2])})
+		old := f([]float32{0, 0, 0, 0})
+		ad := f([]float32{0, 1, 1, -1})
+		mask := f([]float32{0, 1, 1, 1})
+		got = lossValue(lp, old, ad, mask)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got-want) > 1e-6 {
+		t.Fatalf("tensor loss %v, reference %v", got, want)
+	}
+}
+
+func TestScoreReportsErrorsPerSample(t *testing.T) {
+	var calls atomic.Int32
+	rw := RewardFunc(func(_, c string, _ Example) (float64, error) {
+		calls.Add(1)
+		switch c {
+		case "bad":
+			return 0, errBad
+		case "panic":
+			panic("boom")
+		case "nan":
+			return math.NaN(), nil
+		}
+		return float64(len(c)), nil
+	})
+	comps := []string{"ab", "bad", "panic", "abc", "nan"}
+	s := Score(rw, make([]string, 5), comps, make([]Example, 5), 3)
+	if calls.Load() != 5 || s.Errors != 3 || s.FirstErr != "sample 1: bad sample" {
+		t.Fatalf("scores %+v", s)
+	}
+	near(t, "scores", s.Values, []float64{2, 0, 0, 3, 0}, 0)
+}
+
+func TestBuiltinRewards(t *testing.T) {
+	ex := Example{Answer: "\\frac{1}{2}"}
+	cases := []struct {
+		r    Reward
+		c    string
+		want float64
+	}{
+		{MathAnswer{}, "so the answer is \\boxed{0.5}", 1},
+		{MathAnswer{}, "\\boxed{2}", 0},
+		{ExactMatch{Target: "Yes", FoldCase: true}, " yes\n", 1},
+		{Regex{mustRe(`^\d+$`)}, "42", 1},
+		{ContainsWord{Words: []string{"dog"}}, "The Dog ran.", 1},
+		{ContainsWord{Words: []string{"dog"}}, "The dogs ran.", 0},
+		{ContainsWord{Words: []string{"dog"}, Fraction: true}, "dog cat dog bird", 0.5},
+		{Length{Target: 4, Tolerance: 2}, "one two three", 0.5},
+		{Format{}, "It ended.\"", 1},
+		{Format{Boxed: true}, "no box", 0},
+	}
+	for i, c := range cases {
+		got, err := c.r.Reward("", c.c, ex)
+		if err != nil || math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("case %d (%T %q): got %v %v, want %v", i, c.r, c.c, got, err, c.want)
+		}
+	}
+}
