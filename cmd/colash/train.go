@@ -81,6 +81,7 @@ func runTrain(args []string) error {
 	bcSteps := fs.Int("bc-steps", 0, "fta-i: policy re-cloning updates after the backbone (0: none)")
 	saveEvery := fs.Int("save-every", 200, "checkpoint every N updates (and at the end)")
 	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
+	stopAt := fs.Int("stop-at", 0, "stop after this update with a checkpoint (continue later with --resume; 0: run to --steps)")
 	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
 	saveDType := fs.String("save-dtype", "f32", "stored dtype of the model: f32, f16 or bf16")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -136,15 +137,19 @@ func runTrain(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	if err := runStage(m, seqs, cfg, *out, *saveEvery, *resume); err != nil {
+	if err := runStage(m, seqs, cfg, *out, *saveEvery, *resume, *stopAt); err != nil {
 		return err
+	}
+	if *stopAt > 0 && *stopAt < cfg.Steps {
+		fmt.Fprintf(os.Stderr, "stopped at update %d: continue with --resume\n", *stopAt)
+		return nil
 	}
 	if stage == train.StageFTAI && *bcSteps > 0 {
 		bc := cfg
 		bc.Stage, bc.Steps, bc.LR, bc.MinLR, bc.WeightDecay = train.StageBC, *bcSteps, *lr, *minLR, *wd
 		bc.Warmup = min(bc.Warmup, *bcSteps/10)
 		fmt.Fprintf(os.Stderr, "fta-i: re-cloning the policy (%d updates)\n", *bcSteps)
-		if err := runStage(m, seqs, bc, filepath.Join(*out, "bc"), *saveEvery, *resume); err != nil {
+		if err := runStage(m, seqs, bc, filepath.Join(*out, "bc"), *saveEvery, *resume, 0); err != nil {
 			return err
 		}
 	}
@@ -157,7 +162,7 @@ func runTrain(args []string) error {
 }
 
 // runStage trains one stage, logging to out/metrics.jsonl and checkpointing to out/checkpoint.
-func runStage(m *checkpoint.CoLA, seqs []train.Seq, cfg train.Config, out string, saveEvery int, resume bool) error {
+func runStage(m *checkpoint.CoLA, seqs []train.Seq, cfg train.Config, out string, saveEvery int, resume bool, stopAt int) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -215,7 +220,8 @@ func runStage(m *checkpoint.CoLA, seqs []train.Seq, cfg train.Config, out string
 			interrupted = true
 		default:
 		}
-		if tr.Step%saveEvery == 0 || tr.Step == cfg.Steps || interrupted {
+		halt := stopAt > 0 && tr.Step >= stopAt
+		if tr.Step%saveEvery == 0 || tr.Step == cfg.Steps || interrupted || halt {
 			if err := tr.Save(ckpt); err != nil {
 				return err
 			}
@@ -223,6 +229,9 @@ func runStage(m *checkpoint.CoLA, seqs []train.Seq, cfg train.Config, out string
 		if interrupted {
 			fmt.Fprintf(os.Stderr, "\ninterrupted: checkpoint at update %d in %s (continue with --resume)\n", tr.Step, ckpt)
 			return fmt.Errorf("interrupted")
+		}
+		if halt {
+			break
 		}
 	}
 	fmt.Fprintf(os.Stderr, "\n%s: %d updates in %s\n", cfg.Stage, tr.Step-startStep, time.Since(start).Round(time.Second))
