@@ -11,6 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+
 	"colash/engine/generate"
 	"colash/engine/rl"
 	"colash/model/checkpoint"
@@ -206,7 +211,7 @@ func runRL(args []string) error {
 		summary["nll_after"] = nll
 	}
 	summary["frozen_unchanged"] = rl.HashParams(actor.Frozen()) == frozen0
-	summary["train_seconds"] = summary_seconds(summary) + time.Since(start).Seconds()
+	summary["train_seconds"] = summarySeconds(summary) + time.Since(start).Seconds()
 	b, _ := json.MarshalIndent(summary, "", "  ")
 	if err := os.WriteFile(sumPath, append(b, '\n'), 0o644); err != nil {
 		return err
@@ -218,9 +223,88 @@ func runRL(args []string) error {
 	return nil
 }
 
-func summary_seconds(s map[string]any) float64 {
+func summarySeconds(s map[string]any) float64 {
 	if v, ok := s["train_seconds"].(float64); ok {
 		return v
 	}
 	return 0
+}
+
+func init() {
+	register("rl-plot", "plot metrics.jsonl curves of rl runs (reward and KL against step) to PNG", runRLPlot)
+}
+
+func runRLPlot(args []string) error {
+	fs := flag.NewFlagSet("rl-plot", flag.ContinueOnError)
+	runs := fs.String("runs", "", "comma-separated label=DIR of rl runs (required)")
+	out := fs.String("out", "rl.png", "output PNG; the KL plot goes beside it with a -kl suffix")
+	smooth := fs.Int("smooth", 10, "moving-average window in steps")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *runs == "" {
+		return fmt.Errorf("--runs is required")
+	}
+	type series struct {
+		label      string
+		reward, kl plotter.XYs
+	}
+	var all []series
+	for _, spec := range strings.Split(*runs, ",") {
+		label, dir, ok := strings.Cut(spec, "=")
+		if !ok {
+			return fmt.Errorf("run %q: want label=DIR", spec)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+		if err != nil {
+			return err
+		}
+		s := series{label: label}
+		var rw []float64
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				return fmt.Errorf("%s: %w", dir, err)
+			}
+			step, _ := m["step"].(float64)
+			r, _ := m["reward/mean"].(float64)
+			k, _ := m["kl"].(float64)
+			rw = append(rw, r)
+			lo := max(0, len(rw)-*smooth)
+			avg := 0.0
+			for _, v := range rw[lo:] {
+				avg += v
+			}
+			s.reward = append(s.reward, plotter.XY{X: step, Y: avg / float64(len(rw)-lo)})
+			s.kl = append(s.kl, plotter.XY{X: step, Y: k})
+		}
+		all = append(all, s)
+	}
+	draw := func(title, ylabel, path string, pick func(series) plotter.XYs) error {
+		p := plot.New()
+		p.Title.Text = title
+		p.X.Label.Text = "step"
+		p.Y.Label.Text = ylabel
+		p.Legend.Top = true
+		for i, s := range all {
+			l, err := plotter.NewLine(pick(s))
+			if err != nil {
+				return err
+			}
+			l.Color = plotutil.Color(i)
+			l.Width = vg.Points(1.5)
+			p.Add(l)
+			p.Legend.Add(s.label, l)
+		}
+		return p.Save(7*vg.Inch, 4*vg.Inch, path)
+	}
+	if err := draw(fmt.Sprintf("mean reward (moving average, %d steps)", *smooth), "reward", *out, func(s series) plotter.XYs { return s.reward }); err != nil {
+		return err
+	}
+	klPath := strings.TrimSuffix(*out, filepath.Ext(*out)) + "-kl" + filepath.Ext(*out)
+	if err := draw("KL to the reference (k1, mean per action token)", "kl", klPath, func(s series) plotter.XYs { return s.kl }); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s and %s\n", *out, klPath)
+	return nil
 }
