@@ -4,8 +4,7 @@
 //
 //	colash run examples/cola_codes.go [COLA_CHECKPOINT]
 //
-// With no argument it wraps the shipped stories260K in fresh, untrained CoLA modules: the codes
-// then mean nothing, but every step below works as it does on a trained checkpoint.
+// With no argument it uses the shipped CoLA (stories260K-cola, trained by colash train).
 package main
 
 import (
@@ -16,12 +15,11 @@ import (
 )
 
 func main() {
-	var m *colash.Model
+	path := "cola" // the shipped CoLA, trained on stories260K
 	if len(os.Args) > 1 {
-		m = colash.Load(os.Args[1])
-	} else {
-		m = colash.InitCoLA("", 16, 7)
+		path = os.Args[1]
 	}
+	m := colash.Load(path)
 	fmt.Println(m)
 
 	text := "The cat saw the dog. The dog saw the cat."

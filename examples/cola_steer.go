@@ -4,8 +4,7 @@
 //
 //	colash run examples/cola_steer.go [COLA_CHECKPOINT]
 //
-// With no argument it wraps the shipped stories260K in fresh, untrained CoLA modules, so the
-// forced codes show the mechanics (which code was used at each step), not meaningful control.
+// With no argument it uses the shipped CoLA (stories260K-cola, trained by colash train).
 package main
 
 import (
@@ -16,12 +15,11 @@ import (
 )
 
 func main() {
-	var m *colash.Model
+	path := "cola" // the shipped CoLA, trained on stories260K
 	if len(os.Args) > 1 {
-		m = colash.Load(os.Args[1])
-	} else {
-		m = colash.InitCoLA("", 16, 7)
+		path = os.Args[1]
 	}
+	m := colash.Load(path)
 	prompt := "Once upon a time"
 	opts := colash.Opts{N: 16, Seed: 1}
 

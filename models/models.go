@@ -1,6 +1,7 @@
-// Package models ships colash's default checkpoint inside the binary: stories260K (Karpathy's
+// Package models ships colash's default checkpoints inside the binary: stories260K (Karpathy's
 // 260K-parameter TinyStories Llama, MIT licence), converted to the Hugging Face layout by
-// `colash convert`. It is written out to the user's cache folder the first time it is needed.
+// `colash convert`, and stories260K-cola, a CoLA trained on it by `colash train` (docs/training.md).
+// A checkpoint is written out to the user's cache folder the first time it is needed.
 package models
 
 import (
@@ -11,13 +12,36 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
-//go:embed all:stories260K
+//go:embed all:stories260K all:stories260K-cola
 var files embed.FS
 
-// DefaultName is the shipped model used when no --model is given.
-const DefaultName = "stories260K"
+// DefaultName is the shipped model used when no --model is given; DefaultCoLA is the shipped CoLA.
+const (
+	DefaultName = "stories260K"
+	DefaultCoLA = "stories260K-cola"
+)
+
+// Resolve maps what a user typed for a model to a path: "" or "default" is DefaultName, "cola"
+// is DefaultCoLA, a shipped name is that model unless a file or folder of that name exists here;
+// anything else is returned as it is.
+func Resolve(name string) (string, error) {
+	switch name {
+	case "", "default":
+		name = DefaultName
+	case "cola":
+		name = DefaultCoLA
+	}
+	if _, err := fs.Stat(files, name); err != nil || strings.ContainsRune(name, '/') {
+		return name, nil
+	}
+	if _, err := os.Stat(name); err == nil {
+		return name, nil
+	}
+	return Path(name)
+}
 
 // Path returns a folder holding the shipped model name, extracting it on first use into
 // $XDG_CACHE_HOME/colash/models/name-<hash> (the hash keeps binaries of different versions apart).

@@ -54,14 +54,13 @@ func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
 		return nil, err
 	}
 	path := r.Model.Path
-	if path == "" {
-		if path, err = models.Path(models.DefaultName); err != nil {
-			return nil, err
-		}
-	} else if !filepath.IsAbs(path) && r.path != "" {
-		if _, err := os.Stat(path); err != nil {
+	if !filepath.IsAbs(path) && path != "" && r.path != "" {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(r.path), path)); err == nil {
 			path = filepath.Join(filepath.Dir(r.path), path) // relative to the recipe file
 		}
+	}
+	if path, err = models.Resolve(path); err != nil {
+		return nil, err
 	}
 	m, err := generate.Open(path, checkpoint.Options{Device: dev, DType: dt})
 	if err != nil {

@@ -1,6 +1,7 @@
 package colash
 
 import (
+	"colash/models"
 	"fmt"
 	"time"
 
@@ -29,11 +30,8 @@ func InitCoLA(path string, codes, seed int) *Model {
 		fail("init cola", fmt.Errorf("the tensor engine cannot build CoLA models"))
 	}
 	name := displayPath(path)
-	if path == "" || path == "default" || path == DefaultModel {
-		p, err := defaultPath()
-		fail("init cola", err)
-		path = p
-	}
+	path, err = models.Resolve(path)
+	fail("init cola", err)
 	c, err := cr.WrapCoLA(path, codes, uint64(seed))
 	fail("init cola "+name, err)
 	m := &Model{m: c, key: fmt.Sprintf("cola:%s:%d:%d", path, codes, seed), name: fmt.Sprintf("%s+cola(seed %d)", name, seed)}

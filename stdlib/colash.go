@@ -54,8 +54,9 @@ var (
 	loaded   []*Model
 )
 
-// Load loads a model: "" or "default" is the shipped model (stories260K), otherwise a Hugging
-// Face folder or a llama2.c .bin file. Loading the same path twice returns the same model.
+// Load loads a model: "" or "default" is the shipped model (stories260K), "cola" the shipped
+// CoLA trained on it (stories260K-cola), otherwise a Hugging Face or CoLA folder or a llama2.c
+// .bin file. Loading the same path twice returns the same model.
 func Load(path string) *Model {
 	m, err := TryLoad(path)
 	fail("load "+displayPath(path), err)
@@ -69,12 +70,13 @@ func TryLoad(path string) (*Model, error) {
 		return nil, err
 	}
 	name := path
-	if path == "" || path == "default" || path == DefaultModel {
+	if name == "" || name == "default" {
 		name = DefaultModel
-		if path, err = defaultPath(); err != nil {
-			return nil, err
-		}
-	} else if abs, err := filepath.Abs(path); err == nil {
+	}
+	if path, err = models.Resolve(path); err != nil {
+		return nil, err
+	}
+	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
 	loadedMu.Lock()
@@ -92,8 +94,6 @@ func TryLoad(path string) (*Model, error) {
 	loaded = append(loaded, m)
 	return m, nil
 }
-
-func defaultPath() (string, error) { return models.Path(DefaultModel) }
 
 func displayPath(p string) string {
 	if p == "" {

@@ -27,23 +27,31 @@ func runGenerate(args []string) error {
 	topK := fs.Int("top-k", 0, "sample from the k most likely tokens (0: all)")
 	topP := fs.Float64("top-p", 0, "sample from the smallest set with this total probability (0: all)")
 	seed := fs.Uint64("seed", 0, "random seed for sampling")
-	noCache := fs.Bool("no-cache", false, "recompute the whole sequence at every step (for comparison)")
+	noCache := fs.Bool("no-cache", false, "recompute the whole sequence at every step (Llama only, for comparison)")
+	latentT := fs.Float64("latent-t", 1, "CoLA: code temperature (0: greedy codes); top-k 40 as in the paper")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	l, err := mf.loadLlama()
+	m, err := mf.load()
 	if err != nil {
 		return err
 	}
-	defer l.Free()
-	ids := l.Tok.Encode(*prompt, tokenizer.EncodeOptions{BOS: true})
+	defer m.Free()
+	ids := m.Tok.Encode(*prompt, tokenizer.EncodeOptions{BOS: true})
 	out := bufio.NewWriter(os.Stdout)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	sess := generate.NewLlamaSession(l.Model, len(ids)+*n, *noCache)
+	latent := generate.PaperLatent
+	latent.Temperature, latent.Seed = *latentT, *seed
+	var sess generate.Session
+	if m.Llama != nil {
+		sess = generate.NewLlamaSession(m.Llama.Model, len(ids)+*n, *noCache)
+	} else {
+		sess = m.Session(len(ids)+*n, latent)
+	}
 	defer sess.Close()
 	start := time.Now()
-	toks, err := generate.Continue(ctx, sess, l.Tok, ids, generate.Options{MaxTokens: *n,
+	toks, err := generate.Continue(ctx, sess, m.Tok, ids, generate.Options{MaxTokens: *n,
 		Sampling: generate.Sampling{Temperature: *temp, TopK: *topK, TopP: *topP, Seed: *seed}},
 		func(text string) {
 			out.WriteString(text)

@@ -18,7 +18,8 @@ type modelFlags struct {
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&m.path, "model", "", "model: a Hugging Face folder or a llama2.c .bin file (default: the shipped "+models.DefaultName+")")
+	fs.StringVar(&m.path, "model", "", "model: a Hugging Face or CoLA folder, a llama2.c .bin file, or a shipped one: "+
+		models.DefaultName+" (the default) or "+models.DefaultCoLA+" (also: cola)")
 	fs.StringVar(&m.tokenizer, "tokenizer", "", "tokenizer file (default: the one beside the model)")
 	fs.StringVar(&m.device, "device", "cpu", "cpu, cuda, cuda:N or auto")
 	fs.StringVar(&m.dtype, "dtype", "f32", "compute dtype: f32, f16 or bf16")
@@ -36,11 +37,9 @@ func (m *modelFlags) options() (string, checkpoint.Options, error) {
 	if err != nil {
 		return "", checkpoint.Options{}, err
 	}
-	path := m.path
-	if path == "" {
-		if path, err = models.Path(models.DefaultName); err != nil {
-			return "", checkpoint.Options{}, err
-		}
+	path, err := models.Resolve(m.path)
+	if err != nil {
+		return "", checkpoint.Options{}, err
 	}
 	return path, checkpoint.Options{Device: dev, DType: dt, Tokenizer: m.tokenizer}, nil
 }
