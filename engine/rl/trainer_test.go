@@ -12,6 +12,7 @@ import (
 	"colash/engine/generate"
 	"colash/model/checkpoint"
 	"colash/model/cola"
+	"colash/model/tensor"
 )
 
 // tinyActor wraps the shipped stories260K Llama in fresh, seeded CoLA modules.
@@ -108,7 +109,7 @@ func TestExactResume(t *testing.T) {
 	cfg := testConfig()
 	cfg.Steps = 4
 	dir := t.TempDir()
-	run := func(resume bool, steps int) string {
+	run := func(resume bool, steps int) []float32 {
 		a, c := tinyActor(t)
 		tr, err := NewTrainer(a, c.Tok, yanTask(), cfg)
 		if err != nil {
@@ -130,12 +131,20 @@ func TestExactResume(t *testing.T) {
 				}
 			}
 		}
-		return HashParams(a.Trainable())
+		var w []float32
+		for _, p := range a.Trainable() {
+			w = append(w, tensor.Float32s(*p.Ptr)...)
+		}
+		return w
 	}
 	whole := run(false, 4)
 	resumed := run(true, 4)
-	if whole != resumed {
-		t.Fatal("a run resumed at step 2 differs from the uninterrupted one")
+	worst := 0.0
+	for i := range whole {
+		worst = math.Max(worst, math.Abs(float64(whole[i]-resumed[i])))
+	}
+	if worst != 0 {
+		t.Fatalf("a run resumed at step 2 differs from the uninterrupted one by up to %g", worst)
 	}
 }
 
