@@ -21,11 +21,21 @@ type Attention struct {
 	T        int64
 	Cos, Sin *ts.Tensor // [B,T,1,hd] at each token's position
 	rope     *Rope
-	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else -1e9
+	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else -1e9; nil: all visible
 }
 
 // Rotate applies the rotary embedding to x [B,T,H,hd].
 func (a *Attention) Rotate(x *ts.Tensor) *ts.Tensor { return a.rope.rotate(x, a.Cos, a.Sin) }
+
+// padded reports whether any sequence has padding slots.
+func (b *Batch) padded() bool {
+	for _, p := range b.Pad {
+		if p > 0 {
+			return true
+		}
+	}
+	return false
+}
 
 // Advance records that T more slots of every sequence are processed.
 func (b *Batch) Advance(T int) { b.Len += T }
@@ -48,6 +58,10 @@ func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 	B := int64(len(b.Pad))
 	cos, sin := r.At(b.Positions(int(T)), B, T, s)
 	S := int64(b.Len) + T
+	if T == 1 && !b.padded() {
+		// One new slot per sequence and no padding: every slot so far is visible.
+		return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, rope: r}
+	}
 	dev := r.dev
 	pads := make([]int64, B)
 	for i, p := range b.Pad {

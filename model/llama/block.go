@@ -71,9 +71,12 @@ func attend(q, k, v, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 	qg := s.T(q.MustReshape([]int64{B, nKV, g * T, hd}, false))                                          // [B,nKV,g*T,hd]
 	kt := s.T(k.MustTranspose(2, 3, false))                                                              // [B,nKV,hd,S]
 	scores := s.T(qg.MustMatmul(kt, false).MustMulScalar(tensor.Scalar(1/math.Sqrt(float64(hd))), true)) // [B,nKV,g*T,S]
-	scores = s.T(scores.MustView([]int64{B, nH, T, S}, true).MustAdd(mask, true))                        // [B,nH,T,S]
-	p := s.T(scores.MustSoftmax(-1, scores.DType(), false))                                              // [B,nH,T,S]
-	out := s.T(p.MustView([]int64{B, nKV, g * T, S}, false).MustMatmul(v, true))                         // [B,nKV,g*T,hd]
+	scores = s.T(scores.MustView([]int64{B, nH, T, S}, true))                                            // [B,nH,T,S]
+	if mask != nil {
+		scores = s.T(scores.MustAdd(mask, false))
+	}
+	p := s.T(scores.MustSoftmax(-1, scores.DType(), false))                      // [B,nH,T,S]
+	out := s.T(p.MustView([]int64{B, nKV, g * T, S}, false).MustMatmul(v, true)) // [B,nKV,g*T,hd]
 	return s.T(out.MustView([]int64{B, nH, T, hd}, true))
 }
 
