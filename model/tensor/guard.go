@@ -30,15 +30,21 @@ var (
 	scalars  = map[float64]*ts.Scalar{}
 )
 
-// Scalar returns a cached libtorch scalar: they are immutable, and making one per op costs
-// an allocation and a finalizer.
+// Scalar returns a libtorch scalar for v. Scalars are immutable and making one costs an
+// allocation and a finalizer, so the constants of a forward pass are cached; values that change
+// every step (learning rates, say) fill the cache up to its bound and are then made afresh (the
+// garbage collector frees those).
 func Scalar(v float64) *ts.Scalar {
 	scalarMu.Lock()
 	defer scalarMu.Unlock()
-	sc, ok := scalars[v]
-	if !ok {
-		sc = ts.FloatScalar(v)
+	if sc, ok := scalars[v]; ok {
+		return sc
+	}
+	sc := ts.FloatScalar(v)
+	if len(scalars) < maxCachedScalars {
 		scalars[v] = sc
 	}
 	return sc
 }
+
+const maxCachedScalars = 1024
