@@ -6,8 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"colash/model/safetensors"
-	"colash/model/tensor"
+	"colash/engine/train/optim"
 )
 
 // State is what a checkpoint needs besides weights and optimiser moments. All randomness of a
@@ -26,22 +25,7 @@ func (t *Trainer) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
-	var srcs []safetensors.TensorSource
-	for _, p := range t.params {
-		w := p.W
-		shape := []int{}
-		for _, d := range w.MustSize() {
-			shape = append(shape, int(d))
-		}
-		srcs = append(srcs, safetensors.TensorSource{Name: p.Name, DType: "F32", Shape: shape,
-			Bytes: func() (b []byte, err error) {
-				if gerr := tensor.Guard(func() { b, err = safetensors.EncodeFloat32(tensor.Float32s(w), "F32") }); gerr != nil {
-					return nil, gerr
-				}
-				return b, err
-			}})
-	}
-	if err := safetensors.WriteSources(filepath.Join(dir, "policy.safetensors"), srcs, map[string]string{"format": "pt"}); err != nil {
+	if err := optim.SaveParams(filepath.Join(dir, "policy.safetensors"), t.params); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
 	if err := t.Opt.Save(filepath.Join(dir, "optim.safetensors"), nil); err != nil {
@@ -70,29 +54,8 @@ func (t *Trainer) Load(dir string) error {
 	if st.Seed != t.Cfg.Seed || st.Algo != t.Cfg.Algo {
 		return fmt.Errorf("resume %s: checkpoint has seed %d and algo %s, this run %d and %s", dir, st.Seed, st.Algo, t.Cfg.Seed, t.Cfg.Algo)
 	}
-	f, err := safetensors.Open(filepath.Join(dir, "policy.safetensors"))
-	if err != nil {
-		return fmt.Errorf("resume: %w", err)
-	}
-	defer f.Close()
-	for _, p := range t.params {
-		v, err := f.ReadFloat32(p.Name)
-		if err != nil {
-			return fmt.Errorf("resume %s: %w", dir, err)
-		}
-		err = tensor.Guard(func() {
-			if uint(len(v)) != p.W.Numel() {
-				panic(fmt.Errorf("tensor %q has %d values, want %d", p.Name, len(v), p.W.Numel()))
-			}
-			src := tensor.FromFloat32s(v, p.W.MustSize(), p.W.MustDevice())
-			defer src.MustDrop()
-			w := p.W.MustDetach(false) // alias: the copy reaches the leaf without autograd
-			defer w.MustDrop()
-			w.Copy_(src)
-		})
-		if err != nil {
-			return fmt.Errorf("resume %s: %w", dir, err)
-		}
+	if err := optim.LoadParams(filepath.Join(dir, "policy.safetensors"), t.params); err != nil {
+		return fmt.Errorf("resume %s: %w", dir, err)
 	}
 	if _, err := t.Opt.Load(filepath.Join(dir, "optim.safetensors")); err != nil {
 		return err

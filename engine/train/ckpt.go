@@ -6,10 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/sugarme/gotch"
-
-	"colash/model/safetensors"
-	"colash/model/tensor"
+	"colash/engine/train/optim"
 )
 
 // State is what a training checkpoint records besides weights and optimiser moments.
@@ -37,22 +34,7 @@ func (t *Trainer) Save(dir string) error {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
-	var srcs []safetensors.TensorSource
-	for _, p := range t.Params {
-		w := p.W
-		shape := []int{}
-		for _, d := range w.MustSize() {
-			shape = append(shape, int(d))
-		}
-		srcs = append(srcs, safetensors.TensorSource{Name: p.Name, DType: "F32", Shape: shape,
-			Bytes: func() (b []byte, err error) {
-				if gerr := tensor.Guard(func() { b, err = safetensors.EncodeFloat32(tensor.Float32s(w), "F32") }); gerr != nil {
-					return nil, gerr
-				}
-				return b, err
-			}})
-	}
-	if err := safetensors.WriteSources(filepath.Join(tmp, WeightsFile), srcs, map[string]string{"format": "pt"}); err != nil {
+	if err := optim.SaveParams(filepath.Join(tmp, WeightsFile), t.Params); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
 	if err := t.Opt.Save(filepath.Join(tmp, OptimizerFile), nil); err != nil {
@@ -109,31 +91,8 @@ func (t *Trainer) Resume(dir string) error {
 	if st.Stage != t.Cfg.Stage {
 		return fmt.Errorf("checkpoint %s is for stage %s, not %s", dir, st.Stage, t.Cfg.Stage)
 	}
-	f, err := safetensors.Open(filepath.Join(dir, WeightsFile))
-	if err != nil {
-		return fmt.Errorf("resume: %w", err)
-	}
-	defer f.Close()
-	for _, p := range t.Params {
-		v, err := f.ReadFloat32(p.Name)
-		if err != nil {
-			return fmt.Errorf("resume %s: %w", dir, err)
-		}
-		if err := tensor.Guard(func() {
-			w := p.W.MustDetach(false) // in-place on an alias: the leaf requires grad
-			defer w.MustDrop()
-			if uint(len(v)) != w.Numel() {
-				panic(fmt.Errorf("tensor %q: %d values, want %d", p.Name, len(v), w.Numel()))
-			}
-			src := tensor.FromFloat32s(v, w.MustSize(), w.MustDevice())
-			if w.DType() != gotch.Float {
-				src = src.MustTotype(w.DType(), true)
-			}
-			w.Copy_(src)
-			src.MustDrop()
-		}); err != nil {
-			return fmt.Errorf("resume %s: %w", dir, err)
-		}
+	if err := optim.LoadParams(filepath.Join(dir, WeightsFile), t.Params); err != nil {
+		return fmt.Errorf("resume %s: %w", dir, err)
 	}
 	if _, err := t.Opt.Load(filepath.Join(dir, OptimizerFile)); err != nil {
 		return err
