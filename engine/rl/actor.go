@@ -163,22 +163,9 @@ func (a *CoLAActor) Generate(ctx context.Context, prompts [][]int, maxTokens int
 	if greedy {
 		lat.Temperature = 0
 	}
-	L := 0
-	for _, p := range prompts {
-		L = max(L, len(p))
-	}
-	sess := generate.NewCoLASession(a.M, L+maxTokens+1, lat)
+	sess := generate.NewCoLASession(a.M, longest(prompts)+maxTokens+1, lat)
 	defer sess.Close()
-	var out [][]int
-	err := tensor.Guard(func() {
-		noGrad(func() {
-			var err error
-			out, err = generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt})
-			if err != nil {
-				panic(err)
-			}
-		})
-	})
+	out, err := decode(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt})
 	if err != nil {
 		return nil, err
 	}
@@ -326,22 +313,9 @@ func (a *TokenActor) Generate(ctx context.Context, prompts [][]int, maxTokens in
 	if greedy {
 		smp.Temperature = 0
 	}
-	L := 0
-	for _, p := range prompts {
-		L = max(L, len(p))
-	}
-	sess := generate.NewLlamaSession(a.M, L+maxTokens+1, false)
+	sess := generate.NewLlamaSession(a.M, longest(prompts)+maxTokens+1, false)
 	defer sess.Close()
-	var out [][]int
-	err := tensor.Guard(func() {
-		noGrad(func() {
-			var err error
-			out, err = generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt, Sampling: smp})
-			if err != nil {
-				panic(err)
-			}
-		})
-	})
+	out, err := decode(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt, Sampling: smp})
 	if err != nil {
 		return nil, err
 	}
@@ -399,3 +373,23 @@ func Clone(t *ts.Tensor) *ts.Tensor {
 
 // SetTrainable turns on gradients of a weight in place.
 func SetTrainable(t *ts.Tensor) { t.MustRequiresGrad_(true) }
+
+// decode runs one batched generation without autograd.
+func decode(ctx context.Context, sess generate.Session, prompts [][]int, opt generate.Options) (out [][]int, err error) {
+	gerr := tensor.Guard(func() {
+		noGrad(func() { out, err = generate.Generate(ctx, sess, prompts, opt) })
+	})
+	if gerr != nil {
+		return nil, gerr
+	}
+	return out, err
+}
+
+// longest is the length of the longest prompt.
+func longest(prompts [][]int) int {
+	L := 0
+	for _, p := range prompts {
+		L = max(L, len(p))
+	}
+	return L
+}
