@@ -82,3 +82,30 @@ func TestLogitsAndInitCoLA(t *testing.T) {
 		t.Errorf("--codes on a plain Llama accepted: %s", errs)
 	}
 }
+
+func TestSampleThenTrainInBF16(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "text.jsonl")
+	if _, errs, err := colash(t, "sample", "--tokens", "3000", "--len", "64", "--out", data); err != nil {
+		t.Fatalf("sample: %v %s", err, errs)
+	}
+	out := filepath.Join(dir, "run")
+	if _, errs, err := colash(t, "train", "stage1", "--model", "../../models/stories260K", "--data", data, "--out", out,
+		"--steps", "3", "--batch", "2", "--seq", "32", "--dtype", "bf16", "--codes", "8"); err != nil {
+		t.Fatalf("train bf16: %v %s", err, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d metric lines, want 3", len(lines))
+	}
+	for _, l := range lines {
+		var m struct{ Loss float64 }
+		if err := json.Unmarshal([]byte(l), &m); err != nil || !(m.Loss > 0 && m.Loss < 20) {
+			t.Errorf("metrics %s: loss %v (%v)", l[:min(len(l), 80)], m.Loss, err)
+		}
+	}
+}

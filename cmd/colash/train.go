@@ -84,6 +84,8 @@ func runTrain(args []string) error {
 	stopAt := fs.Int("stop-at", 0, "stop after this update with a checkpoint (continue later with --resume; 0: run to --steps)")
 	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
 	saveDType := fs.String("save-dtype", "f32", "stored dtype of the model: f32, f16 or bf16")
+	device := fs.String("device", "cpu", "cpu, cuda, cuda:N or auto")
+	dtype := fs.String("dtype", "f32", "weights and compute: f32 or bf16 (optimiser moments follow the weights)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -101,7 +103,15 @@ func runTrain(args []string) error {
 		return err
 	}
 	tensor.SetThreads(*threads)
-	opt := checkpoint.Options{Device: gotch.CPU, DType: gotch.Float}
+	dev, err := tensor.ParseDevice(*device)
+	if err != nil {
+		return err
+	}
+	dt, err := tensor.ParseDType(*dtype)
+	if err != nil {
+		return err
+	}
+	opt := checkpoint.Options{Device: dev, DType: dt}
 	var m *checkpoint.CoLA
 	if cola.IsCoLA(*model) {
 		m, err = checkpoint.LoadCoLA(*model, opt)

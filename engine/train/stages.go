@@ -30,7 +30,10 @@ func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
 		hard := s.T(s.T(idx.MustOneHot(C, false)).MustTotype(gotch.Float, true))
 		// straight-through: a = onehot - p.detach() + p
 		a := s.T(s.T(hard.MustSub(s.T(p.MustDetach(false)), false)).MustAdd(p, false)) // [B,T,C]
-		e := s.T(llama.Linear(a, m.CodeBook))                                          // [B,T,d]
+		if m.DType != gotch.Float {
+			a = s.T(a.MustTotype(m.DType, false)) // the soft path is float32; the codebook may be bf16
+		}
+		e := s.T(llama.Linear(a, m.CodeBook)) // [B,T,d]
 		o := worldModel(m, hd, e, false, s)
 		logits := s.T(m.Logits(head(o, s)))                                                              // [B,T-1,V]
 		ce := maskedMean(nll(logits, tgt, s), mask, n, s)                                                // scalar
