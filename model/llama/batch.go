@@ -1,6 +1,8 @@
 package llama
 
 import (
+	"runtime"
+
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
@@ -67,8 +69,11 @@ func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 	for i, p := range b.Pad {
 		pads[i] = int64(p)
 	}
-	key := s.T(ts.MustArange(ts.IntScalar(S), gotch.Int64, dev).MustView([]int64{1, 1, 1, S}, true))
-	query := s.T(ts.MustArangeStart(ts.IntScalar(int64(b.Len)), ts.IntScalar(S), gotch.Int64, dev).
+	start, end := ts.IntScalar(int64(b.Len)), ts.IntScalar(S)
+	defer runtime.KeepAlive(start) // gotch keeps no reference while libtorch reads them
+	defer runtime.KeepAlive(end)
+	key := s.T(ts.MustArange(end, gotch.Int64, dev).MustView([]int64{1, 1, 1, S}, true))
+	query := s.T(ts.MustArangeStart(start, end, gotch.Int64, dev).
 		MustView([]int64{1, 1, T, 1}, true))
 	pad := s.T(tensor.FromInt64s(pads, []int64{B, 1, 1, 1}, dev))
 	hidden := s.T(key.MustGtTensor(query, false).MustLogicalOr(s.T(pad.MustGtTensor(key, false)), true)) // [B,1,T,S]

@@ -28,12 +28,16 @@ func Guard(fn func()) (err error) {
 var (
 	scalarMu sync.Mutex
 	scalars  = map[float64]*ts.Scalar{}
+	recent   [4096]*ts.Scalar // fresh scalars stay reachable for a while
+	next     int
 )
 
 // Scalar returns a libtorch scalar for v. Scalars are immutable and making one costs an
-// allocation and a finalizer, so the constants of a forward pass are cached; values that change
-// every step (learning rates, say) fill the cache up to its bound and are then made afresh (the
-// garbage collector frees those).
+// allocation and a finalizer, so the constants of a forward pass are cached. Values that change
+// every step (learning rates, say) fill the cache up to its bound; after that each call makes a
+// fresh scalar and keeps it in a ring of the last 4096, so that the garbage collector cannot
+// finalize it while the op it was made for still runs (gotch passes the C pointer on and keeps
+// no Go reference during the call).
 func Scalar(v float64) *ts.Scalar {
 	scalarMu.Lock()
 	defer scalarMu.Unlock()
@@ -43,6 +47,9 @@ func Scalar(v float64) *ts.Scalar {
 	sc := ts.FloatScalar(v)
 	if len(scalars) < maxCachedScalars {
 		scalars[v] = sc
+	} else {
+		recent[next] = sc
+		next = (next + 1) % len(recent)
 	}
 	return sc
 }
