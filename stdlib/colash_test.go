@@ -106,3 +106,16 @@ func TestNoEngine(t *testing.T) {
 		t.Fatalf("TryLoad without an engine: %v", err)
 	}
 }
+
+func TestSparklineAndRLRun(t *testing.T) {
+	if got := Sparkline([]float64{0, 0.5, 1}); got != "▁▅█" {
+		t.Errorf("Sparkline = %q", got)
+	}
+	if got := Sparkline([]float64{2, 2}); got != "▁▁" {
+		t.Errorf("flat Sparkline = %q", got)
+	}
+	r := &RLRun{Rewards: []float64{0.1, 0.9}, KL: []float64{0, 0.2}}
+	if s := r.String(); !strings.Contains(s, "0.100 -> 0.900 over 2 steps") || !strings.Contains(s, "kl 0.200") {
+		t.Errorf("RLRun.String() = %q", s)
+	}
+}

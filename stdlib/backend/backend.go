@@ -147,3 +147,31 @@ func Output() io.Writer {
 	defer mu.Unlock()
 	return out
 }
+
+// RLOptions configure a reinforcement-learning run started from a script.
+type RLOptions struct {
+	Task      string                                 // a built-in task (engine/rl TaskNames); "" with Reward
+	Prompts   []string                               // prompts of a custom task (with Reward)
+	Reward    func(prompt, completion string) float64 // a custom reward, called on one goroutine
+	Algo      string                                 // grpo (default), remax, rloo, ppo
+	Steps     int
+	Batch     int // prompts per step
+	Group     int // samples per prompt
+	MaxTokens int
+	LR, KL    float64
+	Layers    int // token level (a plain Llama): the last Layers blocks train, with the head
+	Seed      uint64
+}
+
+// RLStep is one step's measurements.
+type RLStep struct {
+	Step                 int
+	Reward, KL, Entropy  float64
+	MeanLength, ClipFrac float64
+}
+
+// RLModel is implemented by models that can be trained with RL: a CoLA over its latent codes
+// (only the policy changes), a plain Llama over tokens (the baseline).
+type RLModel interface {
+	TrainRL(ctx context.Context, o RLOptions, onStep func(RLStep)) error
+}
