@@ -150,10 +150,10 @@ func Output() io.Writer {
 
 // RLOptions configure a reinforcement-learning run started from a script.
 type RLOptions struct {
-	Task      string                                 // a built-in task (engine/rl TaskNames); "" with Reward
-	Prompts   []string                               // prompts of a custom task (with Reward)
+	Task      string                                  // a built-in task (engine/rl TaskNames); "" with Reward
+	Prompts   []string                                // prompts of a custom task (with Reward)
 	Reward    func(prompt, completion string) float64 // a custom reward, called on one goroutine
-	Algo      string                                 // grpo (default), remax, rloo, ppo
+	Algo      string                                  // grpo (default), remax, rloo, ppo
 	Steps     int
 	Batch     int // prompts per step
 	Group     int // samples per prompt
