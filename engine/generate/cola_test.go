@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
-	"runtime"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -219,7 +218,7 @@ func TestCoLABatchedEqualsOneAtATime(t *testing.T) {
 		// Streams follow the index in the batch: alone, a prompt draws from stream 0, so only
 		// sequence 0 must match exactly; the others are checked through the log-probs below.
 		if b == 0 {
-			if !sameInts(got[0], batched[0]) || !sameInts(one.Codes()[0], codes[0]) {
+			if !equal(got[0], batched[0]) || !equal(one.Codes()[0], codes[0]) {
 				t.Errorf("seq 0: alone %v %v, batched %v %v", got[0], one.Codes()[0], batched[0], codes[0])
 			}
 		}
@@ -233,14 +232,14 @@ func TestCoLABatchedEqualsOneAtATime(t *testing.T) {
 	// Same seed, same batch: same codes; another seed: other codes.
 	again := generate.NewCoLASession(m, 40, lat)
 	defer again.Close()
-	if out := colaGen(t, again, prompts, 12); !sameInts(flat(out), flat(batched)) || !sameInts(flat(again.Codes()), flat(codes)) {
+	if out := colaGen(t, again, prompts, 12); !equal(flat(out), flat(batched)) || !equal(flat(again.Codes()), flat(codes)) {
 		t.Error("same seed gave another generation")
 	}
 	lat.Seed = 6
 	other := generate.NewCoLASession(m, 40, lat)
 	defer other.Close()
 	colaGen(t, other, prompts, 12)
-	if sameInts(flat(other.Codes()), flat(codes)) {
+	if equal(flat(other.Codes()), flat(codes)) {
 		t.Error("another seed gave the same codes")
 	}
 	// Greedy codes are the policy's argmax: their log-prob is the largest.
@@ -405,37 +404,11 @@ func TestCoLALeavesBackboneUntouched(t *testing.T) {
 
 func TestCoLALongGenerationDoesNotGrowMemory(t *testing.T) {
 	m := tinyCoLA(t, testModules)
-	gen := func(n int) {
+	noMemoryGrowth(t, "300-token generations", func() {
 		s := generate.NewCoLASession(m, 16, generate.PaperLatent)
 		defer s.Close()
-		colaGen(t, s, [][]int{{1}}, n)
-	}
-	settle := func() int {
-		runtime.GC()
-		tensor.TrimMemory()
-		return rssKB(t)
-	}
-	gen(300)
-	before := settle()
-	gen(300)
-	gen(300)
-	after := settle()
-	if after-before > 8<<10 {
-		t.Errorf("RSS grew from %d kB to %d kB over two 300-token generations", before, after)
-	}
-	t.Logf("RSS %d kB -> %d kB", before, after)
-}
-
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+		colaGen(t, s, [][]int{{1}}, 300)
+	})
 }
 
 func flat(v [][]int) []int {
