@@ -10,12 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sugarme/gotch"
-
 	"colash/engine/train"
 	"colash/model/checkpoint"
 	"colash/model/cola"
-	"colash/model/tensor"
 )
 
 func init() {
@@ -53,7 +50,8 @@ func runTrain(args []string) error {
 	def := train.Defaults(stage)
 	fs := flag.NewFlagSet("train "+args[0], flag.ContinueOnError)
 	fs.Usage = func() { fmt.Fprint(os.Stderr, trainUsage); fs.PrintDefaults() }
-	model := fs.String("model", "", "starting model: a CoLA folder, or (stage1) a Llama checkpoint (required)")
+	var mf modelFlags // --model (required): a CoLA folder, or (stage1) a Llama checkpoint
+	mf.register(fs)
 	data := fs.String("data", "", "training data: JSONL or plain text (required)")
 	out := fs.String("out", "", "output folder (required)")
 	field := fs.String("field", "text", "JSONL text field")
@@ -82,14 +80,11 @@ func runTrain(args []string) error {
 	saveEvery := fs.Int("save-every", 200, "checkpoint every N updates (and at the end)")
 	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
 	stopAt := fs.Int("stop-at", 0, "stop after this update with a checkpoint (continue later with --resume; 0: run to --steps)")
-	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
 	saveDType := fs.String("save-dtype", "f32", "stored dtype of the model: f32, f16 or bf16")
-	device := fs.String("device", "cpu", "cpu, cuda, cuda:N or auto")
-	dtype := fs.String("dtype", "f32", "weights and compute: f32 or bf16 (optimiser moments follow the weights)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *model == "" || *data == "" || *out == "" {
+	if mf.path == "" || *data == "" || *out == "" {
 		return fmt.Errorf("--model, --data and --out are required (colash train -h)")
 	}
 	cfg := def
@@ -102,32 +97,26 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	tensor.SetThreads(*threads)
-	dev, err := tensor.ParseDevice(*device)
+	model, opt, err := mf.options() // optimiser moments follow the weights' dtype
 	if err != nil {
 		return err
 	}
-	dt, err := tensor.ParseDType(*dtype)
-	if err != nil {
-		return err
-	}
-	opt := checkpoint.Options{Device: dev, DType: dt}
 	var m *checkpoint.CoLA
-	if cola.IsCoLA(*model) {
-		m, err = checkpoint.LoadCoLA(*model, opt)
+	if cola.IsCoLA(model) {
+		m, err = checkpoint.LoadCoLA(model, opt)
 	} else if stage == train.StageIDM {
 		var l *checkpoint.Llama
-		if l, err = checkpoint.LoadLlama(*model, opt); err == nil {
+		if l, err = checkpoint.LoadLlama(model, opt); err == nil {
 			m, err = checkpoint.WrapCoLA(l, cola.Modules{Codes: *codes, ActionLayers: *aL, DynaLayers: *dL, PolicyLayers: *pL}, *initSeed)
 		}
 	} else {
-		err = fmt.Errorf("%s is not a CoLA checkpoint (stage %s needs one; run stage1 first)", *model, stage)
+		err = fmt.Errorf("%s is not a CoLA checkpoint (stage %s needs one; run stage1 first)", model, stage)
 	}
 	if err != nil {
 		return err
 	}
 	defer m.Free()
-	fmt.Fprintf(os.Stderr, "model %s: %s\n", *model, m.Model)
+	fmt.Fprintf(os.Stderr, "model %s: %s\n", model, m.Model)
 	dcfg := train.DataConfig{Field: *field}
 	fta := stage == train.StageFTAI || stage == train.StageFTAP
 	if fta {
@@ -166,7 +155,7 @@ func runTrain(args []string) error {
 	if err := checkpoint.SaveCoLA(m, *out, checkpoint.SaveOptions{DType: stDT}); err != nil {
 		return err
 	}
-	copyLicenses(*model, *out)
+	copyLicenses(model, *out)
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
 	return nil
 }
@@ -268,7 +257,8 @@ func copyLicenses(model, out string) {
 func runTrainReport(args []string) error {
 	fs := flag.NewFlagSet("train report", flag.ContinueOnError)
 	d := train.DefaultReport
-	model := fs.String("model", "", "trained CoLA folder (required)")
+	var mf modelFlags // --model (required): a trained CoLA folder
+	mf.register(fs)
 	data := fs.String("data", "", "held-out data: JSONL or plain text (required)")
 	field := fs.String("field", "text", "JSONL text field")
 	fs.IntVar(&d.Seq, "seq", d.Seq, "tokens per teacher-forced sequence")
@@ -280,15 +270,17 @@ func runTrainReport(args []string) error {
 	fs.IntVar(&d.Repro, "repro", d.Repro, "texts for the IDM-codes reproduction test")
 	fs.Uint64Var(&d.Seed, "seed", d.Seed, "sampling seed")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
-	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *model == "" || *data == "" {
+	if mf.path == "" || *data == "" {
 		return fmt.Errorf("--model and --data are required")
 	}
-	tensor.SetThreads(*threads)
-	m, err := checkpoint.LoadCoLA(*model, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	model, opt, err := mf.options()
+	if err != nil {
+		return err
+	}
+	m, err := checkpoint.LoadCoLA(model, opt)
 	if err != nil {
 		return err
 	}
@@ -302,7 +294,7 @@ func runTrainReport(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Model %s (%s), data %s.\n\n%s", *model, m.Model, *data, r.Markdown())
+	fmt.Printf("Model %s (%s), data %s.\n\n%s", model, m.Model, *data, r.Markdown())
 	fmt.Fprintf(os.Stderr, "report in %s\n", time.Since(start).Round(time.Second))
 	if *jsonOut != "" {
 		b, _ := json.MarshalIndent(r, "", "  ")
