@@ -112,14 +112,7 @@ func Evaluate(m *cola.Model, tok tokenizer.Tokenizer, docs []Doc, cfg ReportConf
 	r.Tokens = int(n)
 	r.BackboneNLL, r.WorldNLL, r.WorldAcc = sumBB/n, sumWM/n, hitWM/n
 	r.PolicyAcc, r.PolicyTop5 = hitPol/n, hitTop5/n
-	r.Usage = make([]float64, C)
-	for i, c := range counts {
-		r.Usage[i] = c / n
-		if r.Usage[i] >= 0.005 {
-			r.Alive++
-		}
-		r.MaxFrac = max(r.MaxFrac, r.Usage[i])
-	}
+	r.Usage, r.Alive, r.MaxFrac = codeUsage(counts, n)
 	var err error
 	if r.ReproFree, err = reproduce(m, docs, cfg); err != nil {
 		return nil, err

@@ -231,14 +231,7 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		return mt, err
 	}
 	if t.Cfg.Stage == StageIDM && nPos > 0 {
-		mt.Usage = make([]float64, C)
-		for i, c := range counts {
-			mt.Usage[i] = c / nPos
-			if mt.Usage[i] >= 0.005 {
-				mt.Alive++
-			}
-			mt.MaxFrac = max(mt.MaxFrac, mt.Usage[i])
-		}
+		mt.Usage, mt.Alive, mt.MaxFrac = codeUsage(counts, nPos)
 	}
 	t.Step++
 	return mt, nil
@@ -264,4 +257,18 @@ func (t *Trainer) microStep(seqs []Seq, scale float64) (r microResult, err error
 		}
 	})
 	return r, err
+}
+
+// codeUsage turns per-code counts over n positions into fractions, the number of codes alive
+// (used at >= 0.5% of positions, the paper's measure against collapse) and the largest fraction.
+func codeUsage(counts []float64, n float64) (usage []float64, alive int, maxFrac float64) {
+	usage = make([]float64, len(counts))
+	for i, c := range counts {
+		usage[i] = c / n
+		if usage[i] >= 0.005 {
+			alive++
+		}
+		maxFrac = max(maxFrac, usage[i])
+	}
+	return usage, alive, maxFrac
 }
