@@ -1,6 +1,7 @@
 package main
 
 import (
+	"colash/internal/testenv"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -19,9 +20,9 @@ func colash(t *testing.T, args ...string) (stdout, stderr string, err error) {
 }
 
 func TestGenerateMatchesLlama2CAndConvertRoundTrips(t *testing.T) {
-	golden, err := os.ReadFile("../../../shared/models/stories260K/expected_greedy_200.txt")
+	golden, err := os.ReadFile(testenv.Shared(t, "models/stories260K/expected_greedy_200.txt"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	out, errs, err := colash(t, "generate")
 	if err != nil || out != string(golden) {

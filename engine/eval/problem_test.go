@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"colash/internal/testenv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -8,15 +9,9 @@ import (
 	"testing"
 )
 
-const sharedData = "../../../shared/data"
-
 func sharedFile(t *testing.T, rel string) string {
 	t.Helper()
-	p := filepath.Join(sharedData, rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data not available: %v", err)
-	}
-	return p
+	return testenv.Shared(t, filepath.Join("data", rel))
 }
 
 func TestMath500Embedded(t *testing.T) {

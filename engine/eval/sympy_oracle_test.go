@@ -2,6 +2,7 @@ package eval
 
 import (
 	"bytes"
+	"colash/internal/testenv"
 	"encoding/json"
 	"os/exec"
 	"testing"
@@ -23,9 +24,7 @@ var oraclePairs = [][2]string{
 }
 
 func TestExprsEqualAgreesWithSympy(t *testing.T) {
-	if err := exec.Command("/usr/bin/python3", "-c", "import sympy").Run(); err != nil {
-		t.Skipf("sympy not available: %v", err)
-	}
+	python := testenv.PythonWith(t, "sympy")
 	script := `
 import json, sys
 from sympy import simplify
@@ -38,7 +37,7 @@ for a, b in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `
 	in, _ := json.Marshal(oraclePairs)
-	cmd := exec.Command("/usr/bin/python3", "-c", script)
+	cmd := exec.Command(python, "-c", script)
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

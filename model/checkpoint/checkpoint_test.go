@@ -11,18 +11,24 @@ import (
 	"github.com/sugarme/gotch"
 
 	"colash/engine/generate"
+	"colash/internal/testenv"
 	"colash/model/checkpoint"
 	"colash/model/safetensors"
 	"colash/model/tensor"
 	"colash/model/tokenizer"
 )
 
-const stories = "../../../shared/models/stories260K/"
+var stories = sharedPath("models/stories260K") + "/"
+
+func sharedPath(rel string) string {
+	d, _ := testenv.SharedDir()
+	return filepath.Join(d, rel)
+}
 
 func need(t testing.TB, path string) {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
-		t.Skip("shared data not available:", err)
+		testenv.Missing(t, "shared data", err)
 	}
 }
 

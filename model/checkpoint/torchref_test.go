@@ -11,21 +11,19 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"colash/internal/testenv"
 	"colash/model/checkpoint"
 	"colash/model/llama"
 	"colash/model/tensor"
 	"colash/model/tokenizer"
 )
 
-// torchPython is Debian's interpreter, where python3-torch is installed; the test is skipped
-// where it is not.
-const torchPython = "/usr/bin/python3"
+// torchPython is Debian's interpreter, where python3-torch is installed.
+const torchPython = testenv.Python
 
 func needTorch(t *testing.T) {
 	t.Helper()
-	if err := exec.Command(torchPython, "-c", "import torch").Run(); err != nil {
-		t.Skip("python3-torch not installed:", err)
-	}
+	testenv.PythonWith(t, "torch")
 }
 
 // torchLogits runs testdata/llama_ref.py on dir for each prompt alone.

@@ -15,6 +15,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/internal/testenv"
 	"colash/model/checkpoint"
 	"colash/model/cola"
 	"colash/model/llama"
@@ -185,9 +186,7 @@ type refOut struct {
 }
 
 func runReference(t *testing.T, dir string, C int) []refOut {
-	if err := exec.Command("/usr/bin/python3", "-c", "import torch").Run(); err != nil {
-		t.Skip("/usr/bin/python3 with torch is not available:", err)
-	}
+	python := testenv.PythonWith(t, "torch")
 	req := map[string]any{"seqs": seqs}
 	var codes [][]int64
 	for b, s := range seqs {
@@ -200,7 +199,7 @@ func runReference(t *testing.T, dir string, C int) []refOut {
 	if err := os.WriteFile(reqPath, jb, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("/usr/bin/python3", "testdata/cola_ref.py", dir, reqPath, outPath)
+	cmd := exec.Command(python, "testdata/cola_ref.py", dir, reqPath, outPath)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("reference: %v\n%s", err, out)
 	}

@@ -10,19 +10,17 @@ import (
 
 	"github.com/sugarme/gotch"
 
+	"colash/internal/testenv"
 	"colash/model/llama"
 	"colash/model/llama2c"
 	"colash/model/tensor"
 )
 
-const shared = "../../../shared/models/stories260K/"
+const storiesDir = "models/stories260K/"
 
 func loadStories(t testing.TB, file string) *llama.Model {
 	t.Helper()
-	if _, err := os.Stat(shared + file); err != nil {
-		t.Skip("shared models not available:", err)
-	}
-	cfg, src, err := llama2c.Read(shared + file)
+	cfg, src, err := llama2c.Read(testenv.Shared(t, storiesDir+file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +37,9 @@ func loadStories(t testing.TB, file string) *llama.Model {
 
 // expectedLogits parses expected_logits.txt: pos, input token, argmax, logits[0..7].
 func expectedLogits(t *testing.T) (inputs []int64, argmax []int, logits [][]float64) {
-	f, err := os.Open(shared + "expected_logits.txt")
+	f, err := os.Open(testenv.Shared(t, storiesDir+"expected_logits.txt"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -107,10 +105,7 @@ func TestStoriesLogitsMatchLlama2C(t *testing.T) {
 }
 
 func TestUntiedOutputHead(t *testing.T) {
-	if _, err := os.Stat(shared + "stories260K.bin"); err != nil {
-		t.Skip(err)
-	}
-	cfg, src, err := llama2c.Read(shared + "stories260K.bin")
+	cfg, src, err := llama2c.Read(testenv.Shared(t, storiesDir+"stories260K.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}

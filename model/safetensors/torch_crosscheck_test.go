@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"colash/internal/testenv"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -11,7 +12,7 @@ import (
 	"testing"
 )
 
-const python = "/usr/bin/python3"
+const python = testenv.Python
 
 // torchReader parses a safetensors file with only json, struct and
 // torch.frombuffer, an implementation independent of this package, and
@@ -64,12 +65,7 @@ sys.exit(1 if bad else 0)
 
 func torchAvailable(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(python); err != nil {
-		t.Skip("no " + python)
-	}
-	if out, err := exec.Command(python, "-c", "import torch").CombinedOutput(); err != nil {
-		t.Skipf("python torch unavailable: %v %s", err, out)
-	}
+	testenv.PythonWith(t, "torch")
 }
 
 // crossCheckValues mixes special values, f16 edge cases and random bit

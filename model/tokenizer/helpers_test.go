@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"bufio"
+	"colash/internal/testenv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 	"github.com/dlclark/regexp2/v2"
 )
 
-const sharedDir = "../../../shared"
+var sharedDir, _ = testenv.SharedDir()
 
 var (
 	llama3Dir     = filepath.Join(sharedDir, "models/llama3-tokenizer")
@@ -35,7 +36,7 @@ var (
 func needFile(tb testing.TB, path string) {
 	tb.Helper()
 	if _, err := os.Stat(path); err != nil {
-		tb.Skipf("shared data missing: %v", err)
+		testenv.Missing(tb, "shared data", err)
 	}
 }
 

@@ -3,7 +3,6 @@ package optim
 import (
 	"encoding/json"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/internal/testenv"
 	"colash/model/tensor"
 )
 
@@ -255,13 +255,7 @@ func TestStateRoundTrip(t *testing.T) {
 // TestAdamWAgainstTorch runs the same tiny problem through torch.optim.AdamW when Debian's
 // python3-torch is installed.
 func TestAdamWAgainstTorch(t *testing.T) {
-	py := "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("no /usr/bin/python3")
-	}
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		t.Skip("python3-torch not installed")
-	}
+	py := testenv.PythonWith(t, "torch")
 	w0 := []float32{0.5, -1, 2, 0.25, 1.5, -0.75}
 	x := []float32{1, 2, -1, 3, 0.5, -2}
 	y := []float32{0, 1, 1, -2, 0.3, 0.1}
