@@ -37,12 +37,12 @@ var All = []Benchmark{
 
 // DecodeTokensPerSecond generates n tokens for each of B copies of a one-token prompt and
 // returns tokens per second (all sequences together).
-func DecodeTokensPerSecond(ctx context.Context, l *checkpoint.Llama, B, n int, noCache bool) (float64, error) {
+func DecodeTokensPerSecond(ctx context.Context, l *checkpoint.Model, B, n int, noCache bool) (float64, error) {
 	prompts := make([][]int, B)
 	for i := range prompts {
 		prompts[i] = []int{l.Tok.BOS()}
 	}
-	sess := generate.NewLlamaSession(l.Model, n+1, noCache)
+	sess := generate.NewLlamaSession(l.Llama, n+1, noCache)
 	defer sess.Close()
 	start := time.Now()
 	out, err := generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: n})
@@ -63,7 +63,7 @@ func Decode(ctx context.Context) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := checkpoint.LoadLlama(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	l, err := checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
 	if err != nil {
 		return nil, err
 	}

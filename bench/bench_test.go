@@ -9,8 +9,8 @@ import (
 	"colash/model/checkpoint"
 )
 
-func loadShipped(b testing.TB) *checkpoint.Llama {
-	l, err := checkpoint.LoadLlama("../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+func loadShipped(b testing.TB) *checkpoint.Model {
+	l, err := checkpoint.Open("../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestOpsPerToken(t *testing.T) {
 		return atomic.LoadInt64(&ts.TensorCount) - before
 	}
 	perToken := (measure(65) - measure(1)) / 64
-	layers := int64(l.Config.Layers)
+	layers := int64(l.Llama.Config.Layers)
 	t.Logf("%d tensors per decoded token (%d layers)", perToken, layers)
 	if perToken > 60*layers+40 {
 		t.Errorf("%d tensors per token: the decode step has grown", perToken)

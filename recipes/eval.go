@@ -7,6 +7,7 @@ import (
 
 	"colash/engine/eval"
 	"colash/engine/generate"
+	"colash/model/checkpoint"
 )
 
 // Eval is a math evaluation: Math500 (built in), a MATH-format or a GSM8K file.
@@ -58,7 +59,7 @@ func (e *Eval) Problems() ([]eval.Problem, error) {
 }
 
 // RunEval evaluates m; log is the per-problem JSONL (resumed when it exists).
-func RunEval(ctx context.Context, m *generate.Model, e Eval, log string, progress io.Writer) (*eval.Report, error) {
+func RunEval(ctx context.Context, m *checkpoint.Model, e Eval, log string, progress io.Writer) (*eval.Report, error) {
 	if err := e.validate(); err != nil {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func RunEval(ctx context.Context, m *generate.Model, e Eval, log string, progres
 	latent := generate.PaperLatent
 	latent.Temperature, latent.Seed = e.LatentTemperature, e.Seed
 	gen := &eval.ModelGenerator{
-		NewSession: func(capacity int) generate.Session { return m.Session(capacity, latent) },
+		NewSession: func(capacity int) generate.Session { return generate.NewSession(m, capacity, latent) },
 		Tok:        m.Tok,
 		Options:    generate.Options{MaxTokens: e.MaxTokens, Sampling: generate.Sampling{Temperature: e.Temperature, Seed: e.Seed}},
 	}

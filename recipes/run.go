@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"colash/engine/generate"
 	"colash/model/checkpoint"
 	"colash/model/tensor"
 	"colash/models"
@@ -62,7 +61,7 @@ func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
 	if path, err = models.Resolve(path); err != nil {
 		return nil, err
 	}
-	m, err := generate.Open(path, checkpoint.Options{Device: dev, DType: dt})
+	m, err := checkpoint.Open(path, checkpoint.Options{Device: dev, DType: dt})
 	if err != nil {
 		return nil, err
 	}

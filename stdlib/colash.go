@@ -56,15 +56,32 @@ var (
 
 // Load loads a model: "" or "default" is the shipped model (stories260K), "cola" the shipped
 // CoLA trained on it (stories260K-cola), otherwise a Hugging Face or CoLA folder or a llama2.c
-// .bin file. Loading the same path twice returns the same model.
-func Load(path string) *Model {
-	m, err := TryLoad(path)
+// .bin file. It goes to the session's device and dtype (Device, DType; `colash shell --device
+// cuda --dtype bf16` sets them). Loading the same path twice returns the same model.
+func Load(path string) *Model { return LoadWith(path, LoadOpts{}) }
+
+// LoadOpts choose where and how LoadWith puts a model; empty fields take the session's defaults.
+type LoadOpts struct {
+	Device    string // "cpu", "cuda", "cuda:N" or "auto"
+	DType     string // "f32", "f16" or "bf16"
+	Threads   int    // CPU threads for tensor work (0: unchanged)
+	Tokenizer string // a tokenizer file ("": the one beside the checkpoint)
+}
+
+// LoadWith is Load on a chosen device and dtype, e.g.
+//
+//	m := colash.LoadWith("cola", colash.LoadOpts{Device: "cuda:0", DType: "bf16"})
+func LoadWith(path string, o LoadOpts) *Model {
+	m, err := TryLoadWith(path, o)
 	fail("load "+displayPath(path), err)
 	return m
 }
 
 // TryLoad is Load returning an error instead of panicking.
-func TryLoad(path string) (*Model, error) {
+func TryLoad(path string) (*Model, error) { return TryLoadWith(path, LoadOpts{}) }
+
+// TryLoadWith is LoadWith returning an error instead of panicking.
+func TryLoadWith(path string, o LoadOpts) (*Model, error) {
 	rt, err := backend.Current()
 	if err != nil {
 		return nil, err
@@ -79,18 +96,26 @@ func TryLoad(path string) (*Model, error) {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
+	dev, dt := rt.Defaults()
+	if o.Device != "" {
+		dev = o.Device
+	}
+	if o.DType != "" {
+		dt = o.DType
+	}
+	key := fmt.Sprintf("%s|%s|%s|%s", path, dev, dt, o.Tokenizer)
 	loadedMu.Lock()
 	defer loadedMu.Unlock()
 	for _, m := range loaded {
-		if m.key == path {
+		if m.key == key {
 			return m, nil
 		}
 	}
-	bm, err := rt.Load(path, backend.LoadOptions{})
+	bm, err := rt.Load(path, backend.LoadOptions{Device: dev, DType: dt, Tokenizer: o.Tokenizer, Threads: o.Threads})
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{m: bm, key: path, name: name}
+	m := &Model{m: bm, key: key, name: name}
 	loaded = append(loaded, m)
 	return m, nil
 }
@@ -296,11 +321,31 @@ func (m *Model) Info() Info {
 		Dim: b.Dim, Layers: b.Layers, Heads: b.Heads, KVHeads: b.KVHeads, FFN: b.FFN, Vocab: b.Vocab, Params: b.Params}
 }
 
-// Device is where models are loaded ("cpu" or "cuda:N").
+// Device is where Load puts models ("cpu" or "cuda:N"); a model's own is in its Info.
 func Device() string {
 	rt, err := backend.Current()
 	fail("device", err)
-	return rt.Device()
+	d, _ := rt.Defaults()
+	return d
+}
+
+// DType is the dtype Load gives models ("f32", "f16" or "bf16").
+func DType() string {
+	rt, err := backend.Current()
+	fail("dtype", err)
+	_, d := rt.Defaults()
+	return d
+}
+
+// SetDevice makes Load put models on device ("cpu", "cuda", "cuda:N" or "auto") with dtype
+// ("f32", "f16" or "bf16"; "" keeps the current one) from now on.
+func SetDevice(device, dtype string) {
+	rt, err := backend.Current()
+	fail("device", err)
+	if dtype == "" {
+		_, dtype = rt.Defaults()
+	}
+	fail("device", rt.SetDefaults(device, dtype))
 }
 
 // SetThreads sets the number of CPU threads for tensor work (0: one per core).

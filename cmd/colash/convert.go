@@ -35,12 +35,12 @@ func runConvert(args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := mf.loadLlama()
+	m, err := mf.load()
 	if err != nil {
 		return err
 	}
-	defer l.Free()
-	if err := checkpoint.SaveLlama(l, *out, checkpoint.SaveOptions{DType: dt, ShardBytes: shardBytes}); err != nil {
+	defer m.Free()
+	if err := m.Save(*out, checkpoint.SaveOptions{DType: dt, ShardBytes: shardBytes}); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (%s)\n", *out, dt)

@@ -44,10 +44,10 @@ func runGenerate(args []string) error {
 	latent := generate.PaperLatent
 	latent.Temperature, latent.Seed = *latentT, *seed
 	var sess generate.Session
-	if m.Llama != nil {
-		sess = generate.NewLlamaSession(m.Llama.Model, len(ids)+*n, *noCache)
+	if m.CoLA == nil {
+		sess = generate.NewLlamaSession(m.Llama, len(ids)+*n, *noCache)
 	} else {
-		sess = m.Session(len(ids)+*n, latent)
+		sess = generate.NewSession(m, len(ids)+*n, latent)
 	}
 	defer sess.Close()
 	start := time.Now()

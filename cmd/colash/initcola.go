@@ -44,19 +44,17 @@ func runInitCoLA(args []string) error {
 		return err
 	}
 	tensor.SetThreads(*threads)
-	l, err := checkpoint.LoadLlama(*backbone, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float, Tokenizer: *tok})
+	c, err := checkpoint.Open(*backbone, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float, Tokenizer: *tok})
 	if err != nil {
-		return err
-	}
-	c, err := checkpoint.WrapCoLA(l, cola.Modules{Codes: *codes, ActionLayers: *action, DynaLayers: *dyna, PolicyLayers: *policy}, *seed)
-	if err != nil {
-		l.Free()
 		return err
 	}
 	defer c.Free()
-	if err := checkpoint.SaveCoLA(c, *out, checkpoint.SaveOptions{DType: dt, ShardBytes: shardBytes}); err != nil {
+	if err := c.WrapCoLA(cola.Modules{Codes: *codes, ActionLayers: *action, DynaLayers: *dyna, PolicyLayers: *policy}, *seed); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %s (stored %s)\n", *out, c.Model, dt)
+	if err := c.Save(*out, checkpoint.SaveOptions{DType: dt, ShardBytes: shardBytes}); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s: %s (stored %s)\n", *out, c, dt)
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"colash/engine/generate"
 	"colash/model/checkpoint"
 	"colash/model/tensor"
 	"colash/models"
@@ -44,26 +43,13 @@ func (m *modelFlags) options() (string, checkpoint.Options, error) {
 	return path, checkpoint.Options{Device: dev, DType: dt, Tokenizer: m.tokenizer}, nil
 }
 
-func (m *modelFlags) loadLlama() (*checkpoint.Llama, error) {
-	path, opt, err := m.options()
-	if err != nil {
-		return nil, err
-	}
-	l, err := checkpoint.LoadLlama(path, opt)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(os.Stderr, "loaded %s: %s\n", path, l.Model)
-	return l, nil
-}
-
 // load loads the model at --model (a Llama or a CoLA).
-func (m *modelFlags) load() (*generate.Model, error) {
+func (m *modelFlags) load() (*checkpoint.Model, error) {
 	path, opt, err := m.options()
 	if err != nil {
 		return nil, err
 	}
-	g, err := generate.Open(path, opt)
+	g, err := checkpoint.Open(path, opt)
 	if err != nil {
 		return nil, err
 	}

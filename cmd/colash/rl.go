@@ -11,16 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
-
 	"colash/engine/generate"
 	"colash/engine/rl"
+	"colash/engine/run"
 	"colash/model/checkpoint"
 	"colash/model/cola"
-	"colash/model/tokenizer"
 )
 
 func init() {
@@ -84,67 +79,38 @@ func runRL(args []string) error {
 	if err != nil {
 		return err
 	}
-	path, opt, err := mf.options()
+	m, err := mf.load()
 	if err != nil {
 		return err
 	}
+	defer m.Free()
 	smp := generate.Sampling{Temperature: *tau, TopK: *topK, TopP: *topP}
 
-	// The model, its tokenizer, and the held-out text sampled from the starting backbone.
-	var actor rl.Actor
-	var tok tokenizer.Tokenizer
+	// The held-out text is sampled from the starting backbone, before anything trains.
 	var held *rl.HeldOut
-	var save func(dir string) error
-	sampleHeld := func(l *checkpoint.Llama) error {
-		if *heldOut > 0 {
-			held, err = rl.SampleHeldOut(l.Model, l.Tok, rl.StoryPrompts, *heldOut, 48, 12345)
+	if *heldOut > 0 {
+		if held, err = rl.SampleHeldOut(m.Llama, m.Tok, rl.StoryPrompts, *heldOut, 48, 12345); err != nil {
+			return err
 		}
-		return err
 	}
+	var actor rl.Actor
 	if *tokenLevel {
-		l, err := checkpoint.LoadLlama(path, opt)
-		if err != nil {
-			return err
-		}
-		defer l.Free()
-		if err := sampleHeld(l); err != nil {
-			return err
-		}
-		ta, err := rl.NewTokenActor(l.Model, smp, *layers, l.Tok.StopTokens())
-		if err != nil {
-			return err
-		}
-		actor, tok = ta, l.Tok
-		save = func(dir string) error { return checkpoint.SaveLlama(l, dir, checkpoint.SaveOptions{DType: "F32"}) }
+		actor, err = rl.NewTokenActor(m.Llama, smp, *layers, m.Tok.StopTokens())
 	} else {
-		var cm *checkpoint.CoLA
-		if _, cerr := cola.ReadConfig(path); cerr == nil {
-			cm, err = checkpoint.LoadCoLA(path, opt)
-		} else {
-			l, lerr := checkpoint.LoadLlama(path, opt)
-			if lerr != nil {
-				return lerr
+		if m.CoLA == nil {
+			fmt.Fprintf(os.Stderr, "%s is a plain Llama: wrapping it in fresh CoLA modules (seed %d, %d policy blocks)\n", m.Path, *wrapSeed, *polLayers)
+			if err := m.WrapCoLA(cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: *polLayers}, *wrapSeed); err != nil {
+				return err
 			}
-			fmt.Fprintf(os.Stderr, "%s is a plain Llama: wrapping it in fresh CoLA modules (seed %d, %d policy blocks)\n", path, *wrapSeed, *polLayers)
-			cm, err = checkpoint.WrapCoLA(l, cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: *polLayers}, *wrapSeed)
 		}
-		if err != nil {
-			return err
-		}
-		defer cm.Free()
-		if err := sampleHeld(&checkpoint.Llama{Model: cm.Model.Model, Tok: cm.Tok}); err != nil {
-			return err
-		}
-		ca, err := rl.NewCoLAActor(cm.Model, smp, cm.Tok.StopTokens())
-		if err != nil {
-			return err
-		}
-		actor, tok = ca, cm.Tok
-		save = func(dir string) error { return checkpoint.SaveCoLA(cm, dir, checkpoint.SaveOptions{DType: "F32"}) }
+		actor, err = rl.NewCoLAActor(m.CoLA, smp, m.Tok.StopTokens())
+	}
+	if err != nil {
+		return err
 	}
 	defer actor.Close()
 	frozen0 := rl.HashParams(actor.Frozen())
-	tr, err := rl.NewTrainer(actor, tok, tk, *c)
+	tr, err := rl.NewTrainer(actor, m.Tok, tk, *c)
 	if err != nil {
 		return err
 	}
@@ -152,17 +118,12 @@ func runRL(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	ckpt := filepath.Join(*out, "checkpoint")
-	summary := map[string]any{"task": tk.Name, "algo": c.Algo, "token_level": *tokenLevel, "model": path, "config": c}
+	summary := map[string]any{"task": tk.Name, "algo": c.Algo, "token_level": *tokenLevel, "model": m.Path, "config": c}
 	sumPath := filepath.Join(*out, "summary.json")
 	if *resume {
-		if err := tr.Load(ckpt); err != nil {
-			return err
-		}
 		if b, err := os.ReadFile(sumPath); err == nil {
 			json.Unmarshal(b, &summary)
 		}
-		fmt.Fprintf(os.Stderr, "resumed %s at step %d\n", ckpt, tr.Step)
 	} else if held != nil {
 		nll, err := rl.NLL(actor, held)
 		if err != nil {
@@ -170,39 +131,14 @@ func runRL(args []string) error {
 		}
 		summary["nll_before"] = nll
 	}
-	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	if *resume {
-		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
-	}
-	logf, err := os.OpenFile(filepath.Join(*out, "metrics.jsonl"), flags, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()
-	first := tr.Step
-	bar := rl.NewProgress(os.Stderr, c.Steps)
-	for tr.Step < c.Steps {
-		m, err := tr.TrainStep(ctx)
-		if err != nil {
-			return err
-		}
-		b, _ := json.Marshal(m)
-		logf.Write(append(b, '\n'))
-		bar.Update(tr.Step, m, time.Since(start)/time.Duration(tr.Step-first))
-		if tr.Step%*saveEvery == 0 || tr.Step == c.Steps || ctx.Err() != nil {
-			if err := tr.Save(ckpt); err != nil {
-				return err
-			}
-		}
-		if ctx.Err() != nil {
-			bar.Done()
-			return fmt.Errorf("interrupted at step %d (checkpoint saved; --resume continues)", tr.Step)
-		}
+	err = run.Loop(ctx, tr, run.Options{Name: "rl", Steps: c.Steps, Out: *out, SaveEvery: *saveEvery,
+		Resume: resumeMode(*resume), Progress: os.Stderr, Summary: rlSummary})
+	if err != nil {
+		return err
 	}
-	bar.Done()
 	if held != nil {
 		nll, err := rl.NLL(actor, held)
 		if err != nil {
@@ -212,15 +148,28 @@ func runRL(args []string) error {
 	}
 	summary["frozen_unchanged"] = rl.HashParams(actor.Frozen()) == frozen0
 	summary["train_seconds"] = summarySeconds(summary) + time.Since(start).Seconds()
-	b, _ := json.MarshalIndent(summary, "", "  ")
-	if err := os.WriteFile(sumPath, append(b, '\n'), 0o644); err != nil {
+	if err := checkpoint.WriteJSON(sumPath, summary); err != nil {
 		return err
 	}
-	if err := save(filepath.Join(*out, "model")); err != nil {
+	if err := m.Save(filepath.Join(*out, "model"), checkpoint.SaveOptions{DType: "F32"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (metrics.jsonl, summary.json, checkpoint/, model/)\n", *out)
 	return nil
+}
+
+// rlSummary is what the progress bar shows of an RL step.
+func rlSummary(m any) string {
+	mt, _ := m.(rl.Metrics)
+	return fmt.Sprintf("reward %.3f kl %.4f", mt["reward/mean"], mt["kl"])
+}
+
+// resumeMode maps a command's --resume flag onto the run loop's modes.
+func resumeMode(resume bool) run.Resume {
+	if resume {
+		return run.Required
+	}
+	return run.Fresh
 }
 
 func summarySeconds(s map[string]any) float64 {
@@ -228,83 +177,4 @@ func summarySeconds(s map[string]any) float64 {
 		return v
 	}
 	return 0
-}
-
-func init() {
-	register("rl-plot", "plot metrics.jsonl curves of rl runs (reward and KL against step) to PNG", runRLPlot)
-}
-
-func runRLPlot(args []string) error {
-	fs := flag.NewFlagSet("rl-plot", flag.ContinueOnError)
-	runs := fs.String("runs", "", "comma-separated label=DIR of rl runs (required)")
-	out := fs.String("out", "rl.png", "output PNG; the KL plot goes beside it with a -kl suffix")
-	smooth := fs.Int("smooth", 10, "moving-average window in steps")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *runs == "" {
-		return fmt.Errorf("--runs is required")
-	}
-	type series struct {
-		label      string
-		reward, kl plotter.XYs
-	}
-	var all []series
-	for _, spec := range strings.Split(*runs, ",") {
-		label, dir, ok := strings.Cut(spec, "=")
-		if !ok {
-			return fmt.Errorf("run %q: want label=DIR", spec)
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
-		if err != nil {
-			return err
-		}
-		s := series{label: label}
-		var rw []float64
-		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			var m map[string]any
-			if err := json.Unmarshal([]byte(line), &m); err != nil {
-				return fmt.Errorf("%s: %w", dir, err)
-			}
-			step, _ := m["step"].(float64)
-			r, _ := m["reward/mean"].(float64)
-			k, _ := m["kl"].(float64)
-			rw = append(rw, r)
-			lo := max(0, len(rw)-*smooth)
-			avg := 0.0
-			for _, v := range rw[lo:] {
-				avg += v
-			}
-			s.reward = append(s.reward, plotter.XY{X: step, Y: avg / float64(len(rw)-lo)})
-			s.kl = append(s.kl, plotter.XY{X: step, Y: k})
-		}
-		all = append(all, s)
-	}
-	draw := func(title, ylabel, path string, pick func(series) plotter.XYs) error {
-		p := plot.New()
-		p.Title.Text = title
-		p.X.Label.Text = "step"
-		p.Y.Label.Text = ylabel
-		p.Legend.Top = true
-		for i, s := range all {
-			l, err := plotter.NewLine(pick(s))
-			if err != nil {
-				return err
-			}
-			l.Color = plotutil.Color(i)
-			l.Width = vg.Points(1.5)
-			p.Add(l)
-			p.Legend.Add(s.label, l)
-		}
-		return p.Save(7*vg.Inch, 4*vg.Inch, path)
-	}
-	if err := draw(fmt.Sprintf("mean reward (moving average, %d steps)", *smooth), "reward", *out, func(s series) plotter.XYs { return s.reward }); err != nil {
-		return err
-	}
-	klPath := strings.TrimSuffix(*out, filepath.Ext(*out)) + "-kl" + filepath.Ext(*out)
-	if err := draw("KL to the reference (k1, mean per action token)", "kl", klPath, func(s series) plotter.XYs { return s.kl }); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "wrote %s and %s\n", *out, klPath)
-	return nil
 }

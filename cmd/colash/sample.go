@@ -34,7 +34,7 @@ func runSample(args []string) error {
 	if *out == "" || *tokens <= 0 || *batch <= 0 || *length <= 0 {
 		return fmt.Errorf("--out is required; --tokens, --batch and --len must be positive")
 	}
-	l, err := mf.loadLlama()
+	l, err := mf.load() // a CoLA samples from its backbone
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func runSample(args []string) error {
 		for i := range prompts {
 			prompts[i] = []int{bos}
 		}
-		sess := generate.NewLlamaSession(l.Model, *length+1, false)
+		sess := generate.NewLlamaSession(l.Llama, *length+1, false)
 		res, err := generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: *length, Stop: l.Tok.StopTokens(),
 			Sampling: generate.Sampling{Temperature: *temp, Seed: *seed*1_000_003 + round}})
 		sess.Close()

@@ -1,15 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"colash/engine/run"
 	"colash/engine/train"
 	"colash/model/checkpoint"
 	"colash/model/cola"
@@ -101,22 +102,19 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	var m *checkpoint.CoLA
-	if cola.IsCoLA(model) {
-		m, err = checkpoint.LoadCoLA(model, opt)
-	} else if stage == train.StageIDM {
-		var l *checkpoint.Llama
-		if l, err = checkpoint.LoadLlama(model, opt); err == nil {
-			m, err = checkpoint.WrapCoLA(l, cola.Modules{Codes: *codes, ActionLayers: *aL, DynaLayers: *dL, PolicyLayers: *pL}, *initSeed)
-		}
-	} else {
-		err = fmt.Errorf("%s is not a CoLA checkpoint (stage %s needs one; run stage1 first)", model, stage)
+	var wrap *cola.Modules // stage 1 may start from a plain Llama; later stages need its CoLA
+	if stage == train.StageIDM {
+		wrap = &cola.Modules{Codes: *codes, ActionLayers: *aL, DynaLayers: *dL, PolicyLayers: *pL}
 	}
+	m, err := checkpoint.OpenCoLA(model, opt, wrap, *initSeed)
 	if err != nil {
+		if wrap == nil {
+			err = fmt.Errorf("%w (stage %s needs a CoLA; run stage1 first)", err, stage)
+		}
 		return err
 	}
 	defer m.Free()
-	fmt.Fprintf(os.Stderr, "model %s: %s\n", model, m.Model)
+	fmt.Fprintf(os.Stderr, "model %s: %s\n", model, m)
 	dcfg := train.DataConfig{Field: *field}
 	fta := stage == train.StageFTAI || stage == train.StageFTAP
 	if fta {
@@ -152,7 +150,7 @@ func runTrain(args []string) error {
 			return err
 		}
 	}
-	if err := checkpoint.SaveCoLA(m, *out, checkpoint.SaveOptions{DType: stDT}); err != nil {
+	if err := m.Save(*out, checkpoint.SaveOptions{DType: stDT}); err != nil {
 		return err
 	}
 	copyLicenses(model, *out)
@@ -161,85 +159,36 @@ func runTrain(args []string) error {
 }
 
 // runStage trains one stage, logging to out/metrics.jsonl and checkpointing to out/checkpoint.
-func runStage(m *checkpoint.CoLA, seqs []train.Seq, cfg train.Config, out string, saveEvery int, resume bool, stopAt int) error {
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
+func runStage(m *checkpoint.Model, seqs []train.Seq, cfg train.Config, out string, saveEvery int, resume bool, stopAt int) error {
 	data, err := train.NewLoader(seqs, cfg.Seed)
 	if err != nil {
 		return err
 	}
-	tr, err := train.NewTrainer(m.Model, data, cfg)
+	tr, err := train.NewTrainer(m.CoLA, data, cfg)
 	if err != nil {
 		return err
 	}
 	defer tr.Free()
-	ckpt := filepath.Join(out, "checkpoint")
-	if resume {
-		if err := tr.Resume(ckpt); err != nil {
-			return err
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start, first := time.Now(), -1
+	tokens := cfg.Batch * cfg.Accum * len(seqs[0].Tokens)
+	summary := func(v any) string {
+		mt := v.(train.Metrics)
+		if first < 0 {
+			first = mt.Step
 		}
-		fmt.Fprintf(os.Stderr, "resumed %s at update %d\n", ckpt, tr.Step)
+		rate := float64(tokens*(mt.Step-first+1)) / time.Since(start).Seconds()
+		switch cfg.Stage {
+		case train.StageIDM:
+			return fmt.Sprintf("ce %.4f alive %d max %.3f %.0f tok/s", mt.CE, mt.Alive, mt.MaxFrac, rate)
+		case train.StageBC:
+			return fmt.Sprintf("acc %.3f %.0f tok/s", mt.Acc, rate)
+		}
+		return fmt.Sprintf("ce %.4f %.0f tok/s", mt.CE, rate)
 	}
-	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	if resume {
-		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
-	}
-	logf, err := os.OpenFile(filepath.Join(out, "metrics.jsonl"), flags, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt)
-	defer signal.Stop(stop)
-	start, startStep, tokens := time.Now(), tr.Step, 0
-	var mt train.Metrics
-	for tr.Step < cfg.Steps {
-		if mt, err = tr.TrainStep(); err != nil {
-			return err
-		}
-		tokens += cfg.Batch * cfg.Accum * len(seqs[0].Tokens)
-		b, _ := json.Marshal(mt)
-		logf.Write(append(b, '\n'))
-		el := time.Since(start)
-		done := tr.Step - startStep
-		eta := time.Duration(float64(el) / float64(done) * float64(cfg.Steps-tr.Step)).Round(time.Second)
-		extra := fmt.Sprintf("ce %.4f alive %d max %.3f", mt.CE, mt.Alive, mt.MaxFrac)
-		if cfg.Stage == train.StageBC {
-			extra = fmt.Sprintf("acc %.3f", mt.Acc)
-		} else if cfg.Stage != train.StageIDM {
-			extra = fmt.Sprintf("ce %.4f", mt.CE)
-		}
-		fmt.Fprintf(os.Stderr, "\r%s %s %d/%d loss %.4f %s | %.0f tok/s | ETA %s   ", cfg.Stage, bar(tr.Step, cfg.Steps, 20),
-			tr.Step, cfg.Steps, mt.Loss, extra, float64(tokens)/el.Seconds(), eta)
-		interrupted := false
-		select {
-		case <-stop:
-			interrupted = true
-		default:
-		}
-		halt := stopAt > 0 && tr.Step >= stopAt
-		if tr.Step%saveEvery == 0 || tr.Step == cfg.Steps || interrupted || halt {
-			if err := tr.Save(ckpt); err != nil {
-				return err
-			}
-		}
-		if interrupted {
-			fmt.Fprintf(os.Stderr, "\ninterrupted: checkpoint at update %d in %s (continue with --resume)\n", tr.Step, ckpt)
-			return fmt.Errorf("interrupted")
-		}
-		if halt {
-			break
-		}
-	}
-	fmt.Fprintf(os.Stderr, "\n%s: %d updates in %s\n", cfg.Stage, tr.Step-startStep, time.Since(start).Round(time.Second))
-	return nil
-}
-
-func bar(i, n, w int) string {
-	k := i * w / max(n, 1)
-	return "[" + strings.Repeat("=", k) + strings.Repeat(" ", w-k) + "]"
+	return run.Loop(ctx, tr, run.Options{Name: string(cfg.Stage), Steps: cfg.Steps, Out: out, SaveEvery: saveEvery,
+		Resume: resumeMode(resume), StopAt: stopAt, Progress: os.Stderr, Summary: summary})
 }
 
 // copyLicenses copies LICENSE* files beside the source model into out.
@@ -280,7 +229,7 @@ func runTrainReport(args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := checkpoint.LoadCoLA(model, opt)
+	m, err := checkpoint.OpenCoLA(model, opt, nil, 0)
 	if err != nil {
 		return err
 	}
@@ -290,11 +239,11 @@ func runTrainReport(args []string) error {
 		return err
 	}
 	start := time.Now()
-	r, err := train.Evaluate(m.Model, m.Tok, docs, d)
+	r, err := train.Evaluate(m.CoLA, m.Tok, docs, d)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Model %s (%s), data %s.\n\n%s", model, m.Model, *data, r.Markdown())
+	fmt.Printf("Model %s (%s), data %s.\n\n%s", model, m, *data, r.Markdown())
 	fmt.Fprintf(os.Stderr, "report in %s\n", time.Since(start).Round(time.Second))
 	if *jsonOut != "" {
 		b, _ := json.MarshalIndent(r, "", "  ")

@@ -18,7 +18,7 @@ import (
 // The harness on the shipped tiny model: its accuracy is about 0, what is checked is the
 // pipeline: prompts, completions, the per-problem log, and resuming from it.
 func TestHarnessOnShippedModel(t *testing.T) {
-	l, err := checkpoint.LoadLlama("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	l, err := checkpoint.Open("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestHarnessOnShippedModel(t *testing.T) {
 	gen := &eval.ModelGenerator{
 		NewSession: func(capacity int) generate.Session {
 			sessions++
-			return generate.NewLlamaSession(l.Model, capacity, false)
+			return generate.NewLlamaSession(l.Llama, capacity, false)
 		},
 		Tok:     l.Tok,
 		Options: generate.Options{MaxTokens: 12, Sampling: generate.Sampling{Temperature: 1, Seed: 5}},

@@ -112,10 +112,13 @@ func (s *CoLASession) Step(tokens []int64) ([][]float32, error) {
 
 func (s *CoLASession) run(tokens []int64, B, T int) ([][]float32, error) {
 	m := s.M
+	x, err := m.Tokens(tokens, B, T)
+	if err != nil {
+		return nil, err
+	}
+	defer x.MustDrop()
 	var h, pol *ts.Tensor
-	err := tensor.Guard(func() {
-		x := tensor.FromInt64s(tokens, []int64{int64(B), int64(T)}, m.Device)
-		defer x.MustDrop()
+	err = tensor.Guard(func() {
 		hid, err := m.Hidden(x, s.batch, s.caches.Main) // [B,T,d]
 		if err != nil {
 			panic(err)

@@ -69,7 +69,7 @@ func randomCoLA(b *testing.B, layers, policy int) *cola.Model {
 		}
 		*p.Ptr = ts.MustRandn(shape, gotch.Float, gotch.CPU).MustMulScalar(tensor.Scalar(0.02), true)
 	}
-	m.LMHead = m.Embed
+	m.LMHead.W = m.Embed.W
 	return m
 }
 

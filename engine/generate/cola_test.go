@@ -29,15 +29,11 @@ func tinyCoLA(t testing.TB, mod cola.Modules) *cola.Model {
 }
 
 func newTinyCoLA(mod cola.Modules) (*cola.Model, error) {
-	l, err := checkpoint.LoadLlama("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	c, err := checkpoint.OpenCoLA("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float}, &mod, 11)
 	if err != nil {
 		return nil, err
 	}
-	c, err := checkpoint.WrapCoLA(l, mod, 11)
-	if err != nil {
-		return nil, err
-	}
-	return c.Model, nil
+	return c.CoLA, nil
 }
 
 var testModules = cola.Modules{Codes: 16, ActionLayers: 2, DynaLayers: 2, PolicyLayers: 3}
@@ -119,7 +115,7 @@ func colaGen(t *testing.T, s *generate.CoLASession, prompts [][]int, n int) [][]
 func TestCoLAForcedCodeFollowsWorldModel(t *testing.T) {
 	m := tinyCoLA(t, testModules)
 	// Fresh merge MLPs barely move the logits; a louder codebook lets codes change the argmax.
-	m.CodeBook.MustMulScalar_(tensor.Scalar(40))
+	m.CodeBook.W.MustMulScalar_(tensor.Scalar(40))
 	s := generate.NewCoLASession(m, 32, generate.PaperLatent)
 	defer s.Close()
 	C := m.Config.NumCode

@@ -16,9 +16,9 @@ import (
 	"colash/model/tokenizer"
 )
 
-func shipped(t testing.TB) *checkpoint.Llama {
+func shipped(t testing.TB) *checkpoint.Model {
 	t.Helper()
-	l, err := checkpoint.LoadLlama("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	l, err := checkpoint.Open("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,9 +26,9 @@ func shipped(t testing.TB) *checkpoint.Llama {
 	return l
 }
 
-func run(t testing.TB, l *checkpoint.Llama, prompts [][]int, opt generate.Options, noCache bool) [][]int {
+func run(t testing.TB, l *checkpoint.Model, prompts [][]int, opt generate.Options, noCache bool) [][]int {
 	t.Helper()
-	sess := generate.NewLlamaSession(l.Model, 64, noCache)
+	sess := generate.NewLlamaSession(l.Llama, 64, noCache)
 	defer sess.Close()
 	out, err := generate.Generate(context.Background(), sess, prompts, opt)
 	if err != nil {
@@ -65,7 +65,7 @@ func TestBatchedEqualsOneAtATime(t *testing.T) {
 
 // runAt generates for one prompt as if it were sequence idx of a batch (same random stream),
 // by padding the batch with copies that are discarded.
-func runAt(t *testing.T, l *checkpoint.Llama, p []int, idx int, opt generate.Options) []int {
+func runAt(t *testing.T, l *checkpoint.Model, p []int, idx int, opt generate.Options) []int {
 	prompts := make([][]int, idx+1)
 	for i := range prompts {
 		prompts[i] = p
@@ -105,7 +105,7 @@ func TestStopsAtStopToken(t *testing.T) {
 func TestCancelStopsGeneration(t *testing.T) {
 	l := shipped(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	sess := generate.NewLlamaSession(l.Model, 64, false)
+	sess := generate.NewLlamaSession(l.Llama, 64, false)
 	defer sess.Close()
 	n := 0
 	out, err := generate.Generate(ctx, sess, [][]int{{1}}, generate.Options{MaxTokens: 1000, OnToken: func(_, _ int) {

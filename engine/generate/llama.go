@@ -1,8 +1,6 @@
 package generate
 
 import (
-	"github.com/sugarme/gotch/ts"
-
 	"colash/model/llama"
 	"colash/model/tensor"
 )
@@ -56,9 +54,11 @@ func (s *LlamaSession) Step(tokens []int64) ([][]float32, error) {
 }
 
 func (s *LlamaSession) run(tokens []int64, B, T int) ([][]float32, error) {
-	x := tensor.FromInt64s(tokens, []int64{int64(B), int64(T)}, s.M.Device)
+	x, err := s.M.Tokens(tokens, B, T)
+	if err != nil {
+		return nil, err
+	}
 	defer x.MustDrop()
-	var lg *ts.Tensor
 	lg, err := s.M.LastLogits(x, s.batch, s.cache)
 	if err != nil {
 		return nil, err

@@ -109,13 +109,12 @@ type CoLAActor struct {
 func NewCoLAActor(m *cola.Model, latent generate.Sampling, stop []int) (*CoLAActor, error) {
 	a := &CoLAActor{M: m, Latent: latent, StopAt: stop}
 	ref := *m
-	ref.PolicyLayers = llama.NewBlocks(len(m.PolicyLayers))
+	ref.PolicyLayers = make([]*llama.Block, len(m.PolicyLayers))
 	err := tensor.Guard(func() {
 		for i, b := range m.PolicyLayers {
-			*ref.PolicyLayers[i] = llama.Block{AttnNorm: Clone(b.AttnNorm), Q: Clone(b.Q), K: Clone(b.K), V: Clone(b.V),
-				O: Clone(b.O), MLPNorm: Clone(b.MLPNorm), Gate: Clone(b.Gate), Up: Clone(b.Up), Down: Clone(b.Down)}
+			ref.PolicyLayers[i] = weights.Clone(b)
 		}
-		ref.PolicyNorm, ref.PolicyHead = Clone(m.PolicyNorm), Clone(m.PolicyHead)
+		ref.PolicyNorm, ref.PolicyHead = *weights.Clone(&m.PolicyNorm), *weights.Clone(&m.PolicyHead)
 		for _, p := range a.Trainable() {
 			SetTrainable(*p.Ptr)
 		}
@@ -220,7 +219,7 @@ func (a *CoLAActor) Close() {
 	for _, b := range a.ref.PolicyLayers {
 		weights.Free(b)
 	}
-	tensor.Drop(a.ref.PolicyNorm, a.ref.PolicyHead)
+	tensor.Drop(a.ref.PolicyNorm.W, a.ref.PolicyHead.W)
 	a.ref = nil
 }
 
@@ -248,17 +247,15 @@ func NewTokenActor(m *llama.Model, sampling generate.Sampling, layers int, stop 
 	err := tensor.Guard(func() {
 		first := len(m.Layers) - layers
 		for i := first; i < len(m.Layers); i++ {
-			b := m.Layers[i]
-			b.Unfuse()
-			ref.Layers[i] = &llama.Block{AttnNorm: Clone(b.AttnNorm), Q: Clone(b.Q), K: Clone(b.K), V: Clone(b.V),
-				O: Clone(b.O), MLPNorm: Clone(b.MLPNorm), Gate: Clone(b.Gate), Up: Clone(b.Up), Down: Clone(b.Down)}
+			m.Layers[i].Unfuse()
+			ref.Layers[i] = weights.Clone(m.Layers[i])
 		}
-		ref.Norm = Clone(m.Norm)
-		ref.LMHead = Clone(m.LMHead)
-		if m.Embed == m.LMHead {
-			ref.Embed = ref.LMHead
+		ref.Norm = *weights.Clone(&m.Norm)
+		ref.LMHead = *weights.Clone(&m.LMHead)
+		if m.Embed.W == m.LMHead.W {
+			ref.Embed.W = ref.LMHead.W
 		} else if layers == len(m.Layers) {
-			ref.Embed = Clone(m.Embed)
+			ref.Embed = *weights.Clone(&m.Embed)
 		}
 		for _, p := range a.Trainable() {
 			SetTrainable(*p.Ptr)
@@ -273,7 +270,7 @@ func (a *TokenActor) trains(name string) bool {
 		return true
 	}
 	if name == "model.embed_tokens.weight" {
-		return a.M.Embed == a.M.LMHead || a.Layers == len(a.M.Layers)
+		return a.M.Embed.W == a.M.LMHead.W || a.Layers == len(a.M.Layers)
 	}
 	for i := len(a.M.Layers) - a.Layers; i < len(a.M.Layers); i++ {
 		if strings.HasPrefix(name, fmt.Sprintf("model.layers.%d.", i)) {
@@ -358,17 +355,11 @@ func (a *TokenActor) Close() {
 	for i := len(a.M.Layers) - a.Layers; i < len(a.M.Layers); i++ {
 		weights.Free(a.ref.Layers[i])
 	}
-	tensor.Drop(a.ref.Norm, a.ref.LMHead)
-	if a.ref.Embed != a.ref.LMHead && a.ref.Embed != a.M.Embed {
-		a.ref.Embed.MustDrop()
+	tensor.Drop(a.ref.Norm.W, a.ref.LMHead.W)
+	if a.ref.Embed.W != a.ref.LMHead.W && a.ref.Embed.W != a.M.Embed.W {
+		a.ref.Embed.W.MustDrop()
 	}
 	a.ref = nil
-}
-
-// Clone copies a tensor into fresh storage, with no gradient history.
-func Clone(t *ts.Tensor) *ts.Tensor {
-	d := t.MustDetach(false)
-	return d.MustMulScalar(tensor.Scalar(1), true)
 }
 
 // SetTrainable turns on gradients of a weight in place.

@@ -16,17 +16,14 @@ import (
 )
 
 // tinyActor wraps the shipped stories260K Llama in fresh, seeded CoLA modules.
-func tinyActor(t testing.TB) (*CoLAActor, *checkpoint.CoLA) {
+func tinyActor(t testing.TB) (*CoLAActor, *checkpoint.Model) {
 	t.Helper()
-	l, err := checkpoint.LoadLlama("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	c, err := checkpoint.OpenCoLA("../../models/stories260K", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float},
+		&cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: 2}, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := checkpoint.WrapCoLA(l, cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: 2}, 7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := NewCoLAActor(c.Model, generate.PaperLatent, c.Tok.StopTokens())
+	a, err := NewCoLAActor(c.CoLA, generate.PaperLatent, c.Tok.StopTokens())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func benchStage(b *testing.B, stage Stage) {
 	data, _ := NewLoader(seqs, 1)
 	cfg := Defaults(stage)
 	cfg.Steps, cfg.Batch, cfg.Warmup = b.N+1, 16, 0
-	tr, err := NewTrainer(c.Model, data, cfg)
+	tr, err := NewTrainer(c.CoLA, data, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

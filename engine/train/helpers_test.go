@@ -19,23 +19,19 @@ import (
 var threadsOnce sync.Once
 
 // tinyCoLA wraps the shipped stories260K in fresh 1/1/1-layer CoLA modules with 64 codes.
-func tinyCoLA(t testing.TB, seed uint64) *checkpoint.CoLA {
+func tinyCoLA(t testing.TB, seed uint64) *checkpoint.Model {
 	return tinyCoLAMods(t, seed, cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 1, PolicyLayers: 1})
 }
 
 // tinyCoLAMods is tinyCoLA with the given module sizes.
-func tinyCoLAMods(t testing.TB, seed uint64, mods cola.Modules) *checkpoint.CoLA {
+func tinyCoLAMods(t testing.TB, seed uint64, mods cola.Modules) *checkpoint.Model {
 	t.Helper()
 	threadsOnce.Do(func() { tensor.SetThreads(2) })
 	dir, err := models.Path(models.DefaultName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := checkpoint.LoadLlama(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := checkpoint.WrapCoLA(l, mods, seed)
+	c, err := checkpoint.OpenCoLA(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float}, &mods, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,14 +45,14 @@ var (
 
 // sampledCorpus is text the backbone samples itself (temperature 1, seeded), packed into
 // sequences of 64 tokens: 48 stories of up to 128 tokens.
-func sampledCorpus(t testing.TB, c *checkpoint.CoLA) []Seq {
+func sampledCorpus(t testing.TB, c *checkpoint.Model) []Seq {
 	t.Helper()
 	corpusOnce.Do(func() {
 		prompts := make([][]int, 48)
 		for i := range prompts {
 			prompts[i] = []int{c.Tok.BOS()}
 		}
-		sess := generate.NewLlamaSession(c.Model.Model, 130, false)
+		sess := generate.NewLlamaSession(c.Llama, 130, false)
 		defer sess.Close()
 		out, err := generate.Generate(context.Background(), sess, prompts, generate.Options{MaxTokens: 128,
 			Stop: c.Tok.StopTokens(), Sampling: generate.Sampling{Temperature: 1, Seed: 7}})

@@ -7,8 +7,6 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
-	"colash/model/cola"
-	"colash/model/llama"
 	"colash/model/tensor"
 )
 
@@ -55,21 +53,6 @@ func nll(logits, tgt *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 	idx := s.T(tgt.MustUnsqueeze(-1, false))
 	g := s.T(lp.MustGather(-1, idx, false, false)) // [B,N,1]
 	return s.T(s.T(g.MustSqueezeDim(-1, false)).MustNeg(false))
-}
-
-// worldModel runs the merge MLPs on h [B,T,d] with code embeddings e [B,T,d] and returns the
-// pre-head state o = final_norm(s) - h, with the gradient mode of the stage:
-// detachNorm: norm(s).detach() - h (FTA-P), otherwise norm(s) - h.detach().
-func worldModel(m *cola.Model, h, e *ts.Tensor, detachNorm bool, s *tensor.Scope) *ts.Tensor {
-	st := h
-	for _, mlp := range m.Merge {
-		st = s.T(st.MustAdd(mlp.Forward(st, e, s), false)) // [B,T,d]
-	}
-	n := s.T(llama.RMSNorm(st, m.Norm, m.Config.NormEps))
-	if detachNorm {
-		return s.T(s.T(n.MustDetach(false)).MustSub(h, false))
-	}
-	return s.T(n.MustSub(s.T(h.MustDetach(false)), false))
 }
 
 // gumbel fills a [B,T,C] tensor with standard Gumbel noise drawn from rng in Go, so the noise is

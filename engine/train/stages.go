@@ -5,6 +5,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"colash/engine/train/optim"
+	"colash/model/cola"
 	"colash/model/llama"
 	"colash/model/tensor"
 )
@@ -33,8 +34,8 @@ func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
 		if m.DType != gotch.Float {
 			a = s.T(a.MustTotype(m.DType, false)) // the soft path is float32; the codebook may be bf16
 		}
-		e := s.T(llama.Linear(a, m.CodeBook)) // [B,T,d]
-		o := worldModel(m, hd, e, false, s)
+		e := s.T(m.CodeBook.Forward(a)) // [B,T,d]
+		o := m.WorldModelState(hd, e, cola.GradBoth, s)
 		logits := s.T(m.Logits(head(o, s)))                                                              // [B,T-1,V]
 		ce := maskedMean(nll(logits, tgt, s), mask, n, s)                                                // scalar
 		pl := s.T(s.T(p.MustMul(logp, false)).MustSumDimIntlist([]int64{-1}, false, gotch.Float, false)) // [B,T]
@@ -56,20 +57,20 @@ func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
 		return ce
 	default: // FTA
 		var codes *ts.Tensor
-		detachNorm := false
+		grad := cola.GradNorm
 		if t.Cfg.Stage == StageFTAI {
 			z := own(s)(m.IDMLogits(hd, batch))
 			codes = s.T(z.MustArgmax([]int64{-1}, false, false))
 		} else {
 			l := own(s)(m.PolicyLogits(hd, batch, nil))
 			codes = s.T(l.MustArgmax([]int64{-1}, false, false))
-			detachNorm = true
+			grad = cola.GradResidual
 		}
 		e := own(s)(m.CodeEmbedding(codes))
 		// FTA-I: the world model sees the live h, so the gradient reaches the backbone through the
 		// merge path and the final norm; the subtracted h is detached (the paper's
 		// non-deterministic mode). FTA-P: norm(s).detach() - h, the gradient only through -h.
-		o := worldModel(m, h, e, detachNorm, s)
+		o := m.WorldModelState(h, e, grad, s)
 		logits := s.T(m.Logits(head(o, s)))
 		ce := maskedMean(nll(logits, tgt, s), mask, n, s)
 		r.loss, r.ce = scalar(ce), scalar(ce)

@@ -181,7 +181,7 @@ func (t *Trainer) Free() {
 
 // Metrics are one update's measurements.
 type Metrics struct {
-	Step     int       `json:"step"`
+	Step     int       `json:"step"` // updates done, this one included
 	LR       float64   `json:"lr"`
 	Loss     float64   `json:"loss"`
 	CE       float64   `json:"ce,omitempty"`       // world-model / token CE (stage 1a, FTA)
@@ -234,6 +234,7 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		mt.Usage, mt.Alive, mt.MaxFrac = codeUsage(counts, nPos)
 	}
 	t.Step++
+	mt.Step = t.Step
 	return mt, nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/cola"
+	"colash/model/llama"
+	"colash/model/tensor"
 	"colash/model/tokenizer"
 )
 
@@ -24,11 +26,11 @@ func TestStage1LossFallsCodesAlive(t *testing.T) {
 	c := tinyCoLA(t, 1)
 	defer c.Free()
 	seqs := sampledCorpus(t, c)
-	bb := hashParams(t, c.Model, isBackbone)
+	bb := hashParams(t, c.CoLA, isBackbone)
 	data, _ := NewLoader(seqs, 1)
 	cfg := Defaults(StageIDM)
 	cfg.Steps, cfg.Batch, cfg.LR, cfg.MinLR, cfg.Warmup = 30, 8, 3e-3, 3e-4, 3
-	tr, err := NewTrainer(c.Model, data, cfg)
+	tr, err := NewTrainer(c.CoLA, data, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestStage1LossFallsCodesAlive(t *testing.T) {
 	if mt.Alive < 8 || mt.MaxFrac > 0.5 {
 		t.Fatalf("codes collapsed: %d alive, max fraction %.3f", mt.Alive, mt.MaxFrac)
 	}
-	if got := hashParams(t, c.Model, isBackbone); got != bb {
+	if got := hashParams(t, c.CoLA, isBackbone); got != bb {
 		t.Fatal("stage 1a changed the backbone")
 	}
 }
@@ -64,11 +66,11 @@ func TestBCAccuracyRisesOthersFrozen(t *testing.T) {
 	c := tinyCoLA(t, 2)
 	defer c.Free()
 	seqs := sampledCorpus(t, c)
-	others := hashParams(t, c.Model, func(n string) bool { return !isPolicy(n) })
+	others := hashParams(t, c.CoLA, func(n string) bool { return !isPolicy(n) })
 	data, _ := NewLoader(seqs, 3)
 	cfg := Defaults(StageBC)
 	cfg.Steps, cfg.Batch, cfg.LR, cfg.MinLR, cfg.Warmup = 30, 8, 3e-3, 3e-4, 3
-	tr, err := NewTrainer(c.Model, data, cfg)
+	tr, err := NewTrainer(c.CoLA, data, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestBCAccuracyRisesOthersFrozen(t *testing.T) {
 	if !(last > first+0.1) {
 		t.Fatalf("BC accuracy did not rise: %.3f -> %.3f", first, last)
 	}
-	if hashParams(t, c.Model, func(n string) bool { return !isPolicy(n) }) != others {
+	if hashParams(t, c.CoLA, func(n string) bool { return !isPolicy(n) }) != others {
 		t.Fatal("BC changed weights outside the policy")
 	}
 }
@@ -126,7 +128,7 @@ func TestResumeExact(t *testing.T) {
 			defer a.Free()
 			seqs := sampledCorpus(t, a)
 			da, _ := NewLoader(seqs, cfg.Seed)
-			ta, err := NewTrainer(a.Model, da, cfg)
+			ta, err := NewTrainer(a.CoLA, da, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +137,7 @@ func TestResumeExact(t *testing.T) {
 			// Half, save, a fresh process's worth of objects, resume, the other half.
 			b := tinyCoLA(t, 4)
 			db, _ := NewLoader(seqs, cfg.Seed)
-			tb, _ := NewTrainer(b.Model, db, cfg)
+			tb, _ := NewTrainer(b.CoLA, db, cfg)
 			first := runSteps(t, tb, cfg.Steps/2)
 			dir := filepath.Join(t.TempDir(), "ckpt")
 			if err := tb.Save(dir); err != nil {
@@ -146,9 +148,9 @@ func TestResumeExact(t *testing.T) {
 			c := tinyCoLA(t, 4)
 			defer c.Free()
 			dc, _ := NewLoader(seqs, cfg.Seed)
-			tc, _ := NewTrainer(c.Model, dc, cfg)
+			tc, _ := NewTrainer(c.CoLA, dc, cfg)
 			defer tc.Free()
-			if err := tc.Resume(dir); err != nil {
+			if err := tc.Load(dir); err != nil {
 				t.Fatal(err)
 			}
 			if tc.Step != cfg.Steps/2 {
@@ -160,7 +162,7 @@ func TestResumeExact(t *testing.T) {
 					t.Fatalf("update %d: loss %.9g straight, %.9g resumed\n%v\n%v", i, straight[i], resumed[i], straight, resumed)
 				}
 			}
-			if hashParams(t, a.Model, keep) != hashParams(t, c.Model, keep) {
+			if hashParams(t, a.CoLA, keep) != hashParams(t, c.CoLA, keep) {
 				t.Fatal("weights differ after resume")
 			}
 		})
@@ -256,7 +258,7 @@ func TestNoMemoryGrowth(t *testing.T) {
 		data, _ := NewLoader(seqs, 1)
 		cfg := Defaults(stage)
 		cfg.Steps, cfg.Batch, cfg.Accum, cfg.Warmup = 40, 4, 2, 2
-		tr, err := NewTrainer(c.Model, data, cfg)
+		tr, err := NewTrainer(c.CoLA, data, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,13 +278,13 @@ func TestFTA(t *testing.T) {
 			c := tinyCoLA(t, 8)
 			defer c.Free()
 			seqs := sampledCorpus(t, c)
-			mods := hashParams(t, c.Model, cola.IsModuleTensor)
-			bb := hashParams(t, c.Model, isBackbone)
+			mods := hashParams(t, c.CoLA, cola.IsModuleTensor)
+			bb := hashParams(t, c.CoLA, isBackbone)
 			data, _ := NewLoader(seqs, 1)
 			cfg := Defaults(stage)
 			cfg.Steps, cfg.Batch, cfg.LR, cfg.Warmup = 3, 4, 1e-3, 0
 			cfg.MinLR = 1e-4
-			tr, err := NewTrainer(c.Model, data, cfg)
+			tr, err := NewTrainer(c.CoLA, data, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -292,10 +294,10 @@ func TestFTA(t *testing.T) {
 					t.Fatalf("loss %v", mt)
 				}
 			}
-			if hashParams(t, c.Model, cola.IsModuleTensor) != mods {
+			if hashParams(t, c.CoLA, cola.IsModuleTensor) != mods {
 				t.Fatal("FTA changed the CoLA modules")
 			}
-			if hashParams(t, c.Model, isBackbone) == bb {
+			if hashParams(t, c.CoLA, isBackbone) == bb {
 				t.Fatal("FTA left the backbone unchanged")
 			}
 			// Every backbone block weight got a gradient (none is a fused view).
@@ -308,5 +310,45 @@ func TestFTA(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStage1LossIsTheWorldModel checks that the training path computes the inference world
+// model: stage 1's cross-entropy equals the CE of cola.WorldModelLogits under the hard codes that
+// stage 1 chose (the straight-through codes are one-hot in the forward pass).
+func TestStage1LossIsTheWorldModel(t *testing.T) {
+	c := tinyCoLA(t, 2)
+	defer c.Free()
+	seqs := sampledCorpus(t, c)[:4]
+	data, _ := NewLoader(seqs, 1)
+	tr, err := NewTrainer(c.CoLA, data, Defaults(StageIDM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Free()
+	var r microResult
+	var ce float64
+	err = tensor.Guard(func() {
+		s := &tensor.Scope{}
+		defer s.Close()
+		tr.loss(seqs, &r, s)
+		B, T := len(seqs), len(seqs[0].Tokens)
+		x, tgt, mask, n := batchTensors(seqs, c.Device(), s)
+		codes := make([]int64, 0, B*T)
+		for b := 0; b < B; b++ {
+			codes = append(codes, r.codes[b*(T-1):(b+1)*(T-1)]...)
+			codes = append(codes, 0) // the last position predicts nothing
+		}
+		batch := &llama.Batch{Pad: make([]int, B)}
+		h := own(s)(c.Llama.Hidden(x, batch, nil))
+		ct := s.T(tensor.FromInt64s(codes, []int64{int64(B), int64(T)}, c.Device()))
+		logits := own(s)(c.CoLA.WorldModelLogits(h, ct))
+		ce = scalar(maskedMean(nll(head(logits, s), tgt, s), mask, n, s))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(ce-r.ce) > 1e-5 {
+		t.Fatalf("stage 1 CE %.6f, world model under its codes %.6f", r.ce, ce)
 	}
 }

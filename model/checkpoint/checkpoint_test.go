@@ -32,9 +32,9 @@ func need(t testing.TB, path string) {
 	}
 }
 
-func load(t testing.TB, path string, dt gotch.DType) *checkpoint.Llama {
+func load(t testing.TB, path string, dt gotch.DType) *checkpoint.Model {
 	t.Helper()
-	l, err := checkpoint.LoadLlama(path, checkpoint.Options{Device: gotch.CPU, DType: dt})
+	l, err := checkpoint.Open(path, checkpoint.Options{Device: gotch.CPU, DType: dt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +43,8 @@ func load(t testing.TB, path string, dt gotch.DType) *checkpoint.Llama {
 }
 
 // greedyStory generates 200 tokens from BOS, as llama2.c's run.c -t 0 -n 200 does.
-func greedyStory(t *testing.T, l *checkpoint.Llama) string {
-	sess := generate.NewLlamaSession(l.Model, 256, false)
+func greedyStory(t *testing.T, l *checkpoint.Model) string {
+	sess := generate.NewLlamaSession(l.Llama, 256, false)
 	defer sess.Close()
 	bos := l.Tok.Encode("", tokenizer.EncodeOptions{BOS: true})
 	out, err := generate.Generate(context.Background(), sess, [][]int{bos}, generate.Options{MaxTokens: 200, Stop: l.Tok.StopTokens()})
@@ -54,18 +54,18 @@ func greedyStory(t *testing.T, l *checkpoint.Llama) string {
 	return l.Tok.Decode(append(bos, out[0]...)) + "\n"
 }
 
-func firstLogits(t *testing.T, l *checkpoint.Llama, n int) []float32 {
+func firstLogits(t *testing.T, l *checkpoint.Model, n int) []float32 {
 	ids := l.Tok.Encode("Once upon a time, there was a little dog", tokenizer.EncodeOptions{BOS: true})[:n]
 	x := tensor.FromInt64s(toI64(ids), []int64{1, int64(n)}, gotch.CPU)
-	h, err := l.Hidden(x, nil, nil)
+	h, err := l.Llama.Hidden(x, nil, nil)
 	if err == nil {
 		t.Fatal("Hidden without a batch must fail cleanly")
 	}
-	h, err = l.Hidden(x, newBatch(1), nil)
+	h, err = l.Llama.Hidden(x, newBatch(1), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tensor.Float32s(l.Logits(h))
+	return tensor.Float32s(l.Llama.Logits(h))
 }
 
 func TestGoldenStoryFromEveryFormat(t *testing.T) {
@@ -77,10 +77,10 @@ func TestGoldenStoryFromEveryFormat(t *testing.T) {
 	bin := load(t, stories+"stories260K.bin", gotch.Float)
 	dir := t.TempDir()
 	sharded := t.TempDir()
-	if err := checkpoint.SaveLlama(bin, dir, checkpoint.SaveOptions{DType: "F32"}); err != nil {
+	if err := bin.Save(dir, checkpoint.SaveOptions{DType: "F32"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkpoint.SaveLlama(bin, sharded, checkpoint.SaveOptions{DType: "F32", ShardBytes: 200 << 10}); err != nil {
+	if err := bin.Save(sharded, checkpoint.SaveOptions{DType: "F32", ShardBytes: 200 << 10}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(sharded, safetensors.IndexFileName)); err != nil {
@@ -101,7 +101,7 @@ func TestBF16CheckpointLogitsWithinTolerance(t *testing.T) {
 	need(t, stories+"stories260K.bin")
 	bin := load(t, stories+"stories260K.bin", gotch.Float)
 	dir := t.TempDir()
-	if err := checkpoint.SaveLlama(bin, dir, checkpoint.SaveOptions{DType: "BF16"}); err != nil {
+	if err := bin.Save(dir, checkpoint.SaveOptions{DType: "BF16"}); err != nil {
 		t.Fatal(err)
 	}
 	bf := load(t, dir, gotch.Float)
@@ -126,7 +126,7 @@ func TestCorruptCheckpointsNameFileAndTensor(t *testing.T) {
 	need(t, stories+"stories260K.bin")
 	bin := load(t, stories+"stories260K.bin", gotch.Float)
 	good := t.TempDir()
-	if err := checkpoint.SaveLlama(bin, good, checkpoint.SaveOptions{DType: "F32"}); err != nil {
+	if err := bin.Save(good, checkpoint.SaveOptions{DType: "F32"}); err != nil {
 		t.Fatal(err)
 	}
 	st := filepath.Join(good, safetensors.SingleFileName)
@@ -165,7 +165,7 @@ func TestCorruptCheckpointsNameFileAndTensor(t *testing.T) {
 		{"no such path", filepath.Join(good, "nope"), []string{"nope"}},
 	}
 	for _, c := range cases {
-		_, err := checkpoint.LoadLlama(c.dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+		_, err := checkpoint.Open(c.dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
 		if err == nil {
 			t.Errorf("%s: loaded without error", c.name)
 			continue
@@ -180,7 +180,7 @@ func TestCorruptCheckpointsNameFileAndTensor(t *testing.T) {
 	raw, _ := os.ReadFile(stories + "stories260K.bin")
 	cut := filepath.Join(t.TempDir(), "cut.bin")
 	os.WriteFile(cut, raw[:len(raw)/2], 0o644)
-	_, err := checkpoint.LoadLlama(cut, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float, Tokenizer: stories + "tok512.bin"})
+	_, err := checkpoint.Open(cut, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float, Tokenizer: stories + "tok512.bin"})
 	if err == nil || !strings.Contains(err.Error(), "cut.bin") || !strings.Contains(err.Error(), "model.layers.") {
 		t.Errorf("truncated .bin: %v", err)
 	}

@@ -19,17 +19,13 @@ var colaOpt = checkpoint.Options{Device: gotch.CPU, DType: gotch.Float}
 // savedCoLA writes stories260K wrapped in small CoLA modules to a temporary folder.
 func savedCoLA(t *testing.T) string {
 	t.Helper()
-	l, err := checkpoint.LoadLlama("../../models/stories260K", colaOpt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := checkpoint.WrapCoLA(l, cola.Modules{Codes: 8, ActionLayers: 1, DynaLayers: 2, PolicyLayers: 2}, 3)
+	c, err := checkpoint.OpenCoLA("../../models/stories260K", colaOpt, &cola.Modules{Codes: 8, ActionLayers: 1, DynaLayers: 2, PolicyLayers: 2}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Free()
 	dir := filepath.Join(t.TempDir(), "cola")
-	if err := checkpoint.SaveCoLA(c, dir, checkpoint.SaveOptions{DType: "F32"}); err != nil {
+	if err := c.Save(dir, checkpoint.SaveOptions{DType: "F32"}); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -75,28 +71,32 @@ func rewrite(t *testing.T, dir string, edit func(name string, shape []int, data 
 
 func TestCoLASaveLoadRoundTrip(t *testing.T) {
 	dir := savedCoLA(t)
-	c, err := checkpoint.LoadCoLA(dir, colaOpt)
+	c, err := checkpoint.Open(dir, colaOpt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Free()
-	l, err := checkpoint.LoadLlama("../../models/stories260K", colaOpt)
+	l, err := checkpoint.Open("../../models/stories260K", colaOpt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Free()
-	a, b := tensor.Float32s(c.Layers[4].Down), tensor.Float32s(l.Layers[4].Down)
+	a, b := tensor.Float32s(c.Llama.Layers[4].MLP.Down.W), tensor.Float32s(l.Llama.Layers[4].MLP.Down.W)
 	for i := range a {
 		if a[i] != b[i] {
 			t.Fatal("backbone weights changed through init-cola and save")
 		}
 	}
-	if c.Config.NumCode != 8 || len(c.ActionLayers) != 1 || len(c.PolicyLayers) != 2 || c.Tok == nil {
-		t.Errorf("loaded %s", c.Model)
+	if c.CoLA == nil || c.CoLA.Config.NumCode != 8 || len(c.CoLA.ActionLayers) != 1 || len(c.CoLA.PolicyLayers) != 2 || c.Tok == nil {
+		t.Errorf("loaded %s", c)
 	}
-	// Plain Llama loading of a CoLA folder is refused too (its extra tensors are unexpected).
-	if _, err := checkpoint.LoadLlama(dir, colaOpt); err == nil {
-		t.Error("LoadLlama accepted a CoLA folder")
+	// The same folder with a plain Llama config.json is refused: the module tensors are unexpected.
+	plain := rewrite(t, dir, func(n string, s []int, d []byte) ([]int, []byte, bool) { return s, d, true })
+	if err := checkpoint.CopyFile("../../models/stories260K/config.json", filepath.Join(plain, "config.json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkpoint.Open(plain, colaOpt); err == nil || !strings.Contains(err.Error(), "unexpected tensors") {
+		t.Errorf("a Llama config over CoLA tensors: %v", err)
 	}
 }
 
@@ -121,7 +121,7 @@ func TestCoLALoadErrorsNameTheTensor(t *testing.T) {
 			}
 			return s, d, true
 		})
-		_, err := checkpoint.LoadCoLA(edited, colaOpt)
+		_, err := checkpoint.Open(edited, colaOpt)
 		if err == nil || !strings.Contains(err.Error(), tc.tensor) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v", tc.name, err)
 		}
@@ -145,14 +145,14 @@ func TestCoLALoadErrorsNameTheTensor(t *testing.T) {
 	if err := safetensors.WriteSources(filepath.Join(extra, safetensors.SingleFileName), srcs, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := checkpoint.LoadCoLA(extra, colaOpt); err == nil ||
+	if _, err := checkpoint.Open(extra, colaOpt); err == nil ||
 		!strings.Contains(err.Error(), "unexpected tensors") || !strings.Contains(err.Error(), "model.action_layers.7.input_layernorm.weight") {
 		t.Errorf("extra tensor: error %v", err)
 	}
 }
 
-func TestLoadCoLARejectsPlainLlama(t *testing.T) {
-	_, err := checkpoint.LoadCoLA("../../models/stories260K", colaOpt)
+func TestOpenCoLARejectsPlainLlama(t *testing.T) {
+	_, err := checkpoint.OpenCoLA("../../models/stories260K", colaOpt, nil, 0)
 	if err == nil || !strings.Contains(err.Error(), "not a CoLA checkpoint") || !strings.Contains(err.Error(), "init-cola") {
 		t.Fatalf("plain Llama loaded as CoLA: %v", err)
 	}

@@ -22,16 +22,8 @@ type Options struct {
 	Tokenizer string      // tokenizer file or folder; "" = the one beside the checkpoint
 }
 
-// Llama is a loaded Llama with its tokenizer.
-type Llama struct {
-	*llama.Model
-	Tok           tokenizer.Tokenizer
-	Path          string // what was loaded
-	TokenizerPath string // the tokenizer file, copied along by Save
-}
-
-// LoadLlama loads a llama2.c .bin file or a Hugging Face folder (or its model.safetensors).
-func LoadLlama(path string, opt Options) (*Llama, error) {
+// loadLlama loads a llama2.c .bin file or a Hugging Face folder (or its model.safetensors).
+func loadLlama(path string, opt Options) (*Model, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
@@ -78,7 +70,7 @@ func LoadLlama(path string, opt Options) (*Llama, error) {
 		m.Free()
 		return nil, fmt.Errorf("load %s: tokenizer %s has %d tokens but the model only %d", path, tokPath, tok.VocabSize(), cfg.Vocab)
 	}
-	return &Llama{Model: m, Tok: tok, Path: path, TokenizerPath: tokPath}, nil
+	return &Model{Llama: m, Tok: tok, Path: path, TokenizerPath: tokPath}, nil
 }
 
 // tokenizerFiles are the names a tokenizer may have beside a checkpoint, in order of preference.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"colash/model/atomic"
+	"colash/model/cola"
 	"colash/model/safetensors"
 	"colash/model/tensor"
 	"colash/model/weights"
@@ -61,13 +63,13 @@ func saveParams(params []weights.Param, dir string, opt SaveOptions) error {
 	return safetensors.WriteSources(filepath.Join(dir, safetensors.SingleFileName), srcs, meta)
 }
 
-// WriteJSON writes v as indented JSON to path.
+// WriteJSON writes v as indented JSON to path, atomically.
 func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return atomic.WriteFile(path, append(b, '\n'))
 }
 
 // CopyFile copies src to dst.
@@ -88,20 +90,32 @@ func CopyFile(src, dst string) error {
 	return out.Close()
 }
 
-// SaveLlama writes l as a Hugging Face folder: config.json, safetensors and the tokenizer file.
-func SaveLlama(l *Llama, dir string, opt SaveOptions) error {
+// Save writes m as a Hugging Face folder: config.json (with the CoLA fields for a CoLA, in the
+// released layout), the weights in safetensors (sharded when opt.ShardBytes is set) and the
+// tokenizer file.
+func (m *Model) Save(dir string, opt SaveOptions) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
-	cfg := *l.Config
-	cfg.TorchDType = StoredDType(opt.DType)
-	if err := WriteJSON(filepath.Join(dir, "config.json"), &cfg); err != nil {
+	var cfg any
+	params := weights.Walk(m.Llama)
+	if m.CoLA != nil {
+		c := *m.CoLA.Config
+		c.Architectures = []string{cola.Architecture}
+		c.TorchDType = StoredDType(opt.DType)
+		cfg, params = &c, m.CoLA.Params()
+	} else {
+		c := *m.Llama.Config
+		c.TorchDType = StoredDType(opt.DType)
+		cfg = &c
+	}
+	if err := WriteJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
-	if err := SaveWeights(l.Model, dir, opt); err != nil {
+	if err := saveParams(params, dir, opt); err != nil {
 		return fmt.Errorf("save %s: %w", dir, err)
 	}
-	return copyTokenizer(l.TokenizerPath, dir)
+	return copyTokenizer(m.TokenizerPath, dir)
 }
 
 // copyTokenizer puts the tokenizer file into dir under the name Load looks for.

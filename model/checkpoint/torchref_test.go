@@ -118,7 +118,7 @@ func TestLlamaMatchesPyTorchReference(t *testing.T) {
 		}
 		want := torchLogits(t, dir, prompts)
 		for _, cached := range []bool{false, true} {
-			got := goLogits(t, l.Model, prompts, cached)
+			got := goLogits(t, l.Llama, prompts, cached)
 			worst := 0.0
 			for b := range prompts {
 				if len(got[b]) != len(want[b]) {

@@ -16,11 +16,15 @@ func (m *Model) ReadCodes(ids []int) ([]int, error) {
 	for i, id := range ids {
 		flat[i] = int64(id)
 	}
+	x, err := m.Tokens(flat, 1, len(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer x.MustDrop()
 	var out []int
-	err := tensor.Guard(func() {
+	err = tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
-		x := s.T(tensor.FromInt64s(flat, []int64{1, int64(len(ids))}, m.Device))
 		batch := &llama.Batch{Pad: []int{0}}
 		h, err := m.Hidden(x, batch, nil)
 		if err != nil {

@@ -31,30 +31,26 @@ var tinyModules = cola.Modules{Codes: 32, ActionLayers: 2, DynaLayers: 2, Policy
 
 func tinyDir(t testing.TB) string {
 	t.Helper()
-	l, err := checkpoint.LoadLlama(stories, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := checkpoint.WrapCoLA(l, tinyModules, 7)
+	c, err := checkpoint.OpenCoLA(stories, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float}, &tinyModules, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Free()
 	dir := filepath.Join(t.TempDir(), "tiny-cola")
-	if err := checkpoint.SaveCoLA(c, dir, checkpoint.SaveOptions{DType: "F32"}); err != nil {
+	if err := c.Save(dir, checkpoint.SaveOptions{DType: "F32"}); err != nil {
 		t.Fatal(err)
 	}
 	return dir
 }
 
-func loadTiny(t testing.TB) (*checkpoint.CoLA, string) {
+func loadTiny(t testing.TB) (*cola.Model, string) {
 	dir := tinyDir(t)
-	c, err := checkpoint.LoadCoLA(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	c, err := checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Free)
-	return c, dir
+	return c.CoLA, dir
 }
 
 func TestReleasedLayoutHas410Tensors(t *testing.T) {
@@ -139,17 +135,17 @@ func TestConfigRoundTrip(t *testing.T) {
 
 func TestInitIsSeeded(t *testing.T) {
 	c, _ := loadTiny(t)
-	a := tensor.Float32s(c.ActionHead)
+	a := tensor.Float32s(c.ActionHead.W)
 	if err := c.InitModules(7); err != nil {
 		t.Fatal(err)
 	}
-	if b := tensor.Float32s(c.ActionHead); !equal(a, b) {
+	if b := tensor.Float32s(c.ActionHead.W); !equal(a, b) {
 		t.Fatal("same seed gave different weights")
 	}
 	if err := c.InitModules(8); err != nil {
 		t.Fatal(err)
 	}
-	if b := tensor.Float32s(c.ActionHead); equal(a, b) {
+	if b := tensor.Float32s(c.ActionHead.W); equal(a, b) {
 		t.Fatal("another seed gave the same weights")
 	}
 }
@@ -363,7 +359,7 @@ func hashBackbone(t *testing.T, m *cola.Model) string {
 
 func TestModulesLeaveBackboneUntouched(t *testing.T) {
 	c, _ := loadTiny(t)
-	before := hashBackbone(t, c.Model)
+	before := hashBackbone(t, c)
 	x := tensor.FromInt64s(seqs[0], []int64{1, int64(len(seqs[0]))}, gotch.CPU)
 	defer x.MustDrop()
 	batch := &llama.Batch{Pad: []int{0}}
@@ -380,7 +376,7 @@ func TestModulesLeaveBackboneUntouched(t *testing.T) {
 	if err := c.InitModules(99); err != nil {
 		t.Fatal(err)
 	}
-	if after := hashBackbone(t, c.Model); after != before {
+	if after := hashBackbone(t, c); after != before {
 		t.Fatal("the backbone changed")
 	}
 }

@@ -26,8 +26,8 @@ func (m *Model) IDMLogits(h *ts.Tensor, batch *llama.Batch) (*ts.Tensor, error) 
 		defer s.Close()
 		T := h.MustSize()[1]
 		att := batch.Attention(m.Rope, T, s)
-		x := llama.RunBlocks(m.ActionLayers, &m.Config.Config, h, att, nil, s)                      // [B,T,d]
-		z := s.T(llama.Linear(s.T(llama.RMSNorm(x, m.ActionNorm, m.Config.NormEps)), m.ActionHead)) // [B,T,C]
+		x := llama.RunBlocks(m.ActionLayers, &m.Config.Config, h, att, nil, s)         // [B,T,d]
+		z := s.T(m.ActionHead.Forward(s.T(m.ActionNorm.Forward(x, m.Config.NormEps)))) // [B,T,C]
 		if T > 1 {
 			next := s.T(z.MustNarrow(1, 1, T-1, false)) // z[:, 1:]
 			last := s.T(z.MustNarrow(1, T-1, 1, false)) // z[:, T-1:]
@@ -47,8 +47,8 @@ func (m *Model) PolicyLogits(h *ts.Tensor, batch *llama.Batch, cache *llama.KVCa
 		s := &tensor.Scope{}
 		defer s.Close()
 		att := batch.Attention(m.Rope, h.MustSize()[1], s)
-		x := llama.RunBlocks(m.PolicyLayers, &m.Config.Config, h, att, cache, s)                // [B,T,d]
-		out = llama.Linear(s.T(llama.RMSNorm(x, m.PolicyNorm, m.Config.NormEps)), m.PolicyHead) // [B,T,C]
+		x := llama.RunBlocks(m.PolicyLayers, &m.Config.Config, h, att, cache, s)   // [B,T,d]
+		out = m.PolicyHead.Forward(s.T(m.PolicyNorm.Forward(x, m.Config.NormEps))) // [B,T,C]
 	})
 	return out, err
 }
@@ -57,21 +57,49 @@ func (m *Model) PolicyLogits(h *ts.Tensor, batch *llama.Batch, cache *llama.KVCa
 func (m *Model) CodeEmbedding(codes *ts.Tensor) (*ts.Tensor, error) {
 	var out *ts.Tensor
 	err := tensor.Guard(func() {
-		cb := m.CodeBook.MustT(false) // [C,d], a view
+		cb := m.CodeBook.W.MustT(false) // [C,d], a view
 		defer cb.MustDrop()
 		out = ts.MustEmbedding(cb, codes, -1, false, false)
 	})
 	return out, err
 }
 
-// WorldModelLogits gives the next-token logits [B,T,V] when code a_t [B,T] (int64) is taken at
+// Grad says which path of the world model's output o = norm(s) - h carries the gradient back to
+// a live (not detached) h. Inference and stage 1, whose h is detached, need no choice.
+type Grad int
+
+const (
+	GradBoth     Grad = iota // norm(s) - h
+	GradNorm                 // norm(s) - h.detach(): FTA-I, through the merge path and the norm
+	GradResidual             // norm(s).detach() - h: FTA-P, only through -h
+)
+
+// WorldModelState is the world model up to the output head, for code embeddings e [B,T,d] at
 // each position of h [B,T,d]:
 //
-//	e = W_cb[:, a]
 //	s = h;  for each merge MLP:  s = s + down(silu(gate([s;e])) * up([s;e]))
-//	logits = lm_head(final_norm(s) - h)
+//	o = final_norm(s) - h                                            [B,T,d]
 //
-// with the backbone's own final norm and lm_head. No attention: each position stands alone.
+// with the backbone's own final norm; lm_head(o) are the next-token logits. No attention: each
+// position stands alone. Intermediates and the result belong to sc.
+func (m *Model) WorldModelState(h, e *ts.Tensor, g Grad, sc *tensor.Scope) *ts.Tensor {
+	s := h
+	for _, mlp := range m.Merge {
+		x := sc.T(ts.MustCat([]*ts.Tensor{s, e}, -1)) // [B,T,2d]
+		s = sc.T(s.MustAdd(sc.T(mlp.Forward(x, sc)), false))
+	}
+	n := sc.T(m.Norm.Forward(s, m.Config.NormEps))
+	switch g {
+	case GradNorm:
+		return sc.T(n.MustSub(sc.T(h.MustDetach(false)), false))
+	case GradResidual:
+		return sc.T(sc.T(n.MustDetach(false)).MustSub(h, false))
+	}
+	return sc.T(n.MustSub(h, false))
+}
+
+// WorldModelLogits gives the next-token logits [B,T,V] when code a_t [B,T] (int64) is taken at
+// each position of h [B,T,d]: lm_head(WorldModelState(h, W_cb[:, a])).
 func (m *Model) WorldModelLogits(h, codes *ts.Tensor) (*ts.Tensor, error) {
 	var out *ts.Tensor
 	err := tensor.Guard(func() {
@@ -82,20 +110,7 @@ func (m *Model) WorldModelLogits(h, codes *ts.Tensor) (*ts.Tensor, error) {
 			panic(err)
 		}
 		s.T(e)
-		st := h
-		for _, mlp := range m.Merge {
-			st = s.T(st.MustAdd(mlp.Forward(st, e, s), false)) // [B,T,d]
-		}
-		o := s.T(s.T(llama.RMSNorm(st, m.Norm, m.Config.NormEps)).MustSub(h, false)) // [B,T,d]
-		out = m.Logits(o)                                                            // [B,T,V]
+		out = m.Logits(m.WorldModelState(h, e, GradBoth, s)) // [B,T,V]
 	})
 	return out, err
-}
-
-// Forward is one merge MLP's residual branch, down(silu(gate([s;e])) * up([s;e])) [B,T,d].
-func (mlp *MergeMLP) Forward(st, e *ts.Tensor, s *tensor.Scope) *ts.Tensor {
-	x := s.T(ts.MustCat([]*ts.Tensor{st, e}, -1))         // [B,T,2d]
-	gate := s.T(llama.Linear(x, mlp.Gate).MustSilu(true)) // [B,T,ff]
-	up := s.T(llama.Linear(x, mlp.Up))                    // [B,T,ff]
-	return s.T(llama.Linear(s.T(gate.MustMul(up, false)), mlp.Down))
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/ts"
 
 	"colash/model/llama"
+	"colash/model/nn"
 	"colash/model/tensor"
 	"colash/model/weights"
 )
@@ -22,23 +22,16 @@ type Model struct {
 
 	// Inverse dynamics model: blocks over h, then norm and head to code logits.
 	ActionLayers []*llama.Block `st:"model.action_layers"`
-	ActionNorm   *ts.Tensor     `st:"model.action_norm.weight" shape:"d" init:"ones"`
-	ActionHead   *ts.Tensor     `st:"model.action_head.weight" shape:"C,d"`
+	ActionNorm   nn.RMSNorm     `st:"model.action_norm.weight" shape:"d" init:"ones"`
+	ActionHead   nn.Linear      `st:"model.action_head.weight" shape:"C,d"`
 	// Codebook: nn.Linear(C -> d) applied to a one-hot, so code k embeds as column k.
-	CodeBook *ts.Tensor `st:"model.action_code_book.weight" shape:"d,C"`
-	// World model: residual SwiGLU MLPs over [s; e].
-	Merge []*MergeMLP `st:"model.action_merge_layers"`
+	CodeBook nn.Linear `st:"model.action_code_book.weight" shape:"d,C"`
+	// World model: residual SwiGLU MLPs (LlamaMergeMLP) over [s; e], hence input width 2d.
+	Merge []*nn.SwiGLU `st:"model.action_merge_layers" dims:"in=d2"`
 	// Policy: blocks over h, then norm and head to code logits.
 	PolicyLayers []*llama.Block `st:"model.policy_layers"`
-	PolicyNorm   *ts.Tensor     `st:"model.policy_norm.weight" shape:"d" init:"ones"`
-	PolicyHead   *ts.Tensor     `st:"model.policy_head.weight" shape:"C,d"`
-}
-
-// MergeMLP is one LlamaMergeMLP: down(silu(gate([s;e])) * up([s;e])).
-type MergeMLP struct {
-	Gate *ts.Tensor `st:"gate_proj.weight" shape:"ff,d2"`
-	Up   *ts.Tensor `st:"up_proj.weight" shape:"ff,d2"`
-	Down *ts.Tensor `st:"down_proj.weight" shape:"d,ff" init:"out"`
+	PolicyNorm   nn.RMSNorm     `st:"model.policy_norm.weight" shape:"d" init:"ones"`
+	PolicyHead   nn.Linear      `st:"model.policy_head.weight" shape:"C,d"`
 }
 
 // New makes a CoLA model with layer lists sized from cfg and no weights yet.
@@ -67,10 +60,10 @@ func Wrap(bb *llama.Model, mod Modules) (*Model, error) {
 func newModel(cfg *Config, bb *llama.Model) *Model {
 	m := &Model{Model: bb, Config: cfg,
 		ActionLayers: llama.NewBlocks(cfg.NumActionLayer),
-		Merge:        make([]*MergeMLP, cfg.NumDynaLayer),
+		Merge:        make([]*nn.SwiGLU, cfg.NumDynaLayer),
 		PolicyLayers: llama.NewBlocks(cfg.NumPolicyLayer)}
 	for i := range m.Merge {
-		m.Merge[i] = &MergeMLP{}
+		m.Merge[i] = &nn.SwiGLU{}
 	}
 	return m
 }

@@ -3,24 +3,22 @@ package llama
 import (
 	"math"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/model/nn"
 	"colash/model/tensor"
 )
 
 // Block is one pre-norm decoder layer: x += Attn(RMSNorm(x)); x += MLP(RMSNorm(x)).
 // CoLA's inverse-dynamics and policy stacks are made of the same blocks.
 type Block struct {
-	AttnNorm *ts.Tensor `st:"input_layernorm.weight" shape:"d" init:"ones"`
-	Q        *ts.Tensor `st:"self_attn.q_proj.weight" shape:"q,d"`
-	K        *ts.Tensor `st:"self_attn.k_proj.weight" shape:"kv,d"`
-	V        *ts.Tensor `st:"self_attn.v_proj.weight" shape:"kv,d"`
-	O        *ts.Tensor `st:"self_attn.o_proj.weight" shape:"d,q" init:"out"`
-	MLPNorm  *ts.Tensor `st:"post_attention_layernorm.weight" shape:"d" init:"ones"`
-	Gate     *ts.Tensor `st:"mlp.gate_proj.weight" shape:"ff,d"`
-	Up       *ts.Tensor `st:"mlp.up_proj.weight" shape:"ff,d"`
-	Down     *ts.Tensor `st:"mlp.down_proj.weight" shape:"d,ff" init:"out"`
+	AttnNorm nn.RMSNorm `st:"input_layernorm.weight" shape:"d" init:"ones"`
+	Q        nn.Linear  `st:"self_attn.q_proj.weight" shape:"q,d"`
+	K        nn.Linear  `st:"self_attn.k_proj.weight" shape:"kv,d"`
+	V        nn.Linear  `st:"self_attn.v_proj.weight" shape:"kv,d"`
+	O        nn.Linear  `st:"self_attn.o_proj.weight" shape:"d,q" init:"out"`
+	MLPNorm  nn.RMSNorm `st:"post_attention_layernorm.weight" shape:"d" init:"ones"`
+	MLP      nn.SwiGLU  `st:"mlp" dims:"in=d"`
 
 	fused *fused // set by Fuse
 }
@@ -44,7 +42,7 @@ func (b *Block) Forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, s 
 	B, T := sz[0], sz[1]
 	nH, nKV := int64(c.Heads), int64(c.KVHeads)
 
-	h := s.T(RMSNorm(x, b.AttnNorm, c.NormEps))
+	h := s.T(b.AttnNorm.Forward(x, c.NormEps))
 	qk, v := b.project(c, h, s)                                          // [B,T,nH+nKV,hd], [B,T,nKV,hd]
 	qk = s.T(att.Rotate(qk))                                             // RoPE on query and key heads at once
 	q := s.T(qk.MustNarrow(2, 0, nH, false).MustTranspose(1, 2, true))   // [B,nH,T,hd]
@@ -55,9 +53,9 @@ func (b *Block) Forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, s 
 	}
 	o := attend(q, k, v, att.Mask, s)                                          // [B,nH,T,hd]
 	o = s.T(o.MustTranspose(1, 2, false).MustReshape([]int64{B, T, -1}, true)) // [B,T,nH*hd]
-	x = s.T(x.MustAdd(s.T(Linear(o, b.O)), false))                             // residual
+	x = s.T(x.MustAdd(s.T(b.O.Forward(o)), false))                             // residual
 
-	h = s.T(RMSNorm(x, b.MLPNorm, c.NormEps))
+	h = s.T(b.MLPNorm.Forward(x, c.NormEps))
 	return s.T(x.MustAdd(b.mlp(h, s), false)) // residual
 }
 
@@ -78,24 +76,4 @@ func attend(q, k, v, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 	p := s.T(scores.MustSoftmax(-1, scores.DType(), false))                      // [B,nH,T,S]
 	out := s.T(p.MustView([]int64{B, nKV, g * T, S}, false).MustMatmul(v, true)) // [B,nKV,g*T,hd]
 	return s.T(out.MustView([]int64{B, nH, T, hd}, true))
-}
-
-// Linear is x W^T for a weight W [out,in] stored as checkpoints store it.
-func Linear(x, w *ts.Tensor) *ts.Tensor { return ts.MustLinear(x, w, ts.None) }
-
-// RMSNorm is x / sqrt(mean(x^2) + eps) * w over the last axis, computed in float32.
-func RMSNorm(x, w *ts.Tensor, eps float64) *ts.Tensor {
-	s := &tensor.Scope{}
-	defer s.Close()
-	dt := x.DType()
-	if dt != gotch.Float {
-		x = s.T(x.MustTotype(gotch.Float, false))
-	}
-	ms := s.T(x.MustMul(x, false).MustMeanDim([]int64{-1}, true, gotch.Float, true)) // [...,1]
-	inv := s.T(ms.MustAddScalar(tensor.Scalar(eps), false).MustRsqrt(true))
-	y := s.T(x.MustMul(inv, false))
-	if dt != gotch.Float {
-		y = s.T(y.MustTotype(dt, false))
-	}
-	return y.MustMul(w, false)
 }

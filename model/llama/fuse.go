@@ -8,11 +8,16 @@ import (
 
 // fused holds a block's projections concatenated, so that decoding runs one matmul for
 // q, k and v and one for gate and up: a tiny model's decode step is bound by the number of
-// ops, not by arithmetic. After Fuse, the block's Q, K, V, Gate and Up are row views of these
-// tensors, so checkpoints still see the separate weights and no memory is duplicated.
+// ops, not by arithmetic. After Fuse, the block's Q, K, V, Gate and Up weights are row views of
+// these tensors, so checkpoints still see the separate weights and no memory is duplicated.
 type fused struct {
 	qkv    *ts.Tensor // [q+2kv, d]
 	gateUp *ts.Tensor // [2ff, d]
+}
+
+// unfusedWeights are the weights Fuse turns into views.
+func (b *Block) unfusedWeights() []**ts.Tensor {
+	return []**ts.Tensor{&b.Q.W, &b.K.W, &b.V.W, &b.MLP.Gate.W, &b.MLP.Up.W}
 }
 
 // Fuse concatenates the block's projections (inference only: a trainable block keeps its
@@ -22,8 +27,8 @@ func (b *Block) Fuse() {
 		return
 	}
 	f := &fused{
-		qkv:    ts.MustCat([]*ts.Tensor{b.Q, b.K, b.V}, 0),
-		gateUp: ts.MustCat([]*ts.Tensor{b.Gate, b.Up}, 0),
+		qkv:    ts.MustCat([]*ts.Tensor{b.Q.W, b.K.W, b.V.W}, 0),
+		gateUp: ts.MustCat([]*ts.Tensor{b.MLP.Gate.W, b.MLP.Up.W}, 0),
 	}
 	split := func(all *ts.Tensor, parts ...**ts.Tensor) {
 		at := int64(0)
@@ -35,9 +40,25 @@ func (b *Block) Fuse() {
 			at += n
 		}
 	}
-	split(f.qkv, &b.Q, &b.K, &b.V)
-	split(f.gateUp, &b.Gate, &b.Up)
+	w := b.unfusedWeights()
+	split(f.qkv, w[0], w[1], w[2])
+	split(f.gateUp, w[3], w[4])
 	b.fused = f
+}
+
+// Unfuse undoes Fuse: Q, K, V, Gate and Up get storage of their own again, so that they can
+// train as leaf weights (a view of the fused matrix would not receive a gradient of its own).
+// A block that is not fused is left alone.
+func (b *Block) Unfuse() {
+	if b.fused == nil {
+		return
+	}
+	for _, p := range b.unfusedWeights() {
+		view := *p
+		*p = tensor.Clone(view)
+		view.MustDrop()
+	}
+	b.freeFused()
 }
 
 // freeFused releases the concatenated tensors (the views are freed with the other weights).
@@ -56,23 +77,19 @@ func (b *Block) project(c *Config, h *ts.Tensor, s *tensor.Scope) (qk, v *ts.Ten
 	nH, nKV, hd := int64(c.Heads), int64(c.KVHeads), int64(c.HeadDim())
 	var all *ts.Tensor
 	if b.fused != nil {
-		all = s.T(Linear(h, b.fused.qkv)) // [B,T,(nH+2nKV)*hd]
+		all = s.T(ts.MustLinear(h, b.fused.qkv, ts.None)) // [B,T,(nH+2nKV)*hd]
 	} else {
-		all = s.T(ts.MustCat([]*ts.Tensor{s.T(Linear(h, b.Q)), s.T(Linear(h, b.K)), s.T(Linear(h, b.V))}, 2))
+		all = s.T(ts.MustCat([]*ts.Tensor{s.T(b.Q.Forward(h)), s.T(b.K.Forward(h)), s.T(b.V.Forward(h))}, 2))
 	}
 	all = s.T(all.MustView([]int64{B, T, nH + 2*nKV, hd}, false))
 	return s.T(all.MustNarrow(2, 0, nH+nKV, false)), s.T(all.MustNarrow(2, nH+nKV, nKV, false))
 }
 
-// mlp is down(silu(gate(h)) * up(h)) for h [B,T,d].
+// mlp is the block's SwiGLU for h [B,T,d], with gate and up as one matmul when fused.
 func (b *Block) mlp(h *ts.Tensor, s *tensor.Scope) *ts.Tensor {
-	var gate, up *ts.Tensor
-	if b.fused != nil {
-		parts := s.T(Linear(h, b.fused.gateUp)).MustChunk(2, -1, false) // 2 x [B,T,ff]
-		gate, up = s.T(parts[0]), s.T(parts[1])
-	} else {
-		gate, up = s.T(Linear(h, b.Gate)), s.T(Linear(h, b.Up))
+	if b.fused == nil {
+		return s.T(b.MLP.Forward(h, s))
 	}
-	act := s.T(gate.MustSilu(false).MustMul(up, true))
-	return s.T(Linear(act, b.Down))
+	parts := s.T(ts.MustLinear(h, b.fused.gateUp, ts.None)).MustChunk(2, -1, false) // 2 x [B,T,ff]
+	return s.T(b.MLP.Out(s.T(parts[0]), s.T(parts[1]), s))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/model/nn"
 	"colash/model/tensor"
 	"colash/model/weights"
 )
@@ -13,10 +14,10 @@ import (
 // Model is a Llama decoder. Field tags name each weight as Hugging Face checkpoints do.
 type Model struct {
 	Config *Config
-	Embed  *ts.Tensor `st:"model.embed_tokens.weight" shape:"V,d"`
-	Layers []*Block   `st:"model.layers"`
-	Norm   *ts.Tensor `st:"model.norm.weight" shape:"d" init:"ones"`
-	LMHead *ts.Tensor `st:"lm_head.weight" shape:"V,d" tied:"model.embed_tokens.weight"`
+	Embed  nn.Embedding `st:"model.embed_tokens.weight" shape:"V,d"`
+	Layers []*Block     `st:"model.layers"`
+	Norm   nn.RMSNorm   `st:"model.norm.weight" shape:"d" init:"ones"`
+	LMHead nn.Linear    `st:"lm_head.weight" shape:"V,d" tied:"model.embed_tokens.weight"`
 
 	Device gotch.Device
 	DType  gotch.DType
@@ -75,17 +76,15 @@ func (m *Model) Hidden(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts.Ten
 		s := &tensor.Scope{}
 		defer s.Close()
 		att := batch.Attention(m.Rope, tokens.MustSize()[1], s)
-		x := s.T(ts.MustEmbedding(m.Embed, tokens, -1, false, false)) // [B,T,d]
+		x := s.T(m.Embed.Forward(tokens)) // [B,T,d]
 		x = RunBlocks(m.Layers, m.Config, x, att, cache, s)
-		out = RMSNorm(x, m.Norm, m.Config.NormEps)
+		out = m.Norm.Forward(x, m.Config.NormEps)
 	})
 	return out, err
 }
 
 // Logits applies the output head to h [B,T,d], giving [B,T,V].
-func (m *Model) Logits(h *ts.Tensor) *ts.Tensor {
-	return ts.MustLinear(h, m.LMHead, ts.None)
-}
+func (m *Model) Logits(h *ts.Tensor) *ts.Tensor { return m.LMHead.Forward(h) }
 
 // LastLogits runs tokens [B,T] and returns the next-token logits after the last one, [B,V].
 func (m *Model) LastLogits(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts.Tensor, error) {
@@ -114,4 +113,21 @@ func (m *Model) String() string {
 	return fmt.Sprintf("llama d=%d layers=%d heads=%d/%d ffn=%d vocab=%d params=%d %s %s",
 		c.Dim, c.Layers, c.Heads, c.KVHeads, c.FFN, c.Vocab, m.NumParams(),
 		tensor.DTypeName(m.DType), tensor.DeviceName(m.Device))
+}
+
+// Tokens makes the [B,T] token tensor of ids (row-major) on the model's device, after checking
+// that every id is in the vocabulary: a bad id would otherwise surface from deep inside libtorch
+// as "index out of range in self", with no id and no position.
+func (m *Model) Tokens(ids []int64, B, T int) (*ts.Tensor, error) {
+	if len(ids) != B*T {
+		return nil, fmt.Errorf("tokens: %d ids for a [%d,%d] batch", len(ids), B, T)
+	}
+	for i, id := range ids {
+		if id < 0 || id >= int64(m.Config.Vocab) {
+			return nil, fmt.Errorf("token id %d (sequence %d, position %d) is outside the vocabulary of %d tokens", id, i/max(T, 1), i%max(T, 1), m.Config.Vocab)
+		}
+	}
+	var t *ts.Tensor
+	err := tensor.Guard(func() { t = tensor.FromInt64s(ids, []int64{int64(B), int64(T)}, m.Device) })
+	return t, err
 }

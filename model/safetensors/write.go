@@ -1,14 +1,12 @@
 package safetensors
 
 import (
-	"bufio"
 	"bytes"
+	"colash/model/atomic"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 )
 
@@ -183,49 +181,10 @@ func writeSafetensors(w io.Writer, placed []placedTensor, metadata map[string]st
 	return nil
 }
 
-// writeFileAtomic writes through a temporary file in the target directory
-// so readers never observe a partially written checkpoint.
-func writeFileAtomic(path string, fill func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+// writeFileAtomic writes path so that readers never observe a partially written checkpoint.
+func writeFileAtomic(path string, fill func(w io.Writer) error) error {
+	if err := atomic.Write(path, fill); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("safetensors: writing %s: %w", path, err)
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err = fill(bw); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the rename durable. Some filesystems refuse to fsync a
-// directory; the data itself is already synced, so that is not an error.
-func syncDir(dir string) error {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -40,3 +40,9 @@ func fromSlice[T float32 | int64](v []T, shape []int64, dev gotch.Device) *ts.Te
 	}
 	return t
 }
+
+// Clone copies t into fresh contiguous storage with no gradient history.
+func Clone(t *ts.Tensor) *ts.Tensor {
+	d := t.MustDetach(false)
+	return d.MustContiguous(true).MustMulScalar(Scalar(1), true)
+}

@@ -77,3 +77,14 @@ func SetThreads(n int) {
 
 // Threads reports libtorch's intra-op thread count.
 func Threads() int { return lib.AtGetNumThreads() }
+
+// DTypeShort names a dtype as colash's flags do: f32, f16 or bf16.
+func DTypeShort(dt gotch.DType) string {
+	switch dt {
+	case gotch.Half:
+		return "f16"
+	case gotch.BFloat16:
+		return "bf16"
+	}
+	return "f32"
+}

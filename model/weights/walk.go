@@ -46,16 +46,24 @@ func (d Dims) Resolve(p Param) ([]int64, error) {
 
 var tensorType = reflect.TypeOf((*ts.Tensor)(nil))
 
+// Leaf is a module that owns exactly one weight (nn.Linear, nn.RMSNorm, nn.Embedding). A field of
+// a leaf type is walked as that weight: its tags name and shape the weight itself.
+type Leaf interface{ WeightPtr() **ts.Tensor }
+
+var leafType = reflect.TypeOf((*Leaf)(nil)).Elem()
+
 // Walk lists the weights of model (a pointer to a struct) in declaration order.
-// Fields tagged `st` are weights (*ts.Tensor), sub-modules (pointer to struct) or lists of them
-// ([]*Struct, named prefix.0, prefix.1, ...). Untagged fields are ignored.
+// Fields tagged `st` are weights (*ts.Tensor or a Leaf module), sub-modules (a struct or a pointer
+// to one, whose weights are named prefix.name...) or lists of them ([]*Struct, named prefix.0,
+// prefix.1, ...). A sub-module's `dims:"in=d2,..."` tag renames the symbolic dims of its shapes,
+// so one module type serves at several widths. Untagged fields are ignored.
 func Walk(model any) []Param {
 	var out []Param
-	walk(reflect.ValueOf(model), "", &out)
+	walk(reflect.ValueOf(model), "", nil, &out)
 	return out
 }
 
-func walk(v reflect.Value, prefix string, out *[]Param) {
+func walk(v reflect.Value, prefix string, rename map[string]string, out *[]Param) {
 	if v.Kind() == reflect.Pointer {
 		if v.IsNil() {
 			return
@@ -70,24 +78,58 @@ func walk(v reflect.Value, prefix string, out *[]Param) {
 			continue
 		}
 		fv := v.Field(i)
+		var ptr **ts.Tensor
 		switch {
 		case f.Type == tensorType:
-			p := Param{Name: prefix + name, Ptr: fv.Addr().Interface().(**ts.Tensor),
-				Tied: f.Tag.Get("tied"), Init: f.Tag.Get("init")}
-			if s := f.Tag.Get("shape"); s != "" {
-				p.Shape = strings.Split(s, ",")
-			}
-			*out = append(*out, p)
+			ptr = fv.Addr().Interface().(**ts.Tensor)
+		case reflect.PointerTo(f.Type).Implements(leafType):
+			ptr = fv.Addr().Interface().(Leaf).WeightPtr()
 		case f.Type.Kind() == reflect.Slice:
 			for j := 0; j < fv.Len(); j++ {
-				walk(fv.Index(j), prefix+name+"."+strconv.Itoa(j)+".", out)
+				walk(fv.Index(j), prefix+name+"."+strconv.Itoa(j)+".", subDims(rename, f.Tag.Get("dims")), out)
 			}
-		case f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct:
-			walk(fv, prefix+name+".", out)
+			continue
+		case f.Type.Kind() == reflect.Struct || (f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct):
+			walk(fv, prefix+name+".", subDims(rename, f.Tag.Get("dims")), out)
+			continue
 		default:
 			panic(fmt.Sprintf("weights: field %s.%s has tag st but type %s", t.Name(), f.Name, f.Type))
 		}
+		p := Param{Name: prefix + name, Ptr: ptr, Tied: f.Tag.Get("tied"), Init: f.Tag.Get("init")}
+		if s := f.Tag.Get("shape"); s != "" {
+			for _, d := range strings.Split(s, ",") {
+				if r, ok := rename[d]; ok {
+					d = r
+				}
+				p.Shape = append(p.Shape, d)
+			}
+		}
+		*out = append(*out, p)
 	}
+}
+
+// subDims composes a sub-module's dims tag ("in=d2,out=d") with the renames already in force.
+func subDims(outer map[string]string, tag string) map[string]string {
+	if tag == "" {
+		return outer
+	}
+	m := map[string]string{}
+	for _, kv := range strings.Split(tag, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			panic(fmt.Sprintf("weights: dims tag %q: want name=dim,...", tag))
+		}
+		if r, ok := outer[v]; ok {
+			v = r
+		}
+		m[k] = v
+	}
+	for k, v := range outer {
+		if _, ok := m[k]; !ok {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // Free drops every tensor of model once (tied weights share one tensor) and clears the fields.

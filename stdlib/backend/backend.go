@@ -17,14 +17,20 @@ import (
 // Runtime loads models and reports on the tensor library.
 type Runtime interface {
 	Load(path string, opt LoadOptions) (Model, error)
-	Device() string // "cpu" or "cuda:N": where new models go by default
+	// SetDefaults sets the device and dtype that Load uses when its options leave them empty
+	// ("auto" picks CUDA when there is a GPU); it checks them now.
+	SetDefaults(device, dtype string) error
+	// Defaults are the device ("cpu" or "cuda:N") and dtype ("f32", "f16", "bf16") new models
+	// get, resolved.
+	Defaults() (device, dtype string)
 	SetThreads(n int)
 	Threads() int
 }
 
-// LoadOptions choose how a model is loaded ("" fields take the runtime's defaults).
+// LoadOptions choose how a model is loaded ("" and 0 fields take the runtime's defaults).
 type LoadOptions struct {
 	Device, DType, Tokenizer string
+	Threads                  int // CPU threads for tensor work (0: leave as is)
 }
 
 // Sampling is one generation's decoding settings.

@@ -5,33 +5,16 @@ import (
 	"fmt"
 
 	"colash/engine/generate"
-	"colash/model/checkpoint"
 	"colash/model/cola"
 	"colash/stdlib/backend"
 )
 
-// CoLA is a loaded checkpoint.CoLA. Tokenizing, Logits (the backbone's next-token logits) and
+// CoLA is a loaded CoLA checkpoint. Tokenizing, Logits (the backbone's next-token logits) and
 // Info go through the backbone; generation goes through the policy, codebook and world model.
-type CoLA struct {
-	Llama // the backbone, sharing c's tensors
-	c     *checkpoint.CoLA
-}
-
-func newCoLA(c *checkpoint.CoLA) *CoLA {
-	return &CoLA{Llama: Llama{l: &checkpoint.Llama{Model: c.Model.Model, Tok: c.Tok, Path: c.Path}}, c: c}
-}
-
-func (r *Runtime) loadCoLA(path string, opt checkpoint.Options) (backend.Model, error) {
-	c, err := checkpoint.LoadCoLA(path, opt)
-	if err != nil {
-		return nil, err
-	}
-	return newCoLA(c), nil
-}
+type CoLA struct{ Llama }
 
 // WrapCoLA implements backend.CoLARuntime.
 func (r *Runtime) WrapCoLA(path string, codes int, seed uint64) (backend.CoLA, error) {
-	r.setup()
 	m, err := r.Load(path, backend.LoadOptions{})
 	if err != nil {
 		return nil, err
@@ -45,22 +28,14 @@ func (r *Runtime) WrapCoLA(path string, codes int, seed uint64) (backend.CoLA, e
 	if codes > 0 {
 		mod.Codes = codes
 	}
-	c, err := checkpoint.WrapCoLA(l.l, mod, seed)
-	if err != nil {
+	if err := l.m.WrapCoLA(mod, seed); err != nil {
 		l.Free()
 		return nil, err
 	}
-	return newCoLA(c), nil
+	return &CoLA{Llama{m: l.m}}, nil
 }
 
-func (m *CoLA) Info() backend.Info {
-	i := m.Llama.Info()
-	i.Kind = "cola"
-	i.Params = m.c.NumParams()
-	return i
-}
-
-func (m *CoLA) NumCodes() int { return m.c.Config.NumCode }
+func (m *CoLA) NumCodes() int { return m.m.CoLA.Config.NumCode }
 
 func (m *CoLA) Codes(ctx context.Context, ids []int) ([]int, error) {
 	m.mu.Lock()
@@ -68,7 +43,7 @@ func (m *CoLA) Codes(ctx context.Context, ids []int) ([]int, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return m.c.ReadCodes(ids)
+	return m.m.CoLA.ReadCodes(ids)
 }
 
 func (m *CoLA) Generate(ctx context.Context, prompt []int, s backend.Sampling, onText func(string)) ([]int, error) {
@@ -82,24 +57,24 @@ func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Samp
 	if len(prompt) == 0 {
 		return nil, nil, fmt.Errorf("generate: empty prompt")
 	}
-	if C := m.c.Config.NumCode; st.Bias != nil && len(st.Bias) != C {
+	if C := m.m.CoLA.Config.NumCode; st.Bias != nil && len(st.Bias) != C {
 		return nil, nil, fmt.Errorf("steer: bias has %d entries, the model has %d codes", len(st.Bias), C)
 	}
 	for _, c := range append(append([]int(nil), st.PerStep...), st.Every) {
-		if c >= m.c.Config.NumCode {
-			return nil, nil, fmt.Errorf("steer: code %d out of range (the model has %d codes)", c, m.c.Config.NumCode)
+		if c >= m.m.CoLA.Config.NumCode {
+			return nil, nil, fmt.Errorf("steer: code %d out of range (the model has %d codes)", c, m.m.CoLA.Config.NumCode)
 		}
 	}
 	latent := generate.PaperLatent
 	latent.Seed = s.Seed
-	sess := generate.NewCoLASession(m.c.Model, len(prompt)+s.N, latent)
+	sess := generate.NewCoLASession(m.m.CoLA, len(prompt)+s.N, latent)
 	defer sess.Close()
 	steer := generate.Steering{Bias: st.Bias}
 	if st.Every >= 0 {
 		steer.Fixed = []int{st.Every}
 	}
 	if len(st.PerStep) > 0 || st.Hook != nil {
-		per, hook, C := st.PerStep, st.Hook, m.c.Config.NumCode
+		per, hook, C := st.PerStep, st.Hook, m.m.CoLA.Config.NumCode
 		var hookErr error
 		steer.Hook = func(ev generate.CodeEvent) int {
 			code := ev.Code
@@ -122,7 +97,7 @@ func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Samp
 		}()
 	}
 	defer sess.Steer(steer)()
-	out, err = generate.Continue(ctx, sess, m.c.Tok, prompt, options(s), onText)
+	out, err = generate.Continue(ctx, sess, m.m.Tok, prompt, options(s), onText)
 	if c := sess.Codes(); len(c) > 0 {
 		codes = c[0]
 		if len(codes) > len(out) {
@@ -130,13 +105,4 @@ func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Samp
 		}
 	}
 	return out, codes, err
-}
-
-func (m *CoLA) Free() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.c != nil {
-		m.c.Free()
-		m.c = nil
-	}
 }

@@ -13,7 +13,7 @@ func (m *Llama) TrainRL(ctx context.Context, o backend.RLOptions, onStep func(ba
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	smp := generate.Sampling{Temperature: 1, TopK: 40, TopP: 1}
-	a, err := rl.NewTokenActor(m.l.Model, smp, max(o.Layers, 1), m.l.Tok.StopTokens())
+	a, err := rl.NewTokenActor(m.m.Llama, smp, max(o.Layers, 1), m.m.Tok.StopTokens())
 	if err != nil {
 		return err
 	}
@@ -24,7 +24,7 @@ func (m *Llama) TrainRL(ctx context.Context, o backend.RLOptions, onStep func(ba
 func (m *CoLA) TrainRL(ctx context.Context, o backend.RLOptions, onStep func(backend.RLStep)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	a, err := rl.NewCoLAActor(m.c.Model, generate.PaperLatent, m.c.Tok.StopTokens())
+	a, err := rl.NewCoLAActor(m.m.CoLA, generate.PaperLatent, m.m.Tok.StopTokens())
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func trainRL(ctx context.Context, actor rl.Actor, m *Llama, o backend.RLOptions,
 	if o.Reward != nil {
 		c.Workers = 1 // the interpreter runs a script's function on one goroutine at a time
 	}
-	tr, err := rl.NewTrainer(actor, m.l.Tok, task, c)
+	tr, err := rl.NewTrainer(actor, m.m.Tok, task, c)
 	if err != nil {
 		return err
 	}

@@ -9,21 +9,25 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/sugarme/gotch"
+
 	"colash/engine/generate"
+	"colash/engine/inspect"
 	"colash/model/checkpoint"
-	"colash/model/cola"
-	"colash/model/llama"
 	"colash/model/tensor"
 	"colash/model/tokenizer"
 	"colash/stdlib/backend"
 )
 
-func init() { backend.Register(&Runtime{}) }
+func init() { backend.Register(&Runtime{dev: gotch.CPU, dt: gotch.Float}) }
 
 // Runtime is the gotch-backed backend.Runtime.
 type Runtime struct {
+	mu      sync.Mutex
 	once    sync.Once
 	threads int // 0: not set yet
+	dev     gotch.Device
+	dt      gotch.DType
 }
 
 // setup applies the default thread count before the first tensor operation.
@@ -36,31 +40,60 @@ func (r *Runtime) setup() {
 	})
 }
 
-func (r *Runtime) Load(path string, opt backend.LoadOptions) (backend.Model, error) {
-	r.setup()
-	dev, err := tensor.ParseDevice(opt.Device)
-	if opt.Device == "" {
-		dev, err = tensor.ParseDevice("cpu")
-	}
+func (r *Runtime) SetDefaults(device, dtype string) error {
+	dev, err := tensor.ParseDevice(device)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	dt, err := tensor.ParseDType(opt.DType)
+	dt, err := tensor.ParseDType(dtype)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	copt := checkpoint.Options{Device: dev, DType: dt, Tokenizer: opt.Tokenizer}
-	if cola.IsCoLA(path) {
-		return r.loadCoLA(path, copt)
-	}
-	l, err := checkpoint.LoadLlama(path, copt)
-	if err != nil {
-		return nil, err
-	}
-	return &Llama{l: l}, nil
+	r.mu.Lock()
+	r.dev, r.dt = dev, dt
+	r.mu.Unlock()
+	return nil
 }
 
-func (r *Runtime) Device() string { return "cpu" }
+func (r *Runtime) Defaults() (device, dtype string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return tensor.DeviceName(r.dev), tensor.DTypeShort(r.dt)
+}
+
+func (r *Runtime) Load(path string, opt backend.LoadOptions) (backend.Model, error) {
+	if opt.Threads > 0 {
+		r.SetThreads(opt.Threads)
+	}
+	r.setup()
+	r.mu.Lock()
+	copt := checkpoint.Options{Device: r.dev, DType: r.dt, Tokenizer: opt.Tokenizer}
+	r.mu.Unlock()
+	var err error
+	if opt.Device != "" {
+		if copt.Device, err = tensor.ParseDevice(opt.Device); err != nil {
+			return nil, err
+		}
+	}
+	if opt.DType != "" {
+		if copt.DType, err = tensor.ParseDType(opt.DType); err != nil {
+			return nil, err
+		}
+	}
+	m, err := checkpoint.Open(path, copt)
+	if err != nil {
+		return nil, err
+	}
+	return wrap(m), nil
+}
+
+// wrap gives a loaded checkpoint the script API's face: a CoLA, or a plain Llama.
+func wrap(m *checkpoint.Model) backend.Model {
+	if m.CoLA != nil {
+		return &CoLA{Llama{m: m}}
+	}
+	return &Llama{m: m}
+}
 
 func (r *Runtime) SetThreads(n int) {
 	tensor.SetThreads(n)
@@ -75,29 +108,29 @@ func (r *Runtime) Threads() int {
 	return tensor.Threads()
 }
 
-// Llama is a loaded checkpoint.Llama.
+// Llama is a loaded plain Llama (and the base of CoLA).
 type Llama struct {
 	mu sync.Mutex // one forward pass at a time
-	l  *checkpoint.Llama
+	m  *checkpoint.Model
 }
 
 func (m *Llama) Info() backend.Info {
-	c := m.l.Config
+	c := m.m.Llama.Config
 	return backend.Info{
-		Path: m.l.Path, Kind: "llama", Device: tensor.DeviceName(m.l.Device), DType: tensor.DTypeName(m.l.DType),
+		Path: m.m.Path, Kind: m.m.Kind(), Device: tensor.DeviceName(m.m.Device()), DType: tensor.DTypeName(m.m.DType()),
 		Dim: c.Dim, Layers: c.Layers, Heads: c.Heads, KVHeads: c.KVHeads, FFN: c.FFN, Vocab: c.Vocab,
-		Params: m.l.NumParams(),
+		Params: m.m.NumParams(),
 	}
 }
 
 func (m *Llama) Encode(text string, bos bool) []int {
-	return m.l.Tok.Encode(text, tokenizer.EncodeOptions{BOS: bos})
+	return m.m.Tok.Encode(text, tokenizer.EncodeOptions{BOS: bos})
 }
 
-func (m *Llama) Decode(ids []int) string { return m.l.Tok.Decode(ids) }
+func (m *Llama) Decode(ids []int) string { return m.m.Tok.Decode(ids) }
 
 func (m *Llama) Piece(id int) string {
-	b := m.l.Tok.TokenBytes(id)
+	b := m.m.Tok.TokenBytes(id)
 	if b == nil {
 		return ""
 	}
@@ -110,9 +143,9 @@ func (m *Llama) Generate(ctx context.Context, prompt []int, s backend.Sampling, 
 	if len(prompt) == 0 {
 		return nil, fmt.Errorf("generate: empty prompt")
 	}
-	sess := generate.NewLlamaSession(m.l.Model, len(prompt)+s.N, false)
+	sess := generate.NewLlamaSession(m.m.Llama, len(prompt)+s.N, false)
 	defer sess.Close()
-	return generate.Continue(ctx, sess, m.l.Tok, prompt, options(s), onText)
+	return generate.Continue(ctx, sess, m.m.Tok, prompt, options(s), onText)
 }
 
 // options maps the script API's sampling onto the engine's.
@@ -127,37 +160,18 @@ func (m *Llama) Logits(ctx context.Context, ids []int) ([][]float32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("logits: no tokens")
-	}
-	tok := make([]int64, len(ids))
-	for i, id := range ids {
-		tok[i] = int64(id)
-	}
-	T := len(ids)
-	x := tensor.FromInt64s(tok, []int64{1, int64(T)}, m.l.Device)
-	defer x.MustDrop()
-	h, err := m.l.Hidden(x, &llama.Batch{Pad: []int{0}}, nil) // [1,T,d]
+	out, err := inspect.Text(m.m, ids, nil, inspect.Logits)
 	if err != nil {
 		return nil, err
 	}
-	defer h.MustDrop()
-	var flat []float32
-	err = tensor.Guard(func() {
-		lg := m.l.Logits(h) // [1,T,V]
-		defer lg.MustDrop()
-		flat = tensor.Float32s(lg)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return generate.Rows(flat, T), nil
+	return out.Logits, nil
 }
 
 func (m *Llama) Free() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.l != nil {
-		m.l.Free()
+	if m.m != nil {
+		m.m.Free()
+		m.m = nil
 	}
 }

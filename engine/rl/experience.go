@@ -1,0 +1,210 @@
+package rl
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/tensor"
+	"colash/model/tokenizer"
+)
+
+// Batch is one step's experience.
+type Batch struct {
+	*Rollout
+	Examples    []Example // per row
+	Completions []string
+	Scores      Scores
+	Baseline    []float64   // ReMax: greedy reward per row
+	Values      [][]float64 // PPO
+	Adv, Ret    [][]float64
+	RolloutTime time.Duration
+}
+
+// Experience rolls out the step's prompts, scores them and computes advantages.
+func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
+	c := t.Cfg
+	start := time.Now()
+	exs := t.batchExamples(step)
+	var prompts [][]int
+	var rowEx []Example
+	for _, ex := range exs {
+		ids := t.Tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true})
+		for g := 0; g < c.Group; g++ {
+			prompts = append(prompts, ids)
+			rowEx = append(rowEx, ex)
+		}
+	}
+	r, err := t.Actor.Generate(ctx, prompts, c.MaxTokens, t.StepSeed(step), false)
+	if err != nil {
+		return nil, fmt.Errorf("rollout: %w", err)
+	}
+	b := &Batch{Rollout: r, Examples: rowEx}
+	b.Completions = t.decode(r)
+	b.RolloutTime = time.Since(start)
+
+	// Reference (and, for the token actor, rollout) log-probs and PPO values, without grad.
+	needOld := r.LogProbs == nil
+	r.Ref = make([][]float64, len(prompts))
+	if needOld {
+		r.LogProbs = make([][]float64, len(prompts))
+	}
+	if c.Algo == PPO {
+		b.Values = make([][]float64, len(prompts))
+	}
+	for _, rows := range chunks(len(prompts), c.MicroBatch) {
+		in := NewLayout(r, rows)
+		ref, _, err := t.actionValues(in, true)
+		if err != nil {
+			return nil, err
+		}
+		var old, val [][]float64
+		if needOld || c.Algo == PPO {
+			if old, val, err = t.actionValues(in, false); err != nil {
+				return nil, err
+			}
+		}
+		for k, i := range rows {
+			r.Ref[i] = ref[k]
+			if needOld {
+				r.LogProbs[i] = old[k]
+			}
+			if c.Algo == PPO {
+				b.Values[i] = val[k]
+			}
+		}
+	}
+
+	prs := make([]string, len(prompts))
+	for i, ex := range rowEx {
+		prs[i] = ex.Prompt
+	}
+	b.Scores = Score(t.Task.Reward, prs, b.Completions, rowEx, c.Workers)
+	if c.Algo == ReMax {
+		var gp [][]int
+		for i := 0; i < len(prompts); i += c.Group {
+			gp = append(gp, prompts[i])
+		}
+		gr, err := t.Actor.Generate(ctx, gp, c.MaxTokens, t.StepSeed(step), true)
+		if err != nil {
+			return nil, fmt.Errorf("greedy rollout: %w", err)
+		}
+		gc := t.decode(gr)
+		var gex []Example
+		var gpr []string
+		for i := 0; i < len(prompts); i += c.Group {
+			gex = append(gex, rowEx[i])
+			gpr = append(gpr, prs[i])
+		}
+		gs := Score(t.Task.Reward, gpr, gc, gex, c.Workers)
+		for i := range prompts {
+			b.Baseline = append(b.Baseline, gs.Values[i/c.Group])
+		}
+	}
+	klCoef := t.KLC.Coef
+	if c.KLInLoss {
+		klCoef = 0
+	}
+	b.Adv, b.Ret, err = Advantages(AdvantageConfig{Algo: c.Algo, Group: c.Group, Gamma: c.Gamma, Lambda: c.Lambda,
+		KLCoef: klCoef, KL: c.KL, Whiten: c.Whiten}, b.Scores.Values, b.Baseline, r.LogProbs, r.Ref, b.Values)
+	return b, err
+}
+
+// decode turns completions into text, without a final stop token.
+func (t *Trainer) decode(r *Rollout) []string {
+	stop := map[int]bool{}
+	for _, s := range t.Actor.Stop() {
+		stop[s] = true
+	}
+	out := make([]string, len(r.Tokens))
+	for i, toks := range r.Tokens {
+		if n := len(toks); n > 0 && stop[toks[n-1]] {
+			toks = toks[:n-1]
+		}
+		out[i] = t.Tok.Decode(toks)
+	}
+	return out
+}
+
+// actionValues recomputes, without grad, the log-prob of each action of in's rows (and, when
+// not ref and PPO, the value at each action slot).
+func (t *Trainer) actionValues(in *Layout, ref bool) (logp, values [][]float64, err error) {
+	var lp, vals []float32
+	err = tensor.Guard(func() {
+		noGrad(func() {
+			s := &tensor.Scope{}
+			defer s.Close()
+			logits, h, err := t.Actor.Logits(in, ref, false)
+			if err != nil {
+				panic(err)
+			}
+			s.T(logits)
+			s.T(h)
+			acts := s.T(tensor.FromInt64s(in.Actions, []int64{int64(in.B), int64(in.L)}, gotch.CPU))
+			l, _ := actionLogProbs(logits, acts, t.Actor.Tau(), s)
+			lp = tensor.Float32s(l)
+			if !ref && t.value != nil {
+				vals = tensor.Float32s(t.values(h, s))
+			}
+		})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	logp = perSlot(in, lp)
+	if vals != nil {
+		values = perSlot(in, vals)
+	}
+	return logp, values, nil
+}
+
+// values applies the value head to h [B,L,d] (detached), giving [B,L].
+func (t *Trainer) values(h *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+	d := h.MustSize()[2]
+	w := s.T(t.value.MustNarrow(1, 0, d, false))                                       // [1,d]
+	bias := s.T(t.value.MustNarrow(1, d, 1, false))                                    // [1,1]
+	hd := s.T(h.MustDetach(false))                                                     // [B,L,d]
+	v := s.T(s.T(hd.MustMatmul(s.T(w.MustT(false)), false)).MustSqueezeDim(-1, false)) // [B,L]
+	return s.T(v.MustAdd(s.T(bias.MustSqueezeDim(-1, false)), false))
+}
+
+// perSlot reads a [B,L] tensor's values at each row's action slots.
+func perSlot(in *Layout, flat []float32) [][]float64 {
+	out := make([][]float64, in.B)
+	for b, slots := range in.Slots {
+		out[b] = make([]float64, len(slots))
+		for j, s := range slots {
+			out[b][j] = float64(flat[b*in.L+s])
+		}
+	}
+	return out
+}
+
+// spread lays per-action values out as a [B*L] slice over in's slots.
+func spread(in *Layout, rows []int, v [][]float64) []float32 {
+	out := make([]float32, in.B*in.L)
+	for b, i := range rows {
+		for j, s := range in.Slots[b] {
+			out[b*in.L+s] = float32(v[i][j])
+		}
+	}
+	return out
+}
+
+func chunks(n, size int) [][]int {
+	if size <= 0 || size > n {
+		size = n
+	}
+	var out [][]int
+	for i := 0; i < n; i += size {
+		var c []int
+		for j := i; j < min(i+size, n); j++ {
+			c = append(c, j)
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package rl
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/engine/train/optim"
+	"colash/model/tensor"
+)
+
+// updateStats accumulate over an update.
+type updateStats struct {
+	loss, vloss, klLoss, entropy, clip, tokens float64
+	gradNorm                                   float64
+	steps                                      int
+}
+
+// Update runs the PPO epochs over a batch.
+func (t *Trainer) Update(b *Batch) (updateStats, error) {
+	c := t.Cfg
+	var st updateStats
+	n := len(b.Tokens)
+	rng := rand.New(rand.NewPCG(t.StepSeed(t.Step), 0xB47C))
+	for epoch := 0; epoch < c.Epochs; epoch++ {
+		order := rng.Perm(n)
+		mb := (n + c.MiniBatches - 1) / c.MiniBatches
+		for start := 0; start < n; start += mb {
+			rows := order[start:min(start+mb, n)]
+			if err := t.Opt.ZeroGrad(); err != nil {
+				return st, err
+			}
+			for _, part := range chunks(len(rows), c.MicroBatch) {
+				sub := make([]int, len(part))
+				for k, p := range part {
+					sub[k] = rows[p]
+				}
+				if err := t.backward(b, sub, float64(len(rows)), &st); err != nil {
+					return st, err
+				}
+			}
+			norm, err := optim.ClipGradNorm(t.params, c.GradClip)
+			if err != nil {
+				return st, err
+			}
+			st.gradNorm += norm
+			lr := t.Sched.At(int(t.Opt.Steps))
+			if err := t.Opt.Step(lr); err != nil {
+				return st, err
+			}
+			st.steps++
+		}
+	}
+	return st, nil
+}
+
+// backward adds the gradient of rows' share of the loss (divided by total rows).
+func (t *Trainer) backward(b *Batch, rows []int, total float64, st *updateStats) error {
+	c := t.Cfg
+	in := NewLayout(b.Rollout, rows)
+	shape := []int64{int64(in.B), int64(in.L)}
+	return tensor.Guard(func() {
+		s := &tensor.Scope{}
+		defer s.Close()
+		logits, h, err := t.Actor.Logits(in, false, true)
+		if err != nil {
+			panic(err)
+		}
+		s.T(logits)
+		s.T(h)
+		acts := s.T(tensor.FromInt64s(in.Actions, shape, gotch.CPU))
+		mask := s.T(tensor.FromFloat32s(in.Mask, shape, gotch.CPU))
+		old := s.T(tensor.FromFloat32s(spread(in, rows, b.LogProbs), shape, gotch.CPU))
+		adv := s.T(tensor.FromFloat32s(spread(in, rows, b.Adv), shape, gotch.CPU))
+		logp, ent := actionLogProbs(logits, acts, t.Actor.Tau(), s)
+		pl := s.T(policyLoss(logp, old, adv, mask, c.ClipEps, s))
+		loss := pl
+		var kl, vl *ts.Tensor
+		if c.KLInLoss && t.KLC.Coef != 0 {
+			ref := s.T(tensor.FromFloat32s(spread(in, rows, b.Ref), shape, gotch.CPU))
+			kl = s.T(k3Loss(logp, ref, mask, s))
+			loss = s.T(loss.MustAdd(s.T(kl.MustMulScalar(tensor.Scalar(t.KLC.Coef), false)), false))
+		}
+		if t.value != nil {
+			v := t.values(h, s)
+			oldV := s.T(tensor.FromFloat32s(spread(in, rows, b.Values), shape, gotch.CPU))
+			ret := s.T(tensor.FromFloat32s(spread(in, rows, b.Ret), shape, gotch.CPU))
+			vl = s.T(valueLoss(v, oldV, ret, mask, c.ValueClip, s))
+			loss = s.T(loss.MustAdd(s.T(vl.MustMulScalar(tensor.Scalar(c.VFCoef), false)), false))
+		}
+		s.T(loss.MustDivScalar(tensor.Scalar(total), false)).MustBackward()
+
+		// Statistics, per action token.
+		lp, e := tensor.Float32s(logp), tensor.Float32s(ent)
+		for k, i := range rows {
+			for j, sl := range in.Slots[k] {
+				x := k*in.L + sl
+				r := math.Exp(float64(lp[x]) - b.LogProbs[i][j])
+				a := b.Adv[i][j]
+				if (r > 1+c.ClipEps && a > 0) || (r < 1-c.ClipEps && a < 0) {
+					st.clip++
+				}
+				st.entropy += float64(e[x])
+				st.tokens++
+			}
+		}
+		st.loss += float64(tensor.Float32s(pl)[0]) / total
+		if kl != nil {
+			st.klLoss += float64(tensor.Float32s(kl)[0]) / total
+		}
+		if vl != nil {
+			st.vloss += float64(tensor.Float32s(vl)[0]) / total
+		}
+	})
+}

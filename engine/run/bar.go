@@ -1,0 +1,63 @@
+package run
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// bar is a loop's progress bar; a nil writer draws nothing.
+type bar struct {
+	pb     *progressbar.ProgressBar
+	label  string
+	first  int // the step the run started from
+	closed bool
+}
+
+func newBar(w io.Writer, label string, total, done int) *bar {
+	if w == nil {
+		return &bar{}
+	}
+	if done > 0 {
+		label = fmt.Sprintf("%s (from step %d)", label, done)
+	}
+	// The bar counts this run's steps, so that its rate and time left are this run's.
+	return &bar{pb: NewBar(w, label, total-done), label: label, first: done}
+}
+
+// NewBar is the progress bar every long colash job draws on w: label, bar, count, rate and time
+// left, redrawn at most ten times a second.
+func NewBar(w io.Writer, label string, total int) *progressbar.ProgressBar {
+	return progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionOnCompletion(func() { io.WriteString(w, "\n") }),
+	)
+}
+
+func (b *bar) set(step int, summary string) {
+	if b.pb == nil {
+		return
+	}
+	if summary != "" {
+		b.pb.Describe(b.label + " " + summary)
+	}
+	b.pb.Set(step - b.first)
+}
+
+func (b *bar) finish() {
+	if b.pb == nil || b.closed {
+		return
+	}
+	b.closed = true
+	if !b.pb.IsFinished() {
+		b.pb.Exit()
+	}
+}

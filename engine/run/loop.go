@@ -1,0 +1,159 @@
+// Package run is the loop every long job runs in: training stages, RL, and whatever else steps
+// towards a fixed number of steps. It owns what such jobs share, so that each job only says how
+// to take one step and how to save and restore its state:
+//
+//   - metrics.jsonl: one JSON line per step, with "step" (the steps done after it);
+//   - checkpoints every SaveEvery steps, at the end, at StopAt and on Ctrl-C, written atomically
+//     (model/atomic) to Out/checkpoint;
+//   - resume: a checkpoint is loaded and metrics.jsonl cut back to it, so that a run killed at any
+//     moment (kill -9 included) and resumed logs and computes what an uninterrupted one would;
+//   - a progress bar on stderr (schollz/progressbar) with the job's own summary of each step.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"colash/model/atomic"
+)
+
+// Job is resumable step-by-step work.
+type Job interface {
+	// Advance takes one step and returns its measurements (a JSON-encodable value: a map or a
+	// struct). Cancelling ctx may stop it midway; then it returns ctx's error and its state is
+	// that of before the step.
+	Advance(ctx context.Context) (any, error)
+	// Done is the number of steps taken so far.
+	Done() int
+	// Save writes the job's whole state into dir, a fresh folder; Load restores it.
+	Save(dir string) error
+	Load(dir string) error
+}
+
+// Resume says what to do with an existing checkpoint.
+type Resume string
+
+const (
+	Fresh    Resume = "no"   // start over: an existing checkpoint and log are replaced
+	Auto     Resume = "auto" // continue from the checkpoint when there is one, else start
+	Required Resume = "yes"  // continue from the checkpoint; none is an error
+)
+
+// Options configure a loop.
+type Options struct {
+	Name      string // the progress bar's label
+	Steps     int    // the job's last step
+	Out       string // folder of metrics.jsonl and checkpoint/ ("": neither, as for a script's run)
+	SaveEvery int    // steps between checkpoints (0: only at the end, at StopAt and on interrupt)
+	Resume    Resume
+	StopAt    int       // stop after this step with a checkpoint (0: run to Steps)
+	Progress  io.Writer // the progress bar's stream (nil: none)
+	// Summary, when set, gives the few numbers the progress bar shows for a step's metrics.
+	Summary func(metrics any) string
+	// OnStep, when set, sees every step's metrics (after they are logged).
+	OnStep func(step int, metrics any)
+}
+
+// ErrInterrupted is returned when the context is cancelled; a checkpoint was saved first.
+var ErrInterrupted = errors.New("interrupted")
+
+// CheckpointDir is where a loop with output folder out keeps its checkpoint.
+func CheckpointDir(out string) string { return filepath.Join(out, "checkpoint") }
+
+// Loop runs job until it has taken o.Steps steps (or o.StopAt), then saves a checkpoint.
+func Loop(ctx context.Context, job Job, o Options) (err error) {
+	log, err := o.start(job)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	bar := newBar(o.Progress, o.Name, o.Steps, job.Done())
+	defer bar.finish()
+	last := o.Steps
+	if o.StopAt > 0 && o.StopAt < last {
+		last = o.StopAt
+	}
+	for job.Done() < last {
+		m, err := job.Advance(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return o.interrupted(job, bar)
+			}
+			return fmt.Errorf("%s step %d: %w", o.Name, job.Done()+1, err)
+		}
+		if err := log.write(job.Done(), m); err != nil {
+			return err
+		}
+		if o.OnStep != nil {
+			o.OnStep(job.Done(), m)
+		}
+		summary := ""
+		if o.Summary != nil {
+			summary = o.Summary(m)
+		}
+		bar.set(job.Done(), summary)
+		if ctx.Err() != nil {
+			return o.interrupted(job, bar)
+		}
+		if o.SaveEvery > 0 && job.Done()%o.SaveEvery == 0 && job.Done() < last {
+			if err := o.save(job); err != nil {
+				return err
+			}
+		}
+	}
+	return o.save(job)
+}
+
+// start resumes or starts the job and opens its log.
+func (o Options) start(job Job) (*metricsLog, error) {
+	if o.Out == "" {
+		return &metricsLog{}, nil
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, err
+	}
+	dir, ok := atomic.Resolve(CheckpointDir(o.Out))
+	switch {
+	case o.Resume == Required && !ok:
+		return nil, fmt.Errorf("no checkpoint to resume in %s", CheckpointDir(o.Out))
+	case ok && o.Resume != Fresh:
+		if err := job.Load(dir); err != nil {
+			return nil, fmt.Errorf("resume %s: %w", dir, err)
+		}
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "%s: resumed %s at step %d\n", o.Name, dir, job.Done())
+		}
+	default:
+		if err := os.RemoveAll(CheckpointDir(o.Out)); err != nil {
+			return nil, err
+		}
+		os.RemoveAll(CheckpointDir(o.Out) + ".old")
+	}
+	return openLog(filepath.Join(o.Out, "metrics.jsonl"), job.Done())
+}
+
+func (o Options) save(job Job) error {
+	if o.Out == "" {
+		return nil
+	}
+	if err := atomic.WriteDir(CheckpointDir(o.Out), job.Save); err != nil {
+		return fmt.Errorf("%s: save checkpoint at step %d: %w", o.Name, job.Done(), err)
+	}
+	return nil
+}
+
+func (o Options) interrupted(job Job, bar *bar) error {
+	bar.finish()
+	if err := o.save(job); err != nil {
+		return err
+	}
+	if o.Out == "" {
+		return fmt.Errorf("%s: %w at step %d", o.Name, ErrInterrupted, job.Done())
+	}
+	return fmt.Errorf("%s: %w at step %d (checkpoint in %s; run again with resume to continue)",
+		o.Name, ErrInterrupted, job.Done(), CheckpointDir(o.Out))
+}

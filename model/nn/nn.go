@@ -1,0 +1,79 @@
+// Package nn holds the typed modules every colash model is built from: Linear, RMSNorm, SwiGLU
+// and Embedding. Each module that owns one weight (Linear, RMSNorm, Embedding) is a leaf for
+// model/weights: the struct field that holds it carries the checkpoint name and shape, as in
+//
+//	Q nn.Linear `st:"self_attn.q_proj.weight" shape:"q,d"`
+//
+// so a checkpoint's tensor names stay one per line in the model's declaration.
+package nn
+
+import (
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/tensor"
+)
+
+// Linear is y = x W^T for a weight W [out,in], stored as checkpoints store it (no bias: Llama
+// has none).
+type Linear struct{ W *ts.Tensor }
+
+// WeightPtr makes Linear a weights.Leaf.
+func (l *Linear) WeightPtr() **ts.Tensor { return &l.W }
+
+// Forward applies the layer to x [...,in], giving [...,out].
+func (l *Linear) Forward(x *ts.Tensor) *ts.Tensor { return ts.MustLinear(x, l.W, ts.None) }
+
+// RMSNorm is x / sqrt(mean(x^2) + eps) * w over the last axis, computed in float32.
+type RMSNorm struct{ W *ts.Tensor }
+
+// WeightPtr makes RMSNorm a weights.Leaf.
+func (n *RMSNorm) WeightPtr() **ts.Tensor { return &n.W }
+
+// Forward normalises x [...,d].
+func (n *RMSNorm) Forward(x *ts.Tensor, eps float64) *ts.Tensor {
+	s := &tensor.Scope{}
+	defer s.Close()
+	dt := x.DType()
+	if dt != gotch.Float {
+		x = s.T(x.MustTotype(gotch.Float, false))
+	}
+	ms := s.T(x.MustMul(x, false).MustMeanDim([]int64{-1}, true, gotch.Float, true)) // [...,1]
+	inv := s.T(ms.MustAddScalar(tensor.Scalar(eps), false).MustRsqrt(true))
+	y := s.T(x.MustMul(inv, false))
+	if dt != gotch.Float {
+		y = s.T(y.MustTotype(dt, false))
+	}
+	return y.MustMul(n.W, false)
+}
+
+// Embedding looks rows of W [V,d] up by index.
+type Embedding struct{ W *ts.Tensor }
+
+// WeightPtr makes Embedding a weights.Leaf.
+func (e *Embedding) WeightPtr() **ts.Tensor { return &e.W }
+
+// Forward gives W[ids] for integer ids [...], [...,d].
+func (e *Embedding) Forward(ids *ts.Tensor) *ts.Tensor {
+	return ts.MustEmbedding(e.W, ids, -1, false, false)
+}
+
+// SwiGLU is Llama's gated MLP, down(silu(gate(x)) * up(x)). The backbone's MLP and CoLA's merge
+// MLPs are both SwiGLUs; they differ only in their input width, the symbolic dim "in" that the
+// field holding a SwiGLU binds (`dims:"in=d"` in a Llama block, `dims:"in=d2"` in a merge layer).
+type SwiGLU struct {
+	Gate Linear `st:"gate_proj.weight" shape:"ff,in"`
+	Up   Linear `st:"up_proj.weight" shape:"ff,in"`
+	Down Linear `st:"down_proj.weight" shape:"d,ff" init:"out"`
+}
+
+// Forward applies the MLP to x [...,in], giving [...,d]; intermediates belong to s.
+func (m *SwiGLU) Forward(x *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+	return m.Out(s.T(m.Gate.Forward(x)), s.T(m.Up.Forward(x)), s)
+}
+
+// Out is down(silu(gate) * up) for the two projections gate, up [...,ff], computed apart or as
+// one fused matmul.
+func (m *SwiGLU) Out(gate, up *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+	return m.Down.Forward(s.T(gate.MustSilu(false).MustMul(up, true)))
+}
