@@ -33,6 +33,7 @@ type Benchmark struct {
 // All lists the benchmarks `colash bench` runs.
 var All = []Benchmark{
 	{"decode", Decode},
+	{"soak", Soak},
 }
 
 // DecodeTokensPerSecond generates n tokens for each of B copies of a one-token prompt and

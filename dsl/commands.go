@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"colash/internal/mem"
 	colash "colash/stdlib"
 )
 
@@ -214,16 +215,9 @@ func (s *Shell) cmdStatus(_ context.Context, _ string) error {
 
 // rss is the process's resident memory, from /proc (Linux).
 func rss() string {
-	b, err := os.ReadFile("/proc/self/status")
+	kb, err := mem.ResidentKB()
 	if err != nil {
 		return "unknown"
 	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			var kb float64
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
-			return fmt.Sprintf("%.1f MiB", kb/1024)
-		}
-	}
-	return "unknown"
+	return fmt.Sprintf("%.1f MiB", float64(kb)/1024)
 }

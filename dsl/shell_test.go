@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sugarme/gotch"
 )
 
 func newTestShell(t *testing.T) (*Shell, *bytes.Buffer, *bytes.Buffer) {
@@ -362,5 +364,41 @@ func TestCoLASession(t *testing.T) {
 	s.Exec(ctx, `colash.Load("").Codes("a")`)
 	if !strings.Contains(errb.String(), "not a CoLA model") {
 		t.Errorf("stderr %q", errb)
+	}
+}
+
+// TestLoadWithChoosesDeviceAndDType: the session's defaults are reported truthfully and models
+// load where and how LoadWith or SetDevice say.
+func TestLoadWithChoosesDeviceAndDType(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the shipped model")
+	}
+	s, out, errb := newTestShell(t)
+	t.Cleanup(func() { s.Exec(context.Background(), `colash.SetDevice("cpu", "f32")`) })
+	ctx := context.Background()
+	for _, in := range []string{
+		`colash.Device() + " " + colash.DType()`,
+		`b := colash.LoadWith("", colash.LoadOpts{DType: "bf16"})`,
+		`b.Info().DType`,
+		`m := colash.Load("")`,
+		`m.Info().DType + " " + m.Info().Device`,
+		`colash.SetDevice("cpu", "f16")`,
+		`colash.DType()`,
+		`colash.Load("").Info().DType`,
+		`m == colash.LoadWith("", colash.LoadOpts{DType: "f32"})`,
+	} {
+		if err := s.Exec(ctx, in); err != nil {
+			t.Fatalf("%s: %v (stderr %q)", in, err, errb)
+		}
+	}
+	want := "\"cpu f32\"\n\"bfloat16\"\n\"float32 cpu\"\n\"f16\"\n\"float16\"\ntrue\n"
+	if got := out.String(); got != want {
+		t.Fatalf("stdout %q, want %q", got, want)
+	}
+	if !gotch.CUDA.IsAvailable() {
+		err := s.Exec(ctx, `colash.LoadWith("", colash.LoadOpts{Device: "cuda"})`)
+		if err == nil || !strings.Contains(errb.String()+err.Error(), "CUDA is not available") {
+			t.Errorf("loading on a missing GPU: %v %q", err, errb)
+		}
 	}
 }

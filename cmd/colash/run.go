@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -23,11 +24,26 @@ func contextWithInterrupt() context.Context {
 }
 
 func runScript(args []string) error {
-	if len(args) > 0 && args[0] == "-e" {
-		return runExpr(args[1:])
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var sf sessionFlags
+	sf.register(fs)
+	expr := fs.Bool("e", false, "evaluate the arguments as one expression or statement list")
+	fs.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: colash run [flags] script.go [args]  |  colash -e [flags] 'expr'")
+		fs.PrintDefaults()
 	}
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("usage: colash run script.go [args]  |  colash -e 'expr'")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := sf.apply(); err != nil {
+		return err
+	}
+	args = fs.Args()
+	if *expr {
+		return runExpr(args)
+	}
+	if len(args) == 0 {
+		return fmt.Errorf("usage: colash run [--device D] [--dtype T] script.go [args]  |  colash -e 'expr'")
 	}
 	log.SetOutput(io.Discard) // see runShell
 	file := args[0]

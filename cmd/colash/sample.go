@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"time"
 
 	"colash/engine/generate"
+	"colash/engine/run"
 )
 
 func init() {
@@ -48,7 +48,7 @@ func runSample(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	bos := l.Tok.BOS()
-	start := time.Now()
+	bar := run.NewBar(os.Stderr, "sample", *tokens)
 	total, docs := 0, 0
 	for round := uint64(0); total < *tokens; round++ {
 		prompts := make([][]int, *batch)
@@ -71,10 +71,10 @@ func runSample(args []string) error {
 			w.Write(append(b, '\n'))
 			docs++
 		}
-		el := time.Since(start).Seconds()
-		fmt.Fprintf(os.Stderr, "\rsample: %d/%d tokens, %d texts, %.0f tok/s", total, *tokens, docs, float64(total)/el)
+		bar.Describe(fmt.Sprintf("sample (%d texts)", docs))
+		bar.Set(min(total, *tokens))
 	}
-	fmt.Fprintln(os.Stderr)
+	bar.Finish()
 	if err := w.Flush(); err != nil {
 		return err
 	}

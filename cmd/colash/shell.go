@@ -18,7 +18,12 @@ func init() {
 
 func runShell(args []string) error {
 	fs := flag.NewFlagSet("shell", flag.ContinueOnError)
+	var sf sessionFlags
+	sf.register(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := sf.apply(); err != nil {
 		return err
 	}
 	// yaegi reports some internal failures on the standard logger before panicking; the shell

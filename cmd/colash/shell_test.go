@@ -262,6 +262,10 @@ func TestEvalFlag(t *testing.T) {
 	if err != nil || string(out) != "18\n" {
 		t.Fatalf("colash -e: %q %v", out, err)
 	}
+	out, err = exec.Command(colashBinary(t), "-e", "--dtype", "bf16", `colash.Load("").Info().DType`).Output()
+	if err != nil || string(out) != "\"bfloat16\"\n" {
+		t.Fatalf("colash -e --dtype bf16: %q %v", out, err)
+	}
 	err = exec.Command(colashBinary(t), "-e", "min(1, 2)").Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {

@@ -102,7 +102,6 @@ func Run(ctx context.Context, probs []Problem, gen Generator, cfg Config) (*Repo
 	}
 	bar := newProgress(cfg.Progress, len(probs), rep)
 	defer bar.finish()
-	bar.draw()
 
 	for start := 0; start < len(todo); start += cfg.Batch {
 		if err := ctx.Err(); err != nil {
@@ -129,7 +128,7 @@ func Run(ctx context.Context, probs []Problem, gen Generator, cfg Config) (*Repo
 			}
 			rep.add(rec, false)
 		}
-		bar.draw()
+		bar.update(rep)
 	}
 	return rep, nil
 }

@@ -97,7 +97,7 @@ func TestRunAccuracyAndSubjects(t *testing.T) {
 	if len(rep.BySubject) != len(wantSubj) || len(rep.ByLevel) != len(wantLevel) {
 		t.Errorf("extra groups: %v %v", rep.BySubject, rep.ByLevel)
 	}
-	if !strings.Contains(progress.String(), "\r[") || !strings.Contains(progress.String(), "20/20") {
+	if !strings.Contains(progress.String(), "eval acc  50.0%") || !strings.Contains(progress.String(), "20/20") {
 		t.Errorf("progress output %q", progress.String())
 	}
 	table := rep.String()

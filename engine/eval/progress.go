@@ -3,48 +3,43 @@ package eval
 import (
 	"fmt"
 	"io"
-	"strings"
-	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"colash/engine/run"
 )
 
-// progress draws a single self-overwriting status line.
+// progress shows problems graded so far and the running accuracy. Problems reused from an
+// earlier run count as done, but not towards the rate.
 type progress struct {
-	w          io.Writer
-	total      int
-	rep        *Report
-	start      time.Time
-	startCount int // problems already done (reused) when the clock started
-	drawn      bool
+	pb    *progressbar.ProgressBar
+	first int // problems done before this run
 }
 
 func newProgress(w io.Writer, total int, rep *Report) *progress {
-	return &progress{w: w, total: total, rep: rep, start: time.Now(), startCount: rep.Overall.Problems}
+	if w == nil {
+		return &progress{}
+	}
+	done := rep.Overall.Problems
+	label := "eval"
+	if done > 0 {
+		label = fmt.Sprintf("eval (%d reused)", done)
+	}
+	p := &progress{pb: run.NewBar(w, label, total-done)}
+	p.first = done
+	return p
 }
 
-func (p *progress) draw() {
-	if p.w == nil {
+func (p *progress) update(rep *Report) {
+	if p.pb == nil {
 		return
 	}
-	done := p.rep.Overall.Problems
-	const width = 24
-	filled := 0
-	if p.total > 0 {
-		filled = width * done / p.total
-	}
-	bar := strings.Repeat("#", filled) + strings.Repeat(".", width-filled)
-	line := fmt.Sprintf("\r[%s] %d/%d  acc %5.1f%%", bar, done, p.total, 100*p.rep.Overall.Accuracy())
-	elapsed := time.Since(p.start).Seconds()
-	if fresh := done - p.startCount; fresh > 0 && elapsed > 0 {
-		rate := float64(fresh) / elapsed
-		eta := time.Duration(float64(p.total-done) / rate * float64(time.Second)).Round(time.Second)
-		line += fmt.Sprintf("  %.2f/s  ETA %s", rate, eta)
-	}
-	fmt.Fprint(p.w, line+"   ")
-	p.drawn = true
+	p.pb.Describe(fmt.Sprintf("eval acc %5.1f%%", 100*rep.Overall.Accuracy()))
+	p.pb.Set(rep.Overall.Problems - p.first)
 }
 
 func (p *progress) finish() {
-	if p.w != nil && p.drawn {
-		fmt.Fprintln(p.w)
+	if p.pb != nil && !p.pb.IsFinished() {
+		p.pb.Exit()
 	}
 }

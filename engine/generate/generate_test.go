@@ -2,15 +2,14 @@ package generate_test
 
 import (
 	"context"
-	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
 
 	"colash/engine/generate"
+	"colash/internal/mem"
 	"colash/model/checkpoint"
 	"colash/model/tensor"
 	"colash/model/tokenizer"
@@ -120,18 +119,11 @@ func TestCancelStopsGeneration(t *testing.T) {
 
 // rssKB reads the process's resident set size.
 func rssKB(t *testing.T) int {
-	b, err := os.ReadFile("/proc/self/status")
+	kb, err := mem.ResidentKB()
 	if err != nil {
-		t.Skip("no /proc:", err)
+		t.Skip("no resident memory figure on this system:", err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			n, _ := strconv.Atoi(strings.Fields(line)[1])
-			return n
-		}
-	}
-	t.Skip("no VmRSS")
-	return 0
+	return kb
 }
 
 func TestLongGenerationDoesNotGrowMemory(t *testing.T) {
@@ -172,4 +164,16 @@ func equal(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// TestBadTokenIDsAreNamed: an id outside the vocabulary is an error that names the id, where it
+// is and the vocabulary size, not libtorch's "index out of range in self".
+func TestBadTokenIDsAreNamed(t *testing.T) {
+	l := shipped(t)
+	sess := generate.NewLlamaSession(l.Llama, 8, false)
+	defer sess.Close()
+	_, err := generate.Generate(context.Background(), sess, [][]int{{1, 2}, {1, 600}}, generate.Options{MaxTokens: 2})
+	if err == nil || !strings.Contains(err.Error(), "token id 600 (sequence 1, position 1)") || !strings.Contains(err.Error(), "vocabulary of 512") {
+		t.Fatalf("bad id: %v", err)
+	}
 }

@@ -82,7 +82,7 @@ func NLL(a Actor, h *HeldOut) (float64, error) {
 // tokenLogProbs is log p(next token) at every slot of in [B,L] (in.Actions hold the tokens).
 func tokenLogProbs(a Actor, in *Layout, s *tensor.Scope) *ts.Tensor {
 	shape := []int64{int64(in.B), int64(in.L)}
-	next := s.T(tensor.FromInt64s(in.Actions, shape, gotch.CPU))
+	next := s.T(tensor.FromInt64s(in.Actions, shape, a.Device()))
 	idx := s.T(next.MustUnsqueeze(-1, false)) // [B,L,1]
 	switch a := a.(type) {
 	case *TokenActor:
@@ -108,7 +108,7 @@ func tokenLogProbs(a Actor, in *Layout, s *tensor.Scope) *ts.Tensor {
 		C := a.M.Config.NumCode
 		var terms []*ts.Tensor
 		for c := 0; c < C; c++ {
-			codes := s.T(ts.MustFull(shape, tensor.Scalar(float64(c)), gotch.Int64, gotch.CPU))
+			codes := s.T(ts.MustFull(shape, tensor.Scalar(float64(c)), gotch.Int64, a.Device()))
 			wm, err := a.M.WorldModelLogits(h, codes) // [B,L,V]
 			if err != nil {
 				panic(err)

@@ -143,7 +143,7 @@ func (t *Trainer) actionValues(in *Layout, ref bool) (logp, values [][]float64, 
 			}
 			s.T(logits)
 			s.T(h)
-			acts := s.T(tensor.FromInt64s(in.Actions, []int64{int64(in.B), int64(in.L)}, gotch.CPU))
+			acts := s.T(tensor.FromInt64s(in.Actions, []int64{int64(in.B), int64(in.L)}, t.Actor.Device()))
 			l, _ := actionLogProbs(logits, acts, t.Actor.Tau(), s)
 			lp = tensor.Float32s(l)
 			if !ref && t.value != nil {
@@ -166,7 +166,7 @@ func (t *Trainer) values(h *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 	d := h.MustSize()[2]
 	w := s.T(t.value.MustNarrow(1, 0, d, false))                                       // [1,d]
 	bias := s.T(t.value.MustNarrow(1, d, 1, false))                                    // [1,1]
-	hd := s.T(h.MustDetach(false))                                                     // [B,L,d]
+	hd := s.T(h.MustDetach(false).MustTotype(gotch.Float, true))                       // [B,L,d], float32 as the head
 	v := s.T(s.T(hd.MustMatmul(s.T(w.MustT(false)), false)).MustSqueezeDim(-1, false)) // [B,L]
 	return s.T(v.MustAdd(s.T(bias.MustSqueezeDim(-1, false)), false))
 }

@@ -60,7 +60,7 @@ func NewTrainer(actor Actor, tok tokenizer.Tokenizer, task Task, cfg Config) (*T
 	if cfg.Algo == PPO {
 		err := tensor.Guard(func() {
 			d := int64(actor.(hiddenSize).HiddenSize())
-			t.value = ts.MustZeros([]int64{1, d + 1}, gotch.Float, gotch.CPU)
+			t.value = ts.MustZeros([]int64{1, d + 1}, gotch.Float, actor.Device()) // float32 whatever the model's dtype
 			SetTrainable(t.value)
 		})
 		if err != nil {

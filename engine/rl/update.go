@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/engine/train/optim"
@@ -70,23 +69,24 @@ func (t *Trainer) backward(b *Batch, rows []int, total float64, st *updateStats)
 		}
 		s.T(logits)
 		s.T(h)
-		acts := s.T(tensor.FromInt64s(in.Actions, shape, gotch.CPU))
-		mask := s.T(tensor.FromFloat32s(in.Mask, shape, gotch.CPU))
-		old := s.T(tensor.FromFloat32s(spread(in, rows, b.LogProbs), shape, gotch.CPU))
-		adv := s.T(tensor.FromFloat32s(spread(in, rows, b.Adv), shape, gotch.CPU))
+		dev := t.Actor.Device()
+		acts := s.T(tensor.FromInt64s(in.Actions, shape, dev))
+		mask := s.T(tensor.FromFloat32s(in.Mask, shape, dev))
+		old := s.T(tensor.FromFloat32s(spread(in, rows, b.LogProbs), shape, dev))
+		adv := s.T(tensor.FromFloat32s(spread(in, rows, b.Adv), shape, dev))
 		logp, ent := actionLogProbs(logits, acts, t.Actor.Tau(), s)
 		pl := s.T(policyLoss(logp, old, adv, mask, c.ClipEps, s))
 		loss := pl
 		var kl, vl *ts.Tensor
 		if c.KLInLoss && t.KLC.Coef != 0 {
-			ref := s.T(tensor.FromFloat32s(spread(in, rows, b.Ref), shape, gotch.CPU))
+			ref := s.T(tensor.FromFloat32s(spread(in, rows, b.Ref), shape, dev))
 			kl = s.T(k3Loss(logp, ref, mask, s))
 			loss = s.T(loss.MustAdd(s.T(kl.MustMulScalar(tensor.Scalar(t.KLC.Coef), false)), false))
 		}
 		if t.value != nil {
 			v := t.values(h, s)
-			oldV := s.T(tensor.FromFloat32s(spread(in, rows, b.Values), shape, gotch.CPU))
-			ret := s.T(tensor.FromFloat32s(spread(in, rows, b.Ret), shape, gotch.CPU))
+			oldV := s.T(tensor.FromFloat32s(spread(in, rows, b.Values), shape, dev))
+			ret := s.T(tensor.FromFloat32s(spread(in, rows, b.Ret), shape, dev))
 			vl = s.T(valueLoss(v, oldV, ret, mask, c.ValueClip, s))
 			loss = s.T(loss.MustAdd(s.T(vl.MustMulScalar(tensor.Scalar(c.VFCoef), false)), false))
 		}

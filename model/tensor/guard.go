@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -8,21 +9,62 @@ import (
 	"github.com/sugarme/gotch/ts"
 )
 
+// Error is a libtorch failure: the op that raised it and libtorch's own message, without the
+// C++ and Go backtraces gotch appends. Err is the error gotch returned.
+type Error struct {
+	Op, Msg string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Op == "" {
+		return "libtorch: " + e.Msg
+	}
+	return "libtorch " + e.Op + ": " + e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
 // Guard runs fn and turns a panic from gotch (its Must* calls panic on libtorch errors, such as
-// a shape mismatch) into an error, so no panic crosses a package boundary.
+// a shape mismatch) into an error, so no panic crosses a package boundary. A libtorch failure
+// becomes an *Error naming the op; an error panicked on purpose (a nested Guard's, or a forward
+// function's) comes back as it was, so that context added by callers with %w is kept once.
 func Guard(fn func()) (err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			msg := fmt.Sprint(r)
-			// libtorch appends a C++ backtrace that says nothing to a colash user.
-			if i := strings.Index(msg, "\nException raised from"); i >= 0 {
-				msg = msg[:i]
-			}
-			err = fmt.Errorf("tensor op failed: %s", strings.TrimSpace(msg))
+		r := recover()
+		if r == nil {
+			return
+		}
+		e, ok := r.(error)
+		switch {
+		case !ok:
+			err = fmt.Errorf("internal error: %v", r)
+		case errors.As(e, new(*Error)):
+			err = e
+		default:
+			err = describe(e)
 		}
 	}()
 	fn()
 	return nil
+}
+
+// describe turns gotch's "Op() failed: Libtorch API Error: msg\n<backtraces>" into an *Error;
+// any other error is returned as it is.
+func describe(e error) error {
+	msg := e.Error()
+	op, rest, ok := strings.Cut(msg, "() failed: ")
+	if !ok || strings.ContainsAny(op, " \n") {
+		op, rest = "", msg
+	}
+	rest, isTorch := strings.CutPrefix(rest, "Libtorch API Error: ")
+	if !isTorch && op == "" {
+		return e
+	}
+	if i := strings.IndexByte(rest, '\n'); i >= 0 {
+		rest = rest[:i]
+	}
+	return &Error{Op: op, Msg: strings.TrimSpace(rest), Err: e}
 }
 
 var (

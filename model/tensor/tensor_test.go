@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -62,13 +64,33 @@ func TestScopeFreesAndKeeps(t *testing.T) {
 }
 
 func TestGuardTurnsPanicsIntoErrors(t *testing.T) {
-	err := Guard(func() {
+	mismatch := func() {
 		a := FromFloat32s([]float32{1, 2, 3}, []int64{3}, gotch.CPU)
 		b := FromFloat32s([]float32{1, 2}, []int64{2}, gotch.CPU)
 		defer Drop(a, b)
 		a.MustAdd(b, false)
+	}
+	err := Guard(mismatch)
+	var te *Error
+	if !errors.As(err, &te) || te.Op != "Add" || !strings.Contains(te.Msg, "size of tensor a (3) must match the size of tensor b (2)") {
+		t.Fatalf("shape mismatch gave %#v", err)
+	}
+	if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "Exception raised") || strings.Contains(err.Error(), "goroutine") {
+		t.Errorf("message carries backtraces: %q", err)
+	}
+	// Nested guards and callers' context: the libtorch error is described once and stays
+	// reachable with errors.As through %w wrapping.
+	err = Guard(func() {
+		if err := Guard(mismatch); err != nil {
+			panic(fmt.Errorf("step 3: %w", err))
+		}
 	})
-	if err == nil || !strings.Contains(err.Error(), "tensor op failed") {
-		t.Errorf("shape mismatch gave %v", err)
+	if !errors.As(err, &te) || strings.Count(err.Error(), "libtorch") != 1 || !strings.HasPrefix(err.Error(), "step 3: libtorch Add: ") {
+		t.Errorf("nested: %q", err)
+	}
+	// A plain error panicked on purpose comes back as it was.
+	sentinel := errors.New("bad input")
+	if err := Guard(func() { panic(sentinel) }); err != sentinel {
+		t.Errorf("plain error: %v", err)
 	}
 }

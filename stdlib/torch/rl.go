@@ -6,6 +6,7 @@ import (
 
 	"colash/engine/generate"
 	"colash/engine/rl"
+	"colash/engine/run"
 	"colash/stdlib/backend"
 )
 
@@ -58,17 +59,14 @@ func trainRL(ctx context.Context, actor rl.Actor, m *Llama, o backend.RLOptions,
 		return err
 	}
 	defer tr.Close()
-	for tr.Step < c.Steps {
-		mt, err := tr.TrainStep(ctx)
-		if err != nil {
-			return err
-		}
+	report := func(step int, v any) {
 		if onStep != nil {
-			onStep(backend.RLStep{Step: tr.Step, Reward: num(mt["reward/mean"]), KL: num(mt["kl"]),
+			mt := v.(rl.Metrics)
+			onStep(backend.RLStep{Step: step, Reward: num(mt["reward/mean"]), KL: num(mt["kl"]),
 				Entropy: num(mt["entropy"]), MeanLength: num(mt["completions/mean_length"]), ClipFrac: num(mt["clip_ratio"])})
 		}
 	}
-	return nil
+	return run.Loop(ctx, tr, run.Options{Name: "rl", Steps: c.Steps, OnStep: report})
 }
 
 func rlTask(o backend.RLOptions) (rl.Task, error) {
