@@ -26,8 +26,8 @@ func runInitCoLA(args []string) error {
 	dyna := fs.Int("dyna-layers", cola.Released.DynaLayers, "world-model merge MLPs (num_dyna_layer)")
 	policy := fs.Int("policy-layers", cola.Released.PolicyLayers, "policy blocks (num_policy_layer)")
 	seed := fs.Uint64("seed", 0, "seed of the new modules' initial weights")
-	dtype := fs.String("save-dtype", "f32", "stored dtype: f32, f16 or bf16")
-	shard := fs.String("shard", "", "largest shard size, e.g. 5GB (default: one file)")
+	var sf saveFlags
+	sf.register(fs, true)
 	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -35,11 +35,7 @@ func runInitCoLA(args []string) error {
 	if *backbone == "" || *out == "" {
 		return fmt.Errorf("--backbone and --out are required")
 	}
-	dt, err := storedDType(*dtype)
-	if err != nil {
-		return err
-	}
-	shardBytes, err := parseBytes(*shard)
+	so, err := sf.options()
 	if err != nil {
 		return err
 	}
@@ -52,9 +48,9 @@ func runInitCoLA(args []string) error {
 	if err := c.WrapCoLA(cola.Modules{Codes: *codes, ActionLayers: *action, DynaLayers: *dyna, PolicyLayers: *policy}, *seed); err != nil {
 		return err
 	}
-	if err := c.Save(*out, checkpoint.SaveOptions{DType: dt, ShardBytes: shardBytes}); err != nil {
+	if err := c.Save(*out, so); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s: %s (stored %s)\n", *out, c, dt)
+	fmt.Fprintf(os.Stderr, "wrote %s: %s (stored %s)\n", *out, c, so.DType)
 	return nil
 }

@@ -81,7 +81,8 @@ func runTrain(args []string) error {
 	saveEvery := fs.Int("save-every", 200, "checkpoint every N updates (and at the end)")
 	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
 	stopAt := fs.Int("stop-at", 0, "stop after this update with a checkpoint (continue later with --resume; 0: run to --steps)")
-	saveDType := fs.String("save-dtype", "f32", "stored dtype of the model: f32, f16 or bf16")
+	var sf saveFlags
+	sf.register(fs, false)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func runTrain(args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	stDT, err := storedDType(*saveDType)
+	so, err := sf.options()
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ func runTrain(args []string) error {
 			return err
 		}
 	}
-	if err := m.Save(*out, checkpoint.SaveOptions{DType: stDT}); err != nil {
+	if err := m.Save(*out, so); err != nil {
 		return err
 	}
 	copyLicenses(model, *out)

@@ -17,6 +17,24 @@ type Sampling struct {
 	Seed        uint64
 }
 
+// Tau is the temperature log-probabilities of sampled actions use: Temperature, or 1 when
+// sampling is greedy.
+func (s Sampling) Tau() float64 {
+	if s.Temperature <= 0 {
+		return 1
+	}
+	return s.Temperature
+}
+
+// Rollout is s seeded with seed, or greedy (temperature 0) when greedy is set.
+func (s Sampling) Rollout(seed uint64, greedy bool) Sampling {
+	s.Seed = seed
+	if greedy {
+		s.Temperature = 0
+	}
+	return s
+}
+
 // Sampler draws from one sequence's logits. Each sequence has its own random stream, so a
 // sequence samples the same tokens whether it is generated alone or in a batch.
 type Sampler struct {

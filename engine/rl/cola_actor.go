@@ -67,24 +67,14 @@ func (a *CoLAActor) Frozen() []weights.Param {
 	return out
 }
 
-func (a *CoLAActor) Tau() float64 {
-	if a.Latent.Temperature <= 0 {
-		return 1
-	}
-	return a.Latent.Temperature
-}
+func (a *CoLAActor) Tau() float64 { return a.Latent.Tau() }
 
 func (a *CoLAActor) Stop() []int { return a.StopAt }
 
 func (a *CoLAActor) Device() gotch.Device { return a.M.Device }
 
 func (a *CoLAActor) Generate(ctx context.Context, prompts [][]int, maxTokens int, seed uint64, greedy bool) (*Rollout, error) {
-	lat := a.Latent
-	lat.Seed = seed
-	if greedy {
-		lat.Temperature = 0
-	}
-	sess := generate.NewCoLASession(a.M, longest(prompts)+maxTokens+1, lat)
+	sess := generate.NewCoLASession(a.M, longest(prompts)+maxTokens+1, a.Latent.Rollout(seed, greedy))
 	defer sess.Close()
 	out, err := decode(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt})
 	if err != nil {

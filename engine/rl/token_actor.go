@@ -89,22 +89,12 @@ func (a *TokenActor) Frozen() []weights.Param    { return a.params(false) }
 func (a *TokenActor) Stop() []int                { return a.StopAt }
 func (a *TokenActor) Device() gotch.Device       { return a.M.Device }
 
-func (a *TokenActor) Tau() float64 {
-	if a.Sampling.Temperature <= 0 {
-		return 1
-	}
-	return a.Sampling.Temperature
-}
+func (a *TokenActor) Tau() float64 { return a.Sampling.Tau() }
 
 func (a *TokenActor) Generate(ctx context.Context, prompts [][]int, maxTokens int, seed uint64, greedy bool) (*Rollout, error) {
-	smp := a.Sampling
-	smp.Seed = seed
-	if greedy {
-		smp.Temperature = 0
-	}
 	sess := generate.NewLlamaSession(a.M, longest(prompts)+maxTokens+1, false)
 	defer sess.Close()
-	out, err := decode(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt, Sampling: smp})
+	out, err := decode(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt, Sampling: a.Sampling.Rollout(seed, greedy)})
 	if err != nil {
 		return nil, err
 	}

@@ -42,28 +42,47 @@ func DeviceName(d gotch.Device) string {
 	return fmt.Sprintf("cuda:%d", d.Value)
 }
 
-// ParseDType accepts f32/float32, f16/float16, bf16/bfloat16.
+// dtypes are the float types colash computes in: the short name flags use, the long one
+// config.json uses, and other spellings ParseDType accepts.
+var dtypes = []struct {
+	dt          gotch.DType
+	short, long string
+	alias       string
+}{
+	{gotch.Float, "f32", "float32", "float"},
+	{gotch.Half, "f16", "float16", "half"},
+	{gotch.BFloat16, "bf16", "bfloat16", ""},
+}
+
+// ParseDType accepts f32/float32, f16/float16, bf16/bfloat16 ("" is f32).
 func ParseDType(s string) (gotch.DType, error) {
-	switch strings.ToLower(s) {
-	case "f32", "float32", "float", "":
-		return gotch.Float, nil
-	case "f16", "float16", "half":
-		return gotch.Half, nil
-	case "bf16", "bfloat16":
-		return gotch.BFloat16, nil
+	s = strings.ToLower(s)
+	for _, d := range dtypes {
+		if s == d.short || s == d.long || (s == d.alias && s != "") || (s == "" && d.dt == gotch.Float) {
+			return d.dt, nil
+		}
 	}
 	return gotch.Float, fmt.Errorf("dtype %q: want f32, f16 or bf16", s)
 }
 
-// DTypeName names a dtype the way safetensors and config.json do.
+// DTypeName names a dtype the way safetensors and config.json do (float32, bfloat16, ...).
 func DTypeName(dt gotch.DType) string {
-	switch dt {
-	case gotch.Half:
-		return "float16"
-	case gotch.BFloat16:
-		return "bfloat16"
+	for _, d := range dtypes {
+		if d.dt == dt {
+			return d.long
+		}
 	}
 	return "float32"
+}
+
+// DTypeShort names a dtype as colash's flags do: f32, f16 or bf16.
+func DTypeShort(dt gotch.DType) string {
+	for _, d := range dtypes {
+		if d.dt == dt {
+			return d.short
+		}
+	}
+	return "f32"
 }
 
 // SetThreads sets libtorch's intra-op thread count; n <= 0 means one per core. It must run before
@@ -77,14 +96,3 @@ func SetThreads(n int) {
 
 // Threads reports libtorch's intra-op thread count.
 func Threads() int { return lib.AtGetNumThreads() }
-
-// DTypeShort names a dtype as colash's flags do: f32, f16 or bf16.
-func DTypeShort(dt gotch.DType) string {
-	switch dt {
-	case gotch.Half:
-		return "f16"
-	case gotch.BFloat16:
-		return "bf16"
-	}
-	return "f32"
-}

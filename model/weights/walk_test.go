@@ -14,13 +14,13 @@ import (
 // A model with every kind of field Walk knows: leaf modules, a value sub-module bound to a width
 // by a dims tag, a list of pointer sub-modules, and a tied leaf.
 type walkModel struct {
-	Embed  nn.Embedding  `st:"embed.weight" shape:"V,d"`
-	Merge  []*nn.SwiGLU  `st:"merge" dims:"in=d2"`
-	MLP    nn.SwiGLU     `st:"mlp" dims:"in=d"`
-	Norm   nn.RMSNorm    `st:"norm.weight" shape:"d" init:"ones"`
-	Head   nn.Linear     `st:"head.weight" shape:"V,d" tied:"embed.weight"`
-	skip   nn.Linear     // untagged: not a weight
-	Nested *walkNested   `st:"outer"`
+	Embed  nn.Embedding `st:"embed.weight" shape:"V,d"`
+	Merge  []*nn.SwiGLU `st:"merge" dims:"in=d2"`
+	MLP    nn.SwiGLU    `st:"mlp" dims:"in=d"`
+	Norm   nn.RMSNorm   `st:"norm.weight" shape:"d" init:"ones"`
+	Head   nn.Linear    `st:"head.weight" shape:"V,d" tied:"embed.weight"`
+	skip   nn.Linear    // untagged: not a weight
+	Nested *walkNested  `st:"outer"`
 }
 
 type walkNested struct {
