@@ -15,6 +15,13 @@
 // the list it ranges over), and a local assigned from handles (ctensors = append(ctensors,
 // t.ctensor)) carries their owners to the call that receives it.
 //
+// Fixes. A few hand-written wrappers read a C int through an 8-byte Go int, taking 4 bytes of
+// the stack as the high half: at_grad_set_enabled's result (so ts.MustGradSetEnabled returns
+// garbage), at_device's and atc_cuda_device_count's. ts.NoGrad turns gradients back on instead of
+// restoring the previous mode, not on a panic, and on whatever OS thread the goroutine has
+// moved to (libtorch's grad mode is per thread). Each is replaced by a plain conversion or a
+// correct version.
+//
 // The program is idempotent (a second run changes nothing) and fails, changing nothing, when a
 // pattern it expects is missing, so a new gotch version cannot pass through half patched.
 package main
@@ -48,6 +55,12 @@ func main() {
 // patches have succeeded.
 func run(dir string) error {
 	out := map[string][]byte{}
+	read := func(path string) ([]byte, error) {
+		if b, ok := out[path]; ok {
+			return b, nil
+		}
+		return os.ReadFile(path)
+	}
 
 	files, err := filepath.Glob(filepath.Join(dir, "ts", "*.go"))
 	if err != nil {
@@ -82,6 +95,21 @@ func run(dir string) error {
 		return fmt.Errorf("no lib.At* calls taking tensor handles found in %s/ts", dir)
 	}
 
+	for _, fx := range fixes {
+		path := filepath.Join(dir, fx.file)
+		src, err := read(path)
+		if err != nil {
+			return err
+		}
+		res, err := fx.apply(src)
+		if err != nil {
+			return fmt.Errorf("%s: %v", path, err)
+		}
+		if !bytes.Equal(res, src) {
+			out[path] = res
+		}
+	}
+
 	for _, path := range slices.Sorted(maps.Keys(out)) {
 		if err := os.WriteFile(path, out[path], 0o644); err != nil {
 			return err
@@ -90,7 +118,8 @@ func run(dir string) error {
 	for _, l := range lines {
 		fmt.Println("gotchpatch:", l)
 	}
-	fmt.Printf("gotchpatch: keep-alives in %d functions (%d added), %d files written\n", total.funcs, total.added, len(out))
+	fmt.Printf("gotchpatch: keep-alives in %d functions (%d added), %d fixes checked, %d files written\n",
+		total.funcs, total.added, len(fixes), len(out))
 	return nil
 }
 
@@ -510,4 +539,74 @@ func sameVar(a, b *ast.Ident) bool {
 		return a.Obj == b.Obj
 	}
 	return a.Name == b.Name
+}
+
+// A fix replaces an exact piece of a file: once, or at every occurrence (all). It is done when
+// every occurrence of old lies inside an occurrence of new, and fails when the file holds
+// neither, only some of the occurrences are done, or (without all) old is there more than once.
+type fix struct {
+	file, old, new string
+	all            bool
+}
+
+func once(file, old, new string) fix       { return fix{file, old, new, false} }
+func everywhere(file, old, new string) fix { return fix{file, old, new, true} }
+
+func (f fix) apply(src []byte) ([]byte, error) {
+	old, new := []byte(f.old), []byte(f.new)
+	nOld, nNew := bytes.Count(src, old), bytes.Count(src, new)
+	switch {
+	case nNew == 0 && (nOld == 1 || f.all && nOld > 1):
+		return bytes.ReplaceAll(src, old, new), nil
+	case nNew > 0 && (nNew == 1 || f.all) && nOld == nNew*bytes.Count(new, old):
+		return src, nil
+	}
+	return nil, fmt.Errorf("expected %s, found it %d times (and the replacement %d times):\n%s",
+		map[bool]string{false: "once", true: "one or more times"}[f.all], nOld, nNew, f.old)
+}
+
+var fixes = []fix{
+	once("libtch/tensor.go", `func AtGradSetEnabled(b int) int {
+	cbool := *(*C.int)(unsafe.Pointer(&b))
+	cretVal := C.at_grad_set_enabled(cbool)
+	return *(*int)(unsafe.Pointer(&cretVal))
+}`, `func AtGradSetEnabled(b int) int {
+	// Patched by colash: gotch read this C int through an 8-byte Go int.
+	return int(C.at_grad_set_enabled(C.int(b)))
+}`),
+	once("libtch/tensor.go", `func AtDevice(ts Ctensor) int {
+	cint := C.at_device(ts)
+	return *(*int)(unsafe.Pointer(&cint))
+}`, `func AtDevice(ts Ctensor) int {
+	// Patched by colash: gotch read this C int through an 8-byte Go int.
+	return int(C.at_device(ts))
+}`),
+	once("libtch/device.go", `import (
+	"unsafe"
+)
+
+func Atc_cuda_device_count() int {
+	t := C.atc_cuda_device_count()
+	return *(*int)(unsafe.Pointer(&t))
+}`, `func Atc_cuda_device_count() int {
+	// Patched by colash: gotch read this C int through an 8-byte Go int.
+	return int(C.atc_cuda_device_count())
+}`),
+	once("ts/tensor.go", `func NoGrad(fn func()) {
+	// Switch off Grad
+	MustGradSetEnabled(false)
+
+	fn()
+
+	// Switch on Grad
+	MustGradSetEnabled(true)
+}`, `//
+// Patched by colash: the previous mode is restored, also when fn panics, on the OS thread that
+// it was changed on (libtorch's grad mode is per thread; the goroutine stays on it meanwhile).
+func NoGrad(fn func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer MustGradSetEnabled(MustGradSetEnabled(false))
+	fn()
+}`),
 }

@@ -99,3 +99,31 @@ func TestKeepAliveRefusesWhatItCannotKeep(t *testing.T) {
 		}
 	}
 }
+
+func TestFixIsExactAndIdempotent(t *testing.T) {
+	f := once("x.go", "a := 1", "a := 2")
+	if got, err := f.apply([]byte("x\na := 1\n")); err != nil || string(got) != "x\na := 2\n" {
+		t.Errorf("first: %q %v", got, err)
+	}
+	if got, err := f.apply([]byte("x\na := 2\n")); err != nil || string(got) != "x\na := 2\n" {
+		t.Errorf("again: %q %v", got, err)
+	}
+	for _, src := range []string{"b := 1", "a := 1; a := 1"} {
+		if _, err := f.apply([]byte(src)); err == nil || !strings.Contains(err.Error(), "expected once") {
+			t.Errorf("%q: %v", src, err)
+		}
+	}
+
+	// A replacement that contains what it replaces, at every occurrence.
+	all := everywhere("x.go", "  x = y\n", "  free(x)\n  x = y\n")
+	got, err := all.apply([]byte("  x = y\n\n  x = y\n"))
+	if err != nil || string(got) != "  free(x)\n  x = y\n\n  free(x)\n  x = y\n" {
+		t.Errorf("everywhere: %q %v", got, err)
+	}
+	if again, err := all.apply(got); err != nil || string(again) != string(got) {
+		t.Errorf("everywhere again: %q %v", again, err)
+	}
+	if _, err := all.apply([]byte("  free(x)\n  x = y\n  x = y\n")); err == nil {
+		t.Error("everywhere: half-patched file accepted")
+	}
+}
