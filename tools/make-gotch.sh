@@ -15,7 +15,9 @@
 #   - ts/*.go: runtime.KeepAlive after every libtorch call for the tensors, scalars and tensor lists
 #     it was given, so a garbage collection during the call cannot free them (tools/gotchpatch);
 #   - libtch: C ints read through 8-byte Go ints (grad mode, device) become conversions, and
-#     ts.NoGrad restores the previous grad mode (tools/gotchpatch).
+#     ts.NoGrad restores the previous grad mode (tools/gotchpatch);
+#   - ts/tensor-generated.go: in-place ops free the tensor handle they replace (gotch leaked it,
+#     and with it the whole tensor: tools/gotchpatch).
 # The copy is git-ignored and regenerated on demand; go.mod's replace points at it.
 set -euo pipefail
 VER=${1:-v0.9.1}

@@ -20,7 +20,9 @@
 // garbage), at_device's and atc_cuda_device_count's. ts.NoGrad turns gradients back on instead of
 // restoring the previous mode, not on a panic, and on whatever OS thread the goroutine has
 // moved to (libtorch's grad mode is per thread). Each is replaced by a plain conversion or a
-// correct version.
+// correct version. The 260 generated in-place wrappers (Add_, MulScalar_...) replace the
+// tensor's handle with the new one libtorch returns for the same tensor without freeing the old,
+// which holds a reference, so the tensor's memory outlives Drop; the old handle is now freed.
 //
 // The program is idempotent (a second run changes nothing) and fails, changing nothing, when a
 // pattern it expects is missing, so a new gotch version cannot pass through half patched.
@@ -609,4 +611,6 @@ func NoGrad(fn func()) {
 	defer MustGradSetEnabled(MustGradSetEnabled(false))
 	fn()
 }`),
+	everywhere("ts/tensor-generated.go", "  ts.ctensor = *ptr\n",
+		"  lib.AtFree(ts.ctensor) // patched by colash: the op returned a new handle; free the old one\n  ts.ctensor = *ptr\n"),
 }
