@@ -11,7 +11,13 @@
 #   - libtch/threads.go: Go wrappers for at_{get,set}_num_threads, which gotch declares but does not expose;
 #   - ts/tensor.go: no 100 KB Go-heap ballast per tensor (see below);
 #   - ts/tensor-generated.go: output-pointer slots are freed (gotch leaks one per op);
-#   - ts/*.go: Must* functions panic on libtorch errors instead of exiting the process.
+#   - ts/*.go: Must* functions panic on libtorch errors instead of exiting the process;
+#   - ts/*.go: runtime.KeepAlive after every libtorch call for the tensors, scalars and tensor lists
+#     it was given, so a garbage collection during the call cannot free them (tools/gotchpatch);
+#   - libtch: C ints read through 8-byte Go ints (grad mode, device) become conversions, and
+#     ts.NoGrad restores the previous grad mode (tools/gotchpatch);
+#   - ts/tensor-generated.go: in-place ops free the tensor handle they replace (gotch leaked it,
+#     and with it the whole tensor: tools/gotchpatch).
 # The copy is git-ignored and regenerated on demand; go.mod's replace points at it.
 set -euo pipefail
 VER=${1:-v0.9.1}
@@ -20,7 +26,9 @@ cd "$(dirname "$0")/.."
 
 GOFLAGS=-mod=mod go mod download github.com/sugarme/gotch@"$VER"
 SRC="$(go env GOMODCACHE)/github.com/sugarme/gotch@$VER"
-STAMP="$VER ${LIBTORCH:-debian} $(sha256sum "$0" | cut -c1-16)"
+# The stamp changes with this script and with the patch program, so either change regenerates the copy.
+PATCHER=$(ls tools/gotchpatch/*.go | grep -v '_test\.go$')
+STAMP="$VER ${LIBTORCH:-debian} $(cat tools/make-gotch.sh $PATCHER | sha256sum | cut -c1-16)"
 if [ -f "$OUT/.colash-stamp" ] && [ "$(cat "$OUT/.colash-stamp")" = "$STAMP" ]; then
   echo "make-gotch: $OUT is up to date ($STAMP)"; exit 0
 fi
@@ -93,6 +101,10 @@ for f in "$OUT"/ts/*.go; do
   sed -i 's/log\.Fatal(err)/panic(err)/g' "$f"
   grep -q 'log\.' "$f" || sed -i '/^[[:space:]]*"log"$/d' "$f"
 done
+
+# Keep-alives and the small Go-side fixes (see tools/gotchpatch/main.go); it fails if gotch's code
+# no longer has the shape it expects.
+go run ./tools/gotchpatch "$OUT"
 
 # Stub the generated wrappers the compiler rejects; repeat in case a fix exposes another error.
 GEN="$OUT/libtch/torch_api_generated.cpp.h"

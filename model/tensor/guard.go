@@ -70,16 +70,13 @@ func describe(e error) error {
 var (
 	scalarMu sync.Mutex
 	scalars  = map[float64]*ts.Scalar{}
-	recent   [4096]*ts.Scalar // fresh scalars stay reachable for a while
-	next     int
 )
 
 // Scalar returns a libtorch scalar for v. Scalars are immutable and making one costs an
 // allocation and a finalizer, so the constants of a forward pass are cached. Values that change
-// every step (learning rates, say) fill the cache up to its bound; after that each call makes a
-// fresh scalar and keeps it in a ring of the last 4096, so that the garbage collector cannot
-// finalize it while the op it was made for still runs (gotch passes the C pointer on and keeps
-// no Go reference during the call).
+// every step (learning rates, say) would fill the cache, so past its bound each call makes a
+// fresh scalar; the op it is passed to keeps it alive while libtorch reads it (tools/make-gotch.sh
+// adds the keep-alives to gotch's wrappers).
 func Scalar(v float64) *ts.Scalar {
 	scalarMu.Lock()
 	defer scalarMu.Unlock()
@@ -89,9 +86,6 @@ func Scalar(v float64) *ts.Scalar {
 	sc := ts.FloatScalar(v)
 	if len(scalars) < maxCachedScalars {
 		scalars[v] = sc
-	} else {
-		recent[next] = sc
-		next = (next + 1) % len(recent)
 	}
 	return sc
 }
