@@ -103,7 +103,7 @@ func SetTrainable(t *ts.Tensor) { t.MustRequiresGrad_(true) }
 // decode runs one batched generation without autograd.
 func decode(ctx context.Context, sess generate.Session, prompts [][]int, opt generate.Options) (out [][]int, err error) {
 	gerr := tensor.Guard(func() {
-		noGrad(func() { out, err = generate.Generate(ctx, sess, prompts, opt) })
+		tensor.NoGrad(func() { out, err = generate.Generate(ctx, sess, prompts, opt) })
 	})
 	if gerr != nil {
 		return nil, gerr

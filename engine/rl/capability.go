@@ -31,7 +31,7 @@ func SampleHeldOut(m *llama.Model, tok tokenizer.Tokenizer, prompts []string, n,
 	defer sess.Close()
 	var out [][]int
 	err := tensor.Guard(func() {
-		noGrad(func() {
+		tensor.NoGrad(func() {
 			var err error
 			out, err = generate.Generate(context.Background(), sess, ids, generate.Options{MaxTokens: maxTokens,
 				Stop: tok.StopTokens(), Sampling: generate.Sampling{Temperature: 1, Seed: seed}})
@@ -57,7 +57,7 @@ func NLL(a Actor, h *HeldOut) (float64, error) {
 		in := NewLayout(r, rows)
 		var lp []float32
 		err := tensor.Guard(func() {
-			noGrad(func() {
+			tensor.NoGrad(func() {
 				s := &tensor.Scope{}
 				defer s.Close()
 				lp = tensor.Float32s(s.T(tokenLogProbs(a, in, s))) // [B,L]

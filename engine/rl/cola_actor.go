@@ -98,7 +98,7 @@ func (a *CoLAActor) Logits(in *Layout, ref, grad bool) (logits, hidden *ts.Tenso
 	err = tensor.Guard(func() {
 		var batch *llama.Batch
 		var h *ts.Tensor
-		noGrad(func() {
+		tensor.NoGrad(func() {
 			var err error
 			batch, h, err = in.hidden(m.Model) // frozen backbone: no graph
 			if err != nil {
@@ -116,7 +116,7 @@ func (a *CoLAActor) Logits(in *Layout, ref, grad bool) (logits, hidden *ts.Tenso
 		if grad {
 			run()
 		} else {
-			noGrad(run)
+			tensor.NoGrad(run)
 		}
 		hidden = h
 	})

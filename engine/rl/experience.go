@@ -134,7 +134,7 @@ func (t *Trainer) decode(r *Rollout) []string {
 func (t *Trainer) actionValues(in *Layout, ref bool) (logp, values [][]float64, err error) {
 	var lp, vals []float32
 	err = tensor.Guard(func() {
-		noGrad(func() {
+		tensor.NoGrad(func() {
 			s := &tensor.Scope{}
 			defer s.Close()
 			logits, h, err := t.Actor.Logits(in, ref, false)

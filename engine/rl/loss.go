@@ -2,8 +2,6 @@ package rl
 
 import (
 	"math"
-	"runtime"
-	"sync/atomic"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -79,31 +77,10 @@ func actionLogProbs(logits, actions *ts.Tensor, tau float64, s *tensor.Scope) (l
 	}
 	lsm := s.T(scaled.MustLogSoftmax(-1, gotch.Float, false))                                                         // [B,L,K]
 	logp = s.T(s.T(lsm.MustGather(2, s.T(actions.MustUnsqueeze(-1, false)), false, false)).MustSqueezeDim(-1, false)) // [B,L]
-	noGrad(func() {
+	tensor.NoGrad(func() {
 		d := s.T(lsm.MustDetach(false))
 		p := s.T(d.MustExp(false))
 		entropy = s.T(s.T(s.T(p.MustMul(d, false)).MustSumDimIntlist([]int64{-1}, false, gotch.Float, false)).MustNeg(false))
 	})
 	return logp, entropy
 }
-
-// noGrad runs fn with libtorch's gradient tracking off and turns it back on afterwards, even on
-// a panic (nested calls leave it off until the outermost returns). The mode is per OS thread, so
-// the goroutine stays on its thread meanwhile. The previous mode is tracked here rather than
-// read from ts.MustGradSetEnabled, whose result is unreliable in gotch v0.9.1 (it reads an 8-byte
-// int from a 4-byte C int).
-func noGrad(fn func()) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	if gradOffDepth.Add(1) == 1 {
-		ts.MustGradSetEnabled(false)
-	}
-	defer func() {
-		if gradOffDepth.Add(-1) == 0 {
-			ts.MustGradSetEnabled(true)
-		}
-	}()
-	fn()
-}
-
-var gradOffDepth atomic.Int32

@@ -123,7 +123,7 @@ func (a *TokenActor) Logits(in *Layout, ref, grad bool) (logits, hidden *ts.Tens
 		if grad {
 			run()
 		} else {
-			noGrad(run)
+			tensor.NoGrad(run)
 		}
 	})
 	return logits, hidden, err

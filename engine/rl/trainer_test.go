@@ -105,10 +105,16 @@ func TestLatentGRPORaisesRewardAndFreezesTheRest(t *testing.T) {
 	}
 }
 
-// TestExactResume saves at step 2 of 4 and resumes in a fresh trainer: the resumed one must be at
-// step 2 with the optimiser's step count, and its steps 3 and 4 must log the same metrics and
-// end on the same weights, bit for bit, as the uninterrupted run. A Load that restored nothing
-// (or only part of the state) fails it: the resumed run would start at step 0.
+// TestExactResume saves at step 2 of 4 and resumes in a fresh trainer. The resumed trainer must be
+// at step 2 with the optimiser's step count, and its steps 3 and 4 must log the metrics and end
+// on the weights of the uninterrupted run. A Load that restored nothing, or lost the weights, the
+// optimiser moments or the KL coefficient, fails it (the first starts at step 0; the others move
+// weights by ~1e-2 at this learning rate).
+//
+// Weights and metrics are compared to 1e-4, not bit for bit: two fresh runs of the same steps in
+// one process differ by up to 4e-5 in about 1 of 15 processes, also with GOGC=off (no finalizers),
+// one libtorch thread, and OpenBLAS forced to its Haswell kernels; the source, somewhere in
+// libtorch's CPU backward, is not identified.
 func TestExactResume(t *testing.T) {
 	cfg := testConfig()
 	cfg.Steps = 4
@@ -155,17 +161,24 @@ func TestExactResume(t *testing.T) {
 	if resumed.optSteps != whole.optSteps || resumed.steps[0] != nil || len(resumed.steps) != cfg.Steps {
 		t.Fatalf("resumed at optimiser step %d (want %d) after %d steps", resumed.optSteps, whole.optSteps, len(resumed.steps))
 	}
+	const tol = 1e-4
 	for i := 2; i < cfg.Steps; i++ {
-		for _, k := range []string{"reward/mean", "loss/policy", "grad_norm", "kl", "entropy", "lr"} {
-			if whole.steps[i][k] != resumed.steps[i][k] {
-				t.Errorf("step %d %s: %v uninterrupted, %v resumed", i+1, k, whole.steps[i][k], resumed.steps[i][k])
+		for _, k := range []string{"reward/mean", "loss/policy", "grad_norm", "kl", "entropy", "lr", "kl_coef"} {
+			a, b := whole.steps[i][k].(float64), resumed.steps[i][k].(float64)
+			if math.Abs(a-b) > tol*math.Max(1, math.Abs(a)) {
+				t.Errorf("step %d %s: %v uninterrupted, %v resumed", i+1, k, a, b)
 			}
 		}
 	}
+	worst := 0.0
 	for i := range whole.weights {
-		if whole.weights[i] != resumed.weights[i] {
-			t.Fatalf("weight %d: %g uninterrupted, %g resumed", i, whole.weights[i], resumed.weights[i])
-		}
+		worst = math.Max(worst, math.Abs(float64(whole.weights[i]-resumed.weights[i])))
+	}
+	if worst > tol {
+		t.Fatalf("resumed weights differ from the uninterrupted run's by up to %g", worst)
+	}
+	if worst != 0 {
+		t.Logf("resumed weights differ by up to %g (see the comment)", worst)
 	}
 }
 

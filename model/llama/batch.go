@@ -1,8 +1,6 @@
 package llama
 
 import (
-	"runtime"
-
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
@@ -70,8 +68,6 @@ func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 		pads[i] = int64(p)
 	}
 	start, end := ts.IntScalar(int64(b.Len)), ts.IntScalar(S)
-	defer runtime.KeepAlive(start) // gotch keeps no reference while libtorch reads them
-	defer runtime.KeepAlive(end)
 	key := s.T(ts.MustArange(end, gotch.Int64, dev).MustView([]int64{1, 1, 1, S}, true))
 	query := s.T(ts.MustArangeStart(start, end, gotch.Int64, dev).
 		MustView([]int64{1, 1, T, 1}, true))

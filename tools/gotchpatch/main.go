@@ -613,4 +613,50 @@ func NoGrad(fn func()) {
 }`),
 	everywhere("ts/tensor-generated.go", "  ts.ctensor = *ptr\n",
 		"  lib.AtFree(ts.ctensor) // patched by colash: the op returned a new handle; free the old one\n  ts.ctensor = *ptr\n"),
+	// The ops that return a list of tensors (Chunk, Split, Unbind, ...) get a malloc'd array of
+	// handles from libtch and never free it: 24 bytes and more lost per call, 2 KB per generation
+	// of a tiny model whose fused MLP chunks its gate/up product.
+	everywhere("ts/patch.go", "\n\tcurrentPtr := ctensorsPtr\n",
+		"\n\tdefer C.free(unsafe.Pointer(ctensorsPtr)) // patched by colash: libtch mallocs the array of handles\n\tcurrentPtr := ctensorsPtr\n"),
+	// libtorch and OpenMP keep the intra-op thread count per OS thread, and at::set_num_threads
+	// reaches only the thread that calls it; OpenBLAS follows the calling thread's OpenMP setting.
+	// gotch's calls run on whatever OS thread the Go scheduler picks, so the same op could run
+	// with one thread or two depending on that thread's history, and give results that differ in
+	// the last bits (a resumed RL run diverged from an uninterrupted one in 1 of 10 runs). Every
+	// call first brings its OS thread in line with the last at_set_num_threads (a thread-local
+	// check of an atomic generation count).
+	once("libtch/torch_api.h", `extern "C" {
+typedef torch::Tensor *tensor;`, `// Patched by colash: see colash_sync_threads in torch_api.cpp.
+void colash_sync_threads();
+
+extern "C" {
+typedef torch::Tensor *tensor;`),
+	once("libtch/torch_api.h", `#define PROTECT(x)                                                             \
+  try {                                                                        \
+    x                                                                          \`, `#define PROTECT(x)                                                             \
+  try {                                                                        \
+    colash_sync_threads();                                                     \
+    x                                                                          \`),
+	once("libtch/torch_api.cpp", `void at_set_num_threads(int n_threads) {
+  PROTECT(at::set_num_threads(n_threads);)
+}`, `void at_set_num_threads(int n_threads) {
+  PROTECT(at::set_num_threads(n_threads); colash_threads_gen.fetch_add(1);)
+}`),
+	once("libtch/torch_api.cpp", `#include "torch_api.h"
+`, `#include "torch_api.h"
+#include <atomic>
+
+// Patched by colash: the OS thread of every call takes libtorch's current thread count (at
+// first, and again after each at_set_num_threads), as at::parallel_for's lazy init would, but
+// before BLAS calls too.
+static std::atomic<int> colash_threads_gen{0};
+static thread_local int colash_threads_seen = -1;
+void colash_sync_threads() {
+  int g = colash_threads_gen.load(std::memory_order_acquire);
+  if (g != colash_threads_seen) {
+    colash_threads_seen = g;
+    at::init_num_threads();
+  }
+}
+`),
 }
