@@ -14,6 +14,7 @@ import (
 const (
 	maxExactPow  = 1024    // largest |n| for an exact x^n
 	maxExactBits = 1 << 15 // largest numerator/denominator size kept exact
+	maxFactorial = 2500    // largest n for an exact n! (under maxExactBits)
 )
 
 // exactValue evaluates e as a rational; ok is false for variables,
@@ -55,6 +56,12 @@ func exactValue(e *expr) (*big.Rat, bool) {
 			return nil, false
 		}
 		return exactRoot(a, 2)
+	case exprFact:
+		a, ok := exactValue(e.a)
+		if !ok || !a.IsInt() || a.Sign() < 0 || a.Num().Cmp(big.NewInt(maxFactorial)) > 0 {
+			return nil, false
+		}
+		return new(big.Rat).SetInt(new(big.Int).MulRange(1, a.Num().Int64())), true
 	}
 	return nil, false
 }

@@ -14,7 +14,7 @@ import (
 // parentheses, implicit products ("2x", "2sqrt(3)", "(a)(b)"), sqrt, ln, pi,
 // and single letters as variables (e, i included, as sympy reads lower case).
 // Precedence follows Python: "-x^2" is -(x^2), "^" is right associative and
-// takes a signed exponent ("2^-1").
+// takes a signed exponent ("2^-1"); n! binds tightest.
 //
 // Names are read as the mode says. Strict reads "xsqrt(2)" as x*sqrt(2) and
 // "ln3" as ln(3). PRM800K reads as sympy does: a name is a run of letters,
@@ -37,6 +37,7 @@ const (
 	exprPow
 	exprSqrt
 	exprLn
+	exprFact // n!
 )
 
 type expr struct {
@@ -172,6 +173,11 @@ func (p *exprParser) power() (*expr, error) {
 	base, err := p.atom()
 	if err != nil {
 		return nil, err
+	}
+	// n! binds to the atom before it, as sympy's factorial_notation does.
+	for p.peek() == '!' && !strings.HasPrefix(p.src[p.pos:], "!=") && !strings.HasPrefix(p.src[p.pos:], "!!") {
+		p.pos++
+		base = &expr{kind: exprFact, a: base}
 	}
 	if p.peek() == '^' || strings.HasPrefix(p.src[p.pos:], "**") {
 		if p.src[p.pos] == '*' {

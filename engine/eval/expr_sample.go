@@ -136,6 +136,12 @@ func sampleValue(e *expr, env map[string]cnum, st *evalState) (cnum, bool) {
 		return env[e.name], true
 	case exprPi:
 		return cnum{piBig, newF()}, true
+	case exprFact: // of an integer only
+		r, ok := exactValue(e)
+		if !ok {
+			return cnum{}, false
+		}
+		return cnum{newF().SetRat(r), newF()}, true
 	}
 	a, ok := sampleValue(e.a, env, st)
 	if !ok {

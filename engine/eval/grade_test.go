@@ -198,6 +198,8 @@ func TestGradeNumericRules(t *testing.T) {
 			{`\sqrt{x-10}+2x`, `2x+\sqrt{x-10}`, true}, {`\sqrt{1-x}\sqrt{1-x}`, `1-x`, true},
 			{`\sqrt{x^2}`, `x`, false}, {`\sqrt{12}`, `2\sqrt{3}`, true}, {`0.5\pi`, `\frac{\pi}{2}`, true},
 			{`1.5\sqrt{2}`, `\frac{3\sqrt{2}}{2}`, true}, {`(x^2-1)/(x+1)`, `x-1`, true},
+			{`(1)/(2004!)`, `\frac{1}{2004!}`, true}, {`\frac{6!}{5!}+\frac{4!}{5!}`, `6\frac15`, true},
+			{`2^{3!}`, `64`, false}, {`5!`, `120`, false}, // an integer gold wants an integer string
 		} {
 			if got := Grade(c.given, c.gold, mode); got != c.want {
 				t.Errorf("Grade(%q, %q, %v) = %v, want %v", c.given, c.gold, mode, got, c.want)
