@@ -171,7 +171,7 @@ func (c *latexConv) macro() string {
 	case name == "sqrt":
 		degree := strings.TrimSpace(c.optArg())
 		radicand := c.arg()
-		if degree == "" {
+		if degree == "" || degree == "2" {
 			return "√(" + radicand + ")"
 		}
 		return "(" + radicand + ")^(1/" + fracText(degree) + ")"
