@@ -115,11 +115,11 @@ func dollars(g string, r *rand.Rand) []variant {
 
 // sciNotation writes integers and decimals as mantissa times a power of ten.
 func sciNotation(g string, r *rand.Rand) []variant {
-	if !intRe.MatchString(g) && !decRe.MatchString(g) {
+	v, ok := goldRational(g)
+	if !ok || v.Sign() == 0 {
 		return nil
 	}
-	v, ok := new(big.Rat).SetString(g)
-	if !ok || v.Sign() == 0 {
+	if _, exact := terminating(v); !v.IsInt() && !exact {
 		return nil
 	}
 	f, _ := v.Float64()
@@ -486,7 +486,22 @@ func powerForms(g string, r *rand.Rand) []variant {
 	at := func(repl string) string { return g[:m[0]] + repl + g[m[1]:] }
 	e := g[m[2]:m[3]]
 	return []variant{{at("^{" + e + "}"), "power-braced", true}, {at("^{" + e + "1}"), "power-two-digits", false},
-		{at("**" + e), "power-stars", true}}
+		{at("**" + e), "power-stars", true}, {at("^(" + e + ")"), "power-parens", true}}
+}
+
+// powerParens writes exponent groups and roots with parentheses, as plain
+// text would: x^{1/2} as x^(1/2), \sqrt{5} as 5^(1/2).
+func powerParens(g string, r *rand.Rand) []variant {
+	var vs []variant
+	if strings.Contains(g, "^{") {
+		vs = append(vs, variant{regexp.MustCompile(`\^\{([^{}]*)\}`).ReplaceAllString(g, "^($1)"), "power-parens", true})
+	}
+	if m := sqrtRe.FindStringSubmatchIndex(g); m != nil {
+		arg := g[m[2]:m[3]]
+		vs = append(vs, variant{g[:m[0]] + "(" + arg + ")^(1/2)" + g[m[1]:], "sqrt-power-parens", true},
+			variant{g[:m[0]] + "(" + arg + ")^(1/3)" + g[m[1]:], "sqrt-power-parens", false})
+	}
+	return vs
 }
 
 // unicodeForms writes symbols as a model might type them.
