@@ -99,13 +99,17 @@ var pyMacros = map[string]pyMacro{
 }
 
 // Environments printed as "[ a b; c d ]"; the others print their body.
+// Display equations print as an indented block.
+var pyDisplayEnvs = map[string]bool{"equation": true, "eqnarray": true, "align": true, "multline": true,
+	"gather": true, "dmath": true}
+
 var pyMatrixEnvs = map[string]bool{"pmatrix": true, "bmatrix": true, "array": true, "smallmatrix": true,
 	"psmallmatrix": true, "bsmallmatrix": true}
 
 // envNameRe is an environment name that pylatexenc reads after \begin or \end.
 var envNameRe = regexp.MustCompile(`^\s*\{[A-Za-z*]+\}`)
 
-var pySpecials = strings.NewReplacer("---", "—", "--", "–", "``", "“", "''", "”", "!`", "¡", "?`", "¿", "~", "\u00a0")
+var pySpecials = [][2]string{{"---", "—"}, {"--", "–"}, {"``", "“"}, {"''", "”"}, {"!`", "¡"}, {"?`", "¿"}, {"~", "\u00a0"}}
 
 // mathAlphanumerics maps ASCII letters to a Unicode mathematical style: the
 // first capital and small letter of the style, and the letters Unicode had

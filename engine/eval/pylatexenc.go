@@ -13,7 +13,9 @@ import (
 // braces as plain groups; \mbox{...} and \texttt{...} vanish with their
 // argument; space after a control word vanishes; matrices print
 // "[ a b; c d ]". ok is false where pylatexenc raises (PRM800K then keeps
-// the LaTeX as it was).
+// the LaTeX as it was). Not reproduced: accents are not composed (\hat{i} is
+// "i" and a combining circumflex, not "î"), and display equations keep no
+// space after control words.
 func pylatexText(s string) (text string, ok bool) {
 	p := &pyLatex{src: s}
 	out := p.nodes(pyStop{})
@@ -43,7 +45,7 @@ func (p *pyLatex) nodes(stop pyStop) string {
 		case stop.closer != 0 && ch == stop.closer,
 			stop.env && strings.HasPrefix(rest, `\end`) && envNameRe.MatchString(rest[len(`\end`):]),
 			stop.cells && (ch == '&' || strings.HasPrefix(rest, `\\`)):
-			return pySpecials.Replace(b.String())
+			return b.String()
 		case ch == '{':
 			b.WriteString(p.group('}'))
 		case ch == '}':
@@ -54,12 +56,24 @@ func (p *pyLatex) nodes(stop pyStop) string {
 			b.WriteString("   ")
 			p.pos++
 		default:
-			_, n := utf8.DecodeRuneInString(rest)
-			b.WriteString(rest[:n])
+			n, text := pySpecial(rest)
+			b.WriteString(text)
 			p.pos += n
 		}
 	}
-	return pySpecials.Replace(b.String())
+	return b.String()
+}
+
+// pySpecial reads one character, or one of the character sequences that
+// pylatexenc prints otherwise ("--" is an en dash, "~" a no-break space).
+func pySpecial(s string) (n int, text string) {
+	for _, sp := range pySpecials {
+		if strings.HasPrefix(s, sp[0]) {
+			return len(sp[0]), sp[1]
+		}
+	}
+	_, n = utf8.DecodeRuneInString(s)
+	return n, s[:n]
 }
 
 // group renders "{...}" (or "[...]") from its opening bracket.
@@ -285,8 +299,12 @@ func (p *pyLatex) environment() string {
 		p.macroName()
 		p.arg()
 	}
-	if !matrix {
-		return plain.String()
+	switch {
+	case matrix:
+		return formatMatrix(rows, &p.failed)
+	case pyDisplayEnvs[strings.TrimSuffix(name, "*")]:
+		body := strings.TrimSpace(plain.String())
+		return "\n    " + strings.ReplaceAll(body, "\n", "\n    ") + "\n"
 	}
-	return formatMatrix(rows, &p.failed)
+	return plain.String()
 }
