@@ -111,6 +111,18 @@ var envNameRe = regexp.MustCompile(`^\s*\{[A-Za-z*]+\}`)
 
 var pySpecials = [][2]string{{"---", "—"}, {"--", "–"}, {"``", "“"}, {"''", "”"}, {"!`", "¡"}, {"?`", "¿"}, {"~", "\u00a0"}}
 
+// pySpecial reads one character, or one of the character sequences that
+// pylatexenc prints otherwise ("--" is an en dash, "~" a no-break space).
+func pySpecial(s string) (n int, text string) {
+	for _, sp := range pySpecials {
+		if strings.HasPrefix(s, sp[0]) {
+			return len(sp[0]), sp[1]
+		}
+	}
+	_, n = utf8.DecodeRuneInString(s)
+	return n, s[:n]
+}
+
 // mathAlphanumerics maps ASCII letters to a Unicode mathematical style: the
 // first capital and small letter of the style, and the letters Unicode had
 // placed elsewhere before.
@@ -133,7 +145,7 @@ func mathAlphanumerics(s string, kind pyKind) string {
 }
 
 // formatMatrix is pylatexenc's "[ a b; c d ]", cells padded to one width.
-func formatMatrix(rows [][]string, failed *bool) string {
+func formatMatrix(rows [][]string, fail func()) string {
 	width, cells := 0, 0
 	for _, r := range rows {
 		for _, c := range r {
@@ -142,7 +154,7 @@ func formatMatrix(rows [][]string, failed *bool) string {
 		}
 	}
 	if cells == 0 {
-		*failed = true // max() of an empty sequence
+		fail() // max() of an empty sequence
 		return ""
 	}
 	lines := make([]string, len(rows))

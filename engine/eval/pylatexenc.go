@@ -27,6 +27,14 @@ type pyLatex struct {
 	pos    int
 	depth  int
 	failed bool
+	quiet  int // inside arguments that are discarded unprinted, nothing fails
+}
+
+// fail records that pylatexenc would raise here.
+func (p *pyLatex) fail() {
+	if p.quiet == 0 {
+		p.failed = true
+	}
 }
 
 // pyStop says where a node list ends besides the end of input.
@@ -64,23 +72,11 @@ func (p *pyLatex) nodes(stop pyStop) string {
 	return b.String()
 }
 
-// pySpecial reads one character, or one of the character sequences that
-// pylatexenc prints otherwise ("--" is an en dash, "~" a no-break space).
-func pySpecial(s string) (n int, text string) {
-	for _, sp := range pySpecials {
-		if strings.HasPrefix(s, sp[0]) {
-			return len(sp[0]), sp[1]
-		}
-	}
-	_, n = utf8.DecodeRuneInString(s)
-	return n, s[:n]
-}
-
 // group renders "{...}" (or "[...]") from its opening bracket.
 func (p *pyLatex) group(closer byte) string {
 	p.pos++
 	if p.depth >= maxLatexDepth {
-		p.failed = true
+		p.failed = true // too deep to be an answer
 		return ""
 	}
 	p.depth++
@@ -146,6 +142,16 @@ func (p *pyLatex) macro() string {
 			return "\n    " + strings.TrimSpace(inner) + "\n"
 		}
 		return strings.TrimSpace(inner)
+	case `\`: // a line break, with an optional star and [length] right after it
+		if p.pos < len(p.src) && p.src[p.pos] == '*' {
+			p.pos++
+		}
+		if p.pos < len(p.src) && p.src[p.pos] == '[' {
+			p.quiet++ // never printed
+			p.group(']')
+			p.quiet--
+		}
+		return "\n"
 	}
 	spec, known := pyMacros[name]
 	if !known {
@@ -158,6 +164,10 @@ func (p *pyLatex) macro() string {
 		return "" // unknown: no arguments, prints nothing
 	}
 	after := p.pos
+	if spec.kind == pyDiscard {
+		p.quiet++
+		defer func() { p.quiet-- }()
+	}
 	args, ok := p.args(spec.args)
 	if !ok {
 		p.pos = after // pylatexenc leaves a macro without its arguments bare
@@ -194,17 +204,30 @@ func (p *pyLatex) args(spec string) ([]string, bool) {
 	return out, true
 }
 
-// arg reads one mandatory argument: a group, a bare macro, or one character.
+// arg reads one mandatory argument: a group, a bare macro, a special, or
+// one character. At the end of input there is none; at a closing brace it is
+// empty.
 func (p *pyLatex) arg() (string, bool) {
 	p.skipSpace()
-	if p.pos >= len(p.src) || p.src[p.pos] == '}' {
+	if p.pos >= len(p.src) {
 		return "", false
 	}
 	switch p.src[p.pos] {
+	case '}':
+		return "", true
 	case '{':
 		return p.group('}'), true
+	case '&':
+		p.pos++
+		return "   ", true
 	case '\\':
+		start := p.pos
 		name := p.macroName()
+		switch name {
+		case "end", "(", "[", `\`:
+			p.pos = start // these parse as they do anywhere
+			return p.macro(), true
+		}
 		if spec, ok := pyMacros[name]; ok {
 			return p.bare(spec), true
 		}
@@ -216,9 +239,9 @@ func (p *pyLatex) arg() (string, bool) {
 		}
 		return "", true
 	}
-	_, n := utf8.DecodeRuneInString(p.src[p.pos:])
+	n, text := pySpecial(p.src[p.pos:])
 	p.pos += n
-	return p.src[p.pos-n : p.pos], true
+	return text, true
 }
 
 // bare prints a macro that got no arguments: Python's "%" formatting either
@@ -230,7 +253,7 @@ func (p *pyLatex) bare(spec pyMacro) string {
 	case pyFirst:
 		return "%s"
 	case pySqrt, pyThird:
-		p.failed = true
+		p.fail()
 	}
 	return ""
 }
@@ -274,7 +297,7 @@ func (p *pyLatex) environment() string {
 	for !p.failed {
 		start := p.pos
 		cell := p.nodes(pyStop{env: true, cells: true})
-		if p.pos > start {
+		if strings.Trim(p.src[start:p.pos], "}") != "" { // a stray closing brace is no node
 			row = append(row, strings.TrimSpace(cell))
 		}
 		plain.WriteString(cell)
@@ -301,7 +324,7 @@ func (p *pyLatex) environment() string {
 	}
 	switch {
 	case matrix:
-		return formatMatrix(rows, &p.failed)
+		return formatMatrix(rows, p.fail)
 	case pyDisplayEnvs[strings.TrimSuffix(name, "*")]:
 		body := strings.TrimSpace(plain.String())
 		return "\n    " + strings.ReplaceAll(body, "\n", "\n    ") + "\n"

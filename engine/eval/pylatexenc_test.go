@@ -98,6 +98,19 @@ var pylatexencCases = []struct {
 	{`{`, ``, true},
 	{`x\sqrt{2}`, `x√(2)`, true},
 	{`7 \frac{3}{4}`, `7 3/4`, true},
+	{`\sqrt--`, `√(–)`, true},
+	{`\frac&x`, `   /x`, true},
+	{`\sqrt}`, `√()`, true},
+	{`\mbox{\sqrt}`, ``, true},
+	{`a\\[2pt] b`, "a\n b", true},
+	{`\begin{pmatrix}\{}2,`, `[ {2, ]`, true},
+	{`\frac\le}`, `≤/`, true},
+	{`\frac{1}`, `%s/%s1`, true},
+	{`\frac--\circ`, `–/∘`, true},
+	{`\begin{pmatrix}}`, ``, false},
+	{`\begin{pmatrix} 1 & \end{pmatrix}`, `[ 1   ]`, true},
+	{`1 \over 2`, `1 2`, true},
+	{`\sqrt\pi`, `√(π)`, true},
 }
 
 func TestPylatexText(t *testing.T) {
