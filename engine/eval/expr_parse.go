@@ -198,6 +198,9 @@ func (p *exprParser) atom() (*expr, error) {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
+	if p.pos < p.splitEnd {
+		return p.splitPiece() // the rest of a name sympy splits: "y2.0" is y*2*.0
+	}
 	c := p.peek()
 	switch {
 	case c == '(':

@@ -121,10 +121,11 @@ func (a cnum) root(q int64) (cnum, bool) {
 // asks for sympy's reading of a Float exponent.
 type evalState struct{ loose, sympy bool }
 
-// floatExpShift tells x^2.0 from x^2: sympy keeps a Float exponent apart from
-// the integer one (x**2.0 - x**2 does not simplify to 0), so in PRM800K mode
-// such a power is evaluated as x^(2+floatExpShift).
-var floatExpShift = new(big.Float).SetMantExp(big.NewFloat(1), -150)
+// floatPowShift tells x^2.0 from x^2 and 0.5^y from 2^-y: sympy keeps a
+// power with a Float base or exponent and a variable apart from the exact
+// one (x**2.0 - x**2 does not simplify to 0), so in PRM800K mode such a power
+// is evaluated shifted by this relative amount, more than any tolerance.
+var floatPowShift = cnum{new(big.Float).SetMantExp(big.NewFloat(1), -20), newF()}
 
 // sampleValue evaluates e with the variables set as env says; false where it
 // is undefined (division by zero).
@@ -155,21 +156,11 @@ func sampleValue(e *expr, env map[string]cnum, st *evalState) (cnum, bool) {
 	case exprLn:
 		return st.approx(cmplx.Log(a.c128()))
 	case exprPow:
-		if p, ok := exactValue(e.b); ok && p.Num().IsInt64() && p.Denom().IsInt64() &&
-			abs64(p.Num().Int64()) <= maxExactPow && p.Denom().Int64() <= maxRootIdx {
-			base := a
-			if q := p.Denom().Int64(); q > 1 {
-				if a, ok = a.root(q); !ok {
-					return cnum{}, false
-				}
-			}
-			v, ok := a.powInt(p.Num().Int64())
-			if l := cmplx.Log(base.c128()); ok && st.sympy && hasFloat(e.b) && !cmplx.IsInf(l) && !cmplx.IsNaN(l) {
-				// v * (1 + shift*ln(base)), enough to keep it apart
-				v = v.add(v.mul(cFrom(l)).mul(cnum{floatExpShift, newF()}))
-			}
-			return v, ok
+		v, ok := samplePow(e, a, env, st)
+		if ok && st.sympy && (hasFloat(e.a) || hasFloat(e.b)) && hasVar(e) {
+			v = v.add(v.mul(floatPowShift))
 		}
+		return v, ok
 	}
 	b, ok := sampleValue(e.b, env, st)
 	if !ok {
@@ -184,10 +175,31 @@ func sampleValue(e *expr, env map[string]cnum, st *evalState) (cnum, bool) {
 		return a.mul(b), true
 	case exprDiv:
 		return a.div(b)
-	case exprPow:
-		return st.approx(cmplx.Pow(a.c128(), b.c128()))
 	}
 	return cnum{}, false
+}
+
+// samplePow raises base a to e's exponent: exactly for a rational exponent
+// within budget, else in complex128.
+func samplePow(e *expr, a cnum, env map[string]cnum, st *evalState) (cnum, bool) {
+	if p, ok := exactValue(e.b); ok && p.Num().IsInt64() && p.Denom().IsInt64() &&
+		abs64(p.Num().Int64()) <= maxExactPow && p.Denom().Int64() <= maxRootIdx {
+		if q := p.Denom().Int64(); q > 1 {
+			if a, ok = a.root(q); !ok {
+				return cnum{}, false
+			}
+		}
+		return a.powInt(p.Num().Int64())
+	}
+	b, ok := sampleValue(e.b, env, st)
+	if !ok {
+		return cnum{}, false
+	}
+	return st.approx(cmplx.Pow(a.c128(), b.c128()))
+}
+
+func hasVar(e *expr) bool {
+	return e != nil && (e.kind == exprVar || hasVar(e.a) || hasVar(e.b))
 }
 
 func (st *evalState) approx(c complex128) (cnum, bool) {

@@ -238,6 +238,9 @@ var quirkPairs = []struct {
 	{`\text{(B)}`, `B`, true, true},
 	{`\text{Mon}`, `\text{Monday}`, true, false}, // unit words go even inside words ("day")
 	{`\frac{x^2-1}{x+1}`, `x-1`, false, true},    // x^2-1/x+1
+	{`x^{2.0}`, `x^2`, false, true},              // a Float power stays apart
+	{`0.5^x`, `2^{-x}`, false, true},
+	{`0.1^{2.0}+x`, `0.1^2+x`, true, true}, // a numeric one is evaluated
 }
 
 func TestGradeQuirks(t *testing.T) {
