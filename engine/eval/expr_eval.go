@@ -8,14 +8,13 @@ import (
 
 // Equality of two plain-text expressions, standing in for PRM800K's
 // sympy.simplify(a-b) == 0: exact rational arithmetic when both sides are
-// rational, otherwise evaluation at a few deterministic pseudo-random points.
+// rational, otherwise evaluation at a few deterministic complex points in
+// high precision (expr_sample.go).
 
 const (
 	maxExactPow  = 1024    // largest |n| for an exact x^n
 	maxExactBits = 1 << 15 // largest numerator/denominator size kept exact
-	numPoints    = 5
-	relTol       = 1e-10
-	absTol       = 1e-12 // rounding noise around zero
+	maxFactorial = 2500    // largest n for an exact n! (under maxExactBits)
 )
 
 // exactValue evaluates e as a rational; ok is false for variables,
@@ -39,21 +38,8 @@ func exactValue(e *expr) (*big.Rat, bool) {
 		if !ok {
 			return nil, false
 		}
-		r := new(big.Rat)
-		switch e.kind {
-		case exprAdd:
-			r.Add(a, b)
-		case exprSub:
-			r.Sub(a, b)
-		case exprMul:
-			r.Mul(a, b)
-		default:
-			if b.Sign() == 0 {
-				return nil, false
-			}
-			r.Quo(a, b)
-		}
-		return r, ratSize(r) <= maxExactBits
+		r, ok := arith(e.kind, new(big.Rat), a, b)
+		return r, ok && ratSize(r) <= maxExactBits
 	case exprPow:
 		base, ok := exactValue(e.a)
 		if !ok {
@@ -70,6 +56,12 @@ func exactValue(e *expr) (*big.Rat, bool) {
 			return nil, false
 		}
 		return exactRoot(a, 2)
+	case exprFact:
+		a, ok := exactValue(e.a)
+		if !ok || !a.IsInt() || a.Sign() < 0 || a.Num().Cmp(big.NewInt(maxFactorial)) > 0 {
+			return nil, false
+		}
+		return new(big.Rat).SetInt(new(big.Int).MulRange(1, a.Num().Int64())), true
 	}
 	return nil, false
 }
@@ -150,99 +142,6 @@ func intRoot(n *big.Int, q int64) (*big.Int, bool) {
 	return nil, false
 }
 
-// floatValue evaluates e numerically with the given variable values.
-func floatValue(e *expr, env map[rune]float64) float64 {
-	switch e.kind {
-	case exprNum:
-		f, _ := e.num.Float64()
-		return f
-	case exprVar:
-		return env[e.name]
-	case exprPi:
-		return math.Pi
-	case exprNeg:
-		return -floatValue(e.a, env)
-	case exprAdd:
-		return floatValue(e.a, env) + floatValue(e.b, env)
-	case exprSub:
-		return floatValue(e.a, env) - floatValue(e.b, env)
-	case exprMul:
-		return floatValue(e.a, env) * floatValue(e.b, env)
-	case exprDiv:
-		return floatValue(e.a, env) / floatValue(e.b, env)
-	case exprPow:
-		return math.Pow(floatValue(e.a, env), floatValue(e.b, env))
-	case exprSqrt:
-		return math.Sqrt(floatValue(e.a, env))
-	case exprLn:
-		return math.Log(floatValue(e.a, env))
-	}
-	return math.NaN()
-}
-
-func collectVars(e *expr, into map[rune]bool) {
-	if e == nil {
-		return
-	}
-	if e.kind == exprVar {
-		into[e.name] = true
-	}
-	collectVars(e.a, into)
-	collectVars(e.b, into)
-}
-
-// samplePoint gives variable v a value in [1.1, 2.9] for point i; values
-// avoid 0 and 1 where many distinct expressions happen to agree.
-func samplePoint(i int, v rune) float64 {
-	x := uint64(i+1)*0x9E3779B97F4A7C15 ^ uint64(v)*0xBF58476D1CE4E5B9
-	x ^= x >> 31
-	x *= 0x94D049BB133111EB
-	x ^= x >> 29
-	return 1.1 + 1.8*float64(x>>11)/float64(1<<53)
-}
-
-// exprsEqual reports whether two expressions have equal value.
-func exprsEqual(a, b string) bool {
-	ea, err := parseExpr(a)
-	if err != nil {
-		return false
-	}
-	eb, err := parseExpr(b)
-	if err != nil {
-		return false
-	}
-	if ra, ok := exactValue(ea); ok {
-		if rb, ok := exactValue(eb); ok {
-			return ra.Cmp(rb) == 0
-		}
-	}
-	vars := map[rune]bool{}
-	collectVars(ea, vars)
-	collectVars(eb, vars)
-	valid := 0
-	for i := 0; i < numPoints; i++ {
-		env := make(map[rune]float64, len(vars))
-		for v := range vars {
-			env[v] = samplePoint(i, v)
-		}
-		x, y := floatValue(ea, env), floatValue(eb, env)
-		fx, fy := isFinite(x), isFinite(y)
-		if fx != fy {
-			return false
-		}
-		if !fx {
-			continue
-		}
-		if d := math.Abs(x - y); d > relTol*math.Max(math.Abs(x), math.Abs(y)) && d > absTol {
-			return false
-		}
-		valid++
-	}
-	return valid > 0
-}
-
-func isFinite(f float64) bool { return !math.IsInf(f, 0) && !math.IsNaN(f) }
-
 // countLetters counts distinct letters once "sqrt" and "frac" are removed, as
 // PRM800K does before it lets sympy near an expression.
 func countLetters(s string) int {
@@ -253,4 +152,29 @@ func countLetters(s string) int {
 		}
 	}
 	return len(seen)
+}
+
+// number is *big.Rat or *big.Float.
+type number[T any] interface {
+	Add(x, y T) T
+	Sub(x, y T) T
+	Mul(x, y T) T
+	Quo(x, y T) T
+	Sign() int
+}
+
+// arith sets z to x op y for + - * /; false on division by zero.
+func arith[T number[T]](kind exprKind, z, x, y T) (T, bool) {
+	switch kind {
+	case exprAdd:
+		return z.Add(x, y), true
+	case exprSub:
+		return z.Sub(x, y), true
+	case exprMul:
+		return z.Mul(x, y), true
+	}
+	if y.Sign() == 0 {
+		return z, false
+	}
+	return z.Quo(x, y), true
 }

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"math"
 	"math/big"
 	"strings"
 	"unicode"
@@ -13,7 +14,14 @@ import (
 // parentheses, implicit products ("2x", "2sqrt(3)", "(a)(b)"), sqrt, ln, pi,
 // and single letters as variables (e, i included, as sympy reads lower case).
 // Precedence follows Python: "-x^2" is -(x^2), "^" is right associative and
-// takes a signed exponent ("2^-1").
+// takes a signed exponent ("2^-1"); n! binds tightest.
+//
+// Names are read as the mode says. Strict reads "xsqrt(2)" as x*sqrt(2) and
+// "ln3" as ln(3). PRM800K reads as sympy does: a name is a run of letters,
+// digits and "_"; "pi" is pi, "sqrt(" and "ln(" are functions, a name sympy
+// defines otherwise ("re", "oo", "ff") fails, a name with "_" is one symbol
+// and any other name is split into one symbol per letter ("xsqrt" is
+// x*s*q*r*t, "ln3" is 3*l*n).
 
 type exprKind int
 
@@ -29,12 +37,14 @@ const (
 	exprPow
 	exprSqrt
 	exprLn
+	exprFact // n!
 )
 
 type expr struct {
 	kind exprKind
 	num  *big.Rat // exprNum
-	name rune     // exprVar
+	prec uint     // exprNum: a Float literal's precision in bits, 0 for an exact number
+	name string   // exprVar
 	a, b *expr
 }
 
@@ -47,16 +57,18 @@ const (
 var errParse = errors.New("cannot parse expression")
 
 type exprParser struct {
-	src   string
-	pos   int
-	depth int
+	src      string
+	pos      int
+	depth    int
+	sympy    bool // PRM800K's reading of names
+	splitEnd int  // the end of a name being read one letter at a time
 }
 
-func parseExpr(s string) (*expr, error) {
+func parseExpr(s string, mode Mode) (*expr, error) {
 	if len(s) > maxExprLen {
 		return nil, errors.New("expression too long")
 	}
-	p := &exprParser{src: s}
+	p := &exprParser{src: s, sympy: mode == PRM800K}
 	e, err := p.sum()
 	if err != nil {
 		return nil, err
@@ -68,7 +80,7 @@ func parseExpr(s string) (*expr, error) {
 }
 
 func (p *exprParser) peek() byte {
-	for p.pos < len(p.src) && p.src[p.pos] == ' ' {
+	for p.pos < len(p.src) && strings.IndexByte(" \t\n\r", p.src[p.pos]) >= 0 {
 		p.pos++
 	}
 	if p.pos >= len(p.src) {
@@ -162,6 +174,11 @@ func (p *exprParser) power() (*expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	// n! binds to the atom before it, as sympy's factorial_notation does.
+	for p.peek() == '!' && !strings.HasPrefix(p.src[p.pos:], "!=") && !strings.HasPrefix(p.src[p.pos:], "!!") {
+		p.pos++
+		base = &expr{kind: exprFact, a: base}
+	}
 	if p.peek() == '^' || strings.HasPrefix(p.src[p.pos:], "**") {
 		if p.src[p.pos] == '*' {
 			p.pos++
@@ -181,6 +198,9 @@ func (p *exprParser) atom() (*expr, error) {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
+	if p.pos < p.splitEnd {
+		return p.splitPiece() // the rest of a name sympy splits: "y2.0" is y*2*.0
+	}
 	c := p.peek()
 	switch {
 	case c == '(':
@@ -198,6 +218,9 @@ func (p *exprParser) atom() (*expr, error) {
 		return p.number()
 	}
 	rest := p.src[p.pos:]
+	if p.sympy {
+		return p.sympyName()
+	}
 	for _, fn := range []struct {
 		name string
 		kind exprKind
@@ -218,26 +241,51 @@ func (p *exprParser) atom() (*expr, error) {
 	r, n := utf8.DecodeRuneInString(rest)
 	if n > 0 && unicode.IsLetter(r) {
 		p.pos += n
-		return &expr{kind: exprVar, name: r}, nil
+		return &expr{kind: exprVar, name: string(r)}, nil
 	}
 	return nil, errParse
 }
 
 // number reads a decimal literal, with an optional exponent ("1e5"), exactly.
+// A literal with a point or an exponent is a Float to sympy: prec is the
+// precision sympy gives it. The sympy reading takes "_" between digits.
 func (p *exprParser) number() (*expr, error) {
 	start := p.pos
-	digits := func() int {
+	sig := 0 // significant digits of the mantissa
+	digits := func(mantissa bool) int {
 		n := 0
-		for p.pos < len(p.src) && p.src[p.pos] >= '0' && p.src[p.pos] <= '9' {
+		for p.pos < len(p.src) {
+			c := p.src[p.pos]
+			if c == '_' && p.sympy && n > 0 && p.pos+1 < len(p.src) && p.src[p.pos+1] >= '0' && p.src[p.pos+1] <= '9' {
+				p.pos++
+				continue
+			}
+			if c < '0' || c > '9' {
+				break
+			}
+			if mantissa && (sig > 0 || c != '0') {
+				sig++
+			}
 			p.pos++
 			n++
 		}
 		return n
 	}
-	n := digits()
+	n := digits(true)
+	isFloat := false
 	if p.pos < len(p.src) && p.src[p.pos] == '.' {
 		p.pos++
-		n += digits()
+		n += digits(true)
+		isFloat = true
+	}
+	if p.sympy && !isFloat && n > 1 && p.src[start] == '0' && !p.exponentAhead() {
+		// Python's tokenizer reads "01" as 0 then 1 (0*1 once multiplied
+		// implicitly); "00" is one token.
+		p.pos, sig = start+1, 0
+		for p.pos < len(p.src) && (p.src[p.pos] == '0' || p.src[p.pos] == '_' && p.pos+1 < len(p.src) && p.src[p.pos+1] == '0') {
+			p.pos++
+		}
+		n = 1
 	}
 	if n == 0 {
 		return nil, errParse
@@ -249,18 +297,25 @@ func (p *exprParser) number() (*expr, error) {
 		if p.src[p.pos] == '+' || p.src[p.pos] == '-' {
 			p.pos++
 		}
-		if d := digits(); d == 0 {
+		if d := digits(false); d == 0 {
 			p.pos = save // "2e" is 2 times the symbol e
 		} else if d > maxExpDigits {
 			return nil, errors.New("number exponent too large")
+		} else {
+			isFloat = true
 		}
 	}
-	r, ok := new(big.Rat).SetString(p.src[start:p.pos])
+	lit := strings.TrimSuffix(strings.ReplaceAll(p.src[start:p.pos], "_", ""), ".")
+	r, ok := new(big.Rat).SetString(lit)
 	if !ok {
-		r, ok = new(big.Rat).SetString(p.src[start:mantissaEnd])
-		if !ok {
+		if r, ok = new(big.Rat).SetString(strings.TrimSuffix(p.src[start:mantissaEnd], ".")); !ok {
 			return nil, errParse
 		}
 	}
-	return &expr{kind: exprNum, num: r}, nil
+	e := &expr{kind: exprNum, num: r}
+	if isFloat {
+		// mpmath's dps_to_prec of max(15, significant digits)
+		e.prec = uint(math.Round(float64(max(15, sig)+1) * 3.3219280948873626))
+	}
+	return e, nil
 }

@@ -18,11 +18,13 @@ func FuzzGrade(f *testing.F) {
 	f.Add("((((((((((1))))))))))", "9^9^9^9")
 	f.Fuzz(func(t *testing.T, given, gold string) {
 		start := time.Now()
-		Grade(given, gold)
-		// Any answer matches itself: rule 1 compares the same normal form, so
-		// this holds for every string, the empty one included.
-		if !Grade(given, given) {
-			t.Fatalf("Grade(%q, itself) = false", given)
+		for _, mode := range []Mode{PRM800K, Strict} {
+			Grade(given, gold, mode)
+			// Any answer matches itself: rule 1 compares the same normal form,
+			// so this holds for every string, the empty one included.
+			if !Grade(given, given, mode) {
+				t.Fatalf("Grade(%q, itself, %v) = false", given, mode)
+			}
 		}
 		if d := time.Since(start); d > 2*time.Second {
 			t.Fatalf("grading %q vs %q took %v", given, gold, d)

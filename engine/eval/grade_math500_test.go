@@ -15,14 +15,16 @@ func TestMath500LastBoxedIsAnswer(t *testing.T) {
 }
 
 func TestMath500GoldGradesItself(t *testing.T) {
-	for _, p := range Math500() {
-		if !Grade(p.Answer, p.Answer) {
-			t.Errorf("%s: %q does not grade itself", p.ID, p.Answer)
-		}
-		// The boxed form a model would write must pass through extraction too.
-		got, ok := ExtractAnswer("so the answer is $\\boxed{" + p.Answer + "}$.")
-		if !ok || !Grade(got, p.Answer) {
-			t.Errorf("%s: extracted %q from boxed gold", p.ID, got)
+	for _, mode := range []Mode{PRM800K, Strict} {
+		for _, p := range Math500() {
+			if !Grade(p.Answer, p.Answer, mode) {
+				t.Errorf("%s: %q does not grade itself (%v)", p.ID, p.Answer, mode)
+			}
+			// The boxed form a model would write must pass through extraction too.
+			got, ok := ExtractAnswer("so the answer is $\\boxed{" + p.Answer + "}$.")
+			if !ok || !Grade(got, p.Answer, mode) {
+				t.Errorf("%s: extracted %q from boxed gold (%v)", p.ID, got, mode)
+			}
 		}
 	}
 }
@@ -35,9 +37,11 @@ func TestMath500GoldDistinct(t *testing.T) {
 	for i := 0; i+1 < len(probs); i++ {
 		a, b := probs[i].Answer, probs[i+1].Answer
 		// "5" and "x=5" are equal under Hendrycks' rules on purpose.
-		if mathdNormalize(a) != mathdNormalize(b) && Grade(a, b) {
-			wrong++
-			t.Logf("%q graded equal to %q", a, b)
+		for _, mode := range []Mode{PRM800K, Strict} {
+			if mathdNormalize(a) != mathdNormalize(b) && Grade(a, b, mode) {
+				wrong++
+				t.Logf("%q graded equal to %q (%v)", a, b, mode)
+			}
 		}
 	}
 	if wrong > 0 {
@@ -53,10 +57,12 @@ func TestMath500GoldVariants(t *testing.T) {
 		strings.NewReplacer(`\left`, "", `\right`, ""),
 		strings.NewReplacer(`\!`, ""),
 	}
-	for _, p := range Math500() {
-		for i, r := range rewrites {
-			if v := r.Replace(p.Answer); !Grade(v, p.Answer) {
-				t.Errorf("%s: rewrite %d %q not graded equal to %q", p.ID, i, v, p.Answer)
+	for _, mode := range []Mode{PRM800K, Strict} {
+		for _, p := range Math500() {
+			for i, r := range rewrites {
+				if v := r.Replace(p.Answer); !Grade(v, p.Answer, mode) {
+					t.Errorf("%s: rewrite %d %q not graded equal to %q (%v)", p.ID, i, v, p.Answer, mode)
+				}
 			}
 		}
 	}

@@ -24,6 +24,7 @@ type Config struct {
 	Template func(string) string // question → prompt; default MathPrompt
 	OutPath  string              // JSONL record of every problem; enables resuming
 	Progress io.Writer           // progress line (e.g. os.Stderr); nil = silent
+	Grading  Mode                // how answers are graded; default PRM800K
 }
 
 // MathPrompt is CoLA's math evaluation prompt.
@@ -120,7 +121,7 @@ func Run(ctx context.Context, probs []Problem, gen Generator, cfg Config) (*Repo
 			return rep, err
 		}
 		for i, p := range batch {
-			rec := gradeRecord(p, prompts[i], comps[i])
+			rec := gradeRecord(p, prompts[i], comps[i], cfg.Grading)
 			if out != nil {
 				if err := writeRecord(out, rec); err != nil {
 					return rep, err
@@ -146,24 +147,24 @@ func checkShape(comps [][]string, prompts, k int) error {
 }
 
 // gradeRecord extracts and grades every sample of one problem.
-func gradeRecord(p Problem, prompt string, completions []string) Record {
+func gradeRecord(p Problem, prompt string, completions []string, mode Mode) Record {
 	rec := Record{ID: p.ID, Subject: p.Subject, Level: p.Level, Prompt: prompt, Gold: p.Answer,
 		Completions: completions, Extracted: make([]string, len(completions)),
 		Correct: make([]bool, len(completions))}
 	for i, c := range completions {
 		if a, ok := ExtractAnswer(c); ok {
 			rec.Extracted[i] = a
-			rec.Correct[i] = Grade(a, p.Answer)
+			rec.Correct[i] = Grade(a, p.Answer, mode)
 		}
 	}
-	rec.Majority, rec.MajorityCorrect = majorityVote(rec.Extracted, rec.Correct)
+	rec.Majority, rec.MajorityCorrect = majorityVote(rec.Extracted, rec.Correct, mode)
 	return rec
 }
 
 // majorityVote groups answers that Grade as equal and returns the largest
 // group's first answer and whether it was correct; ties go to the group seen
 // first, and missing answers do not vote.
-func majorityVote(answers []string, correct []bool) (string, bool) {
+func majorityVote(answers []string, correct []bool, mode Mode) (string, bool) {
 	type group struct{ first, count int }
 	var groups []group
 	for i, a := range answers {
@@ -173,7 +174,7 @@ func majorityVote(answers []string, correct []bool) (string, bool) {
 		joined := false
 		for g := range groups {
 			rep := answers[groups[g].first]
-			if a == rep || Grade(a, rep) || Grade(rep, a) {
+			if a == rep || Grade(a, rep, mode) || Grade(rep, a, mode) {
 				groups[g].count++
 				joined = true
 				break

@@ -136,11 +136,11 @@ func TestRunPassAndMajority(t *testing.T) {
 }
 
 func TestMajorityGroupsEquivalentAnswers(t *testing.T) {
-	ans, ok := majorityVote([]string{"7", `\frac12`, "0.5", `\dfrac{1}{2}`, ""}, []bool{false, true, true, true, false})
+	ans, ok := majorityVote([]string{"7", `\frac12`, "0.5", `\dfrac{1}{2}`, ""}, []bool{false, true, true, true, false}, PRM800K)
 	if ans != `\frac12` || !ok {
 		t.Fatalf("got %q %v", ans, ok)
 	}
-	if ans, ok := majorityVote([]string{"", ""}, []bool{false, false}); ans != "" || ok {
+	if ans, ok := majorityVote([]string{"", ""}, []bool{false, false}, PRM800K); ans != "" || ok {
 		t.Fatalf("no answers: got %q %v", ans, ok)
 	}
 }

@@ -18,8 +18,7 @@ import (
 // they can be compared entry by entry.
 func latexToText(s string) string {
 	c := &latexConv{src: s}
-	out := c.sequence(0, false, false)
-	return symbolReplacer.Replace(out)
+	return c.sequence(0, false, false)
 }
 
 var symbolReplacer = strings.NewReplacer("√", "sqrt", "π", "pi", "∞", "inf", "∪", "U", "·", "*", "×", "*")
@@ -32,30 +31,8 @@ type latexConv struct {
 	depth int
 }
 
-var latexSymbols = map[string]string{
-	"pi": "π", "infty": "∞", "infinity": "∞", "cup": "∪", "cap": "∩", "cdot": "·", "times": "×",
-	"div": "÷", "pm": "±", "mp": "∓", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "ne": "≠",
-	"neq": "≠", "circ": "∘", "approx": "≈", "ldots": "…", "dots": "…", "cdots": "⋯",
-	"to": "→", "rightarrow": "→", "in": "∈", "emptyset": "∅", "varnothing": "∅",
-	"angle": "∠", "triangle": "△", "textdegree": "°", "prime": "′", "sim": "∼",
-	"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ϵ", "varepsilon": "ε",
-	"zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
-	"lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "rho": "ρ", "sigma": "σ", "tau": "τ",
-	"upsilon": "υ", "phi": "ϕ", "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
-	"Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π",
-	"Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
-	",": " ", ";": " ", ":": " ", " ": " ", "quad": " ", "qquad": " ", "!": "", "\\": "\n",
-	"%": "%", "$": "$", "{": "{", "}": "}", "#": "#", "&": "&", "_": "_",
-}
-
-// Function and operator names print as themselves (\cot x is "cot x").
-var latexOperatorNames = map[string]bool{
-	"sin": true, "cos": true, "tan": true, "sec": true, "csc": true, "cot": true, "arcsin": true,
-	"arccos": true, "arctan": true, "sinh": true, "cosh": true, "tanh": true, "coth": true,
-	"ln": true, "lg": true, "log": true, "exp": true, "max": true, "min": true, "sup": true,
-	"inf": true, "lim": true, "arg": true, "deg": true, "det": true, "dim": true, "gcd": true,
-	"hom": true, "ker": true, "Pr": true, "lcm": true, "mod": true, "bmod": true,
-}
+// strictSymbols adds to latexSymbols what pylatexenc does not know.
+var strictSymbols = map[string]string{"infinity": "∞", "ne": "≠", "triangle": "△"}
 
 // Macros whose single argument is kept as text.
 var latexKeepArg = map[string]bool{
@@ -66,8 +43,6 @@ var latexKeepArg = map[string]bool{
 	"fbox": true, "overline": true, "underline": true, "hat": true, "widehat": true, "bar": true,
 	"vec": true, "tilde": true, "widetilde": true, "dot": true, "ddot": true, "overrightarrow": true,
 }
-
-var latexFracs = map[string]bool{"frac": true, "dfrac": true, "tfrac": true, "cfrac": true, "nicefrac": true}
 
 var matrixEnvs = map[string]bool{"matrix": true, "pmatrix": true, "bmatrix": true, "vmatrix": true,
 	"Bmatrix": true, "smallmatrix": true, "array": true}
@@ -196,7 +171,7 @@ func (c *latexConv) macro() string {
 	case name == "sqrt":
 		degree := strings.TrimSpace(c.optArg())
 		radicand := c.arg()
-		if degree == "" {
+		if degree == "" || degree == "2" {
 			return "√(" + radicand + ")"
 		}
 		return "(" + radicand + ")^(1/" + fracText(degree) + ")"
@@ -214,7 +189,10 @@ func (c *latexConv) macro() string {
 	if s, ok := latexSymbols[name]; ok {
 		return s
 	}
-	if latexOperatorNames[name] {
+	if s, ok := strictSymbols[name]; ok {
+		return s
+	}
+	if isOperatorName(name, Strict) {
 		return name
 	}
 	return "" // \left, \right, \displaystyle and unknown macros
@@ -260,8 +238,6 @@ func (c *latexConv) skipEnd() {
 		c.arg()
 	}
 }
-
-func isASCIILetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
 var simpleNumberRe = regexp.MustCompile(`^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$`)
 

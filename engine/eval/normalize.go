@@ -15,29 +15,36 @@ import (
 var (
 	unitWords = []string{"degree", "cm", "centimeter", "meter", "mile", "second", "minute",
 		"hour", "day", "week", "month", "year", "foot", "feet", "inch", "yard"}
-	unitRes         = compileUnits()
-	circRe          = regexp.MustCompile(`\^ *\\circ`)
-	unitPowerRe     = regexp.MustCompile(`(\\(?:text|mbox|mathrm)\{[^{}]*)\}\^\{?([0-9]+)\}?`)
-	thinSpaceRe     = regexp.MustCompile(`,\\! *`)
-	minusSpaceRe    = regexp.MustCompile(`- *`)
-	mixedNumberRe   = regexp.MustCompile(`([0-9]) +([0-9])`)
-	goodCommaRe     = regexp.MustCompile(`(\d)(,)(\d\d\d)($|\D)`)
-	pyFloatRe       = regexp.MustCompile(`^[+-]?(?:(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?|(?i:inf|infinity|nan))$`)
-	fracShapeRe     = regexp.MustCompile(`^-?[0-9]+.?/0*[1-9][0-9]*.?$`)
+	unitRes       = compileUnits(``, ``)
+	wordUnitRes   = compileUnits(`(^|[^A-Za-z])`, `([^A-Za-z]|$)`)
+	circRe        = regexp.MustCompile(`\^ *\\circ`)
+	unitPowerRe   = regexp.MustCompile(`(\\(?:text|mbox|mathrm)\{[^{}]*)\}\^\{?([0-9]+)\}?`)
+	thinSpaceRe   = regexp.MustCompile(`,\\! *`)
+	minusSpaceRe  = regexp.MustCompile(`- *`)
+	mixedNumberRe = regexp.MustCompile(`([0-9]) +([0-9])`)
+	goodCommaRe   = regexp.MustCompile(`(\d)(,)(\d\d\d)($|\D)`)
+	pyFloatRe     = regexp.MustCompile(`^[+-]?(?:(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?|(?i:inf|infinity|nan))$`)
+	decimalRe     = regexp.MustCompile(`^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
+	// Python's "$" also matches before a final newline.
+	fracShapeRe     = regexp.MustCompile(`^-?[0-9]+.?/0*[1-9][0-9]*.?\n?$`)
 	magnitudeWords  = strings.NewReplacer("million", "*10^6", "billion", "*10^9", "trillion", "*10^12")
 	connectiveWords = strings.NewReplacer(" or ", " , ", " and ", " , ")
 )
 
-func compileUnits() []*regexp.Regexp {
+// compileUnits makes PRM800K's unit patterns, within the given context.
+func compileUnits(before, after string) []*regexp.Regexp {
 	out := make([]*regexp.Regexp, len(unitWords))
 	for i, u := range unitWords {
-		out[i] = regexp.MustCompile(u + `(es)?(s)? *(\^[0-9]+)?`)
+		out[i] = regexp.MustCompile(before + u + `(es)?(s)? *(\^[0-9]+)?` + after)
 	}
 	return out
 }
 
-// prmNormalize is PRM800K's _normalize.
-func prmNormalize(expr string) string {
+// prmNormalize is PRM800K's _normalize; Strict mode departs from it where
+// the original misreads: a unit's power goes with the unit, "2.00000001" is
+// not an integer, LaTeX is read soundly (latex2text.go) and an exponent
+// group stays whole.
+func prmNormalize(expr string, mode Mode) string {
 	if m := wholeTextRe.FindStringSubmatch(expr); m != nil {
 		expr = m[1]
 	}
@@ -47,42 +54,62 @@ func prmNormalize(expr string) string {
 	expr = strings.ReplaceAll(expr, "%", "")
 	expr = connectiveWords.Replace(expr)
 	expr = magnitudeWords.Replace(expr)
-	// "\mbox{ inches}^2": move the power inside so the unit goes with it.
-	expr = unitPowerRe.ReplaceAllString(expr, "${1}^${2}}")
-	for _, re := range unitRes {
-		expr = re.ReplaceAllString(expr, "")
+	if mode == Strict {
+		// "\mbox{ inches}^2": move the power inside so the unit goes with it.
+		expr = unitPowerRe.ReplaceAllString(expr, "${1}^${2}}")
+	}
+	if mode == Strict {
+		// Whole words only: "\text{Monday}" is not "\text{Mon}".
+		for _, re := range wordUnitRes {
+			expr = re.ReplaceAllString(expr, "${1}${5}")
+		}
+	} else {
+		for _, re := range unitRes {
+			expr = re.ReplaceAllString(expr, "")
+		}
 	}
 	expr = circRe.ReplaceAllString(expr, "")
 	if len(expr) > 0 && expr[0] == '{' && expr[len(expr)-1] == '}' {
 		expr = expr[1 : len(expr)-1]
 	}
 	expr = thinSpaceRe.ReplaceAllString(expr, "")
-	if f, ok := pyFloat(expr); ok && isNearInt(f) {
+	if f, ok := pyFloat(expr); ok && isInteger(f, expr, mode) {
 		expr = floatToIntString(math.RoundToEven(f))
 	}
 	if strings.Contains(expr, `\`) {
-		expr = parseLatex(expr)
+		expr = parseLatex(expr, mode)
 	}
 	expr = minusSpaceRe.ReplaceAllString(expr, "-")
 	// Mixed numbers: "7 3/4" means 7+3/4.
 	expr = mixedNumberRe.ReplaceAllString(expr, "$1+$2")
-	// Braces go, but an exponent group keeps its extent: 2^{1/3} is 2^(1/3).
-	expr = exponentGroupsToParens(expr)
+	if mode == Strict {
+		// Braces go, but an exponent group keeps its extent: 2^{1/3} is 2^(1/3).
+		expr = exponentGroupsToParens(expr)
+	}
 	expr = strings.NewReplacer(" ", "", "{", "", "}", "").Replace(expr)
 	expr = strings.ToLower(expr)
-	if strIsInt(expr) {
+	if strIsInt(expr, mode) {
 		expr = strToInt(expr)
 	}
 	return expr
 }
 
 // parseLatex is PRM800K's _parse_latex: a space before \frac keeps mixed
-// numbers apart, then LaTeX becomes text with sqrt, pi, inf, U and *.
-func parseLatex(expr string) string {
-	expr = strings.ReplaceAll(expr, `\tfrac`, `\frac`)
-	expr = strings.ReplaceAll(expr, `\dfrac`, `\frac`)
-	expr = strings.ReplaceAll(expr, `\frac`, ` \frac`)
-	return strings.TrimSpace(latexToText(expr))
+// numbers apart, then LaTeX becomes text (pylatexenc's reading, or the
+// sound one) with sqrt, pi, inf, U and *. Where pylatexenc raises, PRM800K
+// keeps the LaTeX.
+func parseLatex(expr string, mode Mode) string {
+	s := strings.ReplaceAll(expr, `\tfrac`, `\frac`)
+	s = strings.ReplaceAll(s, `\dfrac`, `\frac`)
+	s = strings.ReplaceAll(s, `\frac`, ` \frac`)
+	if mode == Strict {
+		return strings.TrimSpace(symbolReplacer.Replace(latexToText(s)))
+	}
+	text, ok := pylatexText(s)
+	if !ok {
+		return expr
+	}
+	return strings.TrimSpace(symbolReplacer.Replace(text))
 }
 
 // pyFloat parses s the way Python's float() does (underscores between
@@ -102,10 +129,21 @@ func pyFloat(s string) (float64, bool) {
 	return f, true
 }
 
-// isNearInt is _is_int: within 1e-7 of an integer (inf and nan are not).
-func isNearInt(f float64) bool {
+// isInteger is _is_int for the float f that the string s gives: within 1e-7
+// of an integer in PRM800K mode, exactly an integer in Strict mode (inf and
+// nan are not).
+func isInteger(f float64, s string, mode Mode) bool {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return false
+	}
+	if mode == Strict {
+		// Not "40_9" (a base-9 numeral), which Python's float reads as 409.
+		s = strings.TrimSpace(s)
+		if !decimalRe.MatchString(s) {
+			return false
+		}
+		r, ok := new(big.Rat).SetString(strings.TrimSuffix(s, "."))
+		return ok && r.IsInt()
 	}
 	return math.Abs(f-math.RoundToEven(f)) <= 1e-7
 }
@@ -130,12 +168,13 @@ func stripGoodCommas(expr string) string {
 }
 
 // strIsInt is _str_is_int.
-func strIsInt(x string) bool {
+func strIsInt(x string, mode Mode) bool {
 	if len(x) > 400 {
 		return false
 	}
-	f, ok := pyFloat(stripGoodCommas(x))
-	return ok && isNearInt(f)
+	x = stripGoodCommas(x)
+	f, ok := pyFloat(x)
+	return ok && isInteger(f, x, mode)
 }
 
 // strToInt is _str_to_int: int(float(x without commas)), truncating.

@@ -11,7 +11,9 @@ import (
 // when one of the fix-up steps would raise in Python, the answer is returned
 // with only the outer \text{} removed.
 
-var wholeTextRe = regexp.MustCompile(`^\\text\{(.+?)\}$`)
+// wholeTextRe is `^\\text\{(?P<text>.+?)\}$` in Python, where "$" also
+// matches before a final newline.
+var wholeTextRe = regexp.MustCompile(`^\\text\{(.+?)\}\n?$`)
 
 // mathdNormalize is Hendrycks' normalize_answer.
 func mathdNormalize(answer string) string {

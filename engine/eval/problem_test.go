@@ -133,7 +133,7 @@ func TestGSM8KAnswersAreNumbers(t *testing.T) {
 			if _, err := strconv.ParseFloat(p.Answer, 64); err != nil {
 				t.Errorf("%s: answer %q is not a number", p.ID, p.Answer)
 			}
-			if !Grade(p.Answer, p.Answer) {
+			if !Grade(p.Answer, p.Answer, PRM800K) {
 				t.Errorf("%s: answer does not grade itself", p.ID)
 			}
 		}

@@ -50,7 +50,7 @@ json.dump(out, sys.stdout)
 		t.Fatalf("sympy oracle output %q: %v", outBytes, err)
 	}
 	for i, p := range oraclePairs {
-		if got := exprsEqual(p[0], p[1]); got != want[i] {
+		if got := exprsEqual(p[0], p[1], PRM800K); got != want[i] {
 			t.Errorf("exprsEqual(%q, %q) = %v, sympy says %v", p[0], p[1], got, want[i])
 		}
 	}

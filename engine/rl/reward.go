@@ -42,7 +42,7 @@ func (MathAnswer) Reward(_, completion string, ex Example) (float64, error) {
 		return 0, fmt.Errorf("math reward: example has no gold answer")
 	}
 	got, ok := eval.ExtractAnswer(completion)
-	if ok && eval.Grade(got, ex.Answer) {
+	if ok && eval.Grade(got, ex.Answer, eval.PRM800K) {
 		return 1, nil
 	}
 	return 0, nil
