@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"reflect"
 	"strings"
-	"go/scanner"
 )
 
 // What the shell prints after an input: the value of an expression that has one, as the Go
