@@ -24,6 +24,27 @@ const (
 	DefaultCoLA = "stories260K-cola"
 )
 
+// StoryPrompts are openings in the style of TinyStories, the shipped models' training text: for
+// the toy RL tasks and the fluency measurement of a CoLA on them.
+var StoryPrompts = []string{
+	"Once upon a time, there was a little girl named Lily.",
+	"Once upon a time, there was a boy named Tim.",
+	"One day, a little bird was flying in the sky.",
+	"Tom and Sue went to the park.",
+	"There was a big tree in the garden.",
+	"Once upon a time, there lived a kind old man.",
+	"Anna had a red ball.",
+	"One sunny day, Ben went to the beach with his mom.",
+	"The cat sat on the mat.",
+	"Max was a happy little boy.",
+	"It was a cold winter day.",
+	"Sara loved to play with her toys.",
+	"Once upon a time, in a small house, there lived a family.",
+	"The sun was shining and the sky was blue.",
+	"Bob wanted to go outside and play.",
+	"Mia found a shiny stone in the grass.",
+}
+
 // Resolve maps what a user typed for a model to a path: "" or "default" is DefaultName, "cola"
 // is DefaultCoLA, a shipped name is that model unless a file or folder of that name exists here;
 // anything else is returned as it is.

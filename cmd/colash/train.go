@@ -14,6 +14,8 @@ import (
 	"colash/engine/train"
 	"colash/model/checkpoint"
 	"colash/model/cola"
+	"colash/model/llama"
+	"colash/models"
 )
 
 func init() {
@@ -219,6 +221,9 @@ func runTrainReport(args []string) error {
 	fs.IntVar(&d.GenLen, "gen-len", d.GenLen, "diversity: new tokens per continuation")
 	fs.IntVar(&d.Repro, "repro", d.Repro, "texts for the IDM-codes reproduction test")
 	fs.Uint64Var(&d.Seed, "seed", d.Seed, "sampling seed")
+	reference := fs.String("reference", "", "the original backbone that scores sampled text (default: the CoLA's own; give it after FTA)")
+	fs.IntVar(&d.Fluency.PerPrompt, "fluency-samples", d.Fluency.PerPrompt, "fluency: continuations per story prompt")
+	fs.IntVar(&d.Fluency.Tokens, "fluency-tokens", d.Fluency.Tokens, "fluency: new tokens per continuation")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -239,8 +244,21 @@ func runTrainReport(args []string) error {
 	if err != nil {
 		return err
 	}
+	var ref *llama.Model
+	if *reference != "" {
+		path, err := models.Resolve(*reference)
+		if err != nil {
+			return err
+		}
+		r, err := checkpoint.Open(path, opt)
+		if err != nil {
+			return fmt.Errorf("--reference: %w", err)
+		}
+		defer r.Free()
+		ref = r.Llama
+	}
 	start := time.Now()
-	r, err := train.Evaluate(m.CoLA, m.Tok, docs, d)
+	r, err := train.Evaluate(m.CoLA, ref, m.Tok, docs, d)
 	if err != nil {
 		return err
 	}

@@ -5,27 +5,11 @@ import (
 	"strings"
 
 	"colash/engine/eval"
+	"colash/models"
 )
 
 // StoryPrompts are openings in the style of TinyStories, for the toy tasks on the stories models.
-var StoryPrompts = []string{
-	"Once upon a time, there was a little girl named Lily.",
-	"Once upon a time, there was a boy named Tim.",
-	"One day, a little bird was flying in the sky.",
-	"Tom and Sue went to the park.",
-	"There was a big tree in the garden.",
-	"Once upon a time, there lived a kind old man.",
-	"Anna had a red ball.",
-	"One sunny day, Ben went to the beach with his mom.",
-	"The cat sat on the mat.",
-	"Max was a happy little boy.",
-	"It was a cold winter day.",
-	"Sara loved to play with her toys.",
-	"Once upon a time, in a small house, there lived a family.",
-	"The sun was shining and the sky was blue.",
-	"Bob wanted to go outside and play.",
-	"Mia found a shiny stone in the grass.",
-}
+var StoryPrompts = models.StoryPrompts
 
 // TaskOptions tune the built-in tasks.
 type TaskOptions struct {

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/sugarme/gotch"
@@ -26,18 +25,12 @@ type ReportConfig struct {
 	GenLen    int    // new tokens per continuation
 	Repro     int    // documents for the free-running reproduction test
 	Seed      uint64 // sampling seed
+	Fluency   FluencyConfig
 }
 
 // DefaultReport is the configuration docs/training.md reports.
-var DefaultReport = ReportConfig{Seq: 128, MaxSeqs: 256, Prompts: 20, Cont: 8, PromptLen: 8, GenLen: 48, Repro: 32, Seed: 1}
-
-// Diversity is one sampling scheme's within-prompt diversity.
-type Diversity struct {
-	Name     string
-	Distinct [3]float64 // distinct-1/2/3: unique n-grams / n-grams within each prompt's group, averaged
-	Cosine   float64    // mean pairwise cosine of mean-pooled backbone states (lower: more diverse)
-	NLL      float64    // backbone NLL per token of the continuations
-}
+var DefaultReport = ReportConfig{Seq: 128, MaxSeqs: 256, Prompts: 20, Cont: 8, PromptLen: 8, GenLen: 48, Repro: 32, Seed: 1,
+	Fluency: DefaultFluency}
 
 // Report is the held-out evaluation of a trained CoLA.
 type Report struct {
@@ -52,11 +45,16 @@ type Report struct {
 	PolicyTop5  float64   // IDM code among the policy's 5 most likely
 	ReproFree   float64   // free-running greedy decode forced with IDM codes: token accuracy
 	Div         []Diversity
+	Fluency     *Fluency
 	Cfg         ReportConfig
 }
 
-// Evaluate measures m on held-out documents (see docs/training.md for the table it fills).
-func Evaluate(m *cola.Model, tok tokenizer.Tokenizer, docs []Doc, cfg ReportConfig) (*Report, error) {
+// Evaluate measures m on held-out documents (see docs/training.md for the table it fills). Text
+// is scored by ref, the original backbone (nil: m's own, right unless FTA has changed it).
+func Evaluate(m *cola.Model, ref *llama.Model, tok tokenizer.Tokenizer, docs []Doc, cfg ReportConfig) (*Report, error) {
+	if ref == nil {
+		ref = m.Model
+	}
 	r := &Report{Cfg: cfg}
 	seqs := Pack(docs, cfg.Seq)
 	if cfg.MaxSeqs > 0 && len(seqs) > cfg.MaxSeqs {
@@ -117,7 +115,10 @@ func Evaluate(m *cola.Model, tok tokenizer.Tokenizer, docs []Doc, cfg ReportConf
 	if r.ReproFree, err = reproduce(m, docs, cfg); err != nil {
 		return nil, err
 	}
-	if r.Div, err = diversity(m, tok, docs, cfg); err != nil {
+	if r.Div, err = diversity(m, ref, tok, docs, cfg); err != nil {
+		return nil, err
+	}
+	if r.Fluency, err = MeasureFluency(m, ref, tok, cfg.Fluency); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -154,10 +155,10 @@ func reproduce(m *cola.Model, docs []Doc, cfg ReportConfig) (float64, error) {
 	return hit / max(tot, 1), nil
 }
 
-// diversity samples Cont continuations of Prompts held-out prefixes three ways at temperature 1:
-// backbone token sampling, policy-sampled codes with greedy tokens, and uniformly random codes
-// with greedy tokens (the paper's "latent action sampling").
-func diversity(m *cola.Model, tok tokenizer.Tokenizer, docs []Doc, cfg ReportConfig) ([]Diversity, error) {
+// diversity samples Cont continuations of Prompts held-out prefixes three ways: backbone tokens at
+// temperature 1, policy-sampled codes (temperature 1, no top-k) with greedy tokens, and uniformly
+// random codes with greedy tokens (the paper's "latent action sampling"); ref scores them.
+func diversity(m *cola.Model, ref *llama.Model, tok tokenizer.Tokenizer, docs []Doc, cfg ReportConfig) ([]Diversity, error) {
 	var prompts [][]int
 	for _, d := range docs {
 		if len(d.Tokens) > cfg.PromptLen+cfg.GenLen && len(prompts) < cfg.Prompts {
@@ -168,122 +169,19 @@ func diversity(m *cola.Model, tok tokenizer.Tokenizer, docs []Doc, cfg ReportCon
 		return nil, fmt.Errorf("evaluate: no held-out document longer than %d tokens", cfg.PromptLen+cfg.GenLen)
 	}
 	uniform := make([]float32, m.Config.NumCode)
-	schemes := []struct {
-		name string
-		sess func(seed uint64) generate.Session
-		tok  generate.Sampling
-	}{
-		{"token sampling (backbone, T=1)", func(uint64) generate.Session {
-			return generate.NewLlamaSession(m.Model, cfg.PromptLen+cfg.GenLen+1, false)
-		}, generate.Sampling{Temperature: 1}},
-		{"policy-sampled codes (T=1), greedy tokens", func(seed uint64) generate.Session {
-			return generate.NewCoLASession(m, cfg.PromptLen+cfg.GenLen+1, generate.Sampling{Temperature: 1, Seed: seed})
-		}, generate.Sampling{}},
-		{"uniform random codes, greedy tokens", func(seed uint64) generate.Session {
-			s := generate.NewCoLASession(m, cfg.PromptLen+cfg.GenLen+1, generate.Sampling{Temperature: 1, Seed: seed})
-			s.Steer(generate.Steering{Policy: func(generate.Step) []float32 { return uniform }})
-			return s
-		}, generate.Sampling{}},
-	}
 	var out []Diversity
-	for _, sc := range schemes {
-		dv := Diversity{Name: sc.name}
-		var cosSum, nllSum, nllN float64
-		for pi, p := range prompts {
-			group := make([][]int, cfg.Cont)
-			for i := range group {
-				group[i] = p
-			}
-			seed := cfg.Seed*1000 + uint64(pi)
-			sess := sc.sess(seed)
-			smp := sc.tok
-			smp.Seed = seed
-			conts, err := generate.Generate(context.Background(), sess, group, generate.Options{MaxTokens: cfg.GenLen,
-				Stop: tok.StopTokens(), Sampling: smp})
-			sess.Close()
-			if err != nil {
-				return nil, err
-			}
-			for k := 1; k <= 3; k++ {
-				dv.Distinct[k-1] += distinct(conts, k) / float64(len(prompts))
-			}
-			pooled := make([][]float32, 0, len(conts))
-			for _, c := range conts {
-				if len(c) == 0 {
-					continue
-				}
-				v, sum, cnt, err := backboneStats(m, append(append([]int(nil), p...), c...), len(p))
-				if err != nil {
-					return nil, err
-				}
-				pooled = append(pooled, v)
-				nllSum += sum
-				nllN += cnt
-			}
-			cosSum += meanPairCos(pooled)
+	for _, sc := range []scheme{
+		backboneScheme("token sampling (backbone, T=1)", m.Model),
+		colaScheme("policy-sampled codes (T=1), greedy tokens", m, generate.Sampling{Temperature: 1}, nil),
+		colaScheme("uniform random codes, greedy tokens", m, generate.Sampling{Temperature: 1}, func(generate.Step) []float32 { return uniform }),
+	} {
+		d, err := measure(sc, prompts, cfg.Cont, cfg.GenLen, tok.StopTokens(), ref, cfg.Seed)
+		if err != nil {
+			return nil, err
 		}
-		dv.Cosine = cosSum / float64(len(prompts))
-		dv.NLL = nllSum / max(nllN, 1)
-		out = append(out, dv)
+		out = append(out, d)
 	}
 	return out, nil
-}
-
-// backboneStats runs the backbone over ids and returns the mean of h over positions >= from, and
-// the sum and count of the NLL of the tokens ids[from:].
-func backboneStats(m *cola.Model, ids []int, from int) (pooled []float32, nllSum, n float64, err error) {
-	err = tensor.Guard(func() {
-		s := &tensor.Scope{}
-		defer s.Close()
-		flat := make([]int64, len(ids))
-		for i, v := range ids {
-			flat[i] = int64(v)
-		}
-		T := int64(len(ids))
-		x := s.T(tensor.FromInt64s(flat, []int64{1, T}, m.Device))
-		h := own(s)(m.Hidden(x, &llama.Batch{Pad: []int{0}}, nil)) // [1,T,d]
-		tail := s.T(h.MustNarrow(1, int64(from), T-int64(from), false))
-		pooled = tensor.Float32s(s.T(tail.MustMeanDim([]int64{1}, false, gotch.Float, false)))
-		lg := s.T(m.Logits(s.T(h.MustNarrow(1, int64(from-1), T-int64(from), false)))) // predicts ids[from:]
-		tg := s.T(x.MustNarrow(1, int64(from), T-int64(from), false))
-		nllSum = scalar(s.T(nll(lg, tg, s).MustSum(gotch.Double, false)))
-		n = float64(T) - float64(from)
-	})
-	return
-}
-
-// distinct is unique n-grams / total n-grams over the sequences of one group.
-func distinct(group [][]int, n int) float64 {
-	seen := map[string]bool{}
-	total := 0
-	for _, s := range group {
-		for i := 0; i+n <= len(s); i++ {
-			seen[fmt.Sprint(s[i:i+n])] = true
-			total++
-		}
-	}
-	if total == 0 {
-		return 0
-	}
-	return float64(len(seen)) / float64(total)
-}
-
-func meanPairCos(vs [][]float32) float64 {
-	var sum float64
-	var k int
-	for i := range vs {
-		for j := i + 1; j < len(vs); j++ {
-			var dot, a, b float64
-			for t := range vs[i] {
-				dot += float64(vs[i][t]) * float64(vs[j][t])
-				a += float64(vs[i][t]) * float64(vs[i][t])
-				b += float64(vs[j][t]) * float64(vs[j][t])
-			}
-			sum += dot / math.Sqrt(a*b+1e-30)
-			k++
-		}
-	}
-	return sum / float64(max(k, 1))
 }
 
 // Markdown renders the report as the table of docs/training.md.
@@ -303,6 +201,9 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "| sampling | backbone NLL of the text | distinct-1 | distinct-2 | distinct-3 | mean pairwise cosine (backbone states) |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, d := range r.Div {
 		fmt.Fprintf(&b, "| %s | %.4f | %.4f | %.4f | %.4f | %.4f |\n", d.Name, d.NLL, d.Distinct[0], d.Distinct[1], d.Distinct[2], d.Cosine)
+	}
+	if r.Fluency != nil {
+		b.WriteString("\n" + r.Fluency.Markdown())
 	}
 	return b.String()
 }
