@@ -137,14 +137,7 @@ func (t *Trainer) actionValues(in *Layout, ref bool) (logp, values [][]float64, 
 		tensor.NoGrad(func() {
 			s := &tensor.Scope{}
 			defer s.Close()
-			logits, h, err := t.Actor.Logits(in, ref, false)
-			if err != nil {
-				panic(err)
-			}
-			s.T(logits)
-			s.T(h)
-			acts := s.T(tensor.FromInt64s(in.Actions, []int64{int64(in.B), int64(in.L)}, t.Actor.Device()))
-			l, _ := actionLogProbs(logits, acts, t.Actor.Tau(), s)
+			l, _, h := t.forward(in, ref, false, s)
 			lp = tensor.Float32s(l)
 			if !ref && t.value != nil {
 				vals = tensor.Float32s(t.values(h, s))
@@ -159,6 +152,21 @@ func (t *Trainer) actionValues(in *Layout, ref bool) (logp, values [][]float64, 
 		values = perSlot(in, vals)
 	}
 	return logp, values, nil
+}
+
+// forward runs the actor over in and returns the log-prob [B,L] of each slot's action (with grad
+// through the trainable weights when grad is set), the entropy of the action distribution [B,L]
+// and the backbone's hidden state [B,L,d]; all belong to s. Inside tensor.Guard.
+func (t *Trainer) forward(in *Layout, ref, grad bool, s *tensor.Scope) (logp, entropy, h *ts.Tensor) {
+	logits, h, err := t.Actor.Logits(in, ref, grad)
+	if err != nil {
+		panic(err)
+	}
+	s.T(logits)
+	s.T(h)
+	acts := s.T(tensor.FromInt64s(in.Actions, []int64{int64(in.B), int64(in.L)}, t.Actor.Device()))
+	logp, entropy = actionLogProbs(logits, acts, t.Actor.Tau(), s)
+	return logp, entropy, h
 }
 
 // values applies the value head to h [B,L,d] (detached), giving [B,L].

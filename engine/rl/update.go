@@ -63,18 +63,11 @@ func (t *Trainer) backward(b *Batch, rows []int, total float64, st *updateStats)
 	return tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
-		logits, h, err := t.Actor.Logits(in, false, true)
-		if err != nil {
-			panic(err)
-		}
-		s.T(logits)
-		s.T(h)
+		logp, ent, h := t.forward(in, false, true, s)
 		dev := t.Actor.Device()
-		acts := s.T(tensor.FromInt64s(in.Actions, shape, dev))
 		mask := s.T(tensor.FromFloat32s(in.Mask, shape, dev))
 		old := s.T(tensor.FromFloat32s(spread(in, rows, b.LogProbs), shape, dev))
 		adv := s.T(tensor.FromFloat32s(spread(in, rows, b.Adv), shape, dev))
-		logp, ent := actionLogProbs(logits, acts, t.Actor.Tau(), s)
 		pl := s.T(policyLoss(logp, old, adv, mask, c.ClipEps, s))
 		loss := pl
 		var kl, vl *ts.Tensor
