@@ -71,7 +71,8 @@ type CoLASession struct {
 	prev     []int
 	step     int
 	codes    [][]int
-	logProbs [][]float64
+	logProbs [][]float64 // under the policy
+	drawn    [][]float64 // under the distribution the code was drawn from (see DrawnLogProbs)
 }
 
 // NewCoLASession prepares a session; capacity is the expected total length (caches grow if needed).
@@ -95,7 +96,7 @@ func (s *CoLASession) Prefill(tokens []int64, B, L int, pad []int) ([][]float32,
 		s.prev[b] = int(tokens[b*L+L-1])
 	}
 	s.step = 0
-	s.codes, s.logProbs = make([][]int, B), make([][]float64, B)
+	s.codes, s.logProbs, s.drawn = make([][]int, B), make([][]float64, B), make([][]float64, B)
 	return s.run(tokens, B, L)
 }
 
@@ -144,13 +145,14 @@ func (s *CoLASession) run(tokens []int64, B, T int) ([][]float32, error) {
 	codes := make([]int64, B)
 	for b := range codes {
 		st := Step{Seq: b, Index: s.step, Pos: s.batch.Len - s.batch.Pad[b] - 1, Prev: s.prev[b], PolicyLogits: policy[b]}
-		code, lp, err := s.choose(st)
+		code, lp, drawn, err := s.choose(st)
 		if err != nil {
 			return nil, err
 		}
 		codes[b] = int64(code)
 		s.codes[b] = append(s.codes[b], code)
 		s.logProbs[b] = append(s.logProbs[b], lp)
+		s.drawn[b] = append(s.drawn[b], drawn)
 	}
 	s.steer.Next = nil
 	s.step++
@@ -169,57 +171,88 @@ func (s *CoLASession) run(tokens []int64, B, T int) ([][]float32, error) {
 	return logits, err
 }
 
-// choose picks the code of one sequence at one step, with its log-prob under the policy.
-func (s *CoLASession) choose(st Step) (int, float64, error) {
+// choose picks the code of one sequence at one step. It returns the code's log-prob under the
+// policy (the network, or the replacement policy) and under the distribution it was drawn from:
+// the same when nothing steers, log_softmax((logits + bias) / tau) over the allowed codes with a
+// bias or mask, 0 for a forced or greedy code (drawn with certainty), NaN when a hook changed it.
+func (s *CoLASession) choose(st Step) (code int, logp, drawn float64, err error) {
 	C := s.M.Config.NumCode
 	logits := st.PolicyLogits
 	if s.steer.Policy != nil {
 		logits = s.steer.Policy(st)
 		if len(logits) != C {
-			return 0, 0, fmt.Errorf("cola session: replacement policy returned %d logits, want %d", len(logits), C)
+			return 0, 0, 0, fmt.Errorf("cola session: replacement policy returned %d logits, want %d", len(logits), C)
 		}
 	}
-	logp := logSoftmax(logits, s.Latent.Tau())
-	code := forced(s.steer.Next, st.Seq)
+	policy := logSoftmax(logits, s.Latent.Tau())
+	from := policy // the distribution the code is drawn from; nil when forced
+	code = forced(s.steer.Next, st.Seq)
 	if code == NoCode {
 		code = forced(s.steer.Fixed, st.Seq)
 	}
-	if code == NoCode {
-		eff := logits
-		if s.steer.Bias != nil || s.steer.Mask != nil {
-			if (s.steer.Bias != nil && len(s.steer.Bias) != C) || (s.steer.Mask != nil && len(s.steer.Mask) != C) {
-				return 0, 0, fmt.Errorf("cola session: bias has %d entries and mask %d, want %d", len(s.steer.Bias), len(s.steer.Mask), C)
-			}
-			eff = make([]float32, C)
-			allowed := 0
-			for i := range eff {
-				eff[i] = logits[i]
-				if s.steer.Bias != nil {
-					eff[i] += s.steer.Bias[i]
-				}
-				if s.steer.Mask != nil && s.steer.Mask[i] {
-					eff[i] = float32(math.Inf(-1))
-				} else {
-					allowed++
-				}
-			}
-			if allowed == 0 {
-				return 0, 0, fmt.Errorf("cola session: every code is masked")
-			}
+	if code != NoCode {
+		from = nil
+	} else {
+		eff, err := s.steered(logits)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		if eff != nil {
+			from = logSoftmax(eff, s.Latent.Tau())
+		} else {
+			eff = logits
 		}
 		code = s.samplers[st.Seq].Sample(eff)
+		if s.Latent.Temperature <= 0 {
+			from = nil // greedy: drawn with certainty
+		}
 	}
 	if s.steer.Hook != nil {
 		probs := make([]float64, C)
-		for i, l := range logp {
+		for i, l := range policy {
 			probs[i] = math.Exp(l)
 		}
-		code = s.steer.Hook(CodeEvent{Step: st, Code: code, Probs: probs})
+		if c := s.steer.Hook(CodeEvent{Step: st, Code: code, Probs: probs}); c != code {
+			code, from = c, []float64(nil)
+			drawn = math.NaN()
+		}
 	}
 	if code < 0 || code >= C {
-		return 0, 0, fmt.Errorf("cola session: code %d out of range [0,%d)", code, C)
+		return 0, 0, 0, fmt.Errorf("cola session: code %d out of range [0,%d)", code, C)
 	}
-	return code, logp[code], nil
+	if from != nil {
+		drawn = from[code]
+	}
+	return code, policy[code], drawn, nil
+}
+
+// steered returns the policy logits with the steering bias added and masked codes at -inf, or
+// nil when neither is set.
+func (s *CoLASession) steered(logits []float32) ([]float32, error) {
+	if s.steer.Bias == nil && s.steer.Mask == nil {
+		return nil, nil
+	}
+	C := len(logits)
+	if (s.steer.Bias != nil && len(s.steer.Bias) != C) || (s.steer.Mask != nil && len(s.steer.Mask) != C) {
+		return nil, fmt.Errorf("cola session: bias has %d entries and mask %d, want %d", len(s.steer.Bias), len(s.steer.Mask), C)
+	}
+	eff := make([]float32, C)
+	allowed := 0
+	for i := range eff {
+		eff[i] = logits[i]
+		if s.steer.Bias != nil {
+			eff[i] += s.steer.Bias[i]
+		}
+		if s.steer.Mask != nil && s.steer.Mask[i] {
+			eff[i] = float32(math.Inf(-1))
+		} else {
+			allowed++
+		}
+	}
+	if allowed == 0 {
+		return nil, fmt.Errorf("cola session: every code is masked")
+	}
+	return eff, nil
 }
 
 func forced(codes []int, seq int) int {
@@ -266,10 +299,20 @@ func (s *CoLASession) Codes() [][]int {
 // LogProbs returns log_softmax(policy_logits / tau)[code] of every recorded code, over all codes
 // (the top-k / top-p truncation of sampling is not reflected, as in the paper's RL), laid out as
 // Codes. tau is Latent.Temperature (1 when greedy); the policy is the replacement when one is set.
-func (s *CoLASession) LogProbs() [][]float64 {
-	out := make([][]float64, len(s.logProbs))
-	for b, c := range s.logProbs {
-		out[b] = append([]float64(nil), c...)
+// This is the log-prob RL uses: it trains the policy, and its rollouts are not steered.
+func (s *CoLASession) LogProbs() [][]float64 { return copyRows(s.logProbs) }
+
+// DrawnLogProbs returns, laid out as Codes, each code's log-prob under the distribution it was
+// actually drawn from: with a steering bias or mask that is the biased, masked distribution (and
+// LogProbs still gives the unbiased policy's); a forced or greedy code has 0; a code a hook
+// changed, NaN.
+// Importance weights between the steered and the plain policy are exp(LogProbs - DrawnLogProbs).
+func (s *CoLASession) DrawnLogProbs() [][]float64 { return copyRows(s.drawn) }
+
+func copyRows(rows [][]float64) [][]float64 {
+	out := make([][]float64, len(rows))
+	for b, r := range rows {
+		out[b] = append([]float64(nil), r...)
 	}
 	return out
 }

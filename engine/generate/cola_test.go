@@ -414,3 +414,49 @@ func flat(v [][]int) []int {
 	}
 	return out
 }
+
+// TestCoLADrawnLogProbs: under a bias or mask the code is drawn from the steered distribution;
+// LogProbs stays the policy's and DrawnLogProbs is the steered one's; forced codes are drawn with
+// certainty, and a hook's replacement has no known distribution.
+func TestCoLADrawnLogProbs(t *testing.T) {
+	m := tinyCoLA(t, testModules)
+	C := m.Config.NumCode
+	bias := make([]float32, C)
+	bias[5], bias[9] = 3, -2
+	mask := make([]bool, C)
+	mask[1], mask[2] = true, true
+	s := generate.NewCoLASession(m, 32, generate.Sampling{Temperature: 1, Seed: 4})
+	defer s.Close()
+	var probs [][]float64
+	s.Steer(generate.Steering{Bias: bias, Mask: mask, Hook: func(ev generate.CodeEvent) int {
+		probs = append(probs, ev.Probs)
+		return ev.Code
+	}})
+	colaGen(t, s, [][]int{prompt}, 12)
+	codes, lp, drawn := s.Codes()[0], s.LogProbs()[0], s.DrawnLogProbs()[0]
+	for i, k := range codes {
+		if mask[k] {
+			t.Fatalf("step %d drew masked code %d", i, k)
+		}
+		var z float64
+		for c := 0; c < C; c++ {
+			if !mask[c] {
+				z += probs[i][c] * math.Exp(float64(bias[c]))
+			}
+		}
+		want := math.Log(probs[i][k]) + float64(bias[k]) - math.Log(z)
+		if math.Abs(lp[i]-math.Log(probs[i][k])) > 1e-9 || math.Abs(drawn[i]-want) > 1e-6 {
+			t.Fatalf("step %d code %d: log-prob %g (policy %g), drawn %g (steered %g)", i, k, lp[i], math.Log(probs[i][k]), drawn[i], want)
+		}
+	}
+	s.Steer(generate.Steering{Fixed: []int{7}})
+	colaGen(t, s, [][]int{prompt}, 3)
+	if d := s.DrawnLogProbs()[0]; d[0] != 0 || d[2] != 0 || s.LogProbs()[0][0] >= 0 {
+		t.Errorf("forced code: drawn %v, policy %v", d, s.LogProbs()[0])
+	}
+	s.Steer(generate.Steering{Hook: func(ev generate.CodeEvent) int { return (ev.Code + 1) % C }})
+	colaGen(t, s, [][]int{prompt}, 2)
+	if d := s.DrawnLogProbs()[0]; !math.IsNaN(d[0]) {
+		t.Errorf("hook-replaced code: drawn %v, want NaN", d)
+	}
+}
