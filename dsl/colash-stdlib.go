@@ -49,6 +49,8 @@ func init() {
 
 		// type definitions
 		"Chart":       reflect.ValueOf((*colash.Chart)(nil)),
+		"CodeRow":     reflect.ValueOf((*colash.CodeRow)(nil)),
+		"CodeTable":   reflect.ValueOf((*colash.CodeTable)(nil)),
 		"Error":       reflect.ValueOf((*colash.Error)(nil)),
 		"Info":        reflect.ValueOf((*colash.Info)(nil)),
 		"LoadOpts":    reflect.ValueOf((*colash.LoadOpts)(nil)),

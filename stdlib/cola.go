@@ -3,6 +3,7 @@ package colash
 import (
 	"colash/models"
 	"fmt"
+	"strings"
 	"time"
 
 	"colash/stdlib/backend"
@@ -49,6 +50,43 @@ func (m *Model) IsCoLA() bool {
 
 // NumCodes is the size of the model's action codebook.
 func (m *Model) NumCodes() int { return m.cola("codes").NumCodes() }
+
+// CodeTable says what each latent code means, as `colash codes` prints it: how often the policy
+// picks it on continuations of the prompts (default: four story openings), the tokens the world
+// model makes under it, and the first prompt continued with the code forced.
+func (m *Model) CodeTable(prompts ...string) CodeTable {
+	rows, err := m.cola("code table").CodeTable(backend.Context(), prompts)
+	fail("code table", err)
+	t := make(CodeTable, len(rows))
+	for i, r := range rows {
+		t[i] = CodeRow{Code: r.Code, Policy: r.Policy, Tokens: r.Tokens, Shares: r.Shares, Example: r.Example}
+	}
+	return t
+}
+
+// CodeRow is one code's line of a CodeTable.
+type CodeRow struct {
+	Code    int       `json:"code"`
+	Policy  float64   `json:"policy"`  // share of the policy's choices
+	Tokens  []string  `json:"tokens"`  // what the world model makes under the code, most frequent first
+	Shares  []float64 `json:"shares"`  // share of contexts for each of Tokens
+	Example string    `json:"example"` // the first prompt continued with the code forced
+}
+
+// CodeTable is the meaning of every code of a CoLA model.
+type CodeTable []CodeRow
+
+func (t CodeTable) String() string {
+	rows := make([][]string, len(t))
+	for i, r := range t {
+		var toks []string
+		for j, p := range r.Tokens {
+			toks = append(toks, fmt.Sprintf("%q %.0f%%", p, 100*r.Shares[j]))
+		}
+		rows[i] = []string{fmt.Sprint(r.Code), fmt.Sprintf("%.1f%%", 100*r.Policy), strings.Join(toks, ", "), fmt.Sprintf("%q", r.Example)}
+	}
+	return renderTable([]string{"code", "policy", "tokens it makes", "forced"}, rows)
+}
 
 // Codes reads with the inverse dynamics model the latent code behind each token of text:
 // codes[i] is the code of the step that produced Tokenize(text)[i].

@@ -1,6 +1,7 @@
 package inspect_test
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -118,4 +119,74 @@ func maxDiff(a, b []float32) float64 {
 		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
 	}
 	return d
+}
+
+// TestCodes: the policy's shares add up to one, each code's token list is the world model's argmax
+// in the contexts read, and each example is what a session forced to that code writes.
+func TestCodes(t *testing.T) {
+	m := open(t, models.DefaultCoLA)
+	cfg := inspect.DefaultCodes
+	cfg.Prompts, cfg.Samples, cfg.Tokens = cfg.Prompts[:2], 4, 12
+	stats, err := inspect.Codes(context.Background(), m, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	C := m.CoLA.Config.NumCode
+	if len(stats) != C {
+		t.Fatalf("%d rows for %d codes", len(stats), C)
+	}
+	var policy float64
+	for _, s := range stats {
+		policy += s.Policy
+		if len(s.Tokens) == 0 || len(s.Tokens) > cfg.TopTokens {
+			t.Fatalf("code %d lists %d tokens", s.Code, len(s.Tokens))
+		}
+		for i := 1; i < len(s.Tokens); i++ {
+			if s.Tokens[i].Share > s.Tokens[i-1].Share {
+				t.Fatalf("code %d: tokens not sorted by share", s.Code)
+			}
+		}
+	}
+	if math.Abs(policy-1) > 1e-9 {
+		t.Errorf("policy shares add up to %g", policy)
+	}
+	// Example of code 3: a session with code 3 forced at every step.
+	ids := m.Tok.Encode(cfg.Prompts[0], tokenizer.EncodeOptions{BOS: true})
+	sess := generate.NewCoLASession(m.CoLA, len(ids)+cfg.ExampleTokens+1, cfg.Latent)
+	defer sess.Close()
+	var out []int
+	err = sess.WithCode(3, func() error {
+		var err error
+		out, err = generate.Continue(context.Background(), sess, m.Tok, ids, generate.Options{MaxTokens: cfg.ExampleTokens, Stop: []int{}}, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := m.Tok.Decode(append(append([]int(nil), ids...), out...))
+	if !strings.HasSuffix(whole, stats[3].Example) || stats[3].Example == "" {
+		t.Errorf("code 3 example %q is not the forced continuation %q", stats[3].Example, whole)
+	}
+	// One context (one prompt, one token): each code's only token is the world model's argmax
+	// there, with share 1.
+	one := cfg
+	one.Prompts, one.Samples, one.Tokens = one.Prompts[:1], 1, 1
+	single, err := inspect.Codes(context.Background(), m, one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{0, 7, C - 1} {
+		codes := make([]int, len(ids))
+		codes[len(ids)-1] = k
+		out, err := inspect.Text(m, ids, codes, inspect.WorldModel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := argmax(out.WMLogits[len(ids)-1]); single[k].Tokens[0].Token != want || single[k].Tokens[0].Share != 1 {
+			t.Errorf("code %d in one context: %+v, world model argmax %d", k, single[k].Tokens, want)
+		}
+	}
+	if _, err := inspect.Codes(context.Background(), open(t, models.DefaultName), cfg); err == nil {
+		t.Error("a plain Llama has a code table")
+	}
 }

@@ -77,6 +77,18 @@ type CoLA interface {
 	NumCodes() int
 	// GenerateSteered generates under st and returns the tokens and the code used at each step.
 	GenerateSteered(ctx context.Context, prompt []int, s Sampling, st Steering, onText func(string)) (tokens, codes []int, err error)
+	// CodeTable says what each code means on continuations of prompts (nil: the default ones).
+	CodeTable(ctx context.Context, prompts []string) ([]CodeStat, error)
+}
+
+// CodeStat is what one latent code means: how often the policy picks it, the tokens the world
+// model makes under it (with the share of contexts), and a continuation with it forced.
+type CodeStat struct {
+	Code    int
+	Policy  float64
+	Tokens  []string
+	Shares  []float64
+	Example string
 }
 
 // Steering forces codes in a CoLA generation.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"colash/engine/generate"
+	"colash/engine/inspect"
 	"colash/model/cola"
 	"colash/stdlib/backend"
 )
@@ -105,4 +106,26 @@ func (m *CoLA) GenerateSteered(ctx context.Context, prompt []int, s backend.Samp
 		}
 	}
 	return out, codes, err
+}
+
+func (m *CoLA) CodeTable(ctx context.Context, prompts []string) ([]backend.CodeStat, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cfg := inspect.DefaultCodes
+	if len(prompts) > 0 {
+		cfg.Prompts = prompts
+	}
+	stats, err := inspect.Codes(ctx, m.m, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]backend.CodeStat, len(stats))
+	for i, s := range stats {
+		out[i] = backend.CodeStat{Code: s.Code, Policy: s.Policy, Example: s.Example}
+		for _, t := range s.Tokens {
+			out[i].Tokens = append(out[i].Tokens, t.Piece)
+			out[i].Shares = append(out[i].Shares, t.Share)
+		}
+	}
+	return out, nil
 }

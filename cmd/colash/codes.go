@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	colash "colash/stdlib"
+	"colash/stdlib/backend"
+)
+
+func init() {
+	register("codes", "what each latent code of a CoLA means: how often the policy picks it, the tokens it makes, an example", runCodes)
+}
+
+// runCodes prints the script API's CodeTable, so that the shell and this command show the same.
+func runCodes(args []string) error {
+	fs := flag.NewFlagSet("codes", flag.ContinueOnError)
+	var mf modelFlags
+	mf.register(fs)
+	promptFile := fs.String("prompts", "", "a file with one prompt per line (default: four story openings)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	prompts, err := readPrompts(*promptFile)
+	if err != nil {
+		return err
+	}
+	if mf.path == "" {
+		mf.path = "cola"
+	}
+	m, err := colash.TryLoadWith(mf.path, colash.LoadOpts{Device: mf.device, DType: mf.dtype, Threads: mf.threads, Tokenizer: mf.tokenizer})
+	if err != nil {
+		return err
+	}
+	defer m.Free()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	backend.SetContext(ctx)
+	table, err := tryCodeTable(m, prompts)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(os.Stdout).Encode(table)
+	}
+	fmt.Println(table)
+	return nil
+}
+
+// readPrompts reads one prompt per non-empty line ("": none, the defaults).
+func readPrompts(path string) ([]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			out = append(out, line)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--prompts %s: no prompts", path)
+	}
+	return out, nil
+}
+
+// tryCodeTable turns the script API's panic (an *colash.Error) into an error.
+func tryCodeTable(m *colash.Model, prompts []string) (t colash.CodeTable, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(*colash.Error)
+			if !ok {
+				panic(r)
+			}
+			err = e
+		}
+	}()
+	return m.CodeTable(prompts...), nil
+}

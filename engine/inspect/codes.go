@@ -1,0 +1,170 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"colash/engine/generate"
+	"colash/model/checkpoint"
+	"colash/model/llama"
+	"colash/model/tensor"
+	"colash/model/tokenizer"
+	"colash/models"
+)
+
+// CodesConfig sizes the code table: Samples continuations of Tokens tokens from each prompt with
+// the policy choosing codes (Latent) and tokens greedy, whose contexts also serve to read what
+// the world model emits under every code; and one continuation of ExampleTokens tokens of the
+// first prompt with each code forced.
+type CodesConfig struct {
+	Prompts       []string
+	Samples       int
+	Tokens        int
+	Latent        generate.Sampling
+	TopTokens     int
+	ExampleTokens int
+	Seed          uint64
+}
+
+// DefaultCodes reads the codes on four story prompts.
+var DefaultCodes = CodesConfig{Prompts: models.StoryPrompts[:4], Samples: 8, Tokens: 32,
+	Latent: generate.PaperLatent, TopTokens: 5, ExampleTokens: 8, Seed: 1}
+
+// TokenShare is a token and the fraction of contexts in which it was emitted.
+type TokenShare struct {
+	Token int     `json:"token"`
+	Piece string  `json:"piece"`
+	Share float64 `json:"share"`
+}
+
+// CodeStat is what one latent code means on the sampled contexts.
+type CodeStat struct {
+	Code    int          `json:"code"`
+	Policy  float64      `json:"policy"`  // fraction of the policy's choices that were this code
+	Tokens  []TokenShare `json:"tokens"`  // the world model's greedy token under this code, most frequent first
+	Example string       `json:"example"` // the first prompt continued with this code forced
+}
+
+// Codes builds the code table of a CoLA model.
+func Codes(ctx context.Context, m *checkpoint.Model, cfg CodesConfig) ([]CodeStat, error) {
+	if m.CoLA == nil {
+		return nil, fmt.Errorf("codes: %s is a plain Llama: it has no latent codes", m.Path)
+	}
+	if len(cfg.Prompts) == 0 || cfg.Samples <= 0 || cfg.Tokens <= 0 {
+		return nil, fmt.Errorf("codes: want prompts and positive sample counts")
+	}
+	C := m.CoLA.Config.NumCode
+	picks := make([]float64, C)
+	emits := make([]map[int]int, C)
+	for c := range emits {
+		emits[c] = map[int]int{}
+	}
+	var nPicks float64
+	contexts := 0
+	for pi, text := range cfg.Prompts {
+		p := m.Tok.Encode(text, tokenizer.EncodeOptions{BOS: true})
+		group := make([][]int, cfg.Samples)
+		for i := range group {
+			group[i] = p
+		}
+		sess := generate.NewCoLASession(m.CoLA, len(p)+cfg.Tokens+1, cfg.Latent.Rollout(cfg.Seed*1000+uint64(pi), false))
+		out, err := generate.Generate(ctx, sess, group, generate.Options{MaxTokens: cfg.Tokens, Stop: m.Tok.StopTokens()})
+		codes := sess.Codes()
+		sess.Close()
+		if err != nil {
+			return nil, err
+		}
+		for b, toks := range out {
+			for _, c := range codes[b][:len(toks)] {
+				picks[c]++
+				nPicks++
+			}
+			ids := append(append([]int(nil), p...), toks...)
+			if err := countEmits(m, ids, len(p)-1, len(ids)-1, emits); err != nil {
+				return nil, err
+			}
+			contexts += len(ids) - len(p)
+		}
+	}
+	examples, err := forcedExamples(ctx, m, cfg)
+	if err != nil {
+		return nil, err
+	}
+	stats := make([]CodeStat, C)
+	for c := range stats {
+		stats[c] = CodeStat{Code: c, Policy: picks[c] / max(nPicks, 1), Example: examples[c]}
+		for tok, n := range emits[c] {
+			stats[c].Tokens = append(stats[c].Tokens, TokenShare{Token: tok, Piece: string(m.Tok.TokenBytes(tok)), Share: float64(n) / float64(contexts)})
+		}
+		sort.Slice(stats[c].Tokens, func(i, j int) bool {
+			a, b := stats[c].Tokens[i], stats[c].Tokens[j]
+			return a.Share > b.Share || a.Share == b.Share && a.Token < b.Token
+		})
+		stats[c].Tokens = stats[c].Tokens[:min(cfg.TopTokens, len(stats[c].Tokens))]
+	}
+	return stats, nil
+}
+
+// countEmits runs the backbone over ids once and, at each position in [from, to), adds the world
+// model's greedy token under every code to emits[code].
+func countEmits(m *checkpoint.Model, ids []int, from, to int, emits []map[int]int) error {
+	if to <= from {
+		return nil
+	}
+	x, err := m.Llama.Tokens(toInt64(ids), 1, len(ids))
+	if err != nil {
+		return err
+	}
+	defer x.MustDrop()
+	C, P := int64(len(emits)), int64(to-from)
+	return tensor.Guard(func() {
+		s := &tensor.Scope{}
+		defer s.Close()
+		h := s.T(must(m.Llama.Hidden(x, &llama.Batch{Pad: []int{0}}, nil)))    // [1,T,d]
+		hp := s.T(h.MustNarrow(1, int64(from), P, false))                        // [1,P,d]
+		hc := s.T(hp.MustExpand([]int64{C, P, hp.MustSize()[2]}, false, false)) // [C,P,d]
+		codes := make([]int64, C*P)
+		for c := range C {
+			for i := range P {
+				codes[c*P+i] = c
+			}
+		}
+		ct := s.T(tensor.FromInt64s(codes, []int64{C, P}, m.Device()))
+		wm := s.T(must(m.CoLA.WorldModelLogits(hc, ct)))                  // [C,P,V]
+		top := tensor.Int64s(s.T(wm.MustArgmax([]int64{-1}, false, false))) // [C*P]
+		for i, tok := range top {
+			emits[int64(i)/P][int(tok)]++
+		}
+	})
+}
+
+// forcedExamples continues the first prompt once per code, with that code forced at every step.
+func forcedExamples(ctx context.Context, m *checkpoint.Model, cfg CodesConfig) ([]string, error) {
+	C := m.CoLA.Config.NumCode
+	p := m.Tok.Encode(cfg.Prompts[0], tokenizer.EncodeOptions{BOS: true})
+	group := make([][]int, C)
+	fixed := make([]int, C)
+	for c := range group {
+		group[c], fixed[c] = p, c
+	}
+	sess := generate.NewCoLASession(m.CoLA, len(p)+cfg.ExampleTokens+1, cfg.Latent)
+	defer sess.Close()
+	sess.Steer(generate.Steering{Fixed: fixed})
+	out, err := generate.Generate(ctx, sess, group, generate.Options{MaxTokens: cfg.ExampleTokens})
+	if err != nil {
+		return nil, err
+	}
+	texts := make([]string, C)
+	for c, toks := range out {
+		dec := tokenizer.NewStreamDecoder(m.Tok)
+		for _, id := range p {
+			dec.Push(id)
+		}
+		for _, id := range toks {
+			texts[c] += dec.Push(id)
+		}
+		texts[c] += dec.Flush()
+	}
+	return texts, nil
+}
