@@ -57,20 +57,15 @@ func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
 		return ce
 	default: // FTA
 		var codes *ts.Tensor
-		grad := cola.GradNorm
 		if t.Cfg.Stage == StageFTAI {
 			z := own(s)(m.IDMLogits(hd, batch))
 			codes = s.T(z.MustArgmax([]int64{-1}, false, false))
 		} else {
 			l := own(s)(m.PolicyLogits(hd, batch, nil))
 			codes = s.T(l.MustArgmax([]int64{-1}, false, false))
-			grad = cola.GradResidual
 		}
 		e := own(s)(m.CodeEmbedding(codes))
-		// FTA-I: the world model sees the live h, so the gradient reaches the backbone through the
-		// merge path and the final norm; the subtracted h is detached (the paper's
-		// non-deterministic mode). FTA-P: norm(s).detach() - h, the gradient only through -h.
-		o := m.WorldModelState(h, e, grad, s)
+		o := m.WorldModelState(h, e, ftaGrad(t.Cfg.Stage), s)
 		logits := s.T(m.Logits(head(o, s)))
 		ce := maskedMean(nll(logits, tgt, s), mask, n, s)
 		r.loss, r.ce = scalar(ce), scalar(ce)
@@ -104,4 +99,15 @@ func validOf(seqs []Seq) []bool {
 		v = append(v, q.Loss[1:]...)
 	}
 	return v
+}
+
+// ftaGrad is how the gradient of an FTA stage reaches the backbone through the world model. FTA-I:
+// the world model sees the live h, so the gradient goes through the merge path and the final norm;
+// the subtracted h is detached (the paper's non-deterministic mode). FTA-P: norm(s).detach() - h,
+// the gradient only through -h (its deterministic, greedy-action mode).
+func ftaGrad(st Stage) cola.Grad {
+	if st == StageFTAP {
+		return cola.GradResidual
+	}
+	return cola.GradNorm
 }

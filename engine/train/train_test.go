@@ -352,3 +352,44 @@ func TestStage1LossIsTheWorldModel(t *testing.T) {
 		t.Fatalf("stage 1 CE %.6f, world model under its codes %.6f", r.ce, ce)
 	}
 }
+
+// TestStageRouting trains two updates of each stage and checks which weights move, against the
+// paper: stage 1a the IDM, codebook and merge MLPs ("action"); BC the policy; FTA-I and FTA-P the
+// backbone only, FTA-I through norm(s) and FTA-P through -h (cola.WorldModelState's routing,
+// checked on its own by TestWorldModelGradientRouting).
+func TestStageRouting(t *testing.T) {
+	groups := map[string]func(string) bool{
+		"backbone": isBackbone,
+		"action":   func(n string) bool { return strings.Contains(n, "action") },
+		"policy":   func(n string) bool { return strings.Contains(n, "policy") },
+	}
+	moves := map[Stage]string{StageIDM: "action", StageBC: "policy", StageFTAI: "backbone", StageFTAP: "backbone"}
+	for _, stage := range []Stage{StageIDM, StageBC, StageFTAI, StageFTAP} {
+		t.Run(string(stage), func(t *testing.T) {
+			c := tinyCoLA(t, 3)
+			defer c.Free()
+			before := map[string]string{}
+			for g, keep := range groups {
+				before[g] = hashParams(t, c.CoLA, keep)
+			}
+			data, _ := NewLoader(sampledCorpus(t, c), 1)
+			cfg := Defaults(stage)
+			cfg.Steps, cfg.Batch, cfg.LR, cfg.MinLR, cfg.Warmup = 2, 4, 1e-3, 1e-4, 0
+			tr, err := NewTrainer(c.CoLA, data, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Free()
+			runSteps(t, tr, 2)
+			for g, keep := range groups {
+				moved := hashParams(t, c.CoLA, keep) != before[g]
+				if moved != (g == moves[stage]) {
+					t.Errorf("%s weights moved: %v", g, moved)
+				}
+			}
+		})
+	}
+	if ftaGrad(StageFTAI) != cola.GradNorm || ftaGrad(StageFTAP) != cola.GradResidual {
+		t.Error("FTA-I must route through norm(s) (GradNorm), FTA-P through -h (GradResidual)")
+	}
+}
