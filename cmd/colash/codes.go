@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"strings"
 
-	colash "colash/stdlib"
+	api "colash/stdlib"
 	"colash/stdlib/backend"
 )
 
@@ -35,7 +35,7 @@ func runCodes(args []string) error {
 	if mf.path == "" {
 		mf.path = "cola"
 	}
-	m, err := colash.TryLoadWith(mf.path, colash.LoadOpts{Device: mf.device, DType: mf.dtype, Threads: mf.threads, Tokenizer: mf.tokenizer})
+	m, err := api.TryLoadWith(mf.path, api.LoadOpts{Device: mf.device, DType: mf.dtype, Threads: mf.threads, Tokenizer: mf.tokenizer})
 	if err != nil {
 		return err
 	}
@@ -80,11 +80,11 @@ func readPrompts(path string) ([]string, error) {
 	return out, nil
 }
 
-// tryCodeTable turns the script API's panic (an *colash.Error) into an error.
-func tryCodeTable(m *colash.Model, prompts []string) (t colash.CodeTable, err error) {
+// tryCodeTable turns the script API's panic (an *api.Error) into an error.
+func tryCodeTable(m *api.Model, prompts []string) (t api.CodeTable, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			e, ok := r.(*colash.Error)
+			e, ok := r.(*api.Error)
 			if !ok {
 				panic(r)
 			}

@@ -69,3 +69,15 @@ func gumbel(rng *rand.Rand, shape []int64, dev gotch.Device) *ts.Tensor {
 	}
 	return tensor.FromFloat32s(v, shape, dev)
 }
+
+// usageKL is KL(u || uniform) = log C - H(u) for u, the mean over target positions of the soft
+// code probabilities p [B,N,C] (mask [B,N]): zero when the batch uses every code equally. Stage 1
+// may add it to the paper's loss to keep codes alive (Config.UsageCoef).
+func usageKL(p, mask *ts.Tensor, n int, s *tensor.Scope) *ts.Tensor {
+	C := p.MustSize()[2]
+	w := s.T(p.MustMul(s.T(mask.MustUnsqueeze(-1, false)), false))                                                                       // [B,N,C]
+	u := s.T(s.T(w.MustSumDimIntlist([]int64{0, 1}, false, gotch.Float, false)).MustDivScalar(tensor.Scalar(float64(max(n, 1))), false)) // [C]
+	ulogu := s.T(u.MustMul(s.T(s.T(u.MustClampMin(tensor.Scalar(1e-12), false)).MustLog(false)), false))
+	negH := s.T(ulogu.MustSum(gotch.Float, false))
+	return s.T(negH.MustAddScalar(tensor.Scalar(math.Log(float64(C))), false))
+}

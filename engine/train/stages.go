@@ -41,6 +41,11 @@ func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
 		pl := s.T(s.T(p.MustMul(logp, false)).MustSumDimIntlist([]int64{-1}, false, gotch.Float, false)) // [B,T]
 		negEnt := maskedMean(head3(pl, s), mask, n, s)
 		loss := s.T(ce.MustAdd(s.T(negEnt.MustMulScalar(tensor.Scalar(t.Cfg.EntropyCoef), false)), false))
+		if t.Cfg.UsageCoef != 0 {
+			kl := usageKL(head(p, s), mask, n, s)
+			loss = s.T(loss.MustAdd(s.T(kl.MustMulScalar(tensor.Scalar(t.Cfg.UsageCoef), false)), false))
+			r.usageKL = scalar(kl)
+		}
 		r.ce, r.negEnt, r.loss = scalar(ce), scalar(negEnt), scalar(loss)
 		r.codes = tensor.Int64s(head2(idx, s))
 		r.valid = validOf(seqs)

@@ -52,6 +52,7 @@ type Config struct {
 	Seed         uint64  // data shuffle and Gumbel noise
 	Tau          float64 // Gumbel-softmax temperature (stage 1a)
 	EntropyCoef  float64 // weight of the mean negative entropy (stage 1a)
+	UsageCoef    float64 // weight of KL(batch code usage || uniform) (stage 1a; 0, the paper's, is off)
 }
 
 // Defaults is the paper's stage-1 recipe (lr 1e-4 → 1e-5 cosine, warmup 100, AdamW wd 0.01,
@@ -189,6 +190,7 @@ type Metrics struct {
 	Acc      float64   `json:"acc,omitempty"`      // policy argmax = IDM code (BC)
 	GradNorm float64   `json:"grad_norm"`          // before clipping
 	Tokens   int       `json:"tokens"`             // target tokens in the update
+	UsageKL  float64   `json:"usage_kl,omitempty"` // KL(batch code usage || uniform) (stage 1a, with UsageCoef)
 	Alive    int       `json:"alive,omitempty"`    // codes used at >= 0.5% of positions (stage 1a)
 	MaxFrac  float64   `json:"max_frac,omitempty"` // largest code fraction (stage 1a)
 	Usage    []float64 `json:"usage,omitempty"`    // fraction of positions per code (stage 1a)
@@ -214,6 +216,7 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		mt.CE += r.ce / a
 		mt.NegEnt += r.negEnt / a
 		mt.Acc += r.acc / a
+		mt.UsageKL += r.usageKL / a
 		mt.Tokens += r.n
 		for i, c := range r.codes {
 			if r.valid[i] {
@@ -240,10 +243,10 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 
 // microResult is one micro-batch's numbers.
 type microResult struct {
-	loss, ce, negEnt, acc float64
-	n                     int
-	codes                 []int64 // codes chosen at positions [B*(T-1)] (stage 1a)
-	valid                 []bool  // which of them are target positions
+	loss, ce, negEnt, acc, usageKL float64
+	n                              int
+	codes                          []int64 // codes chosen at positions [B*(T-1)] (stage 1a)
+	valid                          []bool  // which of them are target positions
 }
 
 // microStep runs forward and backward of one micro-batch with the loss scaled by scale.
