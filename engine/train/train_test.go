@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/cola"
@@ -391,5 +392,30 @@ func TestStageRouting(t *testing.T) {
 	}
 	if ftaGrad(StageFTAI) != cola.GradNorm || ftaGrad(StageFTAP) != cola.GradResidual {
 		t.Error("FTA-I must route through norm(s) (GradNorm), FTA-P through -h (GradResidual)")
+	}
+}
+
+func TestUsageKL(t *testing.T) {
+	kl := func(p []float32, mask []float32, n int) float64 {
+		var v float64
+		err := tensor.Guard(func() {
+			s := &tensor.Scope{}
+			defer s.Close()
+			pt := s.T(tensor.FromFloat32s(p, []int64{1, int64(len(mask)), int64(len(p) / len(mask))}, gotch.CPU))
+			mt := s.T(tensor.FromFloat32s(mask, []int64{1, int64(len(mask))}, gotch.CPU))
+			v = scalar(usageKL(pt, mt, n, s))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// Two positions using codes 0 and 1 of 2: uniform usage.
+	if v := kl([]float32{1, 0, 0, 1}, []float32{1, 1}, 2); math.Abs(v) > 1e-6 {
+		t.Errorf("uniform usage: KL %g", v)
+	}
+	// Both on code 0 of 4: log 4. A masked position does not count.
+	if v := kl([]float32{1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0}, []float32{1, 1, 0}, 2); math.Abs(v-math.Log(4)) > 1e-6 {
+		t.Errorf("collapsed usage: KL %g, want log 4", v)
 	}
 }
