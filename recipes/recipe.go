@@ -1,6 +1,25 @@
-// Package recipes reads TOML recipes, each of which reproduces one experiment (a Math500
-// evaluation, later RL and search runs), and runs them with progress, resumable state and a
-// results file. Unknown keys are errors: a typo must not silently fall back to a default.
+// Package recipes reads TOML recipes, each of which reproduces one experiment as a list of
+// stages (sample text, train a CoLA stage, report on it, evaluate on Math500, ...), and runs them
+// with progress, a resumable state per stage and a results file. Unknown keys are errors: a typo
+// must not silently fall back to a default.
+//
+//	name = "tiny-cola"
+//	[model]            # the recipe's model: a shipped name or a path
+//	path = "stories260K"
+//	[[stage]]
+//	name = "data"
+//	kind = "sample"
+//	[stage.sample]
+//	tokens = 3200000
+//	[[stage]]
+//	name = "stage1"
+//	kind = "train"
+//	[stage.train]
+//	stage = "stage1"
+//	data = "@data"     # "@name" is an earlier stage's output: its text, or its model
+//
+// A stage writes into OUT/<name>; when it completes it leaves OUT/<name>/done.json, and a rerun
+// skips it. A train stage in progress resumes from its checkpoint.
 package recipes
 
 import (
@@ -9,20 +28,21 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"colash/engine/train"
 )
 
 // Recipe is one experiment.
 type Recipe struct {
-	Name  string `toml:"name"`
-	Kind  string `toml:"kind"` // "eval"
-	Out   string `toml:"out"`  // results folder (relative to the recipe file); default results/<name>
-	Model Model  `toml:"model"`
-	Eval  Eval   `toml:"eval"` // starts from DefaultEval
+	Name   string  `toml:"name"`
+	Out    string  `toml:"out"` // results folder (relative to the recipe file); default results/<name>
+	Model  Model   `toml:"model"`
+	Stages []Stage `toml:"stage"`
 
 	path string
 }
 
-// Model says which checkpoint to load and where.
+// Model says which checkpoint the stages start from and where tensors live.
 type Model struct {
 	Path    string `toml:"path"` // "" = the shipped default
 	Device  string `toml:"device"`
@@ -30,15 +50,84 @@ type Model struct {
 	Threads int    `toml:"threads"`
 }
 
-// Kinds are the experiments a recipe can run.
-var Kinds = []string{"eval"}
+// Stage is one step of a recipe; the table of its kind holds its settings.
+type Stage struct {
+	Name   string       `toml:"name"`
+	Kind   string       `toml:"kind"`
+	Model  string       `toml:"model"` // "" = the recipe's model; "@stage" = that stage's model
+	Sample *SampleStage `toml:"sample"`
+	Train  *TrainStage  `toml:"train"`
+	Report *ReportStage `toml:"report"`
+	Eval   *Eval        `toml:"eval"`
+}
+
+// Kinds are the stage kinds a recipe can run.
+var Kinds = []string{"sample", "train", "report", "eval"}
+
+// rawRecipe is a recipe as read, before each stage's table is decoded over its defaults.
+type rawRecipe struct {
+	Name   string     `toml:"name"`
+	Out    string     `toml:"out"`
+	Model  Model      `toml:"model"`
+	Stages []rawStage `toml:"stage"`
+}
+
+type rawStage struct {
+	Name   string         `toml:"name"`
+	Kind   string         `toml:"kind"`
+	Model  string         `toml:"model"`
+	Sample toml.Primitive `toml:"sample"`
+	Train  toml.Primitive `toml:"train"`
+	Report toml.Primitive `toml:"report"`
+	Eval   toml.Primitive `toml:"eval"`
+}
 
 // Load reads and checks a recipe.
 func Load(path string) (*Recipe, error) {
-	r := Recipe{Eval: DefaultEval()}
-	md, err := toml.DecodeFile(path, &r)
+	var raw rawRecipe
+	md, err := toml.DecodeFile(path, &raw)
 	if err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", path, err)
+	}
+	// Which kind tables each stage has (MetaData does not tell the stages of an array apart).
+	var present struct {
+		Stages []map[string]any `toml:"stage"`
+	}
+	if _, err := toml.DecodeFile(path, &present); err != nil {
+		return nil, fmt.Errorf("recipe %s: %w", path, err)
+	}
+	r := Recipe{Name: raw.Name, Out: raw.Out, Model: raw.Model, path: path}
+	for i, rs := range raw.Stages {
+		st := Stage{Name: rs.Name, Kind: rs.Kind, Model: rs.Model}
+		has := func(k string) bool { _, ok := present.Stages[i][k]; return ok }
+		var err error
+		if has("sample") {
+			st.Sample = &SampleStage{SampleConfig: train.DefaultSample}
+			err = md.PrimitiveDecode(rs.Sample, st.Sample)
+		}
+		if has("train") && err == nil {
+			// The defaults depend on the stage the table names: read it first.
+			var which struct {
+				Stage train.Stage `toml:"stage"`
+			}
+			if err = md.PrimitiveDecode(rs.Train, &which); err == nil {
+				st.Train = defaultTrainStage(which.Stage)
+				err = md.PrimitiveDecode(rs.Train, st.Train)
+			}
+		}
+		if has("report") && err == nil {
+			st.Report = defaultReportStage()
+			err = md.PrimitiveDecode(rs.Report, st.Report)
+		}
+		if has("eval") && err == nil {
+			e := DefaultEval()
+			st.Eval = &e
+			err = md.PrimitiveDecode(rs.Eval, st.Eval)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("recipe %s: stage %d (%s): %w", path, i+1, rs.Name, err)
+		}
+		r.Stages = append(r.Stages, st)
 	}
 	if un := md.Undecoded(); len(un) > 0 {
 		keys := make([]string, len(un))
@@ -48,25 +137,75 @@ func Load(path string) (*Recipe, error) {
 		sort.Strings(keys)
 		return nil, fmt.Errorf("recipe %s: unknown keys %s", path, strings.Join(keys, ", "))
 	}
-	r.path = path
-	if err := r.validate(md); err != nil {
+	if err := r.validate(); err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", path, err)
 	}
 	return &r, nil
 }
 
-func (r *Recipe) validate(md toml.MetaData) error {
+func (r *Recipe) validate() error {
 	if r.Name == "" {
 		return fmt.Errorf("name is required")
 	}
-	switch r.Kind {
-	case "eval":
-		if !md.IsDefined("eval") {
-			return fmt.Errorf("kind eval needs an [eval] table")
-		}
-		return r.Eval.validate()
-	case "":
-		return fmt.Errorf("kind is required (one of %s)", strings.Join(Kinds, ", "))
+	if len(r.Stages) == 0 {
+		return fmt.Errorf("no [[stage]]: a recipe runs at least one")
 	}
-	return fmt.Errorf("kind %q is not one of %s", r.Kind, strings.Join(Kinds, ", "))
+	seen := map[string]string{} // stage name -> kind
+	for i, s := range r.Stages {
+		if s.Name == "" || strings.ContainsAny(s.Name, "/@ ") {
+			return fmt.Errorf("stage %d: name is required (letters, digits, - and _)", i+1)
+		}
+		if _, dup := seen[s.Name]; dup {
+			return fmt.Errorf("stage %q: the name is used twice", s.Name)
+		}
+		if err := s.validate(seen); err != nil {
+			return fmt.Errorf("stage %q: %w", s.Name, err)
+		}
+		seen[s.Name] = s.Kind
+	}
+	return nil
+}
+
+// validate checks a stage against the stages before it (name -> kind).
+func (s *Stage) validate(before map[string]string) error {
+	if err := refersTo(s.Model, before, "train", "model"); err != nil {
+		return err
+	}
+	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil}
+	if !tables[s.Kind] {
+		if _, known := tables[s.Kind]; !known {
+			return fmt.Errorf("kind %q is not one of %s", s.Kind, strings.Join(Kinds, ", "))
+		}
+		return fmt.Errorf("kind %s needs a [stage.%s] table", s.Kind, s.Kind)
+	}
+	for k, set := range tables {
+		if set && k != s.Kind {
+			return fmt.Errorf("a %s stage has a [stage.%s] table", s.Kind, k)
+		}
+	}
+	switch s.Kind {
+	case "sample":
+		return s.Sample.validate()
+	case "train":
+		return s.Train.validate(before)
+	case "report":
+		return s.Report.validate(before)
+	}
+	return s.Eval.validate()
+}
+
+// refersTo checks that ref, when it is "@name", names an earlier stage of the given kind.
+func refersTo(ref string, before map[string]string, kind, what string) error {
+	name, ok := strings.CutPrefix(ref, "@")
+	if !ok {
+		return nil
+	}
+	got, exists := before[name]
+	switch {
+	case !exists:
+		return fmt.Errorf("%s %q: no earlier stage is named %q", what, ref, name)
+	case got != kind:
+		return fmt.Errorf("%s %q: stage %q is a %s stage, which makes no %s", what, ref, name, got, what)
+	}
+	return nil
 }

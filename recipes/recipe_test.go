@@ -2,6 +2,7 @@ package recipes
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,8 +21,10 @@ func write(t *testing.T, body string) string {
 
 func TestShippedRecipesLoad(t *testing.T) {
 	files, _ := filepath.Glob("*.toml")
-	if len(files) == 0 {
-		t.Fatal("no recipes")
+	more, _ := filepath.Glob("*/*.toml")
+	files = append(files, more...)
+	if len(files) < 2 {
+		t.Fatalf("recipes: %v", files)
 	}
 	for _, f := range files {
 		if _, err := Load(f); err != nil {
@@ -30,18 +33,25 @@ func TestShippedRecipesLoad(t *testing.T) {
 	}
 }
 
+const evalStage = "[[stage]]\nname = \"e\"\nkind = \"eval\"\n[stage.eval]\n"
+
 func TestBadRecipesAreClearErrors(t *testing.T) {
 	for body, want := range map[string]string{
-		"name = \"x\"\nkind = \"eval\"\n[eval]\nn = 3\nsampels = 2\n":                  "unknown keys eval.sampels",
-		"name = \"x\"\nkind = \"eval\"\nmodle = \"y\"\n[eval]\n":                       "unknown keys modle",
-		"name = \"x\"\n[eval]\n":                                                       "kind is required",
-		"name = \"x\"\nkind = \"train\"\n":                                             `kind "train" is not one of eval`,
-		"name = \"x\"\nkind = \"eval\"\n":                                              "needs an [eval] table",
-		"name = \"x\"\nkind = \"eval\"\n[eval]\nset = \"aime\"\n":                      `eval set "aime"`,
-		"name = \"x\"\nkind = \"eval\"\n[eval]\nset = \"gsm8k\"\n":                     "needs data",
-		"name = \"x\"\nkind = \"eval\"\n[eval]\nsamples = 4\nlatent_temperature = 0\n": "identical completions",
-		"name = \"x\"\nkind = \"eval\"\n[eval]\nn = \"ten\"\n":                         "r.toml",
-		"kind = \"eval\"\n[eval]\n":                                                    "name is required",
+		"name = \"x\"\n" + evalStage + "n = 3\nsampels = 2\n":                  "unknown keys stage.eval.sampels",
+		"name = \"x\"\nmodle = \"y\"\n" + evalStage:                            "unknown keys modle",
+		"name = \"x\"\n":                                                       "no [[stage]]",
+		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"fly\"\n":              `kind "fly" is not one of sample, train, report, eval`,
+		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"eval\"\n":             "needs a [stage.eval] table",
+		"name = \"x\"\n" + evalStage + "set = \"aime\"\n":                      `eval set "aime"`,
+		"name = \"x\"\n" + evalStage + "set = \"gsm8k\"\n":                     "needs data",
+		"name = \"x\"\n" + evalStage + "samples = 4\nlatent_temperature = 0\n": "identical completions",
+		"name = \"x\"\n" + evalStage + "n = \"ten\"\n":                         "r.toml",
+		evalStage: "name is required",
+		"name = \"x\"\n" + evalStage + "\n" + evalStage:                               `"e": the name is used twice`,
+		"name = \"x\"\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"bc\"\ndata = \"@d\"\n": `no earlier stage is named "d"`,
+		"name = \"x\"\n" + evalStage + "\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"bc\"\ndata = \"@e\"\n": `stage "e" is a eval stage, which makes no data`,
+		"name = \"x\"\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"stage2\"\ndata = \"f\"\n":             `unknown stage "stage2"`,
+		"name = \"x\"\n[[stage]]\nname = \"s\"\nkind = \"sample\"\n[stage.sample]\ntokens = 10\n[stage.eval]\n":                 "a sample stage has a [stage.eval] table",
 	} {
 		_, err := Load(write(t, body))
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -52,7 +62,7 @@ func TestBadRecipesAreClearErrors(t *testing.T) {
 
 func TestEvalRecipeRunsAndResumes(t *testing.T) {
 	out := t.TempDir()
-	p := write(t, "name = \"tiny\"\nkind = \"eval\"\nout = \""+out+"\"\n[model]\ndevice = \"cpu\"\n[eval]\nn = 2\nmax_tokens = 8\n")
+	p := write(t, "name = \"tiny\"\nout = \""+out+"\"\n[model]\ndevice = \"cpu\"\n"+evalStage+"n = 2\nmax_tokens = 8\n")
 	r, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
@@ -61,17 +71,133 @@ func TestEvalRecipeRunsAndResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep := res.Metrics.(*eval.Report); rep.Overall.Problems != 2 || rep.Generated != 2 {
+	if rep := res.Stages[0].Metrics.(*eval.Report); rep.Overall.Problems != 2 || rep.Generated != 2 {
 		t.Fatalf("first run: %+v", rep)
 	}
 	if _, err := os.Stat(filepath.Join(out, "results.json")); err != nil {
 		t.Fatal(err)
 	}
+	// A completed stage is not run again.
+	res, err = Run(context.Background(), r, nil)
+	if err != nil || res.Stages[0].Seconds != 0 {
+		t.Fatalf("second run: %+v %v", res, err)
+	}
+	// A stage that did not complete resumes its problems.
+	os.Remove(filepath.Join(out, "e", "done.json"))
 	res, err = Run(context.Background(), r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep := res.Metrics.(*eval.Report); rep.Reused != 2 || rep.Generated != 0 {
-		t.Errorf("second run did not resume: %+v", rep)
+	if rep := res.Stages[0].Metrics.(*eval.Report); rep.Reused != 2 || rep.Generated != 0 {
+		t.Errorf("third run did not resume: %+v", rep)
+	}
+}
+
+// A pipeline (sample, stage 1, BC, report) stopped in the middle of stage 1 and run again
+// reaches the results of an uninterrupted run.
+func TestPipelineResumesToTheSameResults(t *testing.T) {
+	body := func(out string) string {
+		return `name = "tiny-pipeline"
+out = "` + out + `"
+[model]
+path = "stories260K"
+device = "cpu"
+threads = 2
+[[stage]]
+name = "data"
+kind = "sample"
+[stage.sample]
+tokens = 6000
+batch = 16
+len = 128
+seed = 3
+[[stage]]
+name = "held"
+kind = "sample"
+[stage.sample]
+tokens = 3000
+batch = 16
+len = 128
+seed = 4
+[[stage]]
+name = "stage1"
+kind = "train"
+[stage.train]
+stage = "stage1"
+data = "@data"
+seq = 64
+steps = 8
+batch = 4
+lr = 3e-3
+min_lr = 3e-4
+warmup = 2
+save_every = 3
+codes = 16
+action_layers = 1
+dyna_layers = 1
+policy_layers = 1
+[[stage]]
+name = "bc"
+kind = "train"
+model = "@stage1"
+[stage.train]
+stage = "bc"
+data = "@data"
+seq = 64
+steps = 4
+batch = 4
+lr = 3e-3
+[[stage]]
+name = "report"
+kind = "report"
+model = "@bc"
+[stage.report]
+data = "@held"
+reference = "stories260K"
+fluency_samples = 2
+fluency_tokens = 8
+`
+	}
+	run := func(out string, stopAfter int) (*Results, error) {
+		r, err := Load(write(t, body(out)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if stopAfter > 0 {
+			go func() {
+				for {
+					b, _ := os.ReadFile(filepath.Join(out, "stage1", "metrics.jsonl"))
+					if strings.Count(string(b), "\n") >= stopAfter {
+						cancel()
+						return
+					}
+					if ctx.Err() != nil {
+						return
+					}
+				}
+			}()
+		}
+		return Run(ctx, r, nil)
+	}
+	whole, err := run(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if _, err := run(out, 4); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("the first run must stop in stage 1: %v", err)
+	}
+	resumed, err := run(out, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range whole.Stages {
+		a, _ := json.Marshal(s.Metrics)
+		b, _ := json.Marshal(resumed.Stages[i].Metrics)
+		if string(a) != string(b) {
+			t.Errorf("stage %s: uninterrupted %s\nresumed %s", s.Stage, a, b)
+		}
 	}
 }

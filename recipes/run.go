@@ -2,15 +2,16 @@ package recipes
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
 
+	"colash/model/atomic"
 	"colash/model/checkpoint"
 	"colash/model/tensor"
-	"colash/models"
 )
 
 // OutDir is where the recipe's results go.
@@ -25,18 +26,35 @@ func (r *Recipe) OutDir() string {
 	return out
 }
 
-// Results is what results.json holds.
-type Results struct {
-	Recipe   string    `json:"recipe"`
+// SetOut sets the results folder (a path as given, not relative to the recipe).
+func (r *Recipe) SetOut(dir string) {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	r.Out = dir
+}
+
+// StageResult is one stage's outcome, as OUT/<stage>/done.json and results.json hold it.
+type StageResult struct {
+	Stage    string    `json:"stage"`
 	Kind     string    `json:"kind"`
-	Model    string    `json:"model"`
 	Finished time.Time `json:"finished"`
-	Seconds  float64   `json:"seconds"`
+	Seconds  float64   `json:"seconds"` // this stage's run (0 when an earlier run completed it)
 	Metrics  any       `json:"metrics"`
 }
 
-// Run runs the recipe. Its state lives in OutDir, so running it again after an interruption
-// continues where it stopped; results.json is written when it completes.
+// Results is what results.json holds.
+type Results struct {
+	Recipe   string        `json:"recipe"`
+	Model    string        `json:"model"`
+	Finished time.Time     `json:"finished"`
+	Seconds  float64       `json:"seconds"` // this run's time
+	Stages   []StageResult `json:"stages"`
+}
+
+// Run runs the recipe's stages in order. A completed stage is skipped (its results are read back),
+// so running a recipe again after an interruption continues where it stopped; results.json is
+// written when every stage is done.
 func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
 	start := time.Now()
 	out := r.OutDir()
@@ -52,32 +70,49 @@ func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := r.Model.Path
-	if !filepath.IsAbs(path) && path != "" && r.path != "" {
-		if _, err := os.Stat(filepath.Join(filepath.Dir(r.path), path)); err == nil {
-			path = filepath.Join(filepath.Dir(r.path), path) // relative to the recipe file
-		}
-	}
-	if path, err = models.Resolve(path); err != nil {
-		return nil, err
-	}
-	m, err := checkpoint.Open(path, checkpoint.Options{Device: dev, DType: dt})
-	if err != nil {
-		return nil, err
-	}
-	defer m.Free()
-	if progress != nil {
-		fmt.Fprintf(progress, "recipe %s: %s on %s\n", r.Name, r.Kind, m)
-	}
-	res := &Results{Recipe: r.Name, Kind: r.Kind, Model: path}
-	switch r.Kind {
-	case "eval":
-		rep, err := RunEval(ctx, m, r.Eval, filepath.Join(out, "problems.jsonl"), progress)
+	e := &env{r: r, out: out, opt: checkpoint.Options{Device: dev, DType: dt}, progress: progress}
+	res := &Results{Recipe: r.Name, Model: r.Model.Path}
+	for i, s := range r.Stages {
+		sr, err := e.stage(ctx, s)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("stage %d of %d (%s, %s): %w", i+1, len(r.Stages), s.Name, s.Kind, err)
 		}
-		res.Metrics = rep
+		res.Stages = append(res.Stages, *sr)
 	}
 	res.Finished, res.Seconds = time.Now().UTC(), time.Since(start).Seconds()
 	return res, checkpoint.WriteJSON(filepath.Join(out, "results.json"), res)
+}
+
+// stage runs one stage unless an earlier run completed it.
+func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
+	dir := e.dir(s.Name)
+	done := filepath.Join(dir, "done.json")
+	if b, err := os.ReadFile(done); err == nil {
+		var sr StageResult
+		if err := json.Unmarshal(b, &sr); err != nil {
+			return nil, fmt.Errorf("%s: %w", done, err)
+		}
+		sr.Seconds = 0
+		if e.progress != nil {
+			fmt.Fprintf(e.progress, "stage %s: done in an earlier run\n", s.Name)
+		}
+		return &sr, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if e.progress != nil {
+		fmt.Fprintf(e.progress, "stage %s (%s)\n", s.Name, s.Kind)
+	}
+	start := time.Now()
+	run := map[string]func(context.Context, Stage, string) (any, error){
+		"sample": e.sample, "train": e.train, "report": e.report, "eval": e.eval,
+	}[s.Kind]
+	metrics, err := run(ctx, s, dir)
+	if err != nil {
+		return nil, err
+	}
+	sr := &StageResult{Stage: s.Name, Kind: s.Kind, Finished: time.Now().UTC(), Seconds: time.Since(start).Seconds(), Metrics: metrics}
+	b, _ := json.MarshalIndent(sr, "", "  ")
+	return sr, atomic.WriteFile(done, append(b, '\n'))
 }

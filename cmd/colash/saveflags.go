@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"colash/model/checkpoint"
-	"colash/model/safetensors"
 )
 
 // saveFlags are the flags of every command that writes a model folder.
@@ -23,24 +22,12 @@ func (f *saveFlags) register(fs *flag.FlagSet, shards bool) {
 
 // options checks the flags and returns the save options they ask for.
 func (f *saveFlags) options() (checkpoint.SaveOptions, error) {
-	dt, err := storedDType(f.dtype)
+	dt, err := checkpoint.ParseStoredDType(f.dtype)
 	if err != nil {
 		return checkpoint.SaveOptions{}, err
 	}
 	shard, err := parseBytes(f.shard)
 	return checkpoint.SaveOptions{DType: dt, ShardBytes: shard}, err
-}
-
-func storedDType(s string) (safetensors.DType, error) {
-	switch strings.ToLower(s) {
-	case "f32", "float32":
-		return "F32", nil
-	case "f16", "float16":
-		return "F16", nil
-	case "bf16", "bfloat16":
-		return "BF16", nil
-	}
-	return "", fmt.Errorf("save dtype %q: want f32, f16 or bf16", s)
 }
 
 // parseBytes reads sizes like 500MB, 5GB, 1024 ("" is 0).

@@ -129,17 +129,15 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	var seqs []train.Seq
-	if fta {
-		seqs = train.Pad(docs, *seq, max(m.Tok.EOS(), 0))
-	} else {
-		seqs = train.Pack(docs, *seq)
-	}
+	seqs := train.Sequences(docs, stage, *seq, max(m.Tok.EOS(), 0))
 	fmt.Fprintf(os.Stderr, "data %s: %d documents, %d sequences of %d tokens\n", *data, len(docs), len(seqs), *seq)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	if err := runStage(m, seqs, cfg, *out, *saveEvery, *resume, *stopAt); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	o := run.Options{Out: *out, SaveEvery: *saveEvery, Resume: resumeMode(*resume), StopAt: *stopAt, Progress: os.Stderr}
+	if err := train.RunStage(ctx, m.CoLA, seqs, cfg, o); err != nil {
 		return err
 	}
 	if *stopAt > 0 && *stopAt < cfg.Steps {
@@ -151,7 +149,8 @@ func runTrain(args []string) error {
 		bc.Stage, bc.Steps, bc.LR, bc.MinLR, bc.WeightDecay = train.StageBC, *bcSteps, *lr, *minLR, *wd
 		bc.Warmup = min(bc.Warmup, *bcSteps/10)
 		fmt.Fprintf(os.Stderr, "fta-i: re-cloning the policy (%d updates)\n", *bcSteps)
-		if err := runStage(m, seqs, bc, filepath.Join(*out, "bc"), *saveEvery, *resume, 0); err != nil {
+		o.Out, o.StopAt = filepath.Join(*out, "bc"), 0
+		if err := train.RunStage(ctx, m.CoLA, seqs, bc, o); err != nil {
 			return err
 		}
 	}
@@ -161,39 +160,6 @@ func runTrain(args []string) error {
 	copyLicenses(model, *out)
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
 	return nil
-}
-
-// runStage trains one stage, logging to out/metrics.jsonl and checkpointing to out/checkpoint.
-func runStage(m *checkpoint.Model, seqs []train.Seq, cfg train.Config, out string, saveEvery int, resume bool, stopAt int) error {
-	data, err := train.NewLoader(seqs, cfg.Seed)
-	if err != nil {
-		return err
-	}
-	tr, err := train.NewTrainer(m.CoLA, data, cfg)
-	if err != nil {
-		return err
-	}
-	defer tr.Free()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	start, first := time.Now(), -1
-	tokens := cfg.Batch * cfg.Accum * len(seqs[0].Tokens)
-	summary := func(v any) string {
-		mt := v.(train.Metrics)
-		if first < 0 {
-			first = mt.Step
-		}
-		rate := float64(tokens*(mt.Step-first+1)) / time.Since(start).Seconds()
-		switch cfg.Stage {
-		case train.StageIDM:
-			return fmt.Sprintf("ce %.4f alive %d max %.3f %.0f tok/s", mt.CE, mt.Alive, mt.MaxFrac, rate)
-		case train.StageBC:
-			return fmt.Sprintf("acc %.3f %.0f tok/s", mt.Acc, rate)
-		}
-		return fmt.Sprintf("ce %.4f %.0f tok/s", mt.CE, rate)
-	}
-	return run.Loop(ctx, tr, run.Options{Name: string(cfg.Stage), Steps: cfg.Steps, Out: out, SaveEvery: saveEvery,
-		Resume: resumeMode(resume), StopAt: stopAt, Progress: os.Stderr, Summary: summary})
 }
 
 // copyLicenses copies LICENSE* files beside the source model into out.

@@ -121,8 +121,8 @@ func countEmits(m *checkpoint.Model, ids []int, from, to int, emits []map[int]in
 	return tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
-		h := s.T(must(m.Llama.Hidden(x, &llama.Batch{Pad: []int{0}}, nil)))    // [1,T,d]
-		hp := s.T(h.MustNarrow(1, int64(from), P, false))                        // [1,P,d]
+		h := s.T(must(m.Llama.Hidden(x, &llama.Batch{Pad: []int{0}}, nil)))     // [1,T,d]
+		hp := s.T(h.MustNarrow(1, int64(from), P, false))                       // [1,P,d]
 		hc := s.T(hp.MustExpand([]int64{C, P, hp.MustSize()[2]}, false, false)) // [C,P,d]
 		codes := make([]int64, C*P)
 		for c := range C {
@@ -131,7 +131,7 @@ func countEmits(m *checkpoint.Model, ids []int, from, to int, emits []map[int]in
 			}
 		}
 		ct := s.T(tensor.FromInt64s(codes, []int64{C, P}, m.Device()))
-		wm := s.T(must(m.CoLA.WorldModelLogits(hc, ct)))                  // [C,P,V]
+		wm := s.T(must(m.CoLA.WorldModelLogits(hc, ct)))                    // [C,P,V]
 		top := tensor.Int64s(s.T(wm.MustArgmax([]int64{-1}, false, false))) // [C*P]
 		for i, tok := range top {
 			emits[int64(i)/P][int(tok)]++

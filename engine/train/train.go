@@ -40,19 +40,21 @@ const (
 
 // Config is one stage's hyperparameters; Defaults gives the paper's values where they apply.
 type Config struct {
-	Stage        Stage
-	Steps        int     // optimiser updates
-	Batch        int     // sequences per micro-batch
-	Accum        int     // micro-batches per update (gradient accumulation)
-	LR, MinLR    float64 // peak and floor of the cosine schedule
-	Warmup       int     // linear warmup updates
-	WeightDecay  float64 // all weights except the codebook (no decay)
-	Beta1, Beta2 float64
-	Clip         float64 // global gradient-norm clip (0: none)
-	Seed         uint64  // data shuffle and Gumbel noise
-	Tau          float64 // Gumbel-softmax temperature (stage 1a)
-	EntropyCoef  float64 // weight of the mean negative entropy (stage 1a)
-	UsageCoef    float64 // weight of KL(batch code usage || uniform) (stage 1a; 0, the paper's, is off)
+	Stage       Stage   `toml:"stage"`
+	Steps       int     `toml:"steps"`        // optimiser updates
+	Batch       int     `toml:"batch"`        // sequences per micro-batch
+	Accum       int     `toml:"accum"`        // micro-batches per update (gradient accumulation)
+	LR          float64 `toml:"lr"`           // peak of the cosine schedule
+	MinLR       float64 `toml:"min_lr"`       // its floor
+	Warmup      int     `toml:"warmup"`       // linear warmup updates
+	WeightDecay float64 `toml:"weight_decay"` // all weights except the codebook (no decay)
+	Beta1       float64 `toml:"beta1"`
+	Beta2       float64 `toml:"beta2"`
+	Clip        float64 `toml:"clip"`    // global gradient-norm clip (0: none)
+	Seed        uint64  `toml:"seed"`    // data shuffle and Gumbel noise
+	Tau         float64 `toml:"tau"`     // Gumbel-softmax temperature (stage 1a)
+	EntropyCoef float64 `toml:"entropy"` // weight of the mean negative entropy (stage 1a)
+	UsageCoef   float64 `toml:"usage"`   // weight of KL(batch code usage || uniform) (stage 1a; 0, the paper's, is off)
 }
 
 // Defaults is the paper's stage-1 recipe (lr 1e-4 → 1e-5 cosine, warmup 100, AdamW wd 0.01,

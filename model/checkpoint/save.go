@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"colash/model/atomic"
 	"colash/model/cola"
@@ -18,6 +19,19 @@ import (
 type SaveOptions struct {
 	DType      safetensors.DType // F32, F16 or BF16
 	ShardBytes int64             // 0: one model.safetensors
+}
+
+// ParseStoredDType reads a stored dtype as flags and recipes give it: f32, f16 or bf16.
+func ParseStoredDType(s string) (safetensors.DType, error) {
+	switch strings.ToLower(s) {
+	case "f32", "float32":
+		return "F32", nil
+	case "f16", "float16":
+		return "F16", nil
+	case "bf16", "bfloat16":
+		return "BF16", nil
+	}
+	return "", fmt.Errorf("save dtype %q: want f32, f16 or bf16", s)
 }
 
 // StoredDType names the torch_dtype config.json records for a safetensors dtype.

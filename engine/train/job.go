@@ -1,0 +1,61 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"colash/engine/run"
+	"colash/model/cola"
+)
+
+// Sequences cuts documents into the training sequences of stage st, seq tokens each: packed text
+// for stage 1 and BC, one padded prompt/response pair per sequence for FTA (pad: the pad token).
+func Sequences(docs []Doc, st Stage, seq, pad int) []Seq {
+	if st == StageFTAI || st == StageFTAP {
+		return Pad(docs, seq, pad)
+	}
+	return Pack(docs, seq)
+}
+
+// RunStage trains one stage of m on seqs in engine/run's loop: metrics.jsonl and checkpoints in
+// o.Out, resumed as o.Resume says, with a progress bar showing the stage's figures. o.Name and
+// o.Steps come from cfg.
+func RunStage(ctx context.Context, m *cola.Model, seqs []Seq, cfg Config, o run.Options) error {
+	if len(seqs) == 0 {
+		return fmt.Errorf("train %s: no training sequences", cfg.Stage)
+	}
+	data, err := NewLoader(seqs, cfg.Seed)
+	if err != nil {
+		return err
+	}
+	tr, err := NewTrainer(m, data, cfg)
+	if err != nil {
+		return err
+	}
+	defer tr.Free()
+	o.Name, o.Steps = string(cfg.Stage), cfg.Steps
+	if o.Summary == nil {
+		o.Summary = progressSummary(cfg, cfg.Batch*cfg.Accum*len(seqs[0].Tokens))
+	}
+	return run.Loop(ctx, tr, o)
+}
+
+// progressSummary shows the figures that tell whether a stage is going well, and its tokens/s.
+func progressSummary(cfg Config, tokensPerStep int) func(any) string {
+	start, first := time.Now(), -1
+	return func(v any) string {
+		mt := v.(Metrics)
+		if first < 0 {
+			first = mt.Step
+		}
+		rate := float64(tokensPerStep*(mt.Step-first+1)) / time.Since(start).Seconds()
+		switch cfg.Stage {
+		case StageIDM:
+			return fmt.Sprintf("ce %.4f alive %d max %.3f %.0f tok/s", mt.CE, mt.Alive, mt.MaxFrac, rate)
+		case StageBC:
+			return fmt.Sprintf("acc %.3f %.0f tok/s", mt.Acc, rate)
+		}
+		return fmt.Sprintf("ce %.4f %.0f tok/s", mt.CE, rate)
+	}
+}

@@ -1,0 +1,236 @@
+package recipes
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"colash/engine/run"
+	"colash/engine/train"
+	"colash/model/checkpoint"
+	"colash/model/cola"
+	"colash/model/llama"
+	"colash/models"
+)
+
+// SampleStage writes training text sampled from its model: OUT/<stage>/data.jsonl.
+type SampleStage struct {
+	train.SampleConfig
+}
+
+func (s *SampleStage) validate() error { return s.SampleConfig.Validate() }
+
+// TrainStage trains one CoLA stage (engine/train) on a data file or an earlier sample stage's
+// text; a stage 1 from a plain Llama wraps it in new modules of the sizes given. The trained model
+// is OUT/<stage>/model.
+type TrainStage struct {
+	train.Config
+	Data          string `toml:"data"` // "@stage" (a sample stage) or a file
+	Seq           int    `toml:"seq"`  // tokens per sequence
+	Field         string `toml:"field"`
+	PromptField   string `toml:"prompt_field"` // FTA: prompt/response JSONL
+	ResponseField string `toml:"response_field"`
+	Template      string `toml:"template"`
+	SaveEvery     int    `toml:"save_every"`
+	SaveDType     string `toml:"save_dtype"`
+	Codes         int    `toml:"codes"` // new modules (stage 1 from a plain Llama)
+	ActionLayers  int    `toml:"action_layers"`
+	DynaLayers    int    `toml:"dyna_layers"`
+	PolicyLayers  int    `toml:"policy_layers"`
+	InitSeed      uint64 `toml:"init_seed"`
+}
+
+// defaultTrainStage is `colash train`'s defaults for stage st.
+func defaultTrainStage(st train.Stage) *TrainStage {
+	return &TrainStage{Config: train.Defaults(st), Seq: 128, Field: "text", PromptField: "prompt",
+		ResponseField: "response", Template: "User: %s\nAssistant: ", SaveEvery: 200, SaveDType: "f32",
+		Codes: 64, ActionLayers: 2, DynaLayers: 2, PolicyLayers: 2}
+}
+
+func (t *TrainStage) validate(before map[string]string) error {
+	if t.Data == "" {
+		return fmt.Errorf("train needs data (a file, or \"@stage\" of a sample stage)")
+	}
+	if err := refersTo(t.Data, before, "sample", "data"); err != nil {
+		return err
+	}
+	if t.Seq < 2 {
+		return fmt.Errorf("seq must be at least 2")
+	}
+	if _, err := checkpoint.ParseStoredDType(t.SaveDType); err != nil {
+		return err
+	}
+	return t.Config.Validate()
+}
+
+// ReportStage measures a trained CoLA (`colash train report`) on held-out text.
+type ReportStage struct {
+	Data      string `toml:"data"`      // held-out text: "@stage" or a file
+	Reference string `toml:"reference"` // the original backbone that scores sampled text ("": the CoLA's own)
+	Field     string `toml:"field"`
+	Samples   int    `toml:"fluency_samples"` // continuations per story prompt
+	Tokens    int    `toml:"fluency_tokens"`  // tokens per continuation
+}
+
+func defaultReportStage() *ReportStage {
+	f := train.DefaultReport.Fluency
+	return &ReportStage{Field: "text", Samples: f.PerPrompt, Tokens: f.Tokens}
+}
+
+func (r *ReportStage) validate(before map[string]string) error {
+	if r.Data == "" {
+		return fmt.Errorf("report needs data (held-out text: a file, or \"@stage\")")
+	}
+	return refersTo(r.Data, before, "sample", "data")
+}
+
+// env is what every stage needs: the recipe, its output folder, where tensors go and progress.
+type env struct {
+	r        *Recipe
+	out      string
+	opt      checkpoint.Options
+	progress io.Writer
+}
+
+// dir is a stage's folder.
+func (e *env) dir(name string) string { return filepath.Join(e.out, name) }
+
+// modelPath resolves a stage's model: the recipe's, or an earlier train stage's.
+func (e *env) modelPath(ref string) (string, error) {
+	if name, ok := strings.CutPrefix(ref, "@"); ok {
+		return filepath.Join(e.dir(name), "model"), nil
+	}
+	if ref == "" {
+		ref = e.r.Model.Path
+	}
+	if !filepath.IsAbs(ref) && ref != "" && e.r.path != "" {
+		if p := filepath.Join(filepath.Dir(e.r.path), ref); exists(p) {
+			return p, nil // relative to the recipe file
+		}
+	}
+	return models.Resolve(ref)
+}
+
+// dataPath resolves a data reference: an earlier sample stage's text, or a file.
+func (e *env) dataPath(ref string) string {
+	if name, ok := strings.CutPrefix(ref, "@"); ok {
+		return filepath.Join(e.dir(name), "data.jsonl")
+	}
+	if !filepath.IsAbs(ref) && e.r.path != "" {
+		return filepath.Join(filepath.Dir(e.r.path), ref)
+	}
+	return ref
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func (e *env) open(ref string) (*checkpoint.Model, error) {
+	path, err := e.modelPath(ref)
+	if err != nil {
+		return nil, err
+	}
+	return checkpoint.Open(path, e.opt)
+}
+
+func (e *env) sample(ctx context.Context, s Stage, dir string) (any, error) {
+	m, err := e.open(s.Model)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Free()
+	texts, tokens, err := train.SampleText(ctx, m.Llama, m.Tok, s.Sample.SampleConfig, filepath.Join(dir, "data.jsonl"), e.progress)
+	return map[string]int{"texts": texts, "tokens": tokens}, err
+}
+
+func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
+	t := s.Train
+	path, err := e.modelPath(s.Model)
+	if err != nil {
+		return nil, err
+	}
+	var wrap *cola.Modules
+	if t.Stage == train.StageIDM {
+		wrap = &cola.Modules{Codes: t.Codes, ActionLayers: t.ActionLayers, DynaLayers: t.DynaLayers, PolicyLayers: t.PolicyLayers}
+	}
+	m, err := checkpoint.OpenCoLA(path, e.opt, wrap, t.InitSeed)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Free()
+	dc := train.DataConfig{Field: t.Field}
+	if t.Stage == train.StageFTAI || t.Stage == train.StageFTAP {
+		dc.PromptField, dc.ResponseField, dc.Template = t.PromptField, t.ResponseField, t.Template
+	}
+	docs, err := train.ReadDocs(e.dataPath(t.Data), m.Tok, dc)
+	if err != nil {
+		return nil, err
+	}
+	seqs := train.Sequences(docs, t.Stage, t.Seq, max(m.Tok.EOS(), 0))
+	o := run.Options{Out: dir, SaveEvery: t.SaveEvery, Resume: run.Auto, Progress: e.progress}
+	if err := train.RunStage(ctx, m.CoLA, seqs, t.Config, o); err != nil {
+		return nil, err
+	}
+	dt, _ := checkpoint.ParseStoredDType(t.SaveDType) // checked by validate
+	if err := m.Save(filepath.Join(dir, "model"), checkpoint.SaveOptions{DType: dt}); err != nil {
+		return nil, err
+	}
+	lines, err := run.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil || len(lines) == 0 {
+		return nil, err
+	}
+	return lines[len(lines)-1], nil // the last update's metrics
+}
+
+func (e *env) report(ctx context.Context, s Stage, dir string) (any, error) {
+	rs := s.Report
+	m, err := e.open(s.Model)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Free()
+	if m.CoLA == nil {
+		return nil, fmt.Errorf("report: %s is not a CoLA", m.Path)
+	}
+	var ref *llama.Model
+	if rs.Reference != "" {
+		r, err := e.open(rs.Reference)
+		if err != nil {
+			return nil, fmt.Errorf("reference: %w", err)
+		}
+		defer r.Free()
+		ref = r.Llama
+	}
+	docs, err := train.ReadDocs(e.dataPath(rs.Data), m.Tok, train.DataConfig{Field: rs.Field})
+	if err != nil {
+		return nil, err
+	}
+	cfg := train.DefaultReport
+	cfg.Fluency.PerPrompt, cfg.Fluency.Tokens = rs.Samples, rs.Tokens
+	rep, err := train.Evaluate(m.CoLA, ref, m.Tok, docs, cfg)
+	if err != nil {
+		return nil, err
+	}
+	md := fmt.Sprintf("Model %s (%s).\n\n%s", m.Path, m, rep.Markdown())
+	if err := os.WriteFile(filepath.Join(dir, "report.md"), []byte(md), 0o644); err != nil {
+		return nil, err
+	}
+	if e.progress != nil {
+		fmt.Fprint(e.progress, md)
+	}
+	return rep, nil
+}
+
+func (e *env) eval(ctx context.Context, s Stage, dir string) (any, error) {
+	m, err := e.open(s.Model)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Free()
+	return RunEval(ctx, m, *s.Eval, filepath.Join(dir, "problems.jsonl"), e.progress)
+}
