@@ -1,6 +1,7 @@
 package recipes
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -39,7 +40,7 @@ type TrainStage struct {
 	Codes         int    `toml:"codes"` // new modules (stage 1 from a plain Llama)
 	ActionLayers  int    `toml:"action_layers"`
 	DynaLayers    int    `toml:"dyna_layers"`
-	PolicyLayers  int    `toml:"policy_layers"`
+	PolicyLayers  int    `toml:"policy_layers"` // stage 1 from a Llama: of the new modules; bc: a fresh policy of this depth (0: keep)
 	InitSeed      uint64 `toml:"init_seed"`
 }
 
@@ -47,7 +48,7 @@ type TrainStage struct {
 func defaultTrainStage(st train.Stage) *TrainStage {
 	return &TrainStage{Config: train.Defaults(st), Seq: 128, Field: "text", PromptField: "prompt",
 		ResponseField: "response", Template: "User: %s\nAssistant: ", SaveEvery: 200, SaveDType: "f32",
-		Codes: 64, ActionLayers: 2, DynaLayers: 2, PolicyLayers: 2}
+		Codes: 64, ActionLayers: 2, DynaLayers: 2}
 }
 
 func (t *TrainStage) validate(before map[string]string) error {
@@ -156,7 +157,7 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 	}
 	var wrap *cola.Modules
 	if t.Stage == train.StageIDM {
-		wrap = &cola.Modules{Codes: t.Codes, ActionLayers: t.ActionLayers, DynaLayers: t.DynaLayers, PolicyLayers: t.PolicyLayers}
+		wrap = &cola.Modules{Codes: t.Codes, ActionLayers: t.ActionLayers, DynaLayers: t.DynaLayers, PolicyLayers: cmp.Or(t.PolicyLayers, 2)}
 	}
 	m, err := checkpoint.OpenCoLA(path, e.opt, wrap, t.InitSeed)
 	if err != nil {
@@ -172,6 +173,11 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 		return nil, err
 	}
 	seqs := train.Sequences(docs, t.Stage, t.Seq, max(m.Tok.EOS(), 0))
+	if t.Stage == train.StageBC {
+		if err := train.ResizePolicy(m.CoLA, t.PolicyLayers, t.InitSeed); err != nil {
+			return nil, err
+		}
+	}
 	o := run.Options{Out: dir, SaveEvery: t.SaveEvery, Resume: run.Auto, Progress: e.progress}
 	if err := train.RunStage(ctx, m.CoLA, seqs, t.Config, o); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -79,7 +80,7 @@ func runTrain(args []string) error {
 	codes := fs.Int("codes", 64, "latent codes (stage1 from a Llama)")
 	aL := fs.Int("action-layers", 2, "IDM blocks (stage1 from a Llama)")
 	dL := fs.Int("dyna-layers", 2, "merge MLPs (stage1 from a Llama)")
-	pL := fs.Int("policy-layers", 2, "policy blocks (stage1 from a Llama)")
+	pL := fs.Int("policy-layers", 0, "policy blocks: of new modules (stage1 from a Llama; 0: 2), or of a fresh policy that bc clones (0: keep the model's)")
 	bcSteps := fs.Int("bc-steps", 0, "fta-i: policy re-cloning updates after the backbone (0: none)")
 	saveEvery := fs.Int("save-every", 200, "checkpoint every N updates (and at the end)")
 	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
@@ -109,7 +110,7 @@ func runTrain(args []string) error {
 	}
 	var wrap *cola.Modules // stage 1 may start from a plain Llama; later stages need its CoLA
 	if stage == train.StageIDM {
-		wrap = &cola.Modules{Codes: *codes, ActionLayers: *aL, DynaLayers: *dL, PolicyLayers: *pL}
+		wrap = &cola.Modules{Codes: *codes, ActionLayers: *aL, DynaLayers: *dL, PolicyLayers: cmp.Or(*pL, 2)}
 	}
 	m, err := checkpoint.OpenCoLA(model, opt, wrap, *initSeed)
 	if err != nil {
@@ -130,6 +131,11 @@ func runTrain(args []string) error {
 		return err
 	}
 	seqs := train.Sequences(docs, stage, *seq, max(m.Tok.EOS(), 0))
+	if stage == train.StageBC {
+		if err := train.ResizePolicy(m.CoLA, *pL, *initSeed); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(os.Stderr, "data %s: %d documents, %d sequences of %d tokens\n", *data, len(docs), len(seqs), *seq)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err

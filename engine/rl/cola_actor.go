@@ -29,12 +29,8 @@ type CoLAActor struct {
 func NewCoLAActor(m *cola.Model, latent generate.Sampling, stop []int) (*CoLAActor, error) {
 	a := &CoLAActor{M: m, Latent: latent, StopAt: stop}
 	ref := *m
-	ref.PolicyLayers = make([]*llama.Block, len(m.PolicyLayers))
 	err := tensor.Guard(func() {
-		for i, b := range m.PolicyLayers {
-			ref.PolicyLayers[i] = weights.Clone(b)
-		}
-		ref.PolicyNorm, ref.PolicyHead = *weights.Clone(&m.PolicyNorm), *weights.Clone(&m.PolicyHead)
+		ref.Policy = *weights.Clone(&m.Policy)
 		for _, p := range a.Trainable() {
 			SetTrainable(*p.Ptr)
 		}
@@ -128,9 +124,6 @@ func (a *CoLAActor) Close() {
 	if a.ref == nil {
 		return
 	}
-	for _, b := range a.ref.PolicyLayers {
-		weights.Free(b)
-	}
-	tensor.Drop(a.ref.PolicyNorm.W, a.ref.PolicyHead.W)
+	weights.Free(&a.ref.Policy)
 	a.ref = nil
 }

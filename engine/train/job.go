@@ -59,3 +59,13 @@ func progressSummary(cfg Config, tokensPerStep int) func(any) string {
 		return fmt.Sprintf("ce %.4f %.0f tok/s", mt.CE, rate)
 	}
 }
+
+// ResizePolicy gives m a fresh policy of layers blocks (initialised from seed) when its policy has
+// another depth, so that BC clones a policy of that size; layers <= 0 keeps the policy. A resumed
+// run resizes again before loading its checkpoint, whose weights then take the fresh ones' place.
+func ResizePolicy(m *cola.Model, layers int, seed uint64) error {
+	if layers <= 0 || layers == len(m.PolicyLayers) {
+		return nil
+	}
+	return m.NewPolicy(layers, seed)
+}

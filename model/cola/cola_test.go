@@ -387,3 +387,29 @@ func TestLoadRejectsPlainLlama(t *testing.T) {
 		t.Fatalf("ReadConfig of a Llama folder: %v", err)
 	}
 }
+
+// TestNewPolicy: a fresh policy of another depth replaces the old one, leaves the other modules
+// alone, is seeded, and saves and loads as the released layout.
+func TestNewPolicy(t *testing.T) {
+	m, _ := loadTiny(t)
+	idm := tensor.Float32s(m.ActionHead.W)
+	if err := m.NewPolicy(5, 9); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.PolicyLayers) != 5 || m.Config.NumPolicyLayer != 5 || m.PolicyHead.W == nil {
+		t.Fatalf("policy has %d layers, config %d", len(m.PolicyLayers), m.Config.NumPolicyLayer)
+	}
+	if !equal(idm, tensor.Float32s(m.ActionHead.W)) {
+		t.Fatal("NewPolicy changed the IDM")
+	}
+	head := tensor.Float32s(m.PolicyHead.W)
+	if err := m.NewPolicy(5, 9); err != nil {
+		t.Fatal(err)
+	}
+	if !equal(head, tensor.Float32s(m.PolicyHead.W)) {
+		t.Fatal("the same seed gave another policy")
+	}
+	if got := len(weights.Walk(m)); got != 2*9+2+1+2*3+5*9+2 { // IDM, its norm and head, codebook, merge, policy, its norm and head
+		t.Errorf("%d module tensors after NewPolicy", got)
+	}
+}

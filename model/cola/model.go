@@ -29,6 +29,12 @@ type Model struct {
 	// World model: residual SwiGLU MLPs (LlamaMergeMLP) over [s; e], hence input width 2d.
 	Merge []*nn.SwiGLU `st:"model.action_merge_layers" dims:"in=d2"`
 	// Policy: blocks over h, then norm and head to code logits.
+	Policy `st:""`
+}
+
+// Policy is the latent policy's weights: blocks over h, then norm and head to code logits. It is
+// its own type so that it can be cloned (RL's frozen reference) and replaced (NewPolicy) whole.
+type Policy struct {
 	PolicyLayers []*llama.Block `st:"model.policy_layers"`
 	PolicyNorm   nn.RMSNorm     `st:"model.policy_norm.weight" shape:"d" init:"ones"`
 	PolicyHead   nn.Linear      `st:"model.policy_head.weight" shape:"C,d"`
@@ -61,7 +67,7 @@ func newModel(cfg *Config, bb *llama.Model) *Model {
 	m := &Model{Model: bb, Config: cfg,
 		ActionLayers: llama.NewBlocks(cfg.NumActionLayer),
 		Merge:        make([]*nn.SwiGLU, cfg.NumDynaLayer),
-		PolicyLayers: llama.NewBlocks(cfg.NumPolicyLayer)}
+		Policy:       Policy{PolicyLayers: llama.NewBlocks(cfg.NumPolicyLayer)}}
 	for i := range m.Merge {
 		m.Merge[i] = &nn.SwiGLU{}
 	}
@@ -106,6 +112,22 @@ func (m *Model) LoadWeights(src weights.Source) error {
 func (m *Model) InitModules(seed uint64) error {
 	weights.Free(m)
 	return weights.Init(m, m.Config.Dims(), seed, m.Device, m.DType)
+}
+
+// NewPolicy replaces the policy with a fresh one of the given depth, initialised from seed as
+// InitModules would: to clone a policy of another size onto the codes of a trained IDM (stage 1b).
+func (m *Model) NewPolicy(layers int, seed uint64) error {
+	if layers <= 0 {
+		return fmt.Errorf("policy layers must be positive")
+	}
+	p := &Policy{PolicyLayers: llama.NewBlocks(layers)}
+	if err := weights.Init(p, m.Config.Dims(), seed, m.Device, m.DType); err != nil {
+		return err
+	}
+	weights.Free(&m.Policy)
+	m.Policy = *p
+	m.Config.NumPolicyLayer = layers
+	return nil
 }
 
 // Free releases backbone and modules.

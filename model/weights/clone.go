@@ -43,7 +43,7 @@ func cloneInto(dst, src reflect.Value, done map[*ts.Tensor]*ts.Tensor) {
 			for j := 0; j < sv.Len(); j++ {
 				cloneElem(dv.Index(j), sv.Index(j), done)
 			}
-		default:
+		default: // a sub-module by value or pointer, named or not
 			cloneElem(dv, sv, done)
 		}
 	}

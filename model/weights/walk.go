@@ -89,6 +89,9 @@ func walk(v reflect.Value, prefix string, rename map[string]string, out *[]Param
 				walk(fv.Index(j), prefix+name+"."+strconv.Itoa(j)+".", subDims(rename, f.Tag.Get("dims")), out)
 			}
 			continue
+		case f.Type.Kind() == reflect.Struct && name == "":
+			walk(fv, prefix, subDims(rename, f.Tag.Get("dims")), out) // st:"": its weights are named as the parent's
+			continue
 		case f.Type.Kind() == reflect.Struct || (f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct):
 			walk(fv, prefix+name+".", subDims(rename, f.Tag.Get("dims")), out)
 			continue
