@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"colash/engine/eval"
 )
@@ -37,9 +38,9 @@ const evalStage = "[[stage]]\nname = \"e\"\nkind = \"eval\"\n[stage.eval]\n"
 
 func TestBadRecipesAreClearErrors(t *testing.T) {
 	for body, want := range map[string]string{
-		"name = \"x\"\n" + evalStage + "n = 3\nsampels = 2\n":                  "unknown keys stage.eval.sampels",
-		"name = \"x\"\nmodle = \"y\"\n" + evalStage:                            "unknown keys modle",
-		"name = \"x\"\n":                                                       "no [[stage]]",
+		"name = \"x\"\n" + evalStage + "n = 3\nsampels = 2\n": "unknown keys stage.eval.sampels",
+		"name = \"x\"\nmodle = \"y\"\n" + evalStage:           "unknown keys modle",
+		"name = \"x\"\n": "no [[stage]]",
 		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"fly\"\n":              `kind "fly" is not one of sample, train, report, eval`,
 		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"eval\"\n":             "needs a [stage.eval] table",
 		"name = \"x\"\n" + evalStage + "set = \"aime\"\n":                      `eval set "aime"`,
@@ -47,11 +48,11 @@ func TestBadRecipesAreClearErrors(t *testing.T) {
 		"name = \"x\"\n" + evalStage + "samples = 4\nlatent_temperature = 0\n": "identical completions",
 		"name = \"x\"\n" + evalStage + "n = \"ten\"\n":                         "r.toml",
 		evalStage: "name is required",
-		"name = \"x\"\n" + evalStage + "\n" + evalStage:                               `"e": the name is used twice`,
-		"name = \"x\"\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"bc\"\ndata = \"@d\"\n": `no earlier stage is named "d"`,
+		"name = \"x\"\n" + evalStage + "\n" + evalStage:                                                                              `"e": the name is used twice`,
+		"name = \"x\"\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"bc\"\ndata = \"@d\"\n":                    `no earlier stage is named "d"`,
 		"name = \"x\"\n" + evalStage + "\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"bc\"\ndata = \"@e\"\n": `stage "e" is a eval stage, which makes no data`,
-		"name = \"x\"\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"stage2\"\ndata = \"f\"\n":             `unknown stage "stage2"`,
-		"name = \"x\"\n[[stage]]\nname = \"s\"\nkind = \"sample\"\n[stage.sample]\ntokens = 10\n[stage.eval]\n":                 "a sample stage has a [stage.eval] table",
+		"name = \"x\"\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"stage2\"\ndata = \"f\"\n":                 `unknown stage "stage2"`,
+		"name = \"x\"\n[[stage]]\nname = \"s\"\nkind = \"sample\"\n[stage.sample]\ntokens = 10\n[stage.eval]\n":                      "a sample stage has a [stage.eval] table",
 	} {
 		_, err := Load(write(t, body))
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -176,6 +177,7 @@ fluency_tokens = 8
 					if ctx.Err() != nil {
 						return
 					}
+					time.Sleep(5 * time.Millisecond)
 				}
 			}()
 		}
