@@ -75,6 +75,7 @@ func runTrain(args []string) error {
 	tau := fs.Float64("tau", def.Tau, "Gumbel-softmax temperature (stage1)")
 	ent := fs.Float64("entropy", def.EntropyCoef, "weight of the negative-entropy term (stage1)")
 	usage := fs.Float64("usage", def.UsageCoef, "weight of KL(batch code usage || uniform) (stage1; 0: off, as in the paper)")
+	bcLoss := fs.String("bc-loss", "codes", "bc: fit the IDM's argmax codes (codes, the paper's) or the data's tokens through the world model (marginal)")
 	seed := fs.Uint64("seed", 0, "seed of the data order and Gumbel noise")
 	initSeed := fs.Uint64("init-seed", 0, "seed of fresh CoLA modules (stage1 from a Llama)")
 	codes := fs.Int("codes", 64, "latent codes (stage1 from a Llama)")
@@ -96,7 +97,7 @@ func runTrain(args []string) error {
 	cfg := def
 	cfg.Steps, cfg.Batch, cfg.Accum, cfg.LR, cfg.MinLR, cfg.Warmup = *steps, *batch, *accum, *lr, *minLR, *warmup
 	cfg.WeightDecay, cfg.Beta2, cfg.Clip, cfg.Tau, cfg.EntropyCoef, cfg.Seed = *wd, *beta2, *clip, *tau, *ent, *seed
-	cfg.UsageCoef = *usage
+	cfg.UsageCoef, cfg.BCLoss = *usage, train.BCLoss(*bcLoss)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

@@ -59,6 +59,11 @@ func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
 		hit := s.T(s.T(pred.MustEqTensor(head2(labels, s), false)).MustTotype(gotch.Float, true))
 		r.acc = scalar(maskedMean(hit, mask, n, s))
 		r.loss, r.ce = scalar(ce), scalar(ce)
+		if t.Cfg.BCLoss == BCMarginal {
+			ml := maskedMean(marginalNLL(m, hd, head(l, s), tgt, s), mask, n, s)
+			r.loss = scalar(ml)
+			return ml
+		}
 		return ce
 	default: // FTA
 		var codes *ts.Tensor

@@ -55,7 +55,19 @@ type Config struct {
 	Tau         float64 `toml:"tau"`     // Gumbel-softmax temperature (stage 1a)
 	EntropyCoef float64 `toml:"entropy"` // weight of the mean negative entropy (stage 1a)
 	UsageCoef   float64 `toml:"usage"`   // weight of KL(batch code usage || uniform) (stage 1a; 0, the paper's, is off)
+	BCLoss      BCLoss  `toml:"bc_loss"` // stage 1b's loss ("": the paper's, BCCodes)
 }
+
+// BCLoss is what stage 1b fits the policy to.
+type BCLoss string
+
+const (
+	// BCCodes is the paper's behaviour cloning: CE onto the IDM's argmax codes.
+	BCCodes BCLoss = "codes"
+	// BCMarginal maximises the likelihood of the data's next token under the policy's mixture
+	// over codes of the frozen world model (the latent-action model's own likelihood).
+	BCMarginal BCLoss = "marginal"
+)
 
 // Defaults is the paper's stage-1 recipe (lr 1e-4 → 1e-5 cosine, warmup 100, AdamW wd 0.01,
 // clip 1.0, τ 2, entropy 0.001) with a small batch.
@@ -77,6 +89,9 @@ func (c Config) Validate() error {
 	}
 	if c.Steps <= 0 || c.Batch <= 0 || c.Accum <= 0 {
 		return fmt.Errorf("train: steps, batch and accum must be positive")
+	}
+	if c.BCLoss != "" && c.BCLoss != BCCodes && c.BCLoss != BCMarginal {
+		return fmt.Errorf("train: bc_loss %q: want codes or marginal", c.BCLoss)
 	}
 	if c.Stage == StageIDM && c.Tau <= 0 {
 		return fmt.Errorf("train: tau must be positive")

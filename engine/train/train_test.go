@@ -419,3 +419,46 @@ func TestUsageKL(t *testing.T) {
 		t.Errorf("collapsed usage: KL %g, want log 4", v)
 	}
 }
+
+// TestMarginalNLL: with all the policy's mass on one code the marginal likelihood is the world
+// model's under that code; with two codes it is the mixture of the two.
+func TestMarginalNLL(t *testing.T) {
+	c := tinyCoLA(t, 5)
+	defer c.Free()
+	m := c.CoLA
+	seqs := sampledCorpus(t, c)[:2]
+	C := int64(m.Config.NumCode)
+	err := tensor.Guard(func() {
+		s := &tensor.Scope{}
+		defer s.Close()
+		x, tgt, _, _ := batchTensors(seqs, c.Device(), s)
+		B, T := int64(len(seqs)), int64(len(seqs[0].Tokens))
+		h := own(s)(c.Llama.Hidden(x, &llama.Batch{Pad: make([]int, B)}, nil))
+		wmNLL := func(code int64) []float32 {
+			codes := s.T(ts.MustFull([]int64{B, T}, tensor.Scalar(float64(code)), gotch.Int64, c.Device()))
+			return tensor.Float32s(nll(head(own(s)(m.WorldModelLogits(h, codes)), s), tgt, s))
+		}
+		policy := func(mass map[int64]float64) *ts.Tensor {
+			v := make([]float32, B*(T-1)*C)
+			for i := range v {
+				v[i] = -1e4
+				if p, ok := mass[int64(i)%C]; ok {
+					v[i] = float32(math.Log(p))
+				}
+			}
+			return s.T(tensor.FromFloat32s(v, []int64{B, T - 1, C}, c.Device()))
+		}
+		a, b := wmNLL(3), wmNLL(11)
+		one := tensor.Float32s(marginalNLL(m, h, policy(map[int64]float64{3: 1}), tgt, s))
+		two := tensor.Float32s(marginalNLL(m, h, policy(map[int64]float64{3: 0.25, 11: 0.75}), tgt, s))
+		for i := range one {
+			mix := -math.Log(0.25*math.Exp(-float64(a[i])) + 0.75*math.Exp(-float64(b[i])))
+			if math.Abs(float64(one[i]-a[i])) > 1e-4 || math.Abs(float64(two[i])-mix) > 1e-4 {
+				t.Fatalf("position %d: one code %g vs %g; mixture %g vs %g", i, one[i], a[i], two[i], mix)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
