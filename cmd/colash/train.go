@@ -164,21 +164,8 @@ func runTrain(args []string) error {
 	if err := m.Save(*out, so); err != nil {
 		return err
 	}
-	copyLicenses(model, *out)
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
 	return nil
-}
-
-// copyLicenses copies LICENSE* files beside the source model into out.
-func copyLicenses(model, out string) {
-	dir := model
-	if st, err := os.Stat(model); err == nil && !st.IsDir() {
-		dir = filepath.Dir(model)
-	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "LICENSE*"))
-	for _, p := range matches {
-		checkpoint.CopyFile(p, filepath.Join(out, filepath.Base(p)))
-	}
 }
 
 func runTrainReport(args []string) error {

@@ -71,6 +71,11 @@ func rewrite(t *testing.T, dir string, edit func(name string, shape []int, data 
 
 func TestCoLASaveLoadRoundTrip(t *testing.T) {
 	dir := savedCoLA(t)
+	for _, f := range []string{"LICENSE", "LICENSE.llama2c", "tokenizer.bin"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("a saved model lacks %s beside its weights: %v", f, err)
+		}
+	}
 	c, err := checkpoint.Open(dir, colaOpt)
 	if err != nil {
 		t.Fatal(err)

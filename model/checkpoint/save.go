@@ -129,7 +129,35 @@ func (m *Model) Save(dir string, opt SaveOptions) error {
 	if err := saveParams(params, dir, opt); err != nil {
 		return fmt.Errorf("save %s: %w", dir, err)
 	}
+	if err := copyLicenses(m.Path, dir); err != nil {
+		return err
+	}
 	return copyTokenizer(m.TokenizerPath, dir)
+}
+
+// copyLicenses copies the LICENSE* files beside the loaded checkpoint into dir: a saved model
+// carries its licence along.
+func copyLicenses(from, dir string) error {
+	if st, err := os.Stat(from); err == nil && !st.IsDir() {
+		from = filepath.Dir(from)
+	}
+	if same(from, dir) {
+		return nil
+	}
+	files, _ := filepath.Glob(filepath.Join(from, "LICENSE*"))
+	for _, p := range files {
+		if err := CopyFile(p, filepath.Join(dir, filepath.Base(p))); err != nil {
+			return fmt.Errorf("save: licence: %w", err)
+		}
+	}
+	return nil
+}
+
+// same reports whether two paths name the same file or folder.
+func same(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // copyTokenizer puts the tokenizer file into dir under the name Load looks for.
@@ -147,10 +175,8 @@ func copyTokenizer(tokPath, dir string) error {
 		name = "tokenizer.model"
 	}
 	dst := filepath.Join(dir, name)
-	if a, err := filepath.Abs(tokPath); err == nil {
-		if b, err := filepath.Abs(dst); err == nil && a == b {
-			return nil
-		}
+	if same(tokPath, dst) {
+		return nil
 	}
 	if err := CopyFile(tokPath, dst); err != nil {
 		return fmt.Errorf("save: tokenizer: %w", err)
