@@ -10,7 +10,7 @@ import (
 
 // RLOpts configure m.RL. Zero values take the defaults noted.
 type RLOpts struct {
-	Task    string                                  // built-in: story-word, story-words, story-end, math500
+	Task    string                                  // built-in: story-word, story-words, story-end, math (MATH train)
 	Prompts []string                                // prompts of your own task (with Reward)
 	Reward  func(prompt, completion string) float64 // your own reward
 	Algo    string                                  // grpo (default), remax, rloo, ppo

@@ -30,7 +30,7 @@ func runRL(args []string) error {
 	c := &d
 	task := fs.String("task", "story-word", "task: "+strings.Join(rl.TaskNames, ", "))
 	words := fs.String("words", "", "story-word(s): comma-separated target words (default friend,friends)")
-	limit := fs.Int("limit", 0, "math500: use the first N problems")
+	limit := fs.Int("limit", 0, "math: use the first N training problems")
 	algo := fs.String("algo", "grpo", "advantage estimator: grpo, remax, rloo or ppo")
 	tokenLevel := fs.Bool("token-level", false, "baseline: sample and train tokens of the plain Llama instead of CoLA's latent policy")
 	layers := fs.Int("layers", 2, "token level: train the last N decoder blocks + final norm + lm_head (0: the full model)")

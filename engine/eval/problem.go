@@ -3,6 +3,7 @@ package eval
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -26,29 +27,39 @@ type Problem struct {
 	Level    int
 }
 
-// The MATH-500 test split ships inside the binary so evaluations need no data
-// directory (MIT, see data/math500/LICENSE).
-//
-//go:embed data/math500/test.jsonl
-var math500JSONL []byte
-
+// The MATH-500 test split and the 7,500 MATH training problems ship inside the binary, so
+// evaluation and RL need no data directory (MIT, see data/*/LICENSE and data/math/README.md).
+// RL trains on the training problems and evaluates on MATH-500, never the reverse.
 var (
-	math500Once  sync.Once
-	math500Probs []Problem
-	math500Err   error
+	//go:embed data/math500/test.jsonl
+	math500JSONL []byte
+	//go:embed data/math/train_7500.jsonl.gz
+	mathTrainGz []byte
+
+	math500   = sync.OnceValues(func() ([]Problem, error) { return parseMATH(bytes.NewReader(math500JSONL), "math500/test.jsonl") })
+	mathTrain = sync.OnceValues(func() ([]Problem, error) {
+		zr, err := gzip.NewReader(bytes.NewReader(mathTrainGz))
+		if err != nil {
+			return nil, err
+		}
+		return parseMATH(zr, "math/train_7500.jsonl")
+	})
 )
 
 // Math500 returns the 500 MATH-500 problems in file order. The slice is a
 // fresh copy, so callers may modify it.
-func Math500() []Problem {
-	math500Once.Do(func() {
-		math500Probs, math500Err = parseMATH(bytes.NewReader(math500JSONL), "math500/test.jsonl")
-	})
-	if math500Err != nil {
-		// The file is embedded at build time; failing here means a corrupt build.
-		panic(fmt.Sprintf("eval: embedded MATH-500 is corrupt: %v", math500Err))
+func Math500() []Problem { return embedded(math500) }
+
+// MathTrain returns the 7,500 MATH training problems (sorted by ID), a fresh copy.
+func MathTrain() []Problem { return embedded(mathTrain) }
+
+func embedded(parse func() ([]Problem, error)) []Problem {
+	probs, err := parse()
+	if err != nil {
+		// The files are embedded at build time; failing here means a corrupt build.
+		panic(fmt.Sprintf("eval: embedded MATH data is corrupt: %v", err))
 	}
-	return append([]Problem(nil), math500Probs...)
+	return append([]Problem(nil), probs...)
 }
 
 // LoadMATH reads a JSONL file in the MATH-500 schema (problem, solution,

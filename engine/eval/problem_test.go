@@ -2,6 +2,7 @@ package eval
 
 import (
 	"colash/internal/testenv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,19 +39,44 @@ func TestMath500Embedded(t *testing.T) {
 	}
 }
 
-func TestMath500MatchesShared(t *testing.T) {
-	shared, err := LoadMATH(sharedFile(t, "math500/test.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	embedded := Math500()
-	if len(shared) != len(embedded) {
-		t.Fatalf("shared %d vs embedded %d", len(shared), len(embedded))
-	}
-	for i := range shared {
-		if shared[i] != embedded[i] {
-			t.Fatalf("problem %d differs", i)
+func TestEmbeddedSetsMatchShared(t *testing.T) {
+	for file, embedded := range map[string][]Problem{"math500/test.jsonl": Math500(), "math/train_7500.jsonl": MathTrain()} {
+		shared, err := LoadMATH(sharedFile(t, file))
+		if err != nil {
+			t.Fatal(err)
 		}
+		if len(shared) != len(embedded) {
+			t.Fatalf("%s: shared %d vs embedded %d", file, len(shared), len(embedded))
+		}
+		for i := range shared {
+			if shared[i] != embedded[i] {
+				t.Fatalf("%s: problem %d differs", file, i)
+			}
+		}
+	}
+}
+
+// RL trains on MathTrain and evaluates on Math500: no problem may be in both.
+func TestTrainAndTestAreDisjoint(t *testing.T) {
+	test := map[string]bool{}
+	for _, p := range Math500() {
+		test[p.Problem] = true
+	}
+	train := MathTrain()
+	if len(train) != 7500 {
+		t.Fatalf("MathTrain: %d problems", len(train))
+	}
+	var unanswered []string // the source writes \boxed{} for these two
+	for _, p := range train {
+		if test[p.Problem] || !strings.HasPrefix(p.ID, "train/") {
+			t.Fatalf("training problem %s: in MATH-500 %v", p.ID, test[p.Problem])
+		}
+		if p.Answer == "" {
+			unanswered = append(unanswered, p.ID)
+		}
+	}
+	if fmt.Sprint(unanswered) != "[train/number_theory/7115.json train/number_theory/7117.json]" {
+		t.Errorf("training problems without an answer: %v", unanswered)
 	}
 }
 

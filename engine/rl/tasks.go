@@ -14,18 +14,19 @@ var StoryPrompts = models.StoryPrompts
 // TaskOptions tune the built-in tasks.
 type TaskOptions struct {
 	Words []string // story-word, story-words: target words (default "friend", "friends")
-	Limit int      // math500: first Limit problems (0: all)
+	Limit int      // math: first Limit problems (0: all)
 }
 
 // TaskNames lists the built-in tasks.
-var TaskNames = []string{"story-word", "story-words", "story-end", "math500"}
+var TaskNames = []string{"story-word", "story-words", "story-end", "math"}
 
 // NewTask builds a built-in task:
 //
 //	story-word   story openings; reward 1 if the continuation has one of the target words
 //	story-words  the same, reward = fraction of the continuation's words that are targets
 //	story-end    reward 1 if the continuation ends a sentence (Format)
-//	math500      MATH-500 problems in the released prompt; reward 1 for a correct \boxed answer
+//	math         the 7,500 MATH training problems in the released prompt; reward 1 for a correct
+//	             \boxed answer (evaluate on MATH-500 with colash eval: the two sets are disjoint)
 func NewTask(name string, o TaskOptions) (Task, error) {
 	words := o.Words
 	if len(words) == 0 {
@@ -45,16 +46,20 @@ func NewTask(name string, o TaskOptions) (Task, error) {
 		return Task{Name: name, Examples: stories(), Reward: ContainsWord{Words: words, Fraction: true}}, nil
 	case "story-end":
 		return Task{Name: name, Examples: stories(), Reward: Format{}}, nil
-	case "math500":
-		probs := eval.Math500()
-		if o.Limit > 0 && o.Limit < len(probs) {
-			probs = probs[:o.Limit]
-		}
+	case "math":
 		var exs []Example
-		for _, p := range probs {
+		for _, p := range eval.MathTrain() {
+			if p.Answer == "" {
+				continue // two source solutions box nothing
+			}
 			exs = append(exs, Example{Prompt: eval.MathPrompt(p.Problem), Answer: p.Answer, Meta: map[string]string{"id": p.ID}})
 		}
+		if o.Limit > 0 && o.Limit < len(exs) {
+			exs = exs[:o.Limit]
+		}
 		return Task{Name: name, Examples: exs, Reward: MathAnswer{}}, nil
+	case "math500":
+		return Task{}, fmt.Errorf("rl: task math500 would train on the test set: train on \"math\" (MATH train) and evaluate with colash eval math500")
 	}
 	return Task{}, fmt.Errorf("rl: unknown task %q (have %s)", name, strings.Join(TaskNames, ", "))
 }
