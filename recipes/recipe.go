@@ -24,11 +24,13 @@ package recipes
 
 import (
 	"fmt"
-	"sort"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
+	"colash/engine/rl"
 	"colash/engine/train"
 )
 
@@ -39,7 +41,9 @@ type Recipe struct {
 	Model  Model   `toml:"model"`
 	Stages []Stage `toml:"stage"`
 
-	path string
+	path    string
+	smoke   bool   // Smoke was called: stages measure less too
+	command string // the command line that ran it
 }
 
 // Model says which checkpoint the stages start from and where tensors live.
@@ -59,10 +63,14 @@ type Stage struct {
 	Train  *TrainStage  `toml:"train"`
 	Report *ReportStage `toml:"report"`
 	Eval   *Eval        `toml:"eval"`
+	RL     *rl.Job      `toml:"rl"`
 }
 
 // Kinds are the stage kinds a recipe can run.
-var Kinds = []string{"sample", "train", "report", "eval"}
+var Kinds = []string{"sample", "train", "rl", "report", "eval"}
+
+// modelKinds are the kinds of stage that leave a model in OUT/<stage>/model.
+var modelKinds = []string{"train", "rl"}
 
 // rawRecipe is a recipe as read, before each stage's table is decoded over its defaults.
 type rawRecipe struct {
@@ -80,12 +88,25 @@ type rawStage struct {
 	Train  toml.Primitive `toml:"train"`
 	Report toml.Primitive `toml:"report"`
 	Eval   toml.Primitive `toml:"eval"`
+	RL     toml.Primitive `toml:"rl"`
 }
 
 // Load reads and checks a recipe.
-func Load(path string) (*Recipe, error) {
+func Load(path string) (*Recipe, error) { return LoadWith(path, nil) }
+
+// LoadWith reads a recipe with `--set key=value` overrides (see applyOverrides) and checks it:
+// unknown keys and bad values are errors with the file's line, and the models and data files it
+// names must exist.
+func LoadWith(path string, sets []string) (*Recipe, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("recipe: %w", err)
+	}
+	if text, err = applyOverrides(text, sets); err != nil {
+		return nil, fmt.Errorf("recipe %s: %w", path, err)
+	}
 	var raw rawRecipe
-	md, err := toml.DecodeFile(path, &raw)
+	md, err := toml.Decode(string(text), &raw)
 	if err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", path, err)
 	}
@@ -93,7 +114,7 @@ func Load(path string) (*Recipe, error) {
 	var present struct {
 		Stages []map[string]any `toml:"stage"`
 	}
-	if _, err := toml.DecodeFile(path, &present); err != nil {
+	if _, err := toml.Decode(string(text), &present); err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", path, err)
 	}
 	r := Recipe{Name: raw.Name, Out: raw.Out, Model: raw.Model, path: path}
@@ -124,20 +145,23 @@ func Load(path string) (*Recipe, error) {
 			st.Eval = &e
 			err = md.PrimitiveDecode(rs.Eval, st.Eval)
 		}
+		if has("rl") && err == nil {
+			j := rl.DefaultJob()
+			st.RL = &j
+			err = md.PrimitiveDecode(rs.RL, st.RL)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("recipe %s: stage %d (%s): %w", path, i+1, rs.Name, err)
 		}
 		r.Stages = append(r.Stages, st)
 	}
 	if un := md.Undecoded(); len(un) > 0 {
-		keys := make([]string, len(un))
-		for i, k := range un {
-			keys[i] = k.String()
-		}
-		sort.Strings(keys)
-		return nil, fmt.Errorf("recipe %s: unknown keys %s", path, strings.Join(keys, ", "))
+		return nil, unknownKeys(path, text, un)
 	}
 	if err := r.validate(); err != nil {
+		return nil, fmt.Errorf("recipe %s: %w", path, err)
+	}
+	if err := r.checkFiles(); err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", path, err)
 	}
 	return &r, nil
@@ -168,10 +192,10 @@ func (r *Recipe) validate() error {
 
 // validate checks a stage against the stages before it (name -> kind).
 func (s *Stage) validate(before map[string]string) error {
-	if err := refersTo(s.Model, before, "train", "model"); err != nil {
+	if err := refersTo(s.Model, before, "model", modelKinds...); err != nil {
 		return err
 	}
-	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil}
+	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil, "rl": s.RL != nil}
 	if !tables[s.Kind] {
 		if _, known := tables[s.Kind]; !known {
 			return fmt.Errorf("kind %q is not one of %s", s.Kind, strings.Join(Kinds, ", "))
@@ -190,12 +214,14 @@ func (s *Stage) validate(before map[string]string) error {
 		return s.Train.validate(before)
 	case "report":
 		return s.Report.validate(before)
+	case "rl":
+		return s.RL.Validate()
 	}
 	return s.Eval.validate()
 }
 
-// refersTo checks that ref, when it is "@name", names an earlier stage of the given kind.
-func refersTo(ref string, before map[string]string, kind, what string) error {
+// refersTo checks that ref, when it is "@name", names an earlier stage of one of the given kinds.
+func refersTo(ref string, before map[string]string, what string, kinds ...string) error {
 	name, ok := strings.CutPrefix(ref, "@")
 	if !ok {
 		return nil
@@ -204,7 +230,7 @@ func refersTo(ref string, before map[string]string, kind, what string) error {
 	switch {
 	case !exists:
 		return fmt.Errorf("%s %q: no earlier stage is named %q", what, ref, name)
-	case got != kind:
+	case !slices.Contains(kinds, got):
 		return fmt.Errorf("%s %q: stage %q is a %s stage, which makes no %s", what, ref, name, got, what)
 	}
 	return nil

@@ -38,10 +38,10 @@ const evalStage = "[[stage]]\nname = \"e\"\nkind = \"eval\"\n[stage.eval]\n"
 
 func TestBadRecipesAreClearErrors(t *testing.T) {
 	for body, want := range map[string]string{
-		"name = \"x\"\n" + evalStage + "n = 3\nsampels = 2\n": "unknown keys stage.eval.sampels",
-		"name = \"x\"\nmodle = \"y\"\n" + evalStage:           "unknown keys modle",
+		"name = \"x\"\n" + evalStage + "n = 3\nsampels = 2\n": "r.toml:7: unknown key stage.eval.sampels (did you mean samples?)",
+		"name = \"x\"\nmodle = \"y\"\n" + evalStage:           "r.toml:2: unknown key modle (did you mean model?)",
 		"name = \"x\"\n": "no [[stage]]",
-		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"fly\"\n":              `kind "fly" is not one of sample, train, report, eval`,
+		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"fly\"\n":              `kind "fly" is not one of sample, train, rl, report, eval`,
 		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"eval\"\n":             "needs a [stage.eval] table",
 		"name = \"x\"\n" + evalStage + "set = \"aime\"\n":                      `eval set "aime"`,
 		"name = \"x\"\n" + evalStage + "set = \"gsm8k\"\n":                     "needs data",
@@ -53,6 +53,12 @@ func TestBadRecipesAreClearErrors(t *testing.T) {
 		"name = \"x\"\n" + evalStage + "\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"bc\"\ndata = \"@e\"\n": `stage "e" is a eval stage, which makes no data`,
 		"name = \"x\"\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"stage2\"\ndata = \"f\"\n":                 `unknown stage "stage2"`,
 		"name = \"x\"\n[[stage]]\nname = \"s\"\nkind = \"sample\"\n[stage.sample]\ntokens = 10\n[stage.eval]\n":                      "a sample stage has a [stage.eval] table",
+		"name = \"x\"\n[model]\npath = \"no/such/model\"\n" + evalStage:                                                              "model: stat no/such/model",
+		"name = \"x\"\n[[stage]]\nname = \"t\"\nkind = \"train\"\n[stage.train]\nstage = \"bc\"\ndata = \"missing.jsonl\"\n":         "data: stat",
+		"name = \"x\"\n[[stage]]\nname = \"r\"\nkind = \"rl\"\n[stage.rl]\ntask = \"math500\"\n":                                     "test set",
+		"name = \"x\"\n[[stage]]\nname = \"r\"\nkind = \"rl\"\n[stage.rl]\nalgo = \"dpo\"\n":                                         `algo "dpo"`,
+		"name = \"x\"\n[[stage]]\nname = \"r\"\nkind = \"rl\"\n[stage.rl]\nstesp = 3\n":                                              "r.toml:6: unknown key stage.rl.stesp (did you mean steps?)",
+		"name = \"x\"\n" + evalStage + "\n[[stage]]\nname = \"r\"\nkind = \"rl\"\nmodel = \"@e\"\n[stage.rl]\n":                      `stage "e" is a eval stage, which makes no model`,
 	} {
 		_, err := Load(write(t, body))
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -201,5 +207,26 @@ fluency_tokens = 8
 		if string(a) != string(b) {
 			t.Errorf("stage %s: uninterrupted %s\nresumed %s", s.Stage, a, b)
 		}
+	}
+}
+
+func TestOverridesAndSmoke(t *testing.T) {
+	p := write(t, "name = \"x\"\n[model]\npath = \"cola\"\n"+evalStage+"n = 100\n[[stage]]\nname = \"r\"\nkind = \"rl\"\n[stage.rl]\nsteps = 50\n")
+	r, err := LoadWith(p, []string{"e.n=7", "e.set=math500", "r.lr=2e-5", "r.words=[\"cat\", \"dog\"]", "model.threads=3", "name=y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Name != "y" || r.Model.Threads != 3 || r.Stages[0].Eval.N != 7 || r.Stages[1].RL.LR != 2e-5 ||
+		strings.Join(r.Stages[1].RL.Words, ",") != "cat,dog" || r.Stages[1].RL.Steps != 50 || r.Model.Path != "cola" {
+		t.Errorf("overrides not applied: %+v %+v %+v", r, r.Stages[0].Eval, r.Stages[1].RL)
+	}
+	for set, want := range map[string]string{"q.n=3": `no stage is named "q" (stages: e, r)`, "e.nn=3": "unknown key stage.eval.nn", "e": "want key=value", "e.n=x": "r.toml"} {
+		if _, err := LoadWith(p, []string{set}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--set %s: %v, want %q", set, err, want)
+		}
+	}
+	r.Smoke()
+	if r.Stages[0].Eval.N != 2 || r.Stages[1].RL.Steps != 2 || r.Stages[1].RL.MaxTokens > 16 {
+		t.Errorf("smoke: %+v %+v", r.Stages[0].Eval, r.Stages[1].RL)
 	}
 }

@@ -47,6 +47,7 @@ type StageResult struct {
 type Results struct {
 	Recipe   string        `json:"recipe"`
 	Model    string        `json:"model"`
+	Smoke    bool          `json:"smoke,omitempty"`
 	Finished time.Time     `json:"finished"`
 	Seconds  float64       `json:"seconds"` // this run's time
 	Stages   []StageResult `json:"stages"`
@@ -70,18 +71,42 @@ func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := writeConfig(r, out); err != nil {
+		return nil, err
+	}
 	e := &env{r: r, out: out, opt: checkpoint.Options{Device: dev, DType: dt}, progress: progress}
-	res := &Results{Recipe: r.Name, Model: r.Model.Path}
+	res := &Results{Recipe: r.Name, Model: r.Model.Path, Smoke: r.smoke}
 	for i, s := range r.Stages {
 		sr, err := e.stage(ctx, s)
 		if err != nil {
 			return nil, fmt.Errorf("stage %d of %d (%s, %s): %w", i+1, len(r.Stages), s.Name, s.Kind, err)
 		}
 		res.Stages = append(res.Stages, *sr)
+		if line := stageSparkline(r, out, *sr); line != "" && progress != nil {
+			fmt.Fprintf(progress, "stage %s: %s\n", s.Name, line)
+		}
 	}
 	res.Finished, res.Seconds = time.Now().UTC(), time.Since(start).Seconds()
-	return res, checkpoint.WriteJSON(filepath.Join(out, "results.json"), res)
+	if err := checkpoint.WriteJSON(filepath.Join(out, "results.json"), res); err != nil {
+		return nil, err
+	}
+	plots, err := writePlots(r, out)
+	if err != nil {
+		return nil, err
+	}
+	return res, writeReport(r, res, out, r.Command(), plots)
 }
+
+// Command is the command line that reruns the recipe as it was loaded.
+func (r *Recipe) Command() string {
+	if r.command != "" {
+		return r.command
+	}
+	return "colash recipe run " + r.path
+}
+
+// SetCommand records the command line that ran the recipe, for report.md.
+func (r *Recipe) SetCommand(c string) { r.command = c }
 
 // stage runs one stage unless an earlier run completed it.
 func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
@@ -106,7 +131,7 @@ func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
 	}
 	start := time.Now()
 	run := map[string]func(context.Context, Stage, string) (any, error){
-		"sample": e.sample, "train": e.train, "report": e.report, "eval": e.eval,
+		"sample": e.sample, "train": e.train, "rl": e.rl, "report": e.report, "eval": e.eval,
 	}[s.Kind]
 	metrics, err := run(ctx, s, dir)
 	if err != nil {

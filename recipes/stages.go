@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"colash/engine/rl"
 	"colash/engine/run"
 	"colash/engine/train"
 	"colash/model/checkpoint"
@@ -55,7 +56,7 @@ func (t *TrainStage) validate(before map[string]string) error {
 	if t.Data == "" {
 		return fmt.Errorf("train needs data (a file, or \"@stage\" of a sample stage)")
 	}
-	if err := refersTo(t.Data, before, "sample", "data"); err != nil {
+	if err := refersTo(t.Data, before, "data", "sample"); err != nil {
 		return err
 	}
 	if t.Seq < 2 {
@@ -85,7 +86,7 @@ func (r *ReportStage) validate(before map[string]string) error {
 	if r.Data == "" {
 		return fmt.Errorf("report needs data (held-out text: a file, or \"@stage\")")
 	}
-	return refersTo(r.Data, before, "sample", "data")
+	return refersTo(r.Data, before, "data", "sample")
 }
 
 // env is what every stage needs: the recipe, its output folder, where tensors go and progress.
@@ -218,6 +219,10 @@ func (e *env) report(ctx context.Context, s Stage, dir string) (any, error) {
 	}
 	cfg := train.DefaultReport
 	cfg.Fluency.PerPrompt, cfg.Fluency.Tokens = rs.Samples, rs.Tokens
+	if e.r.smoke {
+		cfg.MaxSeqs, cfg.Prompts, cfg.Cont, cfg.GenLen, cfg.Repro = 4, 2, 2, 8, 2
+		cfg.Fluency.Prompts = cfg.Fluency.Prompts[:2]
+	}
 	rep, err := train.Evaluate(m.CoLA, ref, m.Tok, docs, cfg)
 	if err != nil {
 		return nil, err
@@ -239,4 +244,14 @@ func (e *env) eval(ctx context.Context, s Stage, dir string) (any, error) {
 	}
 	defer m.Free()
 	return RunEval(ctx, m, *s.Eval, filepath.Join(dir, "problems.jsonl"), e.progress)
+}
+
+// rl trains the stage's model with RL (engine/rl.RunJob); the trained model is OUT/<stage>/model.
+func (e *env) rl(ctx context.Context, s Stage, dir string) (any, error) {
+	m, err := e.open(s.Model)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Free()
+	return rl.RunJob(ctx, m, *s.RL, dir, run.Auto, e.progress)
 }

@@ -2,20 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
-	"time"
 
-	"colash/engine/generate"
 	"colash/engine/rl"
 	"colash/engine/run"
-	"colash/model/checkpoint"
-	"colash/model/cola"
 )
 
 func init() {
@@ -26,14 +20,14 @@ func runRL(args []string) error {
 	fs := flag.NewFlagSet("rl", flag.ContinueOnError)
 	var mf modelFlags
 	mf.register(fs)
-	d := rl.DefaultConfig()
-	c := &d
-	task := fs.String("task", "story-word", "task: "+strings.Join(rl.TaskNames, ", "))
+	j := rl.DefaultJob()
+	c := &j.Config
+	fs.StringVar(&j.Task, "task", j.Task, "task: "+strings.Join(rl.TaskNames, ", "))
 	words := fs.String("words", "", "story-word(s): comma-separated target words (default friend,friends)")
-	limit := fs.Int("limit", 0, "math: use the first N training problems")
+	fs.IntVar(&j.Limit, "limit", 0, "math: use the first N training problems")
 	algo := fs.String("algo", "grpo", "advantage estimator: grpo, remax, rloo or ppo")
-	tokenLevel := fs.Bool("token-level", false, "baseline: sample and train tokens of the plain Llama instead of CoLA's latent policy")
-	layers := fs.Int("layers", 2, "token level: train the last N decoder blocks + final norm + lm_head (0: the full model)")
+	fs.BoolVar(&j.TokenLevel, "token-level", false, "baseline: sample and train tokens of the plain Llama instead of CoLA's latent policy")
+	fs.IntVar(&j.Layers, "layers", j.Layers, "token level: train the last N decoder blocks + final norm + lm_head (0: the full model)")
 	fs.IntVar(&c.Steps, "steps", c.Steps, "RL steps (rollout + update)")
 	fs.IntVar(&c.Prompts, "prompts", c.Prompts, "prompts per step")
 	fs.IntVar(&c.Group, "group", c.Group, "samples per prompt")
@@ -54,16 +48,16 @@ func runRL(args []string) error {
 	fs.Float64Var(&c.Gamma, "gamma", c.Gamma, "discount")
 	fs.Float64Var(&c.Lambda, "lambda", c.Lambda, "GAE lambda")
 	noWhiten := fs.Bool("no-whiten", false, "do not whiten advantages over the batch")
-	topK := fs.Int("top-k", 40, "action sampling: top-k")
-	tau := fs.Float64("tau", 1, "action sampling temperature (log-probs use it too)")
-	topP := fs.Float64("top-p", 1, "action sampling: top-p")
+	fs.IntVar(&j.TopK, "top-k", j.TopK, "action sampling: top-k")
+	fs.Float64Var(&j.Temperature, "tau", j.Temperature, "action sampling temperature (log-probs use it too)")
+	fs.Float64Var(&j.TopP, "top-p", j.TopP, "action sampling: top-p")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of prompts, sampling and shuffles")
-	wrapSeed := fs.Uint64("wrap-seed", 7, "latent mode with a plain Llama: seed of the fresh CoLA modules")
-	polLayers := fs.Int("policy-layers", 2, "latent mode with a plain Llama: policy blocks of the fresh modules")
-	out := fs.String("out", "", "output folder: metrics.jsonl, summary.json, checkpoint/ (required)")
+	fs.Uint64Var(&j.WrapSeed, "wrap-seed", j.WrapSeed, "latent mode with a plain Llama: seed of the fresh CoLA modules")
+	fs.IntVar(&j.PolicyLayers, "policy-layers", j.PolicyLayers, "latent mode with a plain Llama: policy blocks of the fresh modules")
+	out := fs.String("out", "", "output folder: metrics.jsonl, summary.json, checkpoint/, model/ (required)")
 	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
-	saveEvery := fs.Int("save-every", 25, "checkpoint every N steps (and at the end)")
-	heldOut := fs.Int("held-out", 32, "capability check: backbone-sampled held-out continuations (0: skip)")
+	fs.IntVar(&j.SaveEvery, "save-every", j.SaveEvery, "checkpoint every N steps (and at the end)")
+	fs.IntVar(&j.HeldOut, "held-out", j.HeldOut, "capability check: backbone-sampled held-out continuations (0: skip)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,12 +65,10 @@ func runRL(args []string) error {
 		return fmt.Errorf("--out is required")
 	}
 	c.Algo, c.KL, c.Whiten = rl.Algo(*algo), rl.KLEstimator(*klEst), !*noWhiten
-	var ws []string
 	if *words != "" {
-		ws = strings.Split(*words, ",")
+		j.Words = strings.Split(*words, ",")
 	}
-	tk, err := rl.NewTask(*task, rl.TaskOptions{Words: ws, Limit: *limit})
-	if err != nil {
+	if err := j.Validate(); err != nil {
 		return err
 	}
 	m, err := mf.load()
@@ -84,84 +76,13 @@ func runRL(args []string) error {
 		return err
 	}
 	defer m.Free()
-	smp := generate.Sampling{Temperature: *tau, TopK: *topK, TopP: *topP}
-
-	// The held-out text is sampled from the starting backbone, before anything trains.
-	var held *rl.HeldOut
-	if *heldOut > 0 {
-		if held, err = rl.SampleHeldOut(m.Llama, m.Tok, rl.StoryPrompts, *heldOut, 48, 12345); err != nil {
-			return err
-		}
-	}
-	var actor rl.Actor
-	if *tokenLevel {
-		actor, err = rl.NewTokenActor(m.Llama, smp, *layers, m.Tok.StopTokens())
-	} else {
-		if m.CoLA == nil {
-			fmt.Fprintf(os.Stderr, "%s is a plain Llama: wrapping it in fresh CoLA modules (seed %d, %d policy blocks)\n", m.Path, *wrapSeed, *polLayers)
-			if err := m.WrapCoLA(cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: *polLayers}, *wrapSeed); err != nil {
-				return err
-			}
-		}
-		actor, err = rl.NewCoLAActor(m.CoLA, smp, m.Tok.StopTokens())
-	}
-	if err != nil {
-		return err
-	}
-	defer actor.Close()
-	frozen0 := rl.HashParams(actor.Frozen())
-	tr, err := rl.NewTrainer(actor, m.Tok, tk, *c)
-	if err != nil {
-		return err
-	}
-	defer tr.Close()
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	summary := map[string]any{"task": tk.Name, "algo": c.Algo, "token_level": *tokenLevel, "model": m.Path, "config": c}
-	sumPath := filepath.Join(*out, "summary.json")
-	if *resume {
-		if b, err := os.ReadFile(sumPath); err == nil {
-			json.Unmarshal(b, &summary)
-		}
-	} else if held != nil {
-		nll, err := rl.NLL(actor, held)
-		if err != nil {
-			return err
-		}
-		summary["nll_before"] = nll
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	start := time.Now()
-	err = run.Loop(ctx, tr, run.Options{Name: "rl", Steps: c.Steps, Out: *out, SaveEvery: *saveEvery,
-		Resume: resumeMode(*resume), Progress: os.Stderr, Summary: rlSummary})
-	if err != nil {
-		return err
-	}
-	if held != nil {
-		nll, err := rl.NLL(actor, held)
-		if err != nil {
-			return err
-		}
-		summary["nll_after"] = nll
-	}
-	summary["frozen_unchanged"] = rl.HashParams(actor.Frozen()) == frozen0
-	summary["train_seconds"] = summarySeconds(summary) + time.Since(start).Seconds()
-	if err := checkpoint.WriteJSON(sumPath, summary); err != nil {
-		return err
-	}
-	if err := m.Save(filepath.Join(*out, "model"), checkpoint.SaveOptions{DType: "F32"}); err != nil {
+	if _, err := rl.RunJob(ctx, m, j, *out, resumeMode(*resume), os.Stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (metrics.jsonl, summary.json, checkpoint/, model/)\n", *out)
 	return nil
-}
-
-// rlSummary is what the progress bar shows of an RL step.
-func rlSummary(m any) string {
-	mt, _ := m.(rl.Metrics)
-	return fmt.Sprintf("reward %.3f kl %.4f", mt["reward/mean"], mt["kl"])
 }
 
 // resumeMode maps a command's --resume flag onto the run loop's modes.
@@ -170,11 +91,4 @@ func resumeMode(resume bool) run.Resume {
 		return run.Required
 	}
 	return run.Fresh
-}
-
-func summarySeconds(s map[string]any) float64 {
-	if v, ok := s["train_seconds"].(float64); ok {
-		return v
-	}
-	return 0
 }

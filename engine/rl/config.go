@@ -4,39 +4,41 @@ package rl
 // applies (clip 0.2, gamma 1, lambda 0.95, k1 KL in the reward, whitening, grad clip 1,
 // Adam betas 0.9/0.95), with a learning rate and KL suited to small models.
 type Config struct {
-	Algo      Algo
-	Steps     int // rollout + update rounds
-	Prompts   int // prompts per step
-	Group     int // samples per prompt
-	MaxTokens int // completion length limit
+	Algo      Algo `toml:"algo"`
+	Steps     int  `toml:"steps"`      // rollout + update rounds
+	Prompts   int  `toml:"prompts"`    // prompts per step
+	Group     int  `toml:"group"`      // samples per prompt
+	MaxTokens int  `toml:"max_tokens"` // completion length limit
 
-	LR, MinLR   float64 // cosine from LR to MinLR after Warmup steps
-	Warmup      int
-	WeightDecay float64
-	Beta1       float64
-	Beta2       float64
-	GradClip    float64 // global grad-norm clip (0: none)
+	LR          float64 `toml:"lr"` // cosine from LR to MinLR after Warmup steps
+	MinLR       float64 `toml:"min_lr"`
+	Warmup      int     `toml:"warmup"`
+	WeightDecay float64 `toml:"weight_decay"`
+	Beta1       float64 `toml:"beta1"`
+	Beta2       float64 `toml:"beta2"`
+	GradClip    float64 `toml:"grad_clip"` // global grad-norm clip (0: none)
 
-	Epochs      int     // passes over each rollout batch
-	MiniBatches int     // optimiser steps per pass
-	MicroBatch  int     // rows per forward/backward (0: the mini-batch)
-	ClipEps     float64 // PPO ratio clip
+	Epochs      int     `toml:"epochs"`       // passes over each rollout batch
+	MiniBatches int     `toml:"mini_batches"` // optimiser steps per pass
+	MicroBatch  int     `toml:"micro_batch"`  // rows per forward/backward (0: the mini-batch)
+	ClipEps     float64 `toml:"clip"`         // PPO ratio clip
 
-	KLCoef    float64     // initial KL coefficient
-	KLTarget  float64     // > 0: adaptive coefficient towards this per-sequence KL
-	KLHorizon float64     // adaptive controller horizon, in samples
-	KL        KLEstimator // k1 or k3
-	KLInLoss  bool        // KL as a loss term (k3, with grad) instead of a reward penalty
+	KLCoef    float64     `toml:"kl"`           // initial KL coefficient
+	KLTarget  float64     `toml:"kl_target"`    // > 0: adaptive coefficient towards this per-sequence KL
+	KLHorizon float64     `toml:"kl_horizon"`   // adaptive controller horizon, in samples
+	KL        KLEstimator `toml:"kl_estimator"` // k1 or k3
+	KLInLoss  bool        `toml:"kl_in_loss"`   // KL as a loss term (k3, with grad) instead of a reward penalty
 
-	Gamma, Lambda float64
-	Whiten        bool
+	Gamma  float64 `toml:"gamma"`
+	Lambda float64 `toml:"lambda"`
+	Whiten bool    `toml:"whiten"`
 
-	ValueLRScale float64 // PPO value head: learning-rate multiple
-	VFCoef       float64 // value loss weight
-	ValueClip    float64
+	ValueLRScale float64 `toml:"value_lr_scale"` // PPO value head: learning-rate multiple
+	VFCoef       float64 `toml:"vf_coef"`        // value loss weight
+	ValueClip    float64 `toml:"value_clip"`
 
-	Seed    uint64
-	Workers int // reward goroutines
+	Seed    uint64 `toml:"seed"`
+	Workers int    `toml:"workers"` // reward goroutines
 }
 
 // DefaultConfig is GRPO with the released recipe's estimator settings.

@@ -1,0 +1,176 @@
+package rl
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"colash/engine/generate"
+	"colash/engine/run"
+	"colash/model/checkpoint"
+	"colash/model/cola"
+)
+
+// Job is one RL run as `colash rl` and recipes describe it: a task, who acts (CoLA's latent
+// policy or, for the baseline, the Llama's tokens), the optimisation (Config) and the sampling.
+type Job struct {
+	Config
+	Task  string   `toml:"task"`
+	Words []string `toml:"words"` // story-word(s): target words
+	Limit int      `toml:"limit"` // math: first N training problems
+
+	TokenLevel bool `toml:"token_level"` // the baseline: train the Llama's tokens
+	Layers     int  `toml:"layers"`      // token level: last N blocks + norm + head (0: the full model)
+
+	TopK        int     `toml:"top_k"` // action sampling (codes, or tokens at token level)
+	Temperature float64 `toml:"temperature"`
+	TopP        float64 `toml:"top_p"`
+
+	WrapSeed     uint64 `toml:"wrap_seed"`     // latent RL on a plain Llama: fresh CoLA modules' seed
+	PolicyLayers int    `toml:"policy_layers"` // and their policy depth
+
+	HeldOut   int `toml:"held_out"`   // capability check: backbone-sampled continuations (0: skip)
+	SaveEvery int `toml:"save_every"` // checkpoint every N steps (and at the end)
+}
+
+// DefaultJob is GRPO with DefaultConfig, codes sampled as the paper does (top-k 40, T = 1).
+func DefaultJob() Job {
+	return Job{Config: DefaultConfig(), Task: "story-word", Layers: 2, TopK: 40, Temperature: 1, TopP: 1,
+		WrapSeed: 7, PolicyLayers: 2, HeldOut: 32, SaveEvery: 25}
+}
+
+// Validate checks what can be checked before a model is loaded.
+func (j Job) Validate() error {
+	if _, err := NewTask(j.Task, TaskOptions{Words: j.Words, Limit: j.Limit}); err != nil {
+		return err
+	}
+	switch {
+	case j.Steps <= 0 || j.Prompts <= 0 || j.Group <= 0 || j.MaxTokens <= 0:
+		return fmt.Errorf("rl: steps, prompts, group and max_tokens must be positive")
+	case j.Algo != GRPO && j.Algo != ReMax && j.Algo != RLOO && j.Algo != PPO:
+		return fmt.Errorf("rl: algo %q: want grpo, remax, rloo or ppo", j.Algo)
+	case j.KL != K1 && j.KL != K3:
+		return fmt.Errorf("rl: kl_estimator %q: want k1 or k3", j.KL)
+	case j.LR <= 0 || j.MinLR < 0 || j.MinLR > j.LR:
+		return fmt.Errorf("rl: want 0 <= min_lr <= lr and lr > 0")
+	case j.Temperature <= 0 || j.TopP <= 0 || j.TopP > 1 || j.TopK < 0:
+		return fmt.Errorf("rl: want temperature > 0, 0 < top_p <= 1, top_k >= 0")
+	}
+	return nil
+}
+
+// Summary is what a job writes to OUT/summary.json beside metrics.jsonl.
+type Summary struct {
+	Task            string  `json:"task"`
+	Algo            Algo    `json:"algo"`
+	TokenLevel      bool    `json:"token_level"`
+	Model           string  `json:"model"`
+	Config          Config  `json:"config"`
+	NLLBefore       float64 `json:"nll_before,omitempty"` // held-out NLL of the starting model
+	NLLAfter        float64 `json:"nll_after,omitempty"`
+	FrozenUnchanged bool    `json:"frozen_unchanged"` // the weights RL must not touch hash the same
+	TrainSeconds    float64 `json:"train_seconds"`    // summed over resumed runs
+	Final           Metrics `json:"final"`            // the last step's metrics
+}
+
+// RunJob trains m with j into out (metrics.jsonl, checkpoint/, summary.json, model/), resuming
+// as resume says. m changes in place: it ends as the trained model.
+func RunJob(ctx context.Context, m *checkpoint.Model, j Job, out string, resume run.Resume, progress io.Writer) (*Summary, error) {
+	if err := j.Validate(); err != nil {
+		return nil, err
+	}
+	tk, _ := NewTask(j.Task, TaskOptions{Words: j.Words, Limit: j.Limit})
+	// The held-out text is sampled from the starting backbone, before anything trains.
+	var held *HeldOut
+	if j.HeldOut > 0 {
+		var err error
+		if held, err = SampleHeldOut(m.Llama, m.Tok, StoryPrompts, j.HeldOut, 48, 12345); err != nil {
+			return nil, err
+		}
+	}
+	actor, err := j.actor(m, progress)
+	if err != nil {
+		return nil, err
+	}
+	defer actor.Close()
+	frozen0 := HashParams(actor.Frozen())
+	tr, err := NewTrainer(actor, m.Tok, tk, j.Config)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Close()
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	sum := &Summary{Task: tk.Name, Algo: j.Algo, TokenLevel: j.TokenLevel, Model: m.Path, Config: j.Config}
+	sumPath := filepath.Join(out, "summary.json")
+	if resume != run.Fresh {
+		var before Summary
+		if b, err := os.ReadFile(sumPath); err == nil && json.Unmarshal(b, &before) == nil {
+			sum.TrainSeconds = before.TrainSeconds
+		}
+	}
+	if held != nil {
+		if sum.NLLBefore, err = NLL(actor, held); err != nil {
+			return nil, err
+		}
+	}
+	start := time.Now()
+	err = run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery,
+		Resume: resume, Progress: progress, Summary: progressLine,
+		OnStep: func(_ int, mt any) { sum.Final, _ = mt.(Metrics) }})
+	sum.TrainSeconds += time.Since(start).Seconds()
+	if err != nil {
+		checkpoint.WriteJSON(sumPath, sum) // keeps the time spent for the resumed run
+		return nil, err
+	}
+	if held != nil {
+		if sum.NLLAfter, err = NLL(actor, held); err != nil {
+			return nil, err
+		}
+	}
+	sum.FrozenUnchanged = HashParams(actor.Frozen()) == frozen0
+	if sum.Final == nil { // every step ran in an earlier process
+		sum.Final = lastMetrics(filepath.Join(out, "metrics.jsonl"))
+	}
+	if err := checkpoint.WriteJSON(sumPath, sum); err != nil {
+		return nil, err
+	}
+	return sum, m.Save(filepath.Join(out, "model"), checkpoint.SaveOptions{DType: "F32"})
+}
+
+// actor is who samples and learns: the Llama's tokens, or CoLA's policy over codes (wrapping a
+// plain Llama in fresh CoLA modules when it has none).
+func (j Job) actor(m *checkpoint.Model, progress io.Writer) (Actor, error) {
+	smp := generate.Sampling{Temperature: j.Temperature, TopK: j.TopK, TopP: j.TopP}
+	if j.TokenLevel {
+		return NewTokenActor(m.Llama, smp, j.Layers, m.Tok.StopTokens())
+	}
+	if m.CoLA == nil {
+		if progress != nil {
+			fmt.Fprintf(progress, "%s is a plain Llama: wrapping it in fresh CoLA modules (seed %d, %d policy blocks)\n", m.Path, j.WrapSeed, j.PolicyLayers)
+		}
+		if err := m.WrapCoLA(cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: j.PolicyLayers}, j.WrapSeed); err != nil {
+			return nil, err
+		}
+	}
+	return NewCoLAActor(m.CoLA, smp, m.Tok.StopTokens())
+}
+
+// progressLine is what the progress bar shows of an RL step.
+func progressLine(m any) string {
+	mt, _ := m.(Metrics)
+	return fmt.Sprintf("reward %.3f kl %.4f", mt["reward/mean"], mt["kl"])
+}
+
+func lastMetrics(path string) Metrics {
+	lines, err := run.ReadMetrics(path)
+	if err != nil || len(lines) == 0 {
+		return nil
+	}
+	return Metrics(lines[len(lines)-1])
+}

@@ -1,0 +1,29 @@
+package recipes
+
+// Smoke shrinks every stage to seconds of work, keeping its shape (the same stages, kinds,
+// models and data flow), so that CI can run every recipe end to end: `colash recipe run --smoke`.
+func (r *Recipe) Smoke() {
+	r.smoke = true
+	for i := range r.Stages {
+		s := &r.Stages[i]
+		switch {
+		case s.Sample != nil:
+			s.Sample.Tokens = min(s.Sample.Tokens, 4096)
+			s.Sample.Batch = min(s.Sample.Batch, 16)
+			s.Sample.Len = min(s.Sample.Len, 128)
+		case s.Train != nil:
+			t := s.Train
+			t.Steps, t.Batch, t.Accum = min(t.Steps, 4), min(t.Batch, 4), 1
+			t.Warmup, t.Seq, t.SaveEvery = min(t.Warmup, 1), min(t.Seq, 64), 2
+		case s.RL != nil:
+			j := s.RL
+			j.Steps, j.Prompts, j.Group = min(j.Steps, 2), min(j.Prompts, 2), min(j.Group, 2)
+			j.MaxTokens, j.Warmup, j.HeldOut, j.SaveEvery = min(j.MaxTokens, 16), 0, min(j.HeldOut, 2), 1
+		case s.Report != nil:
+			s.Report.Samples, s.Report.Tokens = min(s.Report.Samples, 2), min(s.Report.Tokens, 8)
+		case s.Eval != nil:
+			e := s.Eval
+			e.N, e.Samples, e.MaxTokens = 2, min(e.Samples, 2), min(e.MaxTokens, 16)
+		}
+	}
+}
