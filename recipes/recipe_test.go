@@ -103,70 +103,8 @@ func TestEvalRecipeRunsAndResumes(t *testing.T) {
 // A pipeline (sample, stage 1, BC, report) stopped in the middle of stage 1 and run again
 // reaches the results of an uninterrupted run.
 func TestPipelineResumesToTheSameResults(t *testing.T) {
-	body := func(out string) string {
-		return `name = "tiny-pipeline"
-out = "` + out + `"
-[model]
-path = "stories260K"
-device = "cpu"
-threads = 2
-[[stage]]
-name = "data"
-kind = "sample"
-[stage.sample]
-tokens = 6000
-batch = 16
-len = 128
-seed = 3
-[[stage]]
-name = "held"
-kind = "sample"
-[stage.sample]
-tokens = 3000
-batch = 16
-len = 128
-seed = 4
-[[stage]]
-name = "stage1"
-kind = "train"
-[stage.train]
-stage = "stage1"
-data = "@data"
-seq = 64
-steps = 8
-batch = 4
-lr = 3e-3
-min_lr = 3e-4
-warmup = 2
-save_every = 3
-codes = 16
-action_layers = 1
-dyna_layers = 1
-policy_layers = 1
-[[stage]]
-name = "bc"
-kind = "train"
-model = "@stage1"
-[stage.train]
-stage = "bc"
-data = "@data"
-seq = 64
-steps = 4
-batch = 4
-lr = 3e-3
-[[stage]]
-name = "report"
-kind = "report"
-model = "@bc"
-[stage.report]
-data = "@held"
-reference = "stories260K"
-fluency_samples = 2
-fluency_tokens = 8
-`
-	}
 	run := func(out string, stopAfter int) (*Results, error) {
-		r, err := Load(write(t, body(out)))
+		r, err := Load(write(t, pipeline(out)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,4 +167,68 @@ func TestOverridesAndSmoke(t *testing.T) {
 	if r.Stages[0].Eval.N != 2 || r.Stages[1].RL.Steps != 2 || r.Stages[1].RL.MaxTokens > 16 {
 		t.Errorf("smoke: %+v %+v", r.Stages[0].Eval, r.Stages[1].RL)
 	}
+}
+
+// pipeline is a four-stage recipe (sample, stage 1, BC, report) of a few seconds.
+func pipeline(out string) string {
+	return `name = "tiny-pipeline"
+out = "` + out + `"
+[model]
+path = "stories260K"
+device = "cpu"
+threads = 2
+[[stage]]
+name = "data"
+kind = "sample"
+[stage.sample]
+tokens = 6000
+batch = 16
+len = 128
+seed = 3
+[[stage]]
+name = "held"
+kind = "sample"
+[stage.sample]
+tokens = 3000
+batch = 16
+len = 128
+seed = 4
+[[stage]]
+name = "stage1"
+kind = "train"
+[stage.train]
+stage = "stage1"
+data = "@data"
+seq = 64
+steps = 8
+batch = 4
+lr = 3e-3
+min_lr = 3e-4
+warmup = 2
+save_every = 3
+codes = 16
+action_layers = 1
+dyna_layers = 1
+policy_layers = 1
+[[stage]]
+name = "bc"
+kind = "train"
+model = "@stage1"
+[stage.train]
+stage = "bc"
+data = "@data"
+seq = 64
+steps = 4
+batch = 4
+lr = 3e-3
+[[stage]]
+name = "report"
+kind = "report"
+model = "@bc"
+[stage.report]
+data = "@held"
+reference = "stories260K"
+fluency_samples = 2
+fluency_tokens = 8
+`
 }

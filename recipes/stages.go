@@ -179,7 +179,7 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 			return nil, err
 		}
 	}
-	o := run.Options{Out: dir, SaveEvery: t.SaveEvery, Resume: run.Auto, Progress: e.progress}
+	o := run.Options{Name: s.Name, Out: dir, SaveEvery: t.SaveEvery, Resume: run.Auto, Progress: e.progress}
 	if err := train.RunStage(ctx, m.CoLA, seqs, t.Config, o); err != nil {
 		return nil, err
 	}
