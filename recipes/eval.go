@@ -12,15 +12,15 @@ import (
 
 // Eval is a math evaluation: Math500 (built in), a MATH-format or a GSM8K file.
 type Eval struct {
-	Set               string  `toml:"set"`  // math500, math or gsm8k
-	Data              string  `toml:"data"` // the file, for math and gsm8k
-	N                 int     `toml:"n"`    // first N problems; 0 = all
-	Samples           int     `toml:"samples"`
-	Batch             int     `toml:"batch"`
-	MaxTokens         int     `toml:"max_tokens"`
+	Set               string  `toml:"set"`                // math500, math or gsm8k
+	Data              string  `toml:"data"`               // the file, for math and gsm8k
+	N                 int     `toml:"n"`                  // first N problems; 0 = all
+	Samples           int     `toml:"samples"`            // completions per problem (k of pass@k, maj@k)
+	Batch             int     `toml:"batch"`              // problems decoded together
+	MaxTokens         int     `toml:"max_tokens"`         // new tokens per completion
 	Temperature       float64 `toml:"temperature"`        // tokens; 0 = greedy, as CoLA decodes
 	LatentTemperature float64 `toml:"latent_temperature"` // CoLA codes (top-k 40); 0 = greedy
-	Seed              uint64  `toml:"seed"`
+	Seed              uint64  `toml:"seed"`               // sampling seed
 }
 
 // DefaultEval is the paper's setting: greedy tokens, codes sampled at temperature 1.

@@ -36,10 +36,10 @@ import (
 
 // Recipe is one experiment.
 type Recipe struct {
-	Name   string  `toml:"name"`
-	Out    string  `toml:"out"` // results folder (relative to the recipe file); default results/<name>
-	Model  Model   `toml:"model"`
-	Stages []Stage `toml:"stage"`
+	Name   string  `toml:"name"`  // the experiment's name (results/<name> by default)
+	Out    string  `toml:"out"`   // results folder (relative to the recipe file); default results/<name>
+	Model  Model   `toml:"model"` // the checkpoint the stages start from
+	Stages []Stage `toml:"stage"` // run in order
 
 	path    string
 	smoke   bool   // Smoke was called: stages measure less too
@@ -48,22 +48,22 @@ type Recipe struct {
 
 // Model says which checkpoint the stages start from and where tensors live.
 type Model struct {
-	Path    string `toml:"path"` // "" = the shipped default
-	Device  string `toml:"device"`
-	DType   string `toml:"dtype"`
-	Threads int    `toml:"threads"`
+	Path    string `toml:"path"`    // "" = the shipped default
+	Device  string `toml:"device"`  // cpu, cuda, cuda:N or auto ("": cpu)
+	DType   string `toml:"dtype"`   // compute dtype: f32, f16 or bf16 ("": f32)
+	Threads int    `toml:"threads"` // CPU threads (0: all cores)
 }
 
 // Stage is one step of a recipe; the table of its kind holds its settings.
 type Stage struct {
-	Name   string       `toml:"name"`
-	Kind   string       `toml:"kind"`
-	Model  string       `toml:"model"` // "" = the recipe's model; "@stage" = that stage's model
-	Sample *SampleStage `toml:"sample"`
-	Train  *TrainStage  `toml:"train"`
-	Report *ReportStage `toml:"report"`
-	Eval   *Eval        `toml:"eval"`
-	RL     *rl.Job      `toml:"rl"`
+	Name   string       `toml:"name"`   // its folder in the results; "@name" refers to its output
+	Kind   string       `toml:"kind"`   // sample, train, rl, report or eval: the table it reads
+	Model  string       `toml:"model"`  // "" = the recipe's model; "@stage" = that stage's model
+	Sample *SampleStage `toml:"sample"` // kind sample's settings
+	Train  *TrainStage  `toml:"train"`  // kind train's
+	Report *ReportStage `toml:"report"` // kind report's
+	Eval   *Eval        `toml:"eval"`   // kind eval's
+	RL     *rl.Job      `toml:"rl"`     // kind rl's
 }
 
 // Kinds are the stage kinds a recipe can run.

@@ -30,19 +30,19 @@ func (s *SampleStage) validate() error { return s.SampleConfig.Validate() }
 // is OUT/<stage>/model.
 type TrainStage struct {
 	train.Config
-	Data          string `toml:"data"` // "@stage" (a sample stage) or a file
-	Seq           int    `toml:"seq"`  // tokens per sequence
-	Field         string `toml:"field"`
-	PromptField   string `toml:"prompt_field"` // FTA: prompt/response JSONL
-	ResponseField string `toml:"response_field"`
-	Template      string `toml:"template"`
-	SaveEvery     int    `toml:"save_every"`
-	SaveDType     string `toml:"save_dtype"`
-	Codes         int    `toml:"codes"` // new modules (stage 1 from a plain Llama)
-	ActionLayers  int    `toml:"action_layers"`
-	DynaLayers    int    `toml:"dyna_layers"`
-	PolicyLayers  int    `toml:"policy_layers"` // stage 1 from a Llama: of the new modules; bc: a fresh policy of this depth (0: keep)
-	InitSeed      uint64 `toml:"init_seed"`
+	Data          string `toml:"data"`           // "@stage" (a sample stage) or a file
+	Seq           int    `toml:"seq"`            // tokens per sequence
+	Field         string `toml:"field"`          // JSONL text field
+	PromptField   string `toml:"prompt_field"`   // FTA: prompt/response JSONL
+	ResponseField string `toml:"response_field"` // FTA: the response field
+	Template      string `toml:"template"`       // FTA: the prompt's template (%s: the prompt)
+	SaveEvery     int    `toml:"save_every"`     // checkpoint every N updates
+	SaveDType     string `toml:"save_dtype"`     // the saved model's dtype: f32, f16 or bf16
+	Codes         int    `toml:"codes"`          // new modules (stage 1 from a plain Llama): codes
+	ActionLayers  int    `toml:"action_layers"`  // IDM blocks
+	DynaLayers    int    `toml:"dyna_layers"`    // world-model merge MLPs
+	PolicyLayers  int    `toml:"policy_layers"`  // stage 1 from a Llama: of the new modules; bc: a fresh policy of this depth (0: keep)
+	InitSeed      uint64 `toml:"init_seed"`      // seed of new modules' weights
 }
 
 // defaultTrainStage is `colash train`'s defaults for stage st.
@@ -70,9 +70,9 @@ func (t *TrainStage) validate(before map[string]string) error {
 
 // ReportStage measures a trained CoLA (`colash train report`) on held-out text.
 type ReportStage struct {
-	Data      string `toml:"data"`      // held-out text: "@stage" or a file
-	Reference string `toml:"reference"` // the original backbone that scores sampled text ("": the CoLA's own)
-	Field     string `toml:"field"`
+	Data      string `toml:"data"`            // held-out text: "@stage" or a file
+	Reference string `toml:"reference"`       // the original backbone that scores sampled text ("": the CoLA's own)
+	Field     string `toml:"field"`           // JSONL text field
 	Samples   int    `toml:"fluency_samples"` // continuations per story prompt
 	Tokens    int    `toml:"fluency_tokens"`  // tokens per continuation
 }

@@ -4,19 +4,19 @@ package rl
 // applies (clip 0.2, gamma 1, lambda 0.95, k1 KL in the reward, whitening, grad clip 1,
 // Adam betas 0.9/0.95), with a learning rate and KL suited to small models.
 type Config struct {
-	Algo      Algo `toml:"algo"`
+	Algo      Algo `toml:"algo"`       // grpo, remax, rloo or ppo
 	Steps     int  `toml:"steps"`      // rollout + update rounds
 	Prompts   int  `toml:"prompts"`    // prompts per step
 	Group     int  `toml:"group"`      // samples per prompt
 	MaxTokens int  `toml:"max_tokens"` // completion length limit
 
-	LR          float64 `toml:"lr"` // cosine from LR to MinLR after Warmup steps
-	MinLR       float64 `toml:"min_lr"`
-	Warmup      int     `toml:"warmup"`
-	WeightDecay float64 `toml:"weight_decay"`
-	Beta1       float64 `toml:"beta1"`
-	Beta2       float64 `toml:"beta2"`
-	GradClip    float64 `toml:"grad_clip"` // global grad-norm clip (0: none)
+	LR          float64 `toml:"lr"`           // cosine from LR to MinLR after Warmup steps
+	MinLR       float64 `toml:"min_lr"`       // the schedule's floor
+	Warmup      int     `toml:"warmup"`       // linear warmup steps
+	WeightDecay float64 `toml:"weight_decay"` // AdamW weight decay
+	Beta1       float64 `toml:"beta1"`        // Adam β1
+	Beta2       float64 `toml:"beta2"`        // Adam β2
+	GradClip    float64 `toml:"grad_clip"`    // global grad-norm clip (0: none)
 
 	Epochs      int     `toml:"epochs"`       // passes over each rollout batch
 	MiniBatches int     `toml:"mini_batches"` // optimiser steps per pass
@@ -29,15 +29,15 @@ type Config struct {
 	KL        KLEstimator `toml:"kl_estimator"` // k1 or k3
 	KLInLoss  bool        `toml:"kl_in_loss"`   // KL as a loss term (k3, with grad) instead of a reward penalty
 
-	Gamma  float64 `toml:"gamma"`
-	Lambda float64 `toml:"lambda"`
-	Whiten bool    `toml:"whiten"`
+	Gamma  float64 `toml:"gamma"`  // discount
+	Lambda float64 `toml:"lambda"` // GAE λ
+	Whiten bool    `toml:"whiten"` // whiten advantages over the batch
 
 	ValueLRScale float64 `toml:"value_lr_scale"` // PPO value head: learning-rate multiple
 	VFCoef       float64 `toml:"vf_coef"`        // value loss weight
-	ValueClip    float64 `toml:"value_clip"`
+	ValueClip    float64 `toml:"value_clip"`     // PPO value clip
 
-	Seed    uint64 `toml:"seed"`
+	Seed    uint64 `toml:"seed"`    // prompts, sampling and shuffles
 	Workers int    `toml:"workers"` // reward goroutines
 }
 

@@ -19,16 +19,16 @@ import (
 // policy or, for the baseline, the Llama's tokens), the optimisation (Config) and the sampling.
 type Job struct {
 	Config
-	Task  string   `toml:"task"`
+	Task  string   `toml:"task"`  // story-word, story-words, story-end or math
 	Words []string `toml:"words"` // story-word(s): target words
 	Limit int      `toml:"limit"` // math: first N training problems
 
 	TokenLevel bool `toml:"token_level"` // the baseline: train the Llama's tokens
 	Layers     int  `toml:"layers"`      // token level: last N blocks + norm + head (0: the full model)
 
-	TopK        int     `toml:"top_k"` // action sampling (codes, or tokens at token level)
-	Temperature float64 `toml:"temperature"`
-	TopP        float64 `toml:"top_p"`
+	TopK        int     `toml:"top_k"`       // action sampling (codes, or tokens at token level)
+	Temperature float64 `toml:"temperature"` // action sampling temperature (log-probs use it too)
+	TopP        float64 `toml:"top_p"`       // action sampling top-p
 
 	WrapSeed     uint64 `toml:"wrap_seed"`     // latent RL on a plain Llama: fresh CoLA modules' seed
 	PolicyLayers int    `toml:"policy_layers"` // and their policy depth

@@ -40,7 +40,7 @@ const (
 
 // Config is one stage's hyperparameters; Defaults gives the paper's values where they apply.
 type Config struct {
-	Stage       Stage   `toml:"stage"`
+	Stage       Stage   `toml:"stage"`        // stage1, bc, fta-i or fta-p
 	Steps       int     `toml:"steps"`        // optimiser updates
 	Batch       int     `toml:"batch"`        // sequences per micro-batch
 	Accum       int     `toml:"accum"`        // micro-batches per update (gradient accumulation)
@@ -48,14 +48,14 @@ type Config struct {
 	MinLR       float64 `toml:"min_lr"`       // its floor
 	Warmup      int     `toml:"warmup"`       // linear warmup updates
 	WeightDecay float64 `toml:"weight_decay"` // all weights except the codebook (no decay)
-	Beta1       float64 `toml:"beta1"`
-	Beta2       float64 `toml:"beta2"`
-	Clip        float64 `toml:"clip"`    // global gradient-norm clip (0: none)
-	Seed        uint64  `toml:"seed"`    // data shuffle and Gumbel noise
-	Tau         float64 `toml:"tau"`     // Gumbel-softmax temperature (stage 1a)
-	EntropyCoef float64 `toml:"entropy"` // weight of the mean negative entropy (stage 1a)
-	UsageCoef   float64 `toml:"usage"`   // weight of KL(batch code usage || uniform) (stage 1a; 0, the paper's, is off)
-	BCLoss      BCLoss  `toml:"bc_loss"` // stage 1b's loss ("": the paper's, BCCodes)
+	Beta1       float64 `toml:"beta1"`        // AdamW β1
+	Beta2       float64 `toml:"beta2"`        // AdamW β2
+	Clip        float64 `toml:"clip"`         // global gradient-norm clip (0: none)
+	Seed        uint64  `toml:"seed"`         // data shuffle and Gumbel noise
+	Tau         float64 `toml:"tau"`          // Gumbel-softmax temperature (stage 1a)
+	EntropyCoef float64 `toml:"entropy"`      // weight of the mean negative entropy (stage 1a)
+	UsageCoef   float64 `toml:"usage"`        // weight of KL(batch code usage || uniform) (stage 1a; 0, the paper's, is off)
+	BCLoss      BCLoss  `toml:"bc_loss"`      // stage 1b's loss ("": the paper's, BCCodes)
 }
 
 // BCLoss is what stage 1b fits the policy to.
