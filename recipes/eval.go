@@ -21,11 +21,12 @@ type Eval struct {
 	Temperature       float64 `toml:"temperature"`        // tokens; 0 = greedy, as CoLA decodes
 	LatentTemperature float64 `toml:"latent_temperature"` // CoLA codes (top-k 40); 0 = greedy
 	Seed              uint64  `toml:"seed"`               // sampling seed
+	Grading           string  `toml:"grading"`            // prm800k (the paper's grader) or strict (docs/grading.md)
 }
 
 // DefaultEval is the paper's setting: greedy tokens, codes sampled at temperature 1.
 func DefaultEval() Eval {
-	return Eval{Set: "math500", Samples: 1, Batch: 8, MaxTokens: 512, LatentTemperature: 1}
+	return Eval{Set: "math500", Samples: 1, Batch: 8, MaxTokens: 512, LatentTemperature: 1, Grading: "prm800k"}
 }
 
 func (e *Eval) validate() error {
@@ -44,7 +45,8 @@ func (e *Eval) validate() error {
 	if e.MaxTokens <= 0 {
 		return fmt.Errorf("max_tokens must be positive")
 	}
-	return nil
+	_, err := eval.ParseMode(e.Grading)
+	return err
 }
 
 // Problems loads the evaluation set.
@@ -74,5 +76,6 @@ func RunEval(ctx context.Context, m *checkpoint.Model, e Eval, log string, progr
 		Tok:        m.Tok,
 		Options:    generate.Options{MaxTokens: e.MaxTokens, Sampling: generate.Sampling{Temperature: e.Temperature, Seed: e.Seed}},
 	}
-	return eval.Run(ctx, probs, gen, eval.Config{N: e.N, Samples: e.Samples, Batch: e.Batch, OutPath: log, Progress: progress})
+	mode, _ := eval.ParseMode(e.Grading) // checked by validate
+	return eval.Run(ctx, probs, gen, eval.Config{N: e.N, Samples: e.Samples, Batch: e.Batch, OutPath: log, Progress: progress, Grading: mode})
 }

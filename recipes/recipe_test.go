@@ -44,6 +44,7 @@ func TestBadRecipesAreClearErrors(t *testing.T) {
 		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"fly\"\n":              `kind "fly" is not one of sample, train, rl, report, eval`,
 		"name = \"x\"\n[[stage]]\nname = \"a\"\nkind = \"eval\"\n":             "needs a [stage.eval] table",
 		"name = \"x\"\n" + evalStage + "set = \"aime\"\n":                      `eval set "aime"`,
+		"name = \"x\"\n" + evalStage + "grading = \"loose\"\n":                 `unknown grading mode "loose"`,
 		"name = \"x\"\n" + evalStage + "set = \"gsm8k\"\n":                     "needs data",
 		"name = \"x\"\n" + evalStage + "samples = 4\nlatent_temperature = 0\n": "identical completions",
 		"name = \"x\"\n" + evalStage + "n = \"ten\"\n":                         "r.toml",

@@ -31,6 +31,7 @@ func runEval(args []string) error {
 	fs.Float64Var(&e.Temperature, "t", 0, "token temperature (0: greedy, as CoLA decodes tokens)")
 	fs.Float64Var(&e.LatentTemperature, "latent-t", e.LatentTemperature, "CoLA code temperature (0: greedy codes); top-k 40 as in the paper")
 	fs.Uint64Var(&e.Seed, "seed", 0, "random seed")
+	fs.StringVar(&e.Grading, "grading", e.Grading, "grader: prm800k (the paper's) or strict (docs/grading.md)")
 	out := fs.String("out", "", "JSONL of every problem; an existing file is resumed")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err

@@ -296,3 +296,17 @@ type generatorFunc func(ctx context.Context, prompts []string, k int) ([][]strin
 func (f generatorFunc) Generate(ctx context.Context, prompts []string, k int) ([][]string, error) {
 	return f(ctx, prompts, k)
 }
+
+// Run grades with the mode it is given: `\ln 3` is `\ln(3)` for the strict grader only.
+func TestRunUsesTheGradingMode(t *testing.T) {
+	probs := []Problem{{ID: "p", Problem: "q", Answer: `\ln(3)`}}
+	gen := generatorFunc(func(ctx context.Context, p []string, k int) ([][]string, error) {
+		return [][]string{{`so \boxed{\ln 3}`}}, nil
+	})
+	for mode, want := range map[Mode]int{PRM800K: 0, Strict: 1} {
+		rep, err := Run(context.Background(), probs, gen, Config{Grading: mode})
+		if err != nil || rep.Overall.Correct != want {
+			t.Errorf("%v: correct %v (%v), want %d", mode, rep.Overall.Correct, err, want)
+		}
+	}
+}
