@@ -116,7 +116,7 @@ func (m *Model) steer(op, prompt string, st backend.Steering, opts []Opts) *Stee
 	o := lastOpts(opts)
 	start := time.Now()
 	toks, used, err := c.GenerateSteered(backend.Context(), c.Encode(prompt, true),
-		backend.Sampling{N: o.N, Temperature: o.Temp, TopK: o.TopK, TopP: o.TopP, Seed: uint64(o.Seed)}, st, nil)
+		o.sampling(), st, nil)
 	fail(op, err)
 	return &Steered{Result: Result{Prompt: prompt, Text: c.Decode(toks), Tokens: toks, Elapsed: time.Since(start)}, Codes: used}
 }

@@ -111,12 +111,17 @@ func (m *Model) Generate(prompt string, opts ...Opts) *Result {
 	}
 	start := time.Now()
 	ids := m.m.Encode(prompt, true)
-	toks, err := m.m.Generate(ctx, ids, backend.Sampling{N: o.N, Temperature: o.Temp, TopK: o.TopK, TopP: o.TopP, Seed: uint64(o.Seed)}, onText)
+	toks, err := m.m.Generate(ctx, ids, o.sampling(), onText)
 	if o.Stream {
 		fmt.Fprintln(backend.Output())
 	}
 	fail("generate", err)
 	return &Result{Prompt: prompt, Text: m.m.Decode(toks), Tokens: toks, Elapsed: time.Since(start)}
+}
+
+// sampling is o as the backend takes it.
+func (o Opts) sampling() backend.Sampling {
+	return backend.Sampling{N: o.N, Temperature: o.Temp, TopK: o.TopK, TopP: o.TopP, Seed: uint64(o.Seed)}
 }
 
 // Tokenize splits text into token ids (no BOS).

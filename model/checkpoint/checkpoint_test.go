@@ -16,6 +16,7 @@ import (
 	"colash/model/safetensors"
 	"colash/model/tensor"
 	"colash/model/tokenizer"
+	"colash/models"
 )
 
 var stories = sharedPath("models/stories260K") + "/"
@@ -192,4 +193,20 @@ func toI64(ids []int) []int64 {
 		out[i] = int64(v)
 	}
 	return out
+}
+
+// The zero Options loads on the CPU in float32 (gotch's zero device and dtype are not usable).
+func TestZeroOptionsAreCPUFloat32(t *testing.T) {
+	path, err := models.Resolve("stories260K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := checkpoint.Open(path, checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if s := m.String(); !strings.Contains(s, "float32 cpu") {
+		t.Errorf("zero options: %s", s)
+	}
 }

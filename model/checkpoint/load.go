@@ -16,10 +16,23 @@ import (
 )
 
 // Options choose where and how a model is loaded.
+// The zero Options loads on the CPU in float32.
 type Options struct {
 	Device    gotch.Device
 	DType     gotch.DType // compute dtype; weights stored in another float type are cast
 	Tokenizer string      // tokenizer file or folder; "" = the one beside the checkpoint
+}
+
+// withDefaults fills the zero device (which gotch does not know) with the CPU and the zero dtype
+// (gotch's Uint8, never a compute dtype) with float32.
+func (o Options) withDefaults() Options {
+	if o.Device.Name == "" {
+		o.Device = gotch.CPU
+	}
+	if o.DType == gotch.Uint8 {
+		o.DType = gotch.Float
+	}
+	return o
 }
 
 // loadLlama loads a llama2.c .bin file or a Hugging Face folder (or its model.safetensors).
