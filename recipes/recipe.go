@@ -40,6 +40,9 @@ type Recipe struct {
 	Out    string  `toml:"out"`   // results folder (relative to the recipe file); default results/<name>
 	Model  Model   `toml:"model"` // the checkpoint the stages start from
 	Stages []Stage `toml:"stage"` // run in order
+	// TargetReward > 0: results.json and report.md give each RL stage's compute (steps, seconds,
+	// rollout tokens) until its 10-step mean reward reached it.
+	TargetReward float64 `toml:"target_reward"`
 
 	path    string
 	smoke   bool   // Smoke was called: stages measure less too
@@ -74,10 +77,11 @@ var modelKinds = []string{"train", "rl"}
 
 // rawRecipe is a recipe as read, before each stage's table is decoded over its defaults.
 type rawRecipe struct {
-	Name   string     `toml:"name"`
-	Out    string     `toml:"out"`
-	Model  Model      `toml:"model"`
-	Stages []rawStage `toml:"stage"`
+	Name         string     `toml:"name"`
+	Out          string     `toml:"out"`
+	Model        Model      `toml:"model"`
+	Stages       []rawStage `toml:"stage"`
+	TargetReward float64    `toml:"target_reward"`
 }
 
 type rawStage struct {
@@ -117,7 +121,7 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 	if _, err := toml.Decode(string(text), &present); err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", path, err)
 	}
-	r := Recipe{Name: raw.Name, Out: raw.Out, Model: raw.Model, path: path}
+	r := Recipe{Name: raw.Name, Out: raw.Out, Model: raw.Model, TargetReward: raw.TargetReward, path: path}
 	for i, rs := range raw.Stages {
 		st := Stage{Name: rs.Name, Kind: rs.Kind, Model: rs.Model}
 		has := func(k string) bool { _, ok := present.Stages[i][k]; return ok }

@@ -81,6 +81,14 @@ func writeReport(r *Recipe, res *Results, out, command string, plots []string) e
 	for _, sr := range res.Stages {
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s |\n", sr.Stage, sr.Kind, sr.Seconds, headline(sr), stageSparkline(r, out, sr))
 	}
+	if len(res.ToTarget) > 0 {
+		fmt.Fprintf(&b, "\n## Compute to reach reward %.3g (10-step mean)\n\n| stage | reached | step | seconds | rollout tokens |\n|---|---|---:|---:|---:|\n", r.TargetReward)
+		for _, s := range r.Stages {
+			if t := res.ToTarget[s.Name]; t != nil {
+				fmt.Fprintf(&b, "| %s | %v | %d | %.0f | %.0f |\n", s.Name, t.Reached, t.Step, t.Seconds, t.Tokens)
+			}
+		}
+	}
 	if len(plots) > 0 {
 		b.WriteString("\n## Curves\n\n")
 		for _, p := range plots {

@@ -45,12 +45,13 @@ type StageResult struct {
 
 // Results is what results.json holds.
 type Results struct {
-	Recipe   string        `json:"recipe"`
-	Model    string        `json:"model"`
-	Smoke    bool          `json:"smoke,omitempty"`
-	Finished time.Time     `json:"finished"`
-	Seconds  float64       `json:"seconds"` // this run's time
-	Stages   []StageResult `json:"stages"`
+	Recipe   string               `json:"recipe"`
+	Model    string               `json:"model"`
+	Smoke    bool                 `json:"smoke,omitempty"`
+	ToTarget map[string]*ToTarget `json:"to_target,omitempty"` // per RL stage, with target_reward
+	Finished time.Time            `json:"finished"`
+	Seconds  float64              `json:"seconds"` // this run's time
+	Stages   []StageResult        `json:"stages"`
 }
 
 // Run runs the recipe's stages in order. A completed stage is skipped (its results are read back),
@@ -85,6 +86,9 @@ func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
 		if line := stageSparkline(r, out, *sr); line != "" && progress != nil {
 			fmt.Fprintf(progress, "stage %s: %s\n", s.Name, line)
 		}
+	}
+	if res.ToTarget, err = targets(r, out); err != nil {
+		return nil, err
 	}
 	res.Finished, res.Seconds = time.Now().UTC(), time.Since(start).Seconds()
 	if err := checkpoint.WriteJSON(filepath.Join(out, "results.json"), res); err != nil {

@@ -1,0 +1,67 @@
+package recipes
+
+import (
+	"path/filepath"
+
+	"colash/engine/run"
+)
+
+// ToTarget is the compute an RL stage spent before its reward reached the recipe's
+// target_reward (a 10-step moving average of reward/mean, so one lucky batch does not count).
+type ToTarget struct {
+	Reached bool    `json:"reached"`
+	Step    int     `json:"step"`    // the step it was reached at (or the last step)
+	Seconds float64 `json:"seconds"` // wall-clock of the steps up to it (time/step summed)
+	Tokens  float64 `json:"tokens"`  // rollout tokens generated up to it (completion tokens x samples)
+}
+
+// toTarget measures an RL stage's metrics.jsonl against target; group and prompts give the
+// samples per step.
+func toTarget(metricsPath string, target float64, samples int) (*ToTarget, error) {
+	lines, err := run.ReadMetrics(metricsPath)
+	if err != nil {
+		return nil, err
+	}
+	const window = 10
+	t := &ToTarget{}
+	var recent []float64
+	for _, m := range lines {
+		r, _ := m["reward/mean"].(float64)
+		sec, _ := m["time/step"].(float64)
+		length, _ := m["completions/mean_length"].(float64)
+		step, _ := m["step"].(float64)
+		t.Step, t.Seconds, t.Tokens = int(step), t.Seconds+sec, t.Tokens+length*float64(samples)
+		recent = append(recent, r)
+		if len(recent) > window {
+			recent = recent[1:]
+		}
+		sum := 0.0
+		for _, v := range recent {
+			sum += v
+		}
+		if sum/float64(len(recent)) >= target {
+			t.Reached = true
+			break
+		}
+	}
+	return t, nil
+}
+
+// targets measures every RL stage of r against its target_reward (none when it is 0).
+func targets(r *Recipe, out string) (map[string]*ToTarget, error) {
+	if r.TargetReward == 0 {
+		return nil, nil
+	}
+	res := map[string]*ToTarget{}
+	for _, s := range r.Stages {
+		if s.RL == nil {
+			continue
+		}
+		t, err := toTarget(filepath.Join(out, s.Name, "metrics.jsonl"), r.TargetReward, s.RL.Prompts*s.RL.Group)
+		if err != nil {
+			return nil, err
+		}
+		res[s.Name] = t
+	}
+	return res, nil
+}
