@@ -1,9 +1,11 @@
 package colash
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"colash/engine/env"
 	"colash/stdlib/backend"
 )
 
@@ -11,7 +13,7 @@ import (
 // next, its reward and whether the episode is over. Built-in tasks become environments with
 // NewEnv; with turns > 1 a wrong answer gets feedback and another try.
 type Env struct {
-	e    backend.Env
+	e    env.Env
 	Task string
 }
 
@@ -60,26 +62,17 @@ func (ep *Episode) String() string {
 // Generate; the first line of its text is the action), for at most maxTurns turns.
 func (m *Model) Play(e *Env, seed, maxTurns int, opts ...Opts) *Episode {
 	o := lastOpts(opts)
-	ctx := backend.Context()
-	obs := e.Reset(seed)
-	ep := &Episode{}
-	var transcript strings.Builder
-	for range max(maxTurns, 1) {
-		transcript.WriteString(obs)
+	agent := func(ctx context.Context, transcript string) (string, error) {
 		var text strings.Builder // streamed after the prompt, so the first piece keeps its space
-		_, err := m.m.Generate(ctx, m.m.Encode(transcript.String(), true),
-			o.sampling(),
-			func(s string) { text.WriteString(s) })
-		fail("play", err)
+		_, err := m.m.Generate(ctx, m.m.Encode(transcript, true), o.sampling(), func(s string) { text.WriteString(s) })
 		action, _, _ := strings.Cut(text.String(), "\n")
-		transcript.WriteString(action)
-		var r float64
-		obs, r, ep.Done = e.Step(action)
-		ep.Actions, ep.Rewards, ep.Return = append(ep.Actions, action), append(ep.Rewards, r), ep.Return+r
-		if ep.Done {
-			break
-		}
+		return action, err
 	}
-	ep.Transcript = transcript.String()
+	got, err := env.Play(backend.Context(), e.e, uint64(seed), agent, max(maxTurns, 1))
+	fail("play", err)
+	ep := &Episode{Return: got.Return, Done: got.Done, Transcript: got.Transcript}
+	for _, t := range got.Turns {
+		ep.Actions, ep.Rewards = append(ep.Actions, t.Action), append(ep.Rewards, t.Reward)
+	}
 	return ep
 }

@@ -7,6 +7,7 @@
 package backend
 
 import (
+	"colash/engine/env"
 	"context"
 	"errors"
 	"io"
@@ -108,15 +109,9 @@ type CoLARuntime interface {
 	WrapCoLA(path string, codes int, seed uint64) (CoLA, error)
 }
 
-// Env is a text environment (engine/env).
-type Env interface {
-	Reset(seed uint64) (obs string, err error)
-	Step(action string) (obs string, reward float64, done bool, err error)
-}
-
 // EnvRuntime builds text environments of the built-in tasks.
 type EnvRuntime interface {
-	NewEnv(task string, turns int) (Env, error)
+	NewEnv(task string, turns int) (env.Env, error)
 }
 
 var (

@@ -1,4 +1,6 @@
-package env
+// Package taskenv makes text environments (engine/env) of colash's RL tasks and agents of its
+// models.
+package taskenv
 
 import (
 	"fmt"

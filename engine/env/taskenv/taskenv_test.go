@@ -1,10 +1,11 @@
-package env
+package taskenv
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"colash/engine/env"
 	"colash/engine/generate"
 	"colash/engine/rl"
 	"colash/model/checkpoint"
@@ -13,7 +14,7 @@ import (
 )
 
 // scripted answers with the given actions in turn.
-func scripted(actions ...string) Agent {
+func scripted(actions ...string) env.Agent {
 	i := 0
 	return func(_ context.Context, _ string) (string, error) {
 		a := actions[min(i, len(actions)-1)]
@@ -27,7 +28,7 @@ func TestTaskEnvRetriesUntilSolved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ep, err := Play(context.Background(), e, 5, scripted(" no", " still no", " a friend came"), 10)
+	ep, err := env.Play(context.Background(), e, 5, scripted(" no", " still no", " a friend came"), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,17 +40,17 @@ func TestTaskEnvRetriesUntilSolved(t *testing.T) {
 		t.Errorf("transcript: %q", ep.Transcript)
 	}
 	// Solved at once: one turn.
-	ep, _ = Play(context.Background(), e, 5, scripted(" my friend"), 10)
+	ep, _ = env.Play(context.Background(), e, 5, scripted(" my friend"), 10)
 	if len(ep.Turns) != 1 || ep.Return != 1 {
 		t.Errorf("solved at once: %+v", ep)
 	}
 	// Out of tries: the episode ends unsolved.
-	ep, _ = Play(context.Background(), e, 5, scripted(" no"), 10)
+	ep, _ = env.Play(context.Background(), e, 5, scripted(" no"), 10)
 	if len(ep.Turns) != 3 || !ep.Done || ep.Return != 0 {
 		t.Errorf("out of tries: %+v", ep)
 	}
 	// The agent's turn limit can end it first.
-	ep, _ = Play(context.Background(), e, 5, scripted(" no"), 2)
+	ep, _ = env.Play(context.Background(), e, 5, scripted(" no"), 2)
 	if len(ep.Turns) != 2 || ep.Done {
 		t.Errorf("maxTurns 2: %+v", ep)
 	}
@@ -64,7 +65,7 @@ func TestTaskEnvRetriesUntilSolved(t *testing.T) {
 // Returns are the last action's reward, never more: a fraction reward that rises is paid once.
 func TestTaskEnvPaysTheLastReward(t *testing.T) {
 	e, _ := NewTaskEnv("story-words", rl.TaskOptions{}, 2)
-	ep, err := Play(context.Background(), e, 0, scripted(" friend and a cat", " friend friend"), 5)
+	ep, err := env.Play(context.Background(), e, 0, scripted(" friend and a cat", " friend friend"), 5)
 	if err != nil || len(ep.Turns) != 2 || ep.Return != 1 || ep.Turns[0].Reward <= 0 || ep.Turns[0].Reward >= 1 {
 		t.Fatalf("episode: %+v %v", ep, err)
 	}
@@ -84,7 +85,7 @@ func TestModelAgent(t *testing.T) {
 	opt := generate.Options{MaxTokens: 12}
 	agent := ModelAgent(m, generate.Sampling{}, opt, false)
 	e, _ := NewTaskEnv("story-word", rl.TaskOptions{}, 2)
-	ep, err := Play(context.Background(), e, 1, agent, 4)
+	ep, err := env.Play(context.Background(), e, 1, agent, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

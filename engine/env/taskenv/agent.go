@@ -1,9 +1,10 @@
-package env
+package taskenv
 
 import (
 	"context"
 	"strings"
 
+	"colash/engine/env"
 	"colash/engine/generate"
 	"colash/model/checkpoint"
 	"colash/model/tokenizer"
@@ -12,7 +13,7 @@ import (
 // ModelAgent is an agent that continues the transcript with m (a CoLA through its policy and
 // world model, sampling codes as latent says; a Llama token by token), stopping at opt's stop
 // tokens or opt.MaxTokens, or at the end of the first line when line is set.
-func ModelAgent(m *checkpoint.Model, latent generate.Sampling, opt generate.Options, line bool) Agent {
+func ModelAgent(m *checkpoint.Model, latent generate.Sampling, opt generate.Options, line bool) env.Agent {
 	return func(ctx context.Context, transcript string) (string, error) {
 		prompt := m.Tok.Encode(transcript, tokenizer.EncodeOptions{BOS: true})
 		sess := generate.NewSession(m, len(prompt)+opt.MaxTokens+1, latent)
