@@ -22,6 +22,7 @@ func TestEnvFromScript(t *testing.T) {
 		`m := colash.Load("")`,
 		`ep := m.Play(e, 3, 2, colash.Opts{N: 6})`,
 		`fmt.Println(len(ep.Actions) >= 1, strings.HasPrefix(ep.Transcript, obs+ep.Actions[0]))`,
+		`m.Free()`, // other tests expect no model loaded
 	} {
 		if err := s.Exec(ctx, in); err != nil {
 			t.Fatalf("%s: %v (stderr %s)", in, err, errb)

@@ -1,4 +1,5 @@
-"""PyTorch eager greedy decode with a KV cache: the baseline colash's decode is compared with.
+"""PyTorch eager greedy decode with a KV cache, written as well as eager PyTorch allows: the
+baseline colash's decode is compared with.
 
 usage: torch_decode.py MODEL_DIR BATCH TOKENS THREADS  -> prints tokens/s (all sequences together)
 Weights are read from model.safetensors with json/struct (no safetensors package needed).
@@ -28,12 +29,23 @@ def main():
     inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, hd, 2).float() / hd))
     ang = torch.outer(torch.arange(N + 1).float(), inv)
     cos, sin = torch.cat([ang.cos()] * 2, -1), torch.cat([ang.sin()] * 2, -1)
-    head = W.get("lm_head.weight", W["model.embed_tokens.weight"])
-    layers = [{k: W[f"model.layers.{i}.{k}"] for k in [
-        "input_layernorm.weight", "self_attn.q_proj.weight", "self_attn.k_proj.weight", "self_attn.v_proj.weight",
-        "self_attn.o_proj.weight", "post_attention_layernorm.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight",
-        "mlp.down_proj.weight"]} for i in range(L)]
+    head = W.get("lm_head.weight", W["model.embed_tokens.weight"]).contiguous()
+    g = nh // nkv
+    # What a PyTorch engineer writes for decode: q/k/v and gate/up fused into one matrix each,
+    # grouped-query attention without repeating K/V, a preallocated cache, inference_mode, and
+    # torch.mv when a single row is multiplied (sgemv: ~3x faster than F.linear's sgemm with M=1
+    # on this libtorch and OpenBLAS).
+    def fuse(i):
+        w = lambda k: W[f"model.layers.{i}.{k}"]
+        return {"ln1": w("input_layernorm.weight"), "ln2": w("post_attention_layernorm.weight"),
+                "qkv": torch.cat([w("self_attn.q_proj.weight"), w("self_attn.k_proj.weight"), w("self_attn.v_proj.weight")]).contiguous(),
+                "o": w("self_attn.o_proj.weight").contiguous(),
+                "gu": torch.cat([w("mlp.gate_proj.weight"), w("mlp.up_proj.weight")]).contiguous(),
+                "down": w("mlp.down_proj.weight").contiguous()}
+    layers = [fuse(i) for i in range(L)]
+    ffn = layers[0]["down"].shape[1]
     F = torch.nn.functional
+    lin = (lambda x, w: torch.mv(w, x[0]).unsqueeze(0)) if B == 1 else F.linear
     def rms(x, w):
         return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
     def rot(x, p):
@@ -42,27 +54,30 @@ def main():
     K = [torch.zeros(B, nkv, N + 1, hd) for _ in range(L)]
     V = [torch.zeros(B, nkv, N + 1, hd) for _ in range(L)]
     tok = torch.full((B,), cfg["bos_token_id"], dtype=torch.long)
-    with torch.no_grad():
+    seq = []
+    emb = W["model.embed_tokens.weight"]
+    scale = 1 / math.sqrt(hd)
+    with torch.inference_mode():
         start = time.time()
         for p in range(N):
-            x = W["model.embed_tokens.weight"][tok]
+            x = emb[tok]
             for i, l in enumerate(layers):
-                h = rms(x, l["input_layernorm.weight"])
-                q = rot(F.linear(h, l["self_attn.q_proj.weight"]).view(B, nh, 1, hd), p)
-                k = rot(F.linear(h, l["self_attn.k_proj.weight"]).view(B, nkv, 1, hd), p)
-                v = F.linear(h, l["self_attn.v_proj.weight"]).view(B, nkv, 1, hd)
-                K[i][:, :, p:p + 1] = k
-                V[i][:, :, p:p + 1] = v
-                kk = K[i][:, :, :p + 1].repeat_interleave(nh // nkv, 1)
-                vv = V[i][:, :, :p + 1].repeat_interleave(nh // nkv, 1)
-                a = torch.softmax(q @ kk.transpose(2, 3) / math.sqrt(hd), -1) @ vv
-                x = x + F.linear(a.reshape(B, dim), l["self_attn.o_proj.weight"])
-                h = rms(x, l["post_attention_layernorm.weight"])
-                x = x + F.linear(F.silu(F.linear(h, l["mlp.gate_proj.weight"])) * F.linear(h, l["mlp.up_proj.weight"]),
-                                 l["mlp.down_proj.weight"])
-            tok = F.linear(rms(x, W["model.norm.weight"]), head).argmax(-1)
+                qkv = lin(rms(x, l["ln1"]), l["qkv"])
+                q, k, v = qkv.split([dim, nkv * hd, nkv * hd], -1)
+                K[i][:, :, p] = rot(k.view(B, nkv, hd), p)
+                V[i][:, :, p] = v.view(B, nkv, hd)
+                q = rot(q.view(B, nkv, g, hd), p)                      # the g query heads of each KV head
+                s = (q @ K[i][:, :, :p + 1].transpose(2, 3)) * scale   # [B, nkv, g, p+1]
+                a = torch.softmax(s, -1) @ V[i][:, :, :p + 1]          # [B, nkv, g, hd]
+                x = x + lin(a.reshape(B, dim), l["o"])
+                gu = lin(rms(x, l["ln2"]), l["gu"])
+                x = x + lin(F.silu(gu[:, :ffn]) * gu[:, ffn:], l["down"])
+            tok = lin(rms(x, W["model.norm.weight"]), head).argmax(-1)
+            seq.append(int(tok[0]))
         el = time.time() - start
     print(B * N / el)
+    if len(sys.argv) > 5 and sys.argv[5] == "tokens":
+        print(" ".join(map(str, seq)))
 
 if __name__ == "__main__":
     main()
