@@ -1,0 +1,144 @@
+package search
+
+import (
+	"slices"
+	"testing"
+)
+
+// count11 rewards an answer by its share of token 11 (code 1).
+func count11(a [][]int) ([]float64, error) {
+	out := make([]float64, len(a))
+	for i, x := range a {
+		for _, t := range x {
+			if t == 11 {
+				out[i]++
+			}
+		}
+		if len(x) > 0 {
+			out[i] /= float64(len(x))
+		}
+	}
+	return out, nil
+}
+
+func TestEarlyStopOnEOS(t *testing.T) {
+	for _, eosCode := range []int{3, 0} {
+		f := &fake{C: 4, token: func(s []int, code int) int {
+			if len(s) == 1 && code == eosCode {
+				return 0
+			}
+			return 10 + code
+		}}
+		cfg := Math500()
+		cfg.T, cfg.SimTokens, cfg.Restarts, cfg.CompleteTokens = 3, 4, 0, 0
+		tr, err := Run(f, []int{1}, count11, Options{Method: "mcts", Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Code 3 is expanded last at the root (b1 = 4): that round ends the search. Code 0 is
+		// expanded first, so the round goes on and so does the search.
+		want := 3
+		if eosCode == 3 {
+			want = 1
+		}
+		if tr.Stats.Rounds != want {
+			t.Fatalf("EOS from code %d: %d rounds, want %d", eosCode, tr.Stats.Rounds, want)
+		}
+		if f.live != 0 {
+			t.Fatalf("%d states not freed", f.live)
+		}
+	}
+}
+
+func TestRestartDriver(t *testing.T) {
+	f := &fake{C: 3}
+	cfg := Math500()
+	cfg.T, cfg.SimTokens, cfg.Restarts, cfg.CompleteTokens = 2, 3, 2, 4
+	tr, err := Run(f, []int{1}, count11, Options{Method: "mcts", Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Stats.Searches != 3 || len(f.roots) != 4 {
+		t.Fatalf("%d searches and %d roots, want 3 searches (1 + 2 restarts) and a completion root", tr.Stats.Searches, len(f.roots))
+	}
+	// Each search starts from the prompt plus the best answer so far. Round 1 expands codes 0,
+	// 1, 2 at the root (rollouts take code 0); the code-1 child (R 1/4) wins selection, round 2
+	// gives it codes 0 and 1, and [11 11] + rollout [10 10 10] scores 2/5, the best.
+	one := []int{11, 11, 10, 10, 10}
+	for i, want := range [][]int{{1}, append([]int{1}, one...)} {
+		if !slices.Equal(f.roots[i], want) {
+			t.Fatalf("search %d started from %v, want %v", i, f.roots[i], want)
+		}
+	}
+	for i := 1; i < 4; i++ {
+		if len(f.roots[i]) <= len(f.roots[i-1]) || !slices.Equal(f.roots[i][:len(f.roots[i-1])], f.roots[i-1]) {
+			t.Fatalf("search %d does not continue search %d: %v", i, i-1, f.roots)
+		}
+	}
+	if !slices.Equal(f.roots[3][:len(f.roots[2])], f.roots[2]) || !slices.Equal(tr.Answer[:len(f.roots[3])-1], f.roots[3][1:]) {
+		t.Fatalf("the completion does not continue the last search's answer: %v, %v", f.roots, tr.Answer)
+	}
+	if len(tr.Answer) != len(f.roots[3])-1+4 || f.temps[len(f.temps)-1] != 0.5 {
+		t.Fatalf("answer %v: want the searches' answer and 4 completed tokens", tr.Answer)
+	}
+	// Rollouts that reach EOS end the driver after one search, with no completion.
+	f = &fake{C: 3, eosAt: 6}
+	tr, err = Run(f, []int{1}, count11, Options{Method: "mcts", Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Stats.Searches != 1 || len(f.roots) != 1 || tr.Answer[len(tr.Answer)-1] != 0 {
+		t.Fatalf("EOS answer: %d searches, %d roots, answer %v", tr.Stats.Searches, len(f.roots), tr.Answer)
+	}
+	if f.live != 0 {
+		t.Fatalf("%d states not freed", f.live)
+	}
+}
+
+func TestBudgetStopsSearch(t *testing.T) {
+	f := &fake{C: 3}
+	cfg := Math500()
+	cfg.SimTokens, cfg.Restarts, cfg.CompleteTokens = 8, 0, 0
+	tr, err := Run(f, []int{1}, count11, Options{Method: "mcts", Config: cfg, Budget: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tr.Stats.Forward.Total()
+	if tr.Stats.Rounds >= cfg.T || got < 100 || got > 100+2*4*18 {
+		t.Fatalf("budget 100: %d rounds, %d forward tokens", tr.Stats.Rounds, got)
+	}
+}
+
+func TestBestOfNAndGreedy(t *testing.T) {
+	rs := []float64{0.1, 0.9, 0.3, 0.9, 0.2}
+	i := 0
+	seq := func(a [][]int) ([]float64, error) {
+		out := rs[i : i+len(a)]
+		i += len(a)
+		return out, nil
+	}
+	f := &fake{C: 3}
+	cfg := Math500()
+	cfg.SimTokens = 4
+	tr, err := Run(f, []int{1}, seq, Options{Method: "best-of-n", Config: cfg, N: 5, Batch: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Root.Children) != 5 || tr.Reward != 0.9 || tr.Best() != tr.Root.Children[3] {
+		t.Fatalf("best-of-5: %d samples, reward %v", len(tr.Root.Children), tr.Reward)
+	}
+	if tr.Stats.Forward.Total() != 2+5*4*3 || f.temps[0] != 1 {
+		t.Fatalf("best-of-5 counted %d forward tokens at temperature %v", tr.Stats.Forward.Total(), f.temps[0])
+	}
+	f, i = &fake{C: 3}, 0
+	tr, err = Run(f, []int{1}, seq, Options{Method: "greedy", Config: cfg})
+	if err != nil || len(tr.Root.Children) != 1 || f.temps[0] != 0 || f.live != 0 {
+		t.Fatalf("greedy: %v, %d samples, temperature %v, %d live", err, len(tr.Root.Children), f.temps[0], f.live)
+	}
+	// With a budget, best-of-n samples batches until it is spent.
+	f, i = &fake{C: 3}, 0
+	tr, err = Run(f, []int{1}, seq, Options{Method: "best-of-n", Config: cfg, Budget: 20, Batch: 1})
+	if err != nil || len(tr.Root.Children) != 2 {
+		t.Fatalf("budget 20 at 12 per sample after a root of 2: %v, %d samples, want 2", err, len(tr.Root.Children))
+	}
+}
