@@ -102,7 +102,7 @@ func (f *fake) Rollout(states []State, n int, temp float64, _ uint64) ([][]int, 
 	return outs, nil
 }
 
-func (f *fake) Free(State)          { f.live-- }
-func (f *fake) EOS() int            { return 0 }
-func (f *fake) Counter() *Counter   { return &f.cnt }
+func (f *fake) Free(State)           { f.live-- }
+func (f *fake) EOS() int             { return 0 }
+func (f *fake) Counter() *Counter    { return &f.cnt }
 func probsOf(p ...float64) []float64 { return p }

@@ -25,10 +25,10 @@ type Node struct {
 	Q          map[int]float64 // q(a) of each child code after backup
 	Uncertain  float64         // the TD uncertainty measured when the edge was expanded
 
-	state State
-	probs []float64 // policy at the node's last position, codes tried set to -1
-	q     []float64 // Q(s, .) at the node's last position (nil without a Q-network)
-	scored bool // R is set (the .pyc scores an EOS child inside expansion)
+	state  State
+	probs  []float64 // policy at the node's last position, codes tried set to -1
+	q      []float64 // Q(s, .) at the node's last position (nil without a Q-network)
+	scored bool      // R is set (the .pyc scores an EOS child inside expansion)
 }
 
 // Path is the tokens from the root to n.
