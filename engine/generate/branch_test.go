@@ -7,7 +7,6 @@ import (
 	"colash/engine/generate"
 )
 
-
 // A child forked from a branch's caches has the policy of the same text computed from scratch,
 // and costs one position of backbone and policy.
 func TestBranchForkEqualsRecompute(t *testing.T) {
