@@ -1,6 +1,7 @@
 package rl
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -18,7 +19,7 @@ type TaskOptions struct {
 }
 
 // TaskNames lists the built-in tasks.
-var TaskNames = []string{"story-word", "story-words", "story-end", "math500"}
+var TaskNames = []string{"story-word", "story-words", "story-end", "math500", "countdown"}
 
 // NewTask builds a built-in task:
 //
@@ -26,6 +27,7 @@ var TaskNames = []string{"story-word", "story-words", "story-end", "math500"}
 //	story-words  the same, reward = fraction of the continuation's words that are targets
 //	story-end    reward 1 if the continuation ends a sentence (Format)
 //	math500      MATH-500 problems in the released prompt; reward 1 for a correct \boxed answer
+//	countdown    Limit (default 200) seeded problems, three numbers to a target; exact reward (Countdown)
 func NewTask(name string, o TaskOptions) (Task, error) {
 	words := o.Words
 	if len(words) == 0 {
@@ -55,6 +57,8 @@ func NewTask(name string, o TaskOptions) (Task, error) {
 			exs = append(exs, Example{Prompt: eval.MathPrompt(p.Problem), Answer: p.Answer, Meta: map[string]string{"id": p.ID}})
 		}
 		return Task{Name: name, Examples: exs, Reward: MathAnswer{}}, nil
+	case "countdown":
+		return Task{Name: name, Examples: countdownExamples(cmp.Or(o.Limit, 200), 1), Reward: Countdown{FormatScore: 0.1}}, nil
 	}
 	return Task{}, fmt.Errorf("rl: unknown task %q (have %s)", name, strings.Join(TaskNames, ", "))
 }
