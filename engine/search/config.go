@@ -39,7 +39,8 @@ type Config struct {
 	CompleteTokens int // driver: normal generation that completes a partial answer (1024)
 
 	// Budget stops a search (and the driver) once this many forward tokens are spent (0: the
-	// T rounds alone bound it). A colash addition, for comparisons at equal compute.
+	// T rounds alone bound it). A colash addition, for comparisons at equal compute. Inside Run
+	// it is the model counter's value at which the problem's budget is spent.
 	Budget int64
 }
 

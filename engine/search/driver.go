@@ -43,7 +43,7 @@ func drive(m Model, prompt []int, reward Reward, useQ bool, seed uint64, cfg Con
 		}
 		base = append(base, b.Answer()...)
 		t.Answer, t.Reward = base, b.R
-		done = len(base) > 0 && base[len(base)-1] == m.EOS()
+		done = len(base) > 0 && m.Stop(base[len(base)-1])
 	}
 	release(m, t.Root)
 	if done || cfg.CompleteTokens <= 0 || s.spent() {

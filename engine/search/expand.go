@@ -30,7 +30,7 @@ func (s *searcher) child(n *Node) (*Node, error) {
 		return nil, err
 	}
 	s.stats.Nodes++
-	c := &Node{Parent: n, Code: a, Tokens: []int{tok}, Codes: []int{a}, state: st, EOS: tok == s.m.EOS()}
+	c := &Node{Parent: n, Code: a, Tokens: []int{tok}, Codes: []int{a}, state: st, EOS: s.m.Stop(tok)}
 	c.Depth = n.Depth + 1
 	if s.useQ && n.q != nil {
 		if err := s.tdRule(n, c, a); err != nil {
@@ -76,7 +76,7 @@ func (s *searcher) tdRule(n, c *Node, a int) error {
 	c.state, c.probs, c.q = end, nil, nil
 	c.Tokens = append(c.Tokens, toks...)
 	c.Codes = append(c.Codes, codes...)
-	c.EOS = len(toks) > 0 && toks[len(toks)-1] == s.m.EOS()
+	c.EOS = len(toks) > 0 && s.m.Stop(toks[len(toks)-1])
 	return nil
 }
 

@@ -103,6 +103,6 @@ func (f *fake) Rollout(states []State, n int, temp float64, _ uint64) ([][]int, 
 }
 
 func (f *fake) Free(State)           { f.live-- }
-func (f *fake) EOS() int             { return 0 }
+func (f *fake) Stop(t int) bool      { return t == 0 }
 func (f *fake) Counter() *Counter    { return &f.cnt }
 func probsOf(p ...float64) []float64 { return p }

@@ -1,5 +1,7 @@
 package search
 
+import "colash/engine/generate"
+
 // State is a model state a search can branch from: a prefix whose caches the model keeps. Only
 // the Model that made it reads it.
 type State any
@@ -24,8 +26,8 @@ type Model interface {
 	Rollout(states []State, n int, temperature float64, seed uint64) ([][]int, error)
 	// Free releases a state.
 	Free(s State)
-	// EOS is the token that ends an answer.
-	EOS() int
+	// Stop reports a token that ends an answer (EOS).
+	Stop(token int) bool
 	// Counter is the compute spent so far.
 	Counter() *Counter
 }
@@ -34,19 +36,4 @@ type Model interface {
 type Reward func(answers [][]int) ([]float64, error)
 
 // Counter counts forward tokens: the positions each module actually computed.
-type Counter struct {
-	Backbone, Policy, World, Q int64
-}
-
-// Total is the sum over modules.
-func (c *Counter) Total() int64 { return c.Backbone + c.Policy + c.World + c.Q }
-
-// Add counts T positions of backbone and policy (and Q when q is set) and w world-model ones.
-func (c *Counter) Add(T, w int, q bool) {
-	c.Backbone += int64(T)
-	c.Policy += int64(T)
-	c.World += int64(w)
-	if q {
-		c.Q += int64(T)
-	}
-}
+type Counter = generate.Forward

@@ -34,6 +34,9 @@ func Run(m Model, prompt []int, reward Reward, o Options) (*Tree, error) {
 		return nil, err
 	}
 	start, before := time.Now(), *m.Counter()
+	if cfg.Budget > 0 {
+		cfg.Budget += before.Total() // the counter's value at which this problem's budget is spent
+	}
 	t := &Tree{}
 	var err error
 	switch o.Method {
@@ -47,9 +50,7 @@ func Run(m Model, prompt []int, reward Reward, o Options) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := *m.Counter()
-	t.Stats.Forward = Counter{Backbone: now.Backbone - before.Backbone, Policy: now.Policy - before.Policy,
-		World: now.World - before.World, Q: now.Q - before.Q}
+	t.Stats.Forward = m.Counter().Minus(before)
 	t.Stats.Time = time.Since(start)
 	t.Stats.Nodes = len(t.Nodes())
 	return t, nil
@@ -99,7 +100,7 @@ func sample(m Model, prompt []int, reward Reward, o Options, cfg Config, t *Tree
 		}
 		for i, out := range outs {
 			c := &Node{Parent: t.Root, Code: -1, Tokens: out, Depth: len(out), R: rs[i], Visits: 1, Value: rs[i]}
-			c.EOS = len(out) > 0 && out[len(out)-1] == m.EOS()
+			c.EOS = len(out) > 0 && m.Stop(out[len(out)-1])
 			t.Root.Children = append(t.Root.Children, c)
 		}
 		t.Stats.Rollouts += k

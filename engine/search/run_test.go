@@ -107,6 +107,11 @@ func TestBudgetStopsSearch(t *testing.T) {
 	if tr.Stats.Rounds >= cfg.T || got < 100 || got > 100+2*4*18 {
 		t.Fatalf("budget 100: %d rounds, %d forward tokens", tr.Stats.Rounds, got)
 	}
+	// The budget is per problem: a second one on the same model gets as much.
+	tr2, err := Run(f, []int{1}, count11, Options{Method: "mcts", Config: cfg, Budget: 100})
+	if err != nil || tr2.Stats.Forward.Total() != got {
+		t.Fatalf("second problem: %v, %d forward tokens, want %d", err, tr2.Stats.Forward.Total(), got)
+	}
 }
 
 func TestBestOfNAndGreedy(t *testing.T) {
