@@ -11,6 +11,7 @@ import (
 	"colash/engine/generate"
 	"colash/engine/rl"
 	"colash/engine/run"
+	"colash/engine/search"
 	"colash/engine/search/qlearn"
 	"colash/model/checkpoint"
 	"colash/model/qnet"
@@ -35,7 +36,7 @@ func qnetCollect(args []string) error {
 	fs := flag.NewFlagSet("qnet collect", flag.ContinueOnError)
 	var mf modelFlags
 	mf.register(fs)
-	task := fs.String("task", "story-word", "task: "+strings.Join(rl.TaskNames, ", "))
+	task := fs.String("task", "story-target", "task: "+search.TaskNames())
 	words := fs.String("words", "", "story-word(s): comma-separated target words")
 	limit := fs.Int("limit", 0, "countdown, math500: problems in the task (0: the task's default)")
 	var o qlearn.CollectOptions
@@ -54,7 +55,7 @@ func qnetCollect(args []string) error {
 	if *words != "" {
 		ws = strings.Split(*words, ",")
 	}
-	tk, err := rl.NewTask(*task, rl.TaskOptions{Words: ws, Limit: *limit})
+	tk, err := search.NewTask(*task, rl.TaskOptions{Words: ws, Limit: *limit})
 	if err != nil {
 		return err
 	}

@@ -19,9 +19,9 @@ func init() {
 
 // searchFlags are the search constants as flags over a named configuration.
 type searchFlags struct {
-	config, variant                                     string
-	b1, b2, t, d, sim, extend, restarts, complete, topk int
-	cpuct, gamma, unc, temp                             float64
+	config, variant                                             string
+	b1, b2, t, d, sim, extend, restarts, complete, topk, answer int
+	cpuct, gamma, unc, temp                                     float64
 }
 
 func (f *searchFlags) register(fs *flag.FlagSet) {
@@ -31,6 +31,7 @@ func (f *searchFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.b2, "b2", 0, "children of other nodes")
 	fs.IntVar(&f.t, "rounds", 0, "selection rounds T")
 	fs.IntVar(&f.d, "depth", 0, "terminal depth D in tokens")
+	fs.IntVar(&f.answer, "answer-tokens", 0, "cap on an answer's length in tokens, for every method (0: none, as released)")
 	fs.IntVar(&f.sim, "sim-tokens", 0, "rollout (and greedy, best-of-n answer) length in tokens (0: the configuration's 1024)")
 	fs.IntVar(&f.extend, "extend", 0, "tokens a confident MCTS-Q child extends by (0: 64)")
 	fs.IntVar(&f.restarts, "restarts", -1, "driver restarts from the best partial text (-1: 4)")
@@ -59,6 +60,7 @@ func (f *searchFlags) build() (search.Config, error) {
 	set(&c.SimTokens, f.sim)
 	set(&c.ExtendMax, f.extend)
 	set(&c.TopK, f.topk)
+	set(&c.AnswerTokens, f.answer)
 	if f.restarts >= 0 {
 		c.Restarts = f.restarts
 	}
@@ -82,7 +84,7 @@ func runSearch(args []string) error {
 	mf.register(fs)
 	var sf searchFlags
 	sf.register(fs)
-	task := fs.String("task", "story-word", "task: "+strings.Join(rl.TaskNames, ", "))
+	task := fs.String("task", "story-target", "task: "+search.TaskNames())
 	words := fs.String("words", "", "story-word(s): comma-separated target words")
 	methods := fs.String("method", "mcts-q", "comma-separated: "+strings.Join(search.Methods, ", "))
 	budget := fs.Int64("budget", 0, "forward tokens per problem (0: T rounds / N samples bound it)")
@@ -108,7 +110,7 @@ func runSearch(args []string) error {
 	if *words != "" {
 		ws = strings.Split(*words, ",")
 	}
-	tk, err := rl.NewTask(*task, rl.TaskOptions{Words: ws, Limit: max(*n, 0)})
+	tk, err := search.NewTask(*task, rl.TaskOptions{Words: ws, Limit: max(*n, 0)})
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,11 @@ type Config struct {
 	Variant        string
 	PycUncertainty float64 // .pyc: 0.002
 
+	// AnswerTokens caps an answer (earlier searches' text + path + rollout) in tokens, so that
+	// methods compare on answers of one length (0: no cap, as released: rollouts of SimTokens
+	// from any depth). Rollouts and extensions stop at the cap and so does the driver.
+	AnswerTokens int
+
 	Restarts       int // driver: searches re-run from the best partial text (max_mcts_num 4)
 	CompleteTokens int // driver: normal generation that completes a partial answer (1024)
 

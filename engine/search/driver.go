@@ -43,7 +43,8 @@ func drive(m Model, prompt []int, reward Reward, useQ bool, seed uint64, cfg Con
 		}
 		base = append(base, b.Answer()...)
 		t.Answer, t.Reward = base, b.R
-		done = len(base) > 0 && m.Stop(base[len(base)-1])
+		done = len(base) > 0 && m.Stop(base[len(base)-1]) || cfg.AnswerTokens > 0 && len(base) >= cfg.AnswerTokens
+		s.fixed = len(base)
 	}
 	release(m, t.Root)
 	if done || cfg.CompleteTokens <= 0 || s.spent() {

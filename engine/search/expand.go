@@ -40,7 +40,7 @@ func (s *searcher) child(n *Node) (*Node, error) {
 	}
 	c.PolicyProb = prob / float64(len(c.Tokens)) // action_prob / step_count: the first code's
 	c.Depth = n.Depth + len(c.Tokens)
-	c.Terminal = c.Terminal || c.EOS || c.Depth >= s.cfg.D
+	c.Terminal = c.Terminal || c.EOS || c.Depth >= s.cfg.D || s.room(c, 1) == 0
 	return c, nil
 }
 
@@ -68,7 +68,7 @@ func (s *searcher) tdRule(n, c *Node, a int) error {
 	if c.Uncertain >= s.cfg.Uncertainty || c.EOS {
 		return nil
 	}
-	end, toks, codes, err := s.m.Extend(c.state, s.cfg.ExtendMax, s.cfg.Temperature, s.seed^0xE7+uint64(s.stats.Nodes))
+	end, toks, codes, err := s.m.Extend(c.state, s.room(c, s.cfg.ExtendMax), s.cfg.Temperature, s.seed^0xE7+uint64(s.stats.Nodes))
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ type searcher struct {
 	seed   uint64
 	budget int64 // stop once the counter passes it (0: no limit)
 	stats  *Stats
+	fixed  int // answer tokens fixed by earlier searches (the driver's restarts)
 }
 
 // search grows a tree from the state of the prompt for at most T rounds. It stops early when
@@ -126,12 +127,16 @@ func (s *searcher) simulate(kids []*Node) error {
 		}
 	}
 	if len(live) > 0 {
-		outs, err := s.m.Rollout(states, s.cfg.SimTokens, s.cfg.Temperature, s.seed+uint64(s.stats.Rollouts))
+		n := 0
+		for _, c := range live {
+			n = max(n, s.room(c, s.cfg.SimTokens))
+		}
+		outs, err := s.m.Rollout(states, n, s.cfg.Temperature, s.seed+uint64(s.stats.Rollouts))
 		if err != nil {
 			return err
 		}
 		for i, c := range live {
-			c.Rollout = outs[i]
+			c.Rollout = outs[i][:min(len(outs[i]), s.room(c, n))]
 		}
 		s.stats.Rollouts += len(live)
 	}
@@ -149,6 +154,14 @@ func (s *searcher) simulate(kids []*Node) error {
 		c.R, c.scored = rs[i], true
 	}
 	return nil
+}
+
+// room is how many tokens may follow node c: n, or less under AnswerTokens.
+func (s *searcher) room(c *Node, n int) int {
+	if s.cfg.AnswerTokens > 0 {
+		n = min(n, s.cfg.AnswerTokens-s.fixed-c.Depth)
+	}
+	return max(n, 0)
 }
 
 // backup updates n and its ancestors (Node.backup): visits += 1; a node with children takes

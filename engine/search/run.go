@@ -90,7 +90,11 @@ func sample(m Model, prompt []int, reward Reward, o Options, cfg Config, t *Tree
 		for i := range states {
 			states[i] = root
 		}
-		outs, err := m.Rollout(states, cfg.SimTokens, temp, o.Seed+uint64(done))
+		n := cfg.SimTokens
+		if cfg.AnswerTokens > 0 {
+			n = min(n, cfg.AnswerTokens)
+		}
+		outs, err := m.Rollout(states, n, temp, o.Seed+uint64(done))
 		if err != nil {
 			return err
 		}

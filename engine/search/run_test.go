@@ -3,6 +3,8 @@ package search
 import (
 	"slices"
 	"testing"
+
+	"colash/engine/rl"
 )
 
 // count11 rewards an answer by its share of token 11 (code 1).
@@ -145,5 +147,49 @@ func TestBestOfNAndGreedy(t *testing.T) {
 	tr, err = Run(f, []int{1}, seq, Options{Method: "best-of-n", Config: cfg, Budget: 20, Batch: 1})
 	if err != nil || len(tr.Root.Children) != 2 {
 		t.Fatalf("budget 20 at 12 per sample after a root of 2: %v, %d samples, want 2", err, len(tr.Root.Children))
+	}
+}
+
+// AnswerTokens caps every answer, for MCTS (path + rollout, extensions) and best-of-N alike.
+func TestAnswerTokensCap(t *testing.T) {
+	for _, meth := range []string{"mcts", "mcts-q", "best-of-n"} {
+		f := &fake{C: 3, q: func(s []int) []float64 { return []float64{0, 0, 0} }} // u = 0: extend
+		cfg := Math500()
+		cfg.SimTokens, cfg.ExtendMax, cfg.AnswerTokens, cfg.T, cfg.Restarts = 10, 10, 6, 6, 2
+		tr, err := Run(f, []int{1}, count11, Options{Method: meth, Config: cfg, N: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range tr.Nodes()[1:] {
+			if a := n.Answer(); len(a) > 6 {
+				t.Fatalf("%s: answer %v longer than 6", meth, a)
+			}
+		}
+		if len(tr.Answer) != 6 || tr.Stats.Searches != 1 {
+			t.Fatalf("%s: answer %v after %d searches, want 6 tokens from one", meth, tr.Answer, tr.Stats.Searches)
+		}
+	}
+}
+
+func TestStoryTasks(t *testing.T) {
+	tk, err := NewTask("story-pair", rl.TaskOptions{})
+	if err != nil || len(tk.Examples) < 100 {
+		t.Fatalf("story-pair: %v, %d problems", err, len(tk.Examples))
+	}
+	ex := tk.Examples[0] // friend, dog
+	for text, want := range map[string]float64{"The dog ran.": 0.5, "A friend and a Dog.": 1, "friendly dogs": 0} {
+		if got, _ := tk.Reward.Reward(ex.Prompt, text, ex); got != want {
+			t.Errorf("story-pair %q: %v, want %v", text, got, want)
+		}
+	}
+	tk, err = NewTask("story-target", rl.TaskOptions{})
+	if err != nil || len(tk.Examples) < 100 {
+		t.Fatalf("story-target: %v, %d problems", err, len(tk.Examples))
+	}
+	if got, _ := tk.Reward.Reward("", "a friend", tk.Examples[0]); got != 1 {
+		t.Errorf("story-target friend: %v", got)
+	}
+	if got, _ := tk.Reward.Reward("", "a friend", tk.Examples[len(tk.Examples)-1]); got != 0 {
+		t.Errorf("story-target cake scored a friend: %v", got)
 	}
 }
