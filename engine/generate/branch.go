@@ -25,6 +25,11 @@ type Forward struct {
 // Total is the sum over modules.
 func (f *Forward) Total() int64 { return f.Backbone + f.Policy + f.World + f.Q }
 
+// Minus is f - o, module by module.
+func (f Forward) Minus(o Forward) Forward {
+	return Forward{f.Backbone - o.Backbone, f.Policy - o.Policy, f.World - o.World, f.Q - o.Q}
+}
+
 // Add counts T positions of backbone and policy (and of the Q-network when q is set) and w of
 // the world model.
 func (f *Forward) Add(T, w int, q bool) {

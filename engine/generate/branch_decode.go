@@ -1,6 +1,8 @@
 package generate
 
 import (
+	"slices"
+
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/cola"
@@ -9,9 +11,9 @@ import (
 
 // decode continues every sequence of f by up to n tokens: codes sampled from the policy (lat,
 // sequence i on stream i of lat.Seed), tokens greedy from the world model. A sequence ends after
-// eos (it keeps feeding, ignored, while others run). With feedLast the last tokens are fed too,
+// a stop token (it keeps feeding, ignored, while others run). With feedLast the last tokens are fed too,
 // so that f is ready after them; a rollout skips that step.
-func (f *fork) decode(n int, lat Sampling, eos int, feedLast bool) (tokens, codes [][]int, err error) {
+func (f *fork) decode(n int, lat Sampling, stop []int, feedLast bool) (tokens, codes [][]int, err error) {
 	B := len(f.policy)
 	tokens, codes = make([][]int, B), make([][]int, B)
 	samplers := make([]*Sampler, B)
@@ -35,7 +37,7 @@ func (f *fork) decode(n int, lat Sampling, eos int, feedLast bool) (tokens, code
 				continue
 			}
 			tokens[i], codes[i] = append(tokens[i], t), append(codes[i], int(cs[i]))
-			if done[i] = t == eos; !done[i] {
+			if done[i] = slices.Contains(stop, t); !done[i] {
 				live++
 			}
 		}
@@ -53,10 +55,10 @@ func (f *fork) decode(n int, lat Sampling, eos int, feedLast bool) (tokens, code
 }
 
 // Extend is a new branch: this one continued by up to n tokens (codes sampled with lat, greedy
-// tokens, stopping after eos), with the tokens and codes it added.
-func (b *Branch) Extend(n int, lat Sampling, eos int) (*Branch, []int, []int, error) {
+// tokens, ending after a stop token), with the tokens and codes it added.
+func (b *Branch) Extend(n int, lat Sampling, stop []int) (*Branch, []int, []int, error) {
 	c := b.clone()
-	toks, codes, err := c.decode(n, lat, eos, true)
+	toks, codes, err := c.decode(n, lat, stop, true)
 	if err != nil {
 		c.Free()
 		return nil, nil, nil, err
@@ -68,7 +70,7 @@ func (b *Branch) Extend(n int, lat Sampling, eos int) (*Branch, []int, []int, er
 // Rollout continues each branch by up to n tokens, as Extend does, as one batch whose caches
 // are the branches' own, stacked (sequence i samples on stream i of lat.Seed). The branches are
 // left as they were.
-func Rollout(bs []*Branch, n int, lat Sampling, eos int) ([][]int, error) {
+func Rollout(bs []*Branch, n int, lat Sampling, stop []int) ([][]int, error) {
 	if len(bs) == 0 || n <= 0 {
 		return make([][]int, len(bs)), nil
 	}
@@ -88,6 +90,6 @@ func Rollout(bs []*Branch, n int, lat Sampling, eos int) ([][]int, error) {
 	f.caches = &cola.Caches{Main: llama.Stack(main, filled, capacity), Policy: llama.Stack(pol, filled, capacity)}
 	f.h = ts.MustCat(hs, 0) // [B,1,d]
 	defer f.free()
-	toks, _, err := f.decode(n, lat, eos, false)
+	toks, _, err := f.decode(n, lat, stop, false)
 	return toks, err
 }

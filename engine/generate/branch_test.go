@@ -60,7 +60,7 @@ func TestBranchRolloutStacked(t *testing.T) {
 	b2, _ := generate.NewBranch(m, nil, short, &count)
 	defer b1.Free()
 	defer b2.Free()
-	outs, err := generate.Rollout([]*generate.Branch{b1, b2}, 12, generate.Sampling{}, -1)
+	outs, err := generate.Rollout([]*generate.Branch{b1, b2}, 12, generate.Sampling{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +73,9 @@ func TestBranchRolloutStacked(t *testing.T) {
 		}
 	}
 	lat := generate.Sampling{Temperature: 1, TopK: 8, Seed: 5}
-	pair, _ := generate.Rollout([]*generate.Branch{b2, b1}, 10, lat, -1)
-	alone, _ := generate.Rollout([]*generate.Branch{b2}, 10, lat, -1)
-	ext, toks, codes, err := b2.Extend(10, lat, -1)
+	pair, _ := generate.Rollout([]*generate.Branch{b2, b1}, 10, lat, nil)
+	alone, _ := generate.Rollout([]*generate.Branch{b2}, 10, lat, nil)
+	ext, toks, codes, err := b2.Extend(10, lat, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

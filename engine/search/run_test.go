@@ -193,3 +193,20 @@ func TestStoryTasks(t *testing.T) {
 		t.Errorf("story-target cake scored a friend: %v", got)
 	}
 }
+
+// Siblings at different depths share one rollout batch; each keeps only its own room.
+func TestSimulateCapsEachChild(t *testing.T) {
+	f := &fake{C: 3}
+	cfg := Math500()
+	cfg.SimTokens, cfg.AnswerTokens = 10, 6
+	s := newSearcher(f, cfg, false, count11, &Stats{})
+	root := &Node{Code: -1}
+	a := &Node{Parent: root, Tokens: []int{11}, Depth: 1, state: &fstate{toks: []int{1, 11}}}
+	b := &Node{Parent: root, Tokens: []int{12, 12, 12, 12}, Depth: 4, state: &fstate{toks: []int{1, 12, 12, 12, 12}}}
+	if err := s.simulate([]*Node{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Rollout) != 5 || len(b.Rollout) != 2 {
+		t.Fatalf("rollouts of %d and %d tokens, want 5 and 2", len(a.Rollout), len(b.Rollout))
+	}
+}
