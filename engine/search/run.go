@@ -82,19 +82,22 @@ func sample(m Model, prompt []int, reward Reward, o Options, cfg Config, t *Tree
 		if (cfg.Budget <= 0 && done >= n) || (cfg.Budget > 0 && done > 0 && m.Counter().Total() >= cfg.Budget) {
 			break
 		}
-		k := batch
-		if cfg.Budget <= 0 {
-			k = min(batch, n-done)
+		length := cfg.SimTokens
+		if cfg.AnswerTokens > 0 {
+			length = min(length, cfg.AnswerTokens)
+		}
+		k := min(batch, n-done)
+		if cfg.Budget > 0 {
+			// No more samples than the budget left pays for at 3 positions (backbone, policy,
+			// world model) a token, so that a batch does not overshoot it.
+			left := cfg.Budget - m.Counter().Total()
+			k = int(max(1, min(int64(batch), (left+int64(3*length)-1)/int64(3*length))))
 		}
 		states := make([]State, k)
 		for i := range states {
 			states[i] = root
 		}
-		n := cfg.SimTokens
-		if cfg.AnswerTokens > 0 {
-			n = min(n, cfg.AnswerTokens)
-		}
-		outs, err := m.Rollout(states, n, temp, o.Seed+uint64(done))
+		outs, err := m.Rollout(states, length, temp, o.Seed+uint64(done))
 		if err != nil {
 			return err
 		}

@@ -148,6 +148,13 @@ func TestBestOfNAndGreedy(t *testing.T) {
 	if err != nil || len(tr.Root.Children) != 2 {
 		t.Fatalf("budget 20 at 12 per sample after a root of 2: %v, %d samples, want 2", err, len(tr.Root.Children))
 	}
+	// A batch is no larger than the budget left pays for: 28 left at 12 a sample is 3, not 8.
+	f, i = &fake{C: 3}, 0
+	rs = make([]float64, 16)
+	tr, err = Run(f, []int{1}, seq, Options{Method: "best-of-n", Config: cfg, Budget: 30, Batch: 8})
+	if err != nil || len(tr.Root.Children) != 3 {
+		t.Fatalf("budget 30 in batches of 8: %v, %d samples, want 3", err, len(tr.Root.Children))
+	}
 }
 
 // AnswerTokens caps every answer, for MCTS (path + rollout, extensions) and best-of-N alike.

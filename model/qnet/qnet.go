@@ -28,14 +28,18 @@ const (
 // QNet is Q(s, .) = value_head(h) for h = the Llama's post-norm hidden state, [B,T,C].
 type QNet struct {
 	*llama.Model           // walked on its own: Walk(q) lists the head only
-	Head         nn.Linear `st:"value_head.weight" shape:"C,d"`
+	Head         nn.Linear `st:"value_head.weight" shape:"C,d" init:"out"`
 	Codes        int
 }
 
-// New puts a fresh value head (seeded, weights.Init) on body.
+// New puts a fresh value head on body: seeded (weights.Init), N(0, (0.01/sqrt(d))^2), so that Q
+// starts near 0, the value of most states under a sparse reward, and early TD targets are not
+// the max over C codes of noise.
 func New(body *llama.Model, codes int, seed uint64) (*QNet, error) {
 	q := &QNet{Model: body, Codes: codes}
-	return q, weights.Init(q, q.dims(), seed, body.Device, body.DType)
+	d := q.dims()
+	d["layers"] = 100 // the "out" init's std is 1/sqrt(d)/layers
+	return q, weights.Init(q, d, seed, body.Device, body.DType)
 }
 
 func (q *QNet) dims() weights.Dims {
