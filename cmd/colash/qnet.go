@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 
 	"colash/engine/generate"
-	"colash/engine/rl"
 	"colash/engine/run"
-	"colash/engine/search"
 	"colash/engine/search/qlearn"
 	"colash/model/checkpoint"
 	"colash/model/qnet"
@@ -36,8 +33,8 @@ func qnetCollect(args []string) error {
 	fs := flag.NewFlagSet("qnet collect", flag.ContinueOnError)
 	var mf modelFlags
 	mf.register(fs)
-	task := fs.String("task", "story-target", "task: "+search.TaskNames())
-	words := fs.String("words", "", "story-word(s): comma-separated target words")
+	var tf taskFlags
+	tf.register(fs)
 	limit := fs.Int("limit", 0, "countdown, math500: problems in the task (0: the task's default)")
 	var o qlearn.CollectOptions
 	fs.IntVar(&o.Problems, "n", 100, "problems (from the first)")
@@ -51,22 +48,15 @@ func qnetCollect(args []string) error {
 	if *out == "" {
 		return fmt.Errorf("--out is required")
 	}
-	var ws []string
-	if *words != "" {
-		ws = strings.Split(*words, ",")
-	}
-	tk, err := search.NewTask(*task, rl.TaskOptions{Words: ws, Limit: *limit})
+	tk, err := tf.build(*limit)
 	if err != nil {
 		return err
 	}
-	m, err := mf.load()
+	m, err := loadSearchModel(&mf)
 	if err != nil {
 		return err
 	}
 	defer m.Free()
-	if m.CoLA == nil {
-		return fmt.Errorf("%s is not a CoLA model", m.Path)
-	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
@@ -140,13 +130,9 @@ func qnetTrain(args []string) error {
 
 // qnetBody is a fresh Q-network on a copy of the model's backbone.
 func qnetBody(mf *modelFlags, seed uint64) (*qnet.QNet, string, error) {
-	m, err := mf.load()
+	m, err := loadSearchModel(mf)
 	if err != nil {
 		return nil, "", err
-	}
-	if m.CoLA == nil {
-		m.Free()
-		return nil, "", fmt.Errorf("%s is not a CoLA model: the Q-network scores its codes", m.Path)
 	}
 	codes := m.CoLA.Config.NumCode
 	weights.Free(m.CoLA) // the modules only: the backbone becomes the Q-network's body

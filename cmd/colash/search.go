@@ -84,8 +84,8 @@ func runSearch(args []string) error {
 	mf.register(fs)
 	var sf searchFlags
 	sf.register(fs)
-	task := fs.String("task", "story-target", "task: "+search.TaskNames())
-	words := fs.String("words", "", "story-word(s): comma-separated target words")
+	var tf taskFlags
+	tf.register(fs)
 	methods := fs.String("method", "mcts-q", "comma-separated: "+strings.Join(search.Methods, ", "))
 	budget := fs.Int64("budget", 0, "forward tokens per problem (0: T rounds / N samples bound it)")
 	n := fs.Int("n", 100, "problems")
@@ -103,14 +103,10 @@ func runSearch(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *task == "math500" && !*oracle {
+	if tf.task == "math500" && !*oracle {
 		return fmt.Errorf("math500 scores answers with the grader against the gold answer: that is an oracle; pass --oracle to run it anyway (figures are labelled oracle)")
 	}
-	var ws []string
-	if *words != "" {
-		ws = strings.Split(*words, ",")
-	}
-	tk, err := search.NewTask(*task, rl.TaskOptions{Words: ws, Limit: max(*n, 0)})
+	tk, err := tf.build(max(*n, 0))
 	if err != nil {
 		return err
 	}
@@ -120,14 +116,11 @@ func runSearch(args []string) error {
 			return fmt.Errorf("unknown method %q (have %s)", m, strings.Join(search.Methods, ", "))
 		}
 	}
-	m, err := mf.load()
+	m, err := loadSearchModel(&mf)
 	if err != nil {
 		return err
 	}
 	defer m.Free()
-	if m.CoLA == nil {
-		return fmt.Errorf("%s is not a CoLA model: search runs over latent codes", m.Path)
-	}
 	q, err := loadQNet(*qdir, m, contains(ms, "mcts-q"))
 	if err != nil {
 		return err
@@ -160,6 +153,35 @@ func runSearch(args []string) error {
 		v = all[0]
 	}
 	return checkpoint.WriteJSON(*out, v)
+}
+
+// taskFlags choose the task of search and qnet collect.
+type taskFlags struct{ task, words string }
+
+func (t *taskFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.task, "task", "story-target", "task: "+search.TaskNames())
+	fs.StringVar(&t.words, "words", "", "story tasks: comma-separated target words")
+}
+
+func (t *taskFlags) build(limit int) (rl.Task, error) {
+	var ws []string
+	if t.words != "" {
+		ws = strings.Split(t.words, ",")
+	}
+	return search.NewTask(t.task, rl.TaskOptions{Words: ws, Limit: limit})
+}
+
+// loadSearchModel loads --model, which must be a CoLA.
+func loadSearchModel(mf *modelFlags) (*checkpoint.Model, error) {
+	m, err := mf.load()
+	if err != nil {
+		return nil, err
+	}
+	if m.CoLA == nil {
+		m.Free()
+		return nil, fmt.Errorf("%s is not a CoLA model: search and its Q-network work over latent codes", m.Path)
+	}
+	return m, nil
 }
 
 func contains(list []string, s string) bool {

@@ -26,7 +26,11 @@ func NewTask(name string, o rl.TaskOptions) (rl.Task, error) {
 		return storyPair(), nil
 	}
 	if name != "story-target" {
-		return rl.NewTask(name, o)
+		t, err := rl.NewTask(name, o)
+		if err != nil {
+			return t, fmt.Errorf("search: unknown task %q (have %s)", name, TaskNames())
+		}
+		return t, nil
 	}
 	words := o.Words
 	if len(words) == 0 {
