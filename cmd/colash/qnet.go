@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -16,17 +17,22 @@ import (
 )
 
 func init() {
-	register("qnet", "MCTS-Q's Q-network: collect best-of-N samples (JSONL), train by double-DQN", runQNet)
+	register("qnet", "MCTS-Q's Q-network: collect best-of-N samples (JSONL), train by double-DQN, assess on held-out samples", runQNet)
 }
 
 func runQNet(args []string) error {
-	if len(args) == 0 || (args[0] != "collect" && args[0] != "train") {
-		return fmt.Errorf("usage: colash qnet collect|train [flags] (-h for the flags)")
+	if len(args) == 0 {
+		args = []string{""}
 	}
-	if args[0] == "collect" {
+	switch args[0] {
+	case "collect":
 		return qnetCollect(args[1:])
+	case "train":
+		return qnetTrain(args[1:])
+	case "assess":
+		return qnetAssess(args[1:])
 	}
-	return qnetTrain(args[1:])
+	return fmt.Errorf("usage: colash qnet collect|train|assess [flags] (-h for the flags)")
 }
 
 func qnetCollect(args []string) error {
@@ -125,6 +131,35 @@ func qnetTrain(args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "Q-network written to %s (colash search --qnet %s)\n", *out, *out)
+	return nil
+}
+
+func qnetAssess(args []string) error {
+	fs := flag.NewFlagSet("qnet assess", flag.ContinueOnError)
+	dir := fs.String("qnet", "", "Q-network folder (required)")
+	data := fs.String("data", "", "held-out samples from colash qnet collect (required)")
+	gamma := fs.Float64("gamma", 0.99, "TD discount")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" || *data == "" {
+		return fmt.Errorf("--qnet and --data are required")
+	}
+	samples, err := qlearn.ReadSamples(*data)
+	if err != nil {
+		return err
+	}
+	q, err := qnet.Load(*dir, checkpoint.Options{})
+	if err != nil {
+		return err
+	}
+	defer q.Free()
+	a, err := qlearn.Assess(q, samples, *gamma)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(a)
+	fmt.Println(string(b))
 	return nil
 }
 

@@ -79,7 +79,7 @@ func TestTrainLearnsAndResumes(t *testing.T) {
 		tensor.NoGrad(func() {
 			for _, s := range data {
 				text := append(append([]int(nil), s.PromptIDs...), s.Tokens...)
-				x, _ := on.Tokens(toInt64(text), 1, len(text))
+				x, _ := on.Tokens(toInt64s(text), 1, len(text))
 				v, err := on.QValues(x, &llama.Batch{Pad: []int{0}}, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -104,12 +104,14 @@ func TestTrainLearnsAndResumes(t *testing.T) {
 	}
 }
 
-func toInt64(v []int) []int64 {
-	out := make([]int64, len(v))
-	for i, x := range v {
-		out[i] = int64(x)
+func TestAUC(t *testing.T) {
+	d := []Sample{{Reward: 1}, {Reward: 0}, {Reward: 1}, {Reward: 0}}
+	if a, n := auc([]float64{0.9, 0.1, 0.8, 0.2}, d); a != 1 || n != 2 {
+		t.Fatalf("perfect ranking: auc %v, %d positives", a, n)
 	}
-	return out
+	if a, _ := auc([]float64{0.1, 0.2, 0.9, 0.05}, d); a != 0.75 {
+		t.Fatalf("3 of 4 pairs ordered: auc %v", a)
+	}
 }
 
 func TestSaveLoad(t *testing.T) {
