@@ -136,6 +136,8 @@ func qnetTrain(args []string) error {
 
 func qnetAssess(args []string) error {
 	fs := flag.NewFlagSet("qnet assess", flag.ContinueOnError)
+	var mf modelFlags
+	mf.register(fs) // --device, --dtype, --threads
 	dir := fs.String("qnet", "", "Q-network folder (required)")
 	data := fs.String("data", "", "held-out samples from colash qnet collect (required)")
 	gamma := fs.Float64("gamma", 0.99, "TD discount")
@@ -149,7 +151,11 @@ func qnetAssess(args []string) error {
 	if err != nil {
 		return err
 	}
-	q, err := qnet.Load(*dir, checkpoint.Options{})
+	_, opt, err := mf.options()
+	if err != nil {
+		return err
+	}
+	q, err := qnet.Load(*dir, opt)
 	if err != nil {
 		return err
 	}
