@@ -1,4 +1,4 @@
-package colash_test
+package torch_test
 
 import (
 	"strings"
