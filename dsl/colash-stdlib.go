@@ -64,6 +64,10 @@ func init() {
 		"RLOpts":      reflect.ValueOf((*colash.RLOpts)(nil)),
 		"RLRun":       reflect.ValueOf((*colash.RLRun)(nil)),
 		"Result":      reflect.ValueOf((*colash.Result)(nil)),
+		"SearchNode":  reflect.ValueOf((*colash.SearchNode)(nil)),
+		"SearchOpts":  reflect.ValueOf((*colash.SearchOpts)(nil)),
+		"SearchStats": reflect.ValueOf((*colash.SearchStats)(nil)),
+		"SearchTree":  reflect.ValueOf((*colash.SearchTree)(nil)),
 		"Steered":     reflect.ValueOf((*colash.Steered)(nil)),
 		"TableView":   reflect.ValueOf((*colash.TableView)(nil)),
 	}

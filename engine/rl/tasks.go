@@ -1,6 +1,7 @@
 package rl
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -18,7 +19,7 @@ type TaskOptions struct {
 }
 
 // TaskNames lists the built-in tasks.
-var TaskNames = []string{"story-word", "story-words", "story-end", "math"}
+var TaskNames = []string{"story-word", "story-words", "story-end", "math", "countdown"}
 
 // NewTask builds a built-in task:
 //
@@ -27,6 +28,7 @@ var TaskNames = []string{"story-word", "story-words", "story-end", "math"}
 //	story-end    reward 1 if the continuation ends a sentence (Format)
 //	math         the 7,500 MATH training problems in the released prompt; reward 1 for a correct
 //	             \boxed answer (evaluate on MATH-500 with colash eval: the two sets are disjoint)
+//	countdown    Limit (default 200) seeded problems, three numbers to a target; exact reward (Countdown)
 func NewTask(name string, o TaskOptions) (Task, error) {
 	words := o.Words
 	if len(words) == 0 {
@@ -47,19 +49,27 @@ func NewTask(name string, o TaskOptions) (Task, error) {
 	case "story-end":
 		return Task{Name: name, Examples: stories(), Reward: Format{}}, nil
 	case "math":
-		var exs []Example
-		for _, p := range eval.MathTrain() {
-			if p.Answer == "" {
-				continue // two source solutions box nothing
-			}
-			exs = append(exs, Example{Prompt: eval.MathPrompt(p.Problem), Answer: p.Answer, Meta: map[string]string{"id": p.ID}})
-		}
+		exs := MathExamples(eval.MathTrain())
 		if o.Limit > 0 && o.Limit < len(exs) {
 			exs = exs[:o.Limit]
 		}
 		return Task{Name: name, Examples: exs, Reward: MathAnswer{}}, nil
 	case "math500":
 		return Task{}, fmt.Errorf("rl: task math500 would train on the test set: train on \"math\" (MATH train) and evaluate with colash eval math500")
+	case "countdown":
+		return Task{Name: name, Examples: countdownExamples(cmp.Or(o.Limit, 200), 1), Reward: Countdown{FormatScore: 0.1}}, nil
 	}
 	return Task{}, fmt.Errorf("rl: unknown task %q (have %s)", name, strings.Join(TaskNames, ", "))
+}
+
+// MathExamples are MATH problems in the released prompt, rewarded by MathAnswer; problems
+// without an answer (two source solutions box nothing) are left out.
+func MathExamples(probs []eval.Problem) []Example {
+	var exs []Example
+	for _, p := range probs {
+		if p.Answer != "" {
+			exs = append(exs, Example{Prompt: eval.MathPrompt(p.Problem), Answer: p.Answer, Meta: map[string]string{"id": p.ID}})
+		}
+	}
+	return exs
 }

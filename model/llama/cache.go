@@ -77,3 +77,51 @@ func (c *KVCache) Free() {
 	tensor.Drop(c.V...)
 	c.K, c.V = nil, nil
 }
+
+// Clone copies slots [0, filled) of every layer into a new cache of the given capacity: a fork
+// of a prefix, so that a branch goes on from it without recomputing it.
+func (c *KVCache) Clone(filled, capacity int) *KVCache {
+	out := &KVCache{K: make([]*ts.Tensor, len(c.K)), V: make([]*ts.Tensor, len(c.V)), b: c.b, kv: c.kv, hd: c.hd, dev: c.dev, dt: c.dt}
+	out.grow(max(capacity, filled, 16), 0)
+	for i := range c.K {
+		for _, p := range [][2]*ts.Tensor{{out.K[i], c.K[i]}, {out.V[i], c.V[i]}} {
+			copySlots(p[0], p[1], 0, 0, filled)
+		}
+	}
+	return out
+}
+
+// Stack puts single-sequence caches with filled[i] slots side by side, right-aligned in a batch
+// of len(cs) sequences: sequence i's slots land at [L-filled[i], L) with L the longest, so its
+// llama.Batch pad is L-filled[i]. Keys already carry their rotary positions, so moving them to
+// another slot keeps them valid.
+func Stack(cs []*KVCache, filled []int, capacity int) *KVCache {
+	L := 0
+	for _, f := range filled {
+		L = max(L, f)
+	}
+	c0 := cs[0]
+	out := &KVCache{K: make([]*ts.Tensor, len(c0.K)), V: make([]*ts.Tensor, len(c0.V)), b: int64(len(cs)), kv: c0.kv, hd: c0.hd, dev: c0.dev, dt: c0.dt}
+	out.grow(max(capacity, L, 16), 0)
+	for b, c := range cs {
+		for i := range c.K {
+			for _, p := range [][2]*ts.Tensor{{out.K[i], c.K[i]}, {out.V[i], c.V[i]}} {
+				row := p[0].MustNarrow(0, int64(b), 1, false)
+				copySlots(row, p[1], L-filled[b], 0, filled[b])
+				row.MustDrop()
+			}
+		}
+	}
+	return out
+}
+
+// copySlots copies n slots of src from slot from into dst at slot at.
+func copySlots(dst, src *ts.Tensor, at, from, n int) {
+	if n <= 0 {
+		return
+	}
+	d := dst.MustNarrow(2, int64(at), int64(n), false)
+	s := src.MustNarrow(2, int64(from), int64(n), false)
+	d.Copy_(s)
+	tensor.Drop(d, s)
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// colash qnet collect, train and search end to end on the shipped CoLA, tiny sizes.
+func TestSearchAndQNetCommands(t *testing.T) {
+	dir := t.TempDir()
+	data, q, res := filepath.Join(dir, "s.jsonl"), filepath.Join(dir, "q"), filepath.Join(dir, "r.json")
+	if _, errs, err := colash(t, "qnet", "collect", "--model", "cola", "--task", "story-target", "--n", "3", "--samples", "2", "--max-tokens", "8", "--out", data); err != nil {
+		t.Fatalf("collect: %v %s", err, errs)
+	}
+	if _, errs, err := colash(t, "qnet", "train", "--model", "cola", "--data", data, "--steps", "4", "--batch", "2", "--target-every", "2", "--out", q); err != nil {
+		t.Fatalf("train: %v %s", err, errs)
+	}
+	out, errs, err := colash(t, "search", "--model", "cola", "--task", "story-target", "--method", "greedy,best-of-n,mcts,mcts-q",
+		"--qnet", q, "--budget", "200", "--n", "2", "--answer-tokens", "8", "--depth", "8", "--out", res)
+	if err != nil || !strings.Contains(out, "mcts-q") {
+		t.Fatalf("search: %v\n%s\n%s", err, out, errs)
+	}
+	b, _ := os.ReadFile(res)
+	var rs []map[string]any
+	if err := json.Unmarshal(b, &rs); err != nil || len(rs) != 4 {
+		t.Fatalf("results.json: %v, %d methods", err, len(rs))
+	}
+	for _, r := range rs {
+		for _, k := range []string{"method", "budget_tokens", "n", "success_rate", "mean_reward", "forward_tokens_per_problem", "oracle"} {
+			if _, ok := r[k]; !ok {
+				t.Fatalf("results.json lacks %q: %v", k, r)
+			}
+		}
+		if f := r["forward_tokens_per_problem"].(float64); f <= 0 || (r["method"] != "greedy" && f > 200+3*8*8+100) {
+			t.Fatalf("%s spent %v forward tokens a problem at budget 200", r["method"], f)
+		}
+	}
+	if _, errs, err := colash(t, "search", "--model", "cola", "--method", "mcts-q", "--n", "1"); err == nil || !strings.Contains(errs, "--qnet") {
+		t.Fatalf("mcts-q without a Q-network: %v %s", err, errs)
+	}
+}

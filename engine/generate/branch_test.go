@@ -1,0 +1,91 @@
+package generate_test
+
+import (
+	"slices"
+	"testing"
+
+	"colash/engine/generate"
+)
+
+// A child forked from a branch's caches has the policy of the same text computed from scratch,
+// and costs one position of backbone and policy.
+func TestBranchForkEqualsRecompute(t *testing.T) {
+	m := tinyCoLA(t, testModules)
+	var count generate.Forward
+	b, err := generate.NewBranch(m, nil, prompt, &count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Free()
+	if count.Backbone != int64(len(prompt)) || count.Policy != int64(len(prompt)) || count.World != 0 {
+		t.Fatalf("prefill counted %+v", count)
+	}
+	tok, err := b.Next(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := generate.Argmax(wmLogits(t, m, prompt, 3)); tok != want {
+		t.Fatalf("Next(3) = %d, want the world model's argmax %d", tok, want)
+	}
+	c, err := b.Child(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Free()
+	if count.Backbone != int64(len(prompt))+1 || count.World != 1 {
+		t.Fatalf("after Next and Child counted %+v", count)
+	}
+	full, err := generate.NewBranch(m, nil, append(slices.Clone(prompt), tok), &count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Free()
+	if d := maxDiff(c.Policy(), full.Policy()); d > 1e-4 {
+		t.Fatalf("forked policy differs from the recomputed one by %g", d)
+	}
+	// The parent is untouched by its child.
+	again, _ := b.Next(3)
+	if again != tok {
+		t.Fatalf("the parent changed after forking: %d then %d", tok, again)
+	}
+}
+
+// Rollouts from stacked branches of different lengths give each branch's own continuation:
+// greedy, the tokens of a plain greedy CoLA session; sampled, the same stream as alone.
+func TestBranchRolloutStacked(t *testing.T) {
+	m := tinyCoLA(t, testModules)
+	var count generate.Forward
+	short := prompt[:4]
+	b1, _ := generate.NewBranch(m, nil, prompt, &count)
+	b2, _ := generate.NewBranch(m, nil, short, &count)
+	defer b1.Free()
+	defer b2.Free()
+	outs, err := generate.Rollout([]*generate.Branch{b1, b2}, 12, generate.Sampling{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range [][]int{prompt, short} {
+		sess := generate.NewCoLASession(m, 64, generate.Sampling{})
+		want := colaGen(t, sess, [][]int{p}, 12)[0]
+		sess.Close()
+		if !slices.Equal(outs[i], want) {
+			t.Fatalf("stacked greedy rollout %d = %v, want %v", i, outs[i], want)
+		}
+	}
+	lat := generate.Sampling{Temperature: 1, TopK: 8, Seed: 5}
+	pair, _ := generate.Rollout([]*generate.Branch{b2, b1}, 10, lat, nil)
+	alone, _ := generate.Rollout([]*generate.Branch{b2}, 10, lat, nil)
+	ext, toks, codes, err := b2.Extend(10, lat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Free()
+	if !slices.Equal(pair[0], alone[0]) || !slices.Equal(toks, alone[0]) || len(codes) != 10 {
+		t.Fatalf("sampled rollout: stacked %v, alone %v, extended %v", pair[0], alone[0], toks)
+	}
+	full, _ := generate.NewBranch(m, nil, ext.Tokens, &count)
+	defer full.Free()
+	if d := maxDiff(ext.Policy(), full.Policy()); d > 1e-4 {
+		t.Fatalf("extended branch's policy differs from the recomputed one by %g", d)
+	}
+}

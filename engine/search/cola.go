@@ -1,0 +1,116 @@
+package search
+
+import (
+	"math"
+	"slices"
+
+	"colash/engine/generate"
+	"colash/model/cola"
+)
+
+// CoLA is a CoLA checkpoint as a search Model: a state is a generate.Branch. With Reuse, a child
+// forks its parent's caches (backbone, policy and Q-network) and a rollout stacks the caches of
+// its states; without it every new state and rollout recomputes its whole prefix, which is what
+// re-tokenising the decoded text, as the released search does, costs.
+type CoLA struct {
+	M     *cola.Model
+	Q     generate.QModel // nil: no Q-network (plain MCTS, baselines)
+	TopK  int             // code-sampling top-k (0: all codes)
+	Reuse bool
+	Stops []int // tokens that end an answer
+
+	count Counter
+}
+
+func (c *CoLA) branch(s State) *generate.Branch { return s.(*generate.Branch) }
+
+func (c *CoLA) Root(prompt []int) (State, error) {
+	return generate.NewBranch(c.M, c.Q, prompt, &c.count)
+}
+
+// Eval is softmax(policy logits) (temperature 1, as get_dynaq) and the Q-values.
+func (c *CoLA) Eval(s State) ([]float64, []float64, error) {
+	b := c.branch(s)
+	l := b.Policy()
+	p := make([]float64, len(l))
+	m := math.Inf(-1)
+	for _, x := range l {
+		m = math.Max(m, float64(x))
+	}
+	z := 0.0
+	for i, x := range l {
+		p[i] = math.Exp(float64(x) - m)
+		z += p[i]
+	}
+	for i := range p {
+		p[i] /= z
+	}
+	var q []float64
+	for _, x := range b.QValues() {
+		q = append(q, float64(x))
+	}
+	return p, q, nil
+}
+
+func (c *CoLA) Step(s State, code int) (State, int, error) {
+	b := c.branch(s)
+	tok, err := b.Next(code)
+	if err != nil {
+		return nil, 0, err
+	}
+	var child *generate.Branch
+	if c.Reuse {
+		child, err = b.Child(tok)
+	} else {
+		child, err = generate.NewBranch(c.M, c.Q, append(slices.Clone(b.Tokens), tok), &c.count)
+	}
+	return child, tok, err
+}
+
+func (c *CoLA) latent(temp float64, seed uint64) generate.Sampling {
+	return generate.Sampling{Temperature: temp, TopK: c.TopK, Seed: seed}
+}
+
+// fresh is s itself with reuse, else s recomputed from its tokens (q: with the Q-network).
+func (c *CoLA) fresh(s State, q bool) (*generate.Branch, bool, error) {
+	b := c.branch(s)
+	if c.Reuse {
+		return b, false, nil
+	}
+	var qm generate.QModel
+	if q {
+		qm = c.Q
+	}
+	nb, err := generate.NewBranch(c.M, qm, b.Tokens, &c.count)
+	return nb, true, err
+}
+
+func (c *CoLA) Extend(s State, n int, temp float64, seed uint64) (State, []int, []int, error) {
+	b, made, err := c.fresh(s, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if made {
+		defer b.Free()
+	}
+	return b.Extend(n, c.latent(temp, seed), c.Stops)
+}
+
+func (c *CoLA) Rollout(states []State, n int, temp float64, seed uint64) ([][]int, error) {
+	bs := make([]*generate.Branch, len(states))
+	for i, s := range states {
+		b, made, err := c.fresh(s, false)
+		if err != nil {
+			return nil, err
+		}
+		if made {
+			defer b.Free()
+		}
+		bs[i] = b
+	}
+	return generate.Rollout(bs, n, c.latent(temp, seed), c.Stops)
+}
+
+func (c *CoLA) Free(s State)        { c.branch(s).Free() }
+func (c *CoLA) Stop(token int) bool { return slices.Contains(c.Stops, token) }
+func (c *CoLA) Counter() *Counter   { return &c.count }

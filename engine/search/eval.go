@@ -1,0 +1,110 @@
+package search
+
+import (
+	"context"
+	"io"
+	"math"
+	"time"
+
+	"colash/engine/rl"
+	"colash/engine/run"
+	"colash/model/tokenizer"
+)
+
+// Record is one problem's outcome.
+type Record struct {
+	Problem  int     `json:"problem"`
+	Answer   string  `json:"answer"`
+	Reward   float64 `json:"reward"`
+	Success  bool    `json:"success"`
+	Forward  int64   `json:"forward_tokens"`
+	Nodes    int     `json:"nodes"`
+	Searches int     `json:"searches"`
+}
+
+// Results are a method's figures over a task's problems, as results.json holds them.
+type Results struct {
+	Method       string     `json:"method"`
+	Task         string     `json:"task"`
+	BudgetTokens int64      `json:"budget_tokens"`
+	N            int        `json:"n"`
+	Successes    int        `json:"successes"`
+	SuccessRate  float64    `json:"success_rate"`
+	CI95         [2]float64 `json:"success_ci95"` // Wilson score interval
+	MeanReward   float64    `json:"mean_reward"`
+	// ForwardPerProblem is the forward tokens of backbone + policy + world model + Q-network
+	// spent per problem; Forward splits them by module.
+	ForwardPerProblem float64 `json:"forward_tokens_per_problem"`
+	Forward           Counter `json:"forward_tokens_by_module"`
+	NodesPerSecond    float64 `json:"nodes_per_second"`
+	Seconds           float64 `json:"seconds"`
+	Reuse             bool    `json:"prefix_reuse"`
+	// Oracle marks a reward that reads the gold answer (a grader against it): it inflates
+	// success and is not a search result in the paper's sense.
+	Oracle  bool     `json:"oracle"`
+	Records []Record `json:"records"`
+}
+
+// TaskReward scores answers (tokens) to one example with an engine reward; a reward that fails
+// scores 0, as in RL.
+func TaskReward(r rl.Reward, tok tokenizer.Tokenizer, ex rl.Example) Reward {
+	return func(answers [][]int) ([]float64, error) {
+		texts, prompts, exs := make([]string, len(answers)), make([]string, len(answers)), make([]rl.Example, len(answers))
+		for i, a := range answers {
+			texts[i], prompts[i], exs[i] = tok.Decode(a), ex.Prompt, ex
+		}
+		return rl.Score(r, prompts, texts, exs, 0).Values, nil
+	}
+}
+
+// Evaluate runs a method on the first n problems of task (each seeded with o.Seed + its index)
+// and counts a success when an answer's reward reaches success.
+func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Task, o Options, n int, success float64, progress io.Writer) (*Results, error) {
+	n = min(n, len(task.Examples))
+	res := &Results{Method: o.Method, Task: task.Name, BudgetTokens: o.Budget, N: n, Reuse: m.Reuse}
+	bar := run.NewBar(progress, o.Method, n)
+	start, nodes := time.Now(), 0
+	base := *m.Counter()
+	for i, ex := range task.Examples[:n] {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		prompt := tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true})
+		po := o
+		po.Seed = o.Seed + uint64(i)*7919
+		t, err := Run(m, prompt, TaskReward(task.Reward, tok, ex), po)
+		if err != nil {
+			return nil, err
+		}
+		r := Record{Problem: i, Answer: tok.Decode(t.Answer), Reward: t.Reward, Success: t.Reward >= success,
+			Forward: t.Stats.Forward.Total(), Nodes: t.Stats.Nodes, Searches: t.Stats.Searches}
+		res.Records = append(res.Records, r)
+		nodes += t.Stats.Nodes
+		res.MeanReward += r.Reward / float64(n)
+		res.ForwardPerProblem += float64(r.Forward) / float64(n)
+		if r.Success {
+			res.Successes++
+		}
+		if bar != nil {
+			bar.Add(1)
+		}
+	}
+	res.Forward = m.Counter().Minus(base)
+	res.Seconds = time.Since(start).Seconds()
+	res.NodesPerSecond = float64(nodes) / res.Seconds
+	res.SuccessRate = float64(res.Successes) / float64(max(n, 1))
+	res.CI95 = Wilson(res.Successes, n)
+	return res, nil
+}
+
+// Wilson is the 95% Wilson score interval of k successes in n trials.
+func Wilson(k, n int) [2]float64 {
+	if n == 0 {
+		return [2]float64{0, 1}
+	}
+	const z = 1.959964
+	p, nf := float64(k)/float64(n), float64(n)
+	c := (p + z*z/(2*nf)) / (1 + z*z/nf)
+	h := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / (1 + z*z/nf)
+	return [2]float64{math.Max(0, c-h), math.Min(1, c+h)}
+}

@@ -1,0 +1,108 @@
+package search
+
+import "math"
+
+// fake is a deterministic model over integer tokens: a state is its token list. By default the
+// policy prefers code 0, then 1, ...; code c after state s gives token 10+c (EOS is 0); rollouts
+// take code 0 and end with EOS once a state is eosAt tokens long.
+type fake struct {
+	C     int
+	probs func(s []int) []float64 // nil: the default preference
+	q     func(s []int) []float64 // nil: no Q-network
+	token func(s []int, code int) int
+	eosAt int
+
+	cnt     Counter
+	live    int
+	extends int
+	roots   [][]int
+	temps   []float64
+}
+
+type fstate struct{ toks []int }
+
+func (f *fake) own(toks []int) State {
+	f.live++
+	return &fstate{toks: append([]int(nil), toks...)}
+}
+
+func (f *fake) Root(prompt []int) (State, error) {
+	f.roots = append(f.roots, append([]int(nil), prompt...))
+	f.cnt.Add(len(prompt), 0, f.q != nil)
+	return f.own(prompt), nil
+}
+
+func (f *fake) Eval(s State) ([]float64, []float64, error) {
+	toks := s.(*fstate).toks
+	var p []float64
+	if f.probs != nil {
+		p = f.probs(toks)
+	} else {
+		p = make([]float64, f.C)
+		z := 0.0
+		for i := range p {
+			p[i] = math.Pow(0.5, float64(i))
+			z += p[i]
+		}
+		for i := range p {
+			p[i] /= z
+		}
+	}
+	var q []float64
+	if f.q != nil {
+		q = f.q(toks)
+	}
+	return p, q, nil
+}
+
+func (f *fake) next(toks []int, code int) int {
+	if f.token != nil {
+		return f.token(toks, code)
+	}
+	if f.eosAt > 0 && len(toks)+1 >= f.eosAt {
+		return 0
+	}
+	return 10 + code
+}
+
+func (f *fake) Step(s State, code int) (State, int, error) {
+	toks := s.(*fstate).toks
+	tok := f.next(toks, code)
+	f.cnt.Add(1, 1, f.q != nil)
+	return f.own(append(append([]int(nil), toks...), tok)), tok, nil
+}
+
+func (f *fake) gen(toks []int, n int) (out, codes []int) {
+	cur := append([]int(nil), toks...)
+	for len(out) < n {
+		tok := f.next(cur, 0)
+		f.cnt.Add(1, 1, false)
+		cur, out, codes = append(cur, tok), append(out, tok), append(codes, 0)
+		if tok == 0 {
+			break
+		}
+	}
+	return out, codes
+}
+
+func (f *fake) Extend(s State, n int, temp float64, _ uint64) (State, []int, []int, error) {
+	f.extends++
+	f.temps = append(f.temps, temp)
+	toks := s.(*fstate).toks
+	out, codes := f.gen(toks, n)
+	return f.own(append(append([]int(nil), toks...), out...)), out, codes, nil
+}
+
+func (f *fake) Rollout(states []State, n int, temp float64, _ uint64) ([][]int, error) {
+	f.temps = append(f.temps, temp)
+	outs := make([][]int, len(states))
+	for i, s := range states {
+		outs[i], _ = f.gen(s.(*fstate).toks, n)
+	}
+	return outs, nil
+}
+
+func (f *fake) Free(State)           { f.live-- }
+func (f *fake) Stop(t int) bool      { return t == 0 }
+func (f *fake) Counter() *Counter    { return &f.cnt }
+func probsOf(p ...float64) []float64 { return p }

@@ -1,0 +1,134 @@
+package qlearn
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/sugarme/gotch"
+
+	"colash/engine/run"
+	"colash/model/checkpoint"
+	"colash/model/llama"
+	"colash/model/qnet"
+	"colash/model/tensor"
+	"colash/model/weights"
+)
+
+func tinyQ(t *testing.T, seed uint64) (*qnet.QNet, string) {
+	t.Helper()
+	m, err := checkpoint.Open("../../../models/stories260K-cola", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		t.Fatal(err)
+	}
+	weights.Free(m.CoLA)
+	q, err := qnet.New(m.Llama, m.CoLA.Config.NumCode, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(q.Free)
+	return q, m.TokenizerPath
+}
+
+var data = []Sample{
+	{PromptIDs: []int{1, 403, 407}, Tokens: []int{261, 378, 434}, Codes: []int{3, 7, 9}, Reward: 1},
+	{PromptIDs: []int{1, 403}, Tokens: []int{422, 261}, Codes: []int{5, 5}, Reward: 0},
+}
+
+// With Q near 0 at the start, the TD targets are the terminal rewards: loss = sum R^2 / steps.
+func TestInitialLossIsTerminalReward(t *testing.T) {
+	on, _ := tinyQ(t, 1)
+	tg, _ := tinyQ(t, 2)
+	tr, err := NewTrainer(on, tg, data, Config{Gamma: 0.99, TargetEvery: 5, Batch: 2, Steps: 10, LR: 1e-2, MinLR: 1e-3, GradClip: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Opt.Free()
+	var loss float64
+	tensor.NoGrad(func() {
+		sc := &tensor.Scope{}
+		defer sc.Close()
+		l, _ := tr.loss(data, sc)
+		loss = sc.T(l).MustView([]int64{1}, false).Float64Values()[0]
+	})
+	if want := 1.0 / 5; math.Abs(loss-want) > 2e-3 {
+		t.Fatalf("initial loss %.5f, want about %.3f (one reward of 1 over 5 taken codes)", loss, want)
+	}
+}
+
+// Training drives Q of the last code of the rewarded text towards 1, of the other towards 0; a
+// run stopped and resumed ends where an uninterrupted one does.
+func TestTrainLearnsAndResumes(t *testing.T) {
+	final := func(stopAt int, dir string) []float32 {
+		on, _ := tinyQ(t, 1)
+		tg, _ := tinyQ(t, 2)
+		tr, err := NewTrainer(on, tg, data, Config{Gamma: 0.99, TargetEvery: 5, Batch: 2, Steps: 40, LR: 1e-2, MinLR: 1e-3, GradClip: 1, Seed: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Opt.Free()
+		o := run.Options{Steps: 40, Out: dir, StopAt: stopAt, Resume: run.Auto}
+		if err := run.Loop(context.Background(), tr, o); err != nil {
+			t.Fatal(err)
+		}
+		if stopAt > 0 {
+			return nil
+		}
+		var q []float32
+		tensor.NoGrad(func() {
+			for _, s := range data {
+				text := append(append([]int(nil), s.PromptIDs...), s.Tokens...)
+				x, _ := on.Tokens(toInt64s(text), 1, len(text))
+				v, err := on.QValues(x, &llama.Batch{Pad: []int{0}}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				row := tensor.Float32s(v)
+				last := len(s.PromptIDs) + len(s.Tokens) - 2 // the slot the last code follows
+				q = append(q, row[last*on.Codes+s.Codes[len(s.Codes)-1]])
+				tensor.Drop(x, v)
+			}
+		})
+		return q
+	}
+	a := final(0, filepath.Join(t.TempDir(), "a"))
+	if a[0] < 0.7 || math.Abs(float64(a[1])) > 0.3 {
+		t.Fatalf("after training Q(last code) = %v for rewards 1, 0", a)
+	}
+	dir := filepath.Join(t.TempDir(), "b")
+	final(17, dir)
+	b := final(0, dir)
+	if math.Abs(float64(a[0]-b[0])) > 1e-5 || math.Abs(float64(a[1]-b[1])) > 1e-5 {
+		t.Fatalf("resumed run ends at %v, uninterrupted at %v", b, a)
+	}
+}
+
+func TestAUC(t *testing.T) {
+	d := []Sample{{Reward: 1}, {Reward: 0}, {Reward: 1}, {Reward: 0}}
+	if a, n := auc([]float64{0.9, 0.1, 0.8, 0.2}, d); a != 1 || n != 2 {
+		t.Fatalf("perfect ranking: auc %v, %d positives", a, n)
+	}
+	if a, _ := auc([]float64{0.1, 0.2, 0.9, 0.05}, d); a != 0.75 {
+		t.Fatalf("3 of 4 pairs ordered: auc %v", a)
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	q, tok := tinyQ(t, 1)
+	dir := t.TempDir()
+	if err := q.Save(dir, tok); err != nil {
+		t.Fatal(err)
+	}
+	r, err := qnet.Load(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Free()
+	if d := tensor.Float32s(q.Head.W)[5] - tensor.Float32s(r.Head.W)[5]; d != 0 || r.Codes != q.Codes {
+		t.Fatalf("loaded head differs by %g, codes %d vs %d", d, r.Codes, q.Codes)
+	}
+	if _, err := qnet.Load(t.TempDir(), checkpoint.Options{}); err == nil {
+		t.Fatal("an empty folder loaded as a Q-network")
+	}
+}

@@ -1,0 +1,237 @@
+package qlearn
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/engine/train/optim"
+	"colash/model/llama"
+	"colash/model/qnet"
+	"colash/model/tensor"
+	"colash/model/weights"
+)
+
+// Config is the TD training's hyperparameters; Paper gives section 2.4's.
+type Config struct {
+	Gamma       float64 // discount of the TD target (0.99)
+	TargetEvery int     // steps between hard copies of the online network into the target (50)
+	Batch       int     // samples per step
+	Steps       int
+	LR, MinLR   float64
+	Warmup      int
+	GradClip    float64
+	Seed        uint64
+}
+
+// Paper is train_q_intention's settings with a batch that fits a CPU: lr 5e-6 there.
+func Paper() Config {
+	return Config{Gamma: 0.99, TargetEvery: 50, Batch: 16, Steps: 200, LR: 5e-6, MinLR: 5e-7, Warmup: 10, GradClip: 1}
+}
+
+// Trainer is double-DQN on logged codes:
+//
+//	y_t = r_t + gamma * Q_target(s_{t+1}, argmax_a Q_online(s_{t+1}, a))   (y = R at the last code)
+//	loss = mean_t (Q_online(s_t, a_t) - y_t)^2  over the codes actually taken
+//
+// where s_t is the text up to the token the code a_t follows; the target network is a hard copy
+// of the online one every TargetEvery steps. It is an engine/run Job.
+type Trainer struct {
+	Online, Target *qnet.QNet
+	Data           []Sample
+	Cfg            Config
+	Opt            *optim.AdamW
+	Sched          optim.Schedule
+	Step           int
+}
+
+// NewTrainer trains online (all its weights) against target, a network of the same shape whose
+// weights are overwritten with online's.
+func NewTrainer(online, target *qnet.QNet, data []Sample, cfg Config) (*Trainer, error) {
+	if cfg.Batch <= 0 || cfg.Steps <= 0 || cfg.TargetEvery <= 0 {
+		return nil, fmt.Errorf("qnet train: batch %d, steps %d and target-every %d must be positive", cfg.Batch, cfg.Steps, cfg.TargetEvery)
+	}
+	t := &Trainer{Online: online, Target: target, Data: data, Cfg: cfg,
+		Sched: optim.Schedule{LR: cfg.LR, Min: min(cfg.MinLR, cfg.LR), Warmup: cfg.Warmup, Total: cfg.Steps}}
+	if err := t.Sched.Validate(); err != nil {
+		return nil, err
+	}
+	var params []optim.Param
+	err := tensor.Guard(func() {
+		for _, b := range online.Layers {
+			b.Unfuse() // trained blocks keep separate leaf weights
+		}
+		all := online.Params()
+		for _, p := range all {
+			if weights.IsTied(all, p) {
+				continue
+			}
+			(*p.Ptr).MustRequiresGrad_(true)
+			params = append(params, optim.Param{Name: p.Name, W: *p.Ptr})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.Opt, err = optim.NewAdamW(params, optim.Config{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8}); err != nil {
+		return nil, err
+	}
+	return t, target.CopyFrom(online)
+}
+
+// batch is a step's samples, drawn from (Seed, step) so that a resumed run draws the same.
+func (t *Trainer) batch() []Sample {
+	r := rand.New(rand.NewPCG(t.Cfg.Seed, uint64(t.Step)))
+	out := make([]Sample, t.Cfg.Batch)
+	for i := range out {
+		out[i] = t.Data[r.IntN(len(t.Data))]
+	}
+	return out
+}
+
+// Advance takes one TD step.
+func (t *Trainer) Advance(ctx context.Context) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var loss, qmean, norm float64
+	err := tensor.Guard(func() {
+		sc := &tensor.Scope{}
+		defer sc.Close()
+		l, qm := t.loss(t.batch(), sc)
+		loss, qmean = optim.Scalar(l), qm
+		l.MustBackward()
+	})
+	if err == nil {
+		norm, err = optim.ClipGradNorm(t.Opt.Params, t.Cfg.GradClip)
+	}
+	lr := t.Sched.At(t.Step)
+	if err == nil {
+		err = t.Opt.Step(lr)
+	}
+	if err == nil {
+		err = t.Opt.ZeroGrad()
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.Step++
+	if t.Step%t.Cfg.TargetEvery == 0 {
+		if err := t.Target.CopyFrom(t.Online); err != nil {
+			return nil, err
+		}
+	}
+	return map[string]any{"loss": loss, "q_taken_mean": qmean, "grad_norm": norm, "lr": lr}, nil
+}
+
+// loss is the double-DQN loss of a batch (left-padded to its longest text) and the mean Q of
+// the taken codes.
+func (t *Trainer) loss(b []Sample, sc *tensor.Scope) (*ts.Tensor, float64) {
+	L := 0
+	for _, s := range b {
+		L = max(L, len(s.PromptIDs)+len(s.Tokens))
+	}
+	B, C := len(b), t.Online.Codes
+	ids, pads := make([]int64, B*L), make([]int, B)
+	var cur, nxt, codes []int64
+	var reward []float32
+	var last []bool
+	for i, s := range b {
+		text := append(append([]int(nil), s.PromptIDs...), s.Tokens...)
+		pads[i] = L - len(text)
+		for j, id := range text {
+			ids[i*L+pads[i]+j] = int64(id)
+		}
+		for j, a := range s.Codes {
+			row := int64(i*L + pads[i] + len(s.PromptIDs) - 1 + j) // the slot of the token a follows
+			end := j == len(s.Codes)-1
+			cur, codes, last = append(cur, row), append(codes, int64(a)), append(last, end)
+			next, r := row+1, float32(0)
+			if end {
+				next, r = row, float32(s.Reward)
+			}
+			nxt, reward = append(nxt, next), append(reward, r)
+		}
+	}
+	dev := t.Online.Device
+	x := sc.T(tensor.FromInt64s(ids, []int64{int64(B), int64(L)}, dev))
+	q, err := t.Online.QValues(x, &llama.Batch{Pad: pads}, nil)
+	if err != nil {
+		panic(err)
+	}
+	qf := sc.T(sc.T(q).MustView([]int64{int64(B * L), int64(C)}, false)) // [B*L,C]
+	M := int64(len(cur))
+	curT := sc.T(tensor.FromInt64s(cur, []int64{M}, dev))
+	nxtT := sc.T(tensor.FromInt64s(nxt, []int64{M}, dev))
+	codeT := sc.T(tensor.FromInt64s(codes, []int64{M, 1}, dev))
+	taken := sc.T(sc.T(sc.T(qf.MustIndexSelect(0, curT, false)).MustGather(1, codeT, false, false)).MustView([]int64{M}, false)) // [M]
+	var y []float32
+	tensor.NoGrad(func() {
+		qt, err := t.Target.QValues(x, &llama.Batch{Pad: pads}, nil)
+		if err != nil {
+			panic(err)
+		}
+		qtf := sc.T(sc.T(qt).MustView([]int64{int64(B * L), int64(C)}, false))
+		best := sc.T(sc.T(sc.T(qf.MustDetach(false)).MustIndexSelect(0, nxtT, false)).MustArgmax([]int64{1}, true, false)) // [M,1], online's choice
+		v := tensor.Float32s(sc.T(sc.T(qtf.MustIndexSelect(0, nxtT, false)).MustGather(1, best, false, false)))            // target's value of it
+		for k := range v {
+			if last[k] {
+				v[k] = reward[k]
+			} else {
+				v[k] = reward[k] + float32(t.Cfg.Gamma)*v[k]
+			}
+		}
+		y = v
+	})
+	target := sc.T(tensor.FromFloat32s(y, []int64{M}, dev))
+	if taken.DType() != gotch.Float {
+		taken = sc.T(taken.MustTotype(gotch.Float, false))
+	}
+	diff := sc.T(taken.MustSub(target, false))
+	qmean := optim.Scalar(sc.T(taken.MustMean(gotch.Float, false)))
+	return diff.MustSquare(false).MustMean(gotch.Float, true), qmean
+}
+
+// Done is the number of steps taken.
+func (t *Trainer) Done() int { return t.Step }
+
+type state struct {
+	Step int    `json:"step"`
+	Seed uint64 `json:"seed"`
+}
+
+// Save writes the online weights, the optimiser, the target network and the step.
+func (t *Trainer) Save(dir string) error {
+	if err := t.Opt.SaveCheckpoint(dir, state{Step: t.Step, Seed: t.Cfg.Seed}); err != nil {
+		return err
+	}
+	return optim.SaveParams(filepath.Join(dir, "target.safetensors"), targetParams(t.Target))
+}
+
+// Load restores a checkpoint of this run.
+func (t *Trainer) Load(dir string) error {
+	var st state
+	if err := optim.ReadState(dir, &st); err != nil {
+		return err
+	}
+	if st.Seed != t.Cfg.Seed {
+		return fmt.Errorf("qnet train: checkpoint has seed %d, this run %d", st.Seed, t.Cfg.Seed)
+	}
+	if err := t.Opt.LoadCheckpoint(dir); err != nil {
+		return err
+	}
+	t.Step = st.Step
+	return optim.LoadParams(filepath.Join(dir, "target.safetensors"), targetParams(t.Target))
+}
+
+func targetParams(q *qnet.QNet) []optim.Param {
+	var out []optim.Param
+	for _, p := range q.Params() {
+		out = append(out, optim.Param{Name: p.Name, W: *p.Ptr})
+	}
+	return out
+}
