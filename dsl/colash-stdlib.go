@@ -35,6 +35,7 @@ func init() {
 		"Range":        reflect.ValueOf(colash.Range),
 		"SetDevice":    reflect.ValueOf(colash.SetDevice),
 		"SetThreads":   reflect.ValueOf(colash.SetThreads),
+		"Show":         reflect.ValueOf(colash.Show),
 		"Softmax":      reflect.ValueOf(colash.Softmax),
 		"SortFloats":   reflect.ValueOf(colash.SortFloats),
 		"SortInts":     reflect.ValueOf(colash.SortInts),
@@ -48,10 +49,13 @@ func init() {
 		"TryLoadWith":  reflect.ValueOf(colash.TryLoadWith),
 
 		// type definitions
+		"Alignment":   reflect.ValueOf((*colash.Alignment)(nil)),
 		"Chart":       reflect.ValueOf((*colash.Chart)(nil)),
 		"CodeRow":     reflect.ValueOf((*colash.CodeRow)(nil)),
 		"CodeTable":   reflect.ValueOf((*colash.CodeTable)(nil)),
+		"Display":     reflect.ValueOf((*colash.Display)(nil)),
 		"Error":       reflect.ValueOf((*colash.Error)(nil)),
+		"HTML":        reflect.ValueOf((*colash.HTML)(nil)),
 		"Info":        reflect.ValueOf((*colash.Info)(nil)),
 		"LoadOpts":    reflect.ValueOf((*colash.LoadOpts)(nil)),
 		"Model":       reflect.ValueOf((*colash.Model)(nil)),
@@ -63,5 +67,18 @@ func init() {
 		"Result":      reflect.ValueOf((*colash.Result)(nil)),
 		"Steered":     reflect.ValueOf((*colash.Steered)(nil)),
 		"TableView":   reflect.ValueOf((*colash.TableView)(nil)),
+
+		// interface wrapper definitions
+		"_Display": reflect.ValueOf((*_colash_stdlib_Display)(nil)),
 	}
+}
+
+// _colash_stdlib_Display is an interface wrapper for Display type
+type _colash_stdlib_Display struct {
+	IValue   interface{}
+	WDisplay func() map[string][]byte
+}
+
+func (W _colash_stdlib_Display) Display() map[string][]byte {
+	return W.WDisplay()
 }
