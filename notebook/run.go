@@ -17,6 +17,7 @@ import (
 
 	"colash/dsl"
 	"colash/model/atomic"
+	colash "colash/stdlib"
 )
 
 // Options configure a run.
@@ -42,7 +43,7 @@ func (e *BlockError) Error() string {
 func (e *BlockError) Unwrap() error { return e.Err }
 
 // RunFile runs the notebook at path and writes it, with its outputs, to o.Out (plots into
-// STEM_files/ beside it). It returns the first block's error (after writing the document).
+// STEM_files/ beside it). Blocks run in the notebook's folder. It returns the first block's error (after writing the document).
 func RunFile(ctx context.Context, path string, o Options) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -55,6 +56,21 @@ func RunFile(ctx context.Context, path string, o Options) error {
 	out := o.Out
 	if out == "" {
 		out = path
+	}
+	out, err = filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	// blocks see paths relative to the notebook's folder, as a Jupyter kernel started for it does
+	if dir := filepath.Dir(path); dir != "." {
+		wd, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		if err := os.Chdir(dir); err != nil {
+			return err
+		}
+		defer os.Chdir(wd)
 	}
 	runErr := Run(ctx, doc, path, out, o)
 	if err := atomic.WriteFile(out, []byte(doc.Render())); err != nil {
@@ -69,7 +85,8 @@ var noColor sync.Once
 // Run runs the go blocks of doc in a fresh session, in order, setting their outputs. name is
 // the document's name in errors; plots go to STEM_files/ beside out, linked relative to it.
 // It stops at the first failing block (its output says why; later blocks get no output) unless
-// o.KeepGoing, and returns the first error.
+// o.KeepGoing, and returns the first error. Models it loads are freed at the end, so a notebook
+// run in-process (tests) never sees another's trained weights.
 func Run(ctx context.Context, doc *Doc, name, out string, o Options) error {
 	noColor.Do(func() { lipgloss.SetColorProfile(termenv.Ascii) })
 	log.SetOutput(io.Discard) // yaegi's internal failures are explained by the shell instead
@@ -78,6 +95,7 @@ func Run(ctx context.Context, doc *Doc, name, out string, o Options) error {
 	if err != nil {
 		return err
 	}
+	defer freeNew(colash.Models())
 	stem := strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
 	filesDir := stem + "_files"
 	var first error
@@ -154,4 +172,17 @@ func writePlot(path string, png []byte) error {
 		return err
 	}
 	return atomic.WriteFile(path, png)
+}
+
+// freeNew frees the models loaded since before was listed.
+func freeNew(before []*colash.Model) {
+	old := map[*colash.Model]bool{}
+	for _, m := range before {
+		old[m] = true
+	}
+	for _, m := range colash.Models() {
+		if !old[m] {
+			m.Free()
+		}
+	}
 }
