@@ -90,6 +90,8 @@ var noColor sync.Once
 func Run(ctx context.Context, doc *Doc, name, out string, o Options) error {
 	noColor.Do(func() { lipgloss.SetColorProfile(termenv.Ascii) })
 	log.SetOutput(io.Discard) // yaegi's internal failures are explained by the shell instead
+	// os.Stdout and os.Stderr in blocks are the block's output, though it is not a file
+	os.Setenv("YAEGI_SPECIAL_STDIO", "1")
 	var buf bytes.Buffer
 	sh, err := dsl.NewShell(dsl.Config{Stdout: &buf, Stderr: &buf, Args: []string{"colash"}})
 	if err != nil {
