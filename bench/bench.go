@@ -34,6 +34,7 @@ type Benchmark struct {
 var All = []Benchmark{
 	{"decode", Decode},
 	{"soak", Soak},
+	{"kernel", KernelStart},
 }
 
 // DecodeTokensPerSecond generates n tokens for each of B copies of a one-token prompt and

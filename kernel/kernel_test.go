@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"testing"
 	"time"
@@ -32,32 +31,18 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func freePorts(t testing.TB, n int) []int {
-	var ports []int
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
-// client is a minimal Jupyter client over zmq4: shell and control dealers, an iopub
-// subscriber and a heartbeat requester.
+// client wraps Client for tests: failures end the test.
 type client struct {
+	*Client
 	t                         testing.TB
-	signer                    *Signer
 	shell, control, iopub, hb zmq4.Socket
-	session                   string
 }
 
 func startKernel(t testing.TB, key string) (*Connection, *Kernel) {
-	p := freePorts(t, 5)
-	c := &Connection{Transport: "tcp", IP: "127.0.0.1", ShellPort: p[0], IOPubPort: p[1], StdinPort: p[2],
-		ControlPort: p[3], HBPort: p[4], SignatureScheme: "hmac-sha256", Key: key}
+	c, err := LocalConnection(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	k, err := Start(context.Background(), c, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
@@ -68,60 +53,32 @@ func startKernel(t testing.TB, key string) (*Connection, *Kernel) {
 }
 
 func dial(t testing.TB, c *Connection, key string) *client {
-	ctx := context.Background()
-	cl := &client{t: t, signer: NewSigner(key), session: newID(),
-		shell: zmq4.NewDealer(ctx), control: zmq4.NewDealer(ctx), iopub: zmq4.NewSub(ctx), hb: zmq4.NewReq(ctx)}
-	for _, d := range []struct {
-		s    zmq4.Socket
-		port int
-	}{{cl.shell, c.ShellPort}, {cl.control, c.ControlPort}, {cl.iopub, c.IOPubPort}, {cl.hb, c.HBPort}} {
-		if err := d.s.Dial(c.Addr(d.port)); err != nil {
-			t.Fatal(err)
-		}
+	cl, err := Dial(c, key)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cl.iopub.SetOption(zmq4.OptionSubscribe, "")
-	t.Cleanup(func() {
-		for _, s := range []zmq4.Socket{cl.shell, cl.control, cl.iopub, cl.hb} {
-			s.Close()
-		}
-	})
-	return cl
+	t.Cleanup(cl.Close)
+	return &client{Client: cl, t: t, shell: cl.Shell, control: cl.Control, iopub: cl.IOPub, hb: cl.Heartbeat}
 }
 
 func (c *client) send(s zmq4.Socket, msgType string, content any) string {
-	b, _ := json.Marshal(content)
-	m := &Message{Header: NewHeader(msgType, c.session), Parent: []byte("{}"), Metadata: []byte("{}"), Content: b}
-	z, err := c.signer.Encode(m)
+	id, err := c.Send(s, msgType, content)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if err := s.Send(z); err != nil {
-		c.t.Fatal(err)
-	}
-	return m.Header.MsgID
+	return id
 }
 
 // recv waits up to d for a message on s; nil when none came.
 func (c *client) recv(s zmq4.Socket, d time.Duration) *Message {
-	ch := make(chan *Message, 1)
-	go func() {
-		z, err := s.Recv()
-		if err != nil {
-			ch <- nil
-			return
-		}
-		m, err := c.signer.Decode(z.Frames)
-		if err != nil {
-			c.t.Errorf("kernel's message: %v", err)
-		}
-		ch <- m
-	}()
-	select {
-	case m := <-ch:
-		return m
-	case <-time.After(d):
+	m, err := c.Recv(s, d)
+	if err == ErrTimeout {
 		return nil
 	}
+	if err != nil {
+		c.t.Errorf("receive: %v", err)
+	}
+	return m
 }
 
 func content(t testing.TB, m *Message) map[string]any {
