@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +177,30 @@ func TestCompleteAndIsComplete(t *testing.T) {
 		if r := content(t, cl.recv(cl.shell, 10*time.Second)); r["status"] != want {
 			t.Fatalf("is_complete %q: %v", code, r)
 		}
+	}
+}
+
+// An interrupt on the control channel stops a running cell; a panic is an error reply; the
+// session answers the next cell.
+func TestInterruptAndPanic(t *testing.T) {
+	c, _ := startKernel(t, "k")
+	cl := dial(t, c, "k")
+	cl.send(cl.shell, "execute_request", map[string]any{"code": "n := 0\nfor {\n\tn++\n}"})
+	time.Sleep(500 * time.Millisecond)
+	cl.send(cl.control, "interrupt_request", map[string]any{})
+	if r := cl.recv(cl.control, 10*time.Second); r == nil || r.Header.MsgType != "interrupt_reply" {
+		t.Fatalf("interrupt_reply: %+v", r)
+	}
+	r := cl.recv(cl.shell, 10*time.Second)
+	if r == nil || content(t, r)["ename"] != "Interrupted" {
+		t.Fatalf("interrupted cell: %+v", r)
+	}
+	cl.send(cl.shell, "execute_request", map[string]any{"code": "panic(\"boom\")"})
+	if r := content(t, cl.recv(cl.shell, 10*time.Second)); r["status"] != "error" || r["ename"] != "Panic" || !strings.Contains(r["evalue"].(string), "boom") {
+		t.Fatalf("panic reply: %v", r)
+	}
+	cl.send(cl.shell, "execute_request", map[string]any{"code": "n > 0"})
+	if r := content(t, cl.recv(cl.shell, 10*time.Second)); r["status"] != "ok" {
+		t.Fatalf("after the panic: %v", r)
 	}
 }

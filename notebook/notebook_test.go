@@ -152,3 +152,23 @@ func pixelDiff(t *testing.T, a, b []byte) float64 {
 	}
 	return float64(diff) / float64(r.Dx()*r.Dy())
 }
+
+// The committed .ipynb are what `colash notebook ipynb` writes for the .md beside them.
+func TestExampleIPynbAreCurrent(t *testing.T) {
+	mds, _ := filepath.Glob(filepath.Join(testenv.Root(t), "examples", "notebooks", "*.md"))
+	for _, md := range mds {
+		src, _ := os.ReadFile(md)
+		d, err := Parse(string(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := d.IPynb()
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb := strings.TrimSuffix(md, ".md") + ".ipynb"
+		if got, err := os.ReadFile(nb); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s is missing or stale (%v): colash notebook ipynb %s", nb, err, filepath.Base(md))
+		}
+	}
+}
