@@ -145,3 +145,29 @@ func plotPNG(title, ylabel string, series []plot.Series) ([]byte, error) {
 	}
 	return os.ReadFile(p)
 }
+
+// Display renders the chart as an HTML table whose bars are scaled blocks.
+func (c *Chart) Display() map[string][]byte {
+	mx := 0.0
+	for _, v := range c.Values {
+		mx = max(mx, v)
+	}
+	var b strings.Builder
+	if c.Title != "" {
+		fmt.Fprintf(&b, "<b>%s</b>\n", html.EscapeString(c.Title))
+	}
+	b.WriteString("<table>\n")
+	for i, l := range c.Labels {
+		w := 0.0
+		if mx > 0 && c.Values[i] > 0 {
+			w = 200 * c.Values[i] / mx
+		}
+		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td><div style=\"background:#a6c;height:1em;width:%.0fpx\"></div></td></tr>\n",
+			html.EscapeString(l), trimFloat(c.Values[i]), w)
+	}
+	b.WriteString("</table>\n")
+	if c.More > 0 {
+		fmt.Fprintf(&b, "<i>… %d more</i>\n", c.More)
+	}
+	return map[string][]byte{"text/html": []byte(b.String())}
+}
