@@ -118,7 +118,7 @@ func (r *RLRun) Display() map[string][]byte {
 	if len(r.KL) == len(r.Rewards) {
 		series = append(series, plot.Series{Label: "KL", Points: steps(r.KL)})
 	}
-	if png, err := plotPNG("rl", "", series); err == nil {
+	if png, err := plotPNG("RL run: mean reward and KL per step", "", series); err == nil {
 		out["image/png"] = png
 	}
 	return out
