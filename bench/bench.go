@@ -35,6 +35,7 @@ var All = []Benchmark{
 	{"decode", Decode},
 	{"soak", Soak},
 	{"search", Search},
+	{"kernel", KernelStart},
 }
 
 // DecodeTokensPerSecond generates n tokens for each of B copies of a one-token prompt and

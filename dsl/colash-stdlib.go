@@ -36,6 +36,7 @@ func init() {
 		"Range":        reflect.ValueOf(colash.Range),
 		"SetDevice":    reflect.ValueOf(colash.SetDevice),
 		"SetThreads":   reflect.ValueOf(colash.SetThreads),
+		"Show":         reflect.ValueOf(colash.Show),
 		"Softmax":      reflect.ValueOf(colash.Softmax),
 		"SortFloats":   reflect.ValueOf(colash.SortFloats),
 		"SortInts":     reflect.ValueOf(colash.SortInts),
@@ -49,12 +50,15 @@ func init() {
 		"TryLoadWith":  reflect.ValueOf(colash.TryLoadWith),
 
 		// type definitions
+		"Alignment":   reflect.ValueOf((*colash.Alignment)(nil)),
 		"Chart":       reflect.ValueOf((*colash.Chart)(nil)),
 		"CodeRow":     reflect.ValueOf((*colash.CodeRow)(nil)),
 		"CodeTable":   reflect.ValueOf((*colash.CodeTable)(nil)),
+		"Display":     reflect.ValueOf((*colash.Display)(nil)),
 		"Env":         reflect.ValueOf((*colash.Env)(nil)),
 		"Episode":     reflect.ValueOf((*colash.Episode)(nil)),
 		"Error":       reflect.ValueOf((*colash.Error)(nil)),
+		"HTML":        reflect.ValueOf((*colash.HTML)(nil)),
 		"Info":        reflect.ValueOf((*colash.Info)(nil)),
 		"LoadOpts":    reflect.ValueOf((*colash.LoadOpts)(nil)),
 		"Model":       reflect.ValueOf((*colash.Model)(nil)),
@@ -70,5 +74,18 @@ func init() {
 		"SearchTree":  reflect.ValueOf((*colash.SearchTree)(nil)),
 		"Steered":     reflect.ValueOf((*colash.Steered)(nil)),
 		"TableView":   reflect.ValueOf((*colash.TableView)(nil)),
+
+		// interface wrapper definitions
+		"_Display": reflect.ValueOf((*_colash_stdlib_Display)(nil)),
 	}
+}
+
+// _colash_stdlib_Display is an interface wrapper for Display type
+type _colash_stdlib_Display struct {
+	IValue   interface{}
+	WDisplay func() map[string][]byte
+}
+
+func (W _colash_stdlib_Display) Display() map[string][]byte {
+	return W.WDisplay()
 }

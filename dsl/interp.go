@@ -36,6 +36,17 @@ func ScriptSymbols() map[string]map[string]reflect.Value {
 	return out
 }
 
+// interfaceWrappers are the generated interface wrappers of the colash API, under its real path.
+func interfaceWrappers() map[string]map[string]reflect.Value {
+	w := map[string]reflect.Value{}
+	for name, v := range Symbols["colash/stdlib/colash"] {
+		if strings.HasPrefix(name, "_") {
+			w[name] = v
+		}
+	}
+	return map[string]map[string]reflect.Value{"colash/stdlib/colash": w}
+}
+
 // Interp is a yaegi interpreter set up for colash. Its Eval never panics: panics in user code
 // and inside the interpreter become errors.
 type Interp struct {
@@ -77,6 +88,12 @@ func NewInterp(o Options) (*Interp, error) {
 	}
 	if o.Imports {
 		yi.ImportUsed()
+	}
+	// yaegi looks up the wrappers that let a script's types satisfy an API interface (such as
+	// colash.Display) under the interface's real package path; added after ImportUsed so that
+	// "colash" still names the API alone.
+	if err := yi.Use(interfaceWrappers()); err != nil {
+		return nil, err
 	}
 	return &Interp{yi: yi, stdout: o.Stdout, stderr: o.Stderr, pos: pos}, nil
 }

@@ -269,19 +269,23 @@ func (s *Shell) RunScript(ctx context.Context, name, src string) error {
 			if errors.Is(err, ErrInterrupted) {
 				return err
 			}
-			line := lines[i]
-			var p *Panic
-			if errors.As(err, &p) && p.Line > 0 {
-				line += p.Line - 1
-				p.Pos = ""
-			} else if m := reLeadPos.FindStringSubmatch(err.Error()); m != nil {
-				n := 0
-				fmt.Sscan(m[1], &n)
-				line += n - 1
-				err = errors.New(strings.TrimPrefix(err.Error(), m[0]))
-			}
-			return &ScriptError{File: name, Line: line, Err: err}
+			return scriptErrorAt(name, lines[i], err)
 		}
 	}
 	return nil
+}
+
+// scriptErrorAt places err, from an input that starts at line of file name, at its line.
+func scriptErrorAt(name string, line int, err error) *ScriptError {
+	var p *Panic
+	if errors.As(err, &p) && p.Line > 0 {
+		line += p.Line - 1
+		p.Pos = ""
+	} else if m := reLeadPos.FindStringSubmatch(err.Error()); m != nil {
+		n := 0
+		fmt.Sscan(m[1], &n)
+		line += n - 1
+		err = errors.New(strings.TrimPrefix(err.Error(), m[0]))
+	}
+	return &ScriptError{File: name, Line: line, Err: err}
 }
