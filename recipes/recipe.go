@@ -72,6 +72,11 @@ type Stage struct {
 // Kinds are the stage kinds a recipe can run.
 var Kinds = []string{"sample", "train", "rl", "report", "eval"}
 
+// planned are stage kinds of paper experiments that recipes cannot run yet, with what to run.
+var planned = map[string]string{
+	"qnet-collect": "colash qnet collect", "qnet-train": "colash qnet train", "search": "colash search",
+}
+
 // modelKinds are the kinds of stage that leave a model in OUT/<stage>/model.
 var modelKinds = []string{"train", "rl"}
 
@@ -198,6 +203,9 @@ func (r *Recipe) validate() error {
 func (s *Stage) validate(before map[string]string) error {
 	if err := refersTo(s.Model, before, "model", modelKinds...); err != nil {
 		return err
+	}
+	if cmd, ok := planned[s.Kind]; ok {
+		return fmt.Errorf("kind %s is not runnable from a recipe yet: run it with %s (docs/search.md)", s.Kind, cmd)
 	}
 	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil, "rl": s.RL != nil}
 	if !tables[s.Kind] {

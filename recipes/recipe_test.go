@@ -20,16 +20,34 @@ func write(t *testing.T, body string) string {
 	return p
 }
 
-func TestShippedRecipesLoad(t *testing.T) {
+// notYet are shipped recipes whose stages recipes cannot run yet: check must say so.
+var notYet = map[string]string{"mcts-q-math500.toml": "not runnable from a recipe yet: run it with colash qnet collect"}
+
+// shipped lists the shipped recipes that run.
+func shipped(t *testing.T) []string {
 	files, _ := filepath.Glob("*.toml")
 	more, _ := filepath.Glob("*/*.toml")
-	files = append(files, more...)
-	if len(files) < 2 {
-		t.Fatalf("recipes: %v", files)
+	var out []string
+	for _, f := range append(files, more...) {
+		if _, skip := notYet[f]; !skip {
+			out = append(out, f)
+		}
 	}
-	for _, f := range files {
+	if len(out) < 5 {
+		t.Fatalf("recipes: %v", out)
+	}
+	return out
+}
+
+func TestShippedRecipesLoad(t *testing.T) {
+	for _, f := range shipped(t) {
 		if _, err := Load(f); err != nil {
 			t.Errorf("%s: %v", f, err)
+		}
+	}
+	for f, want := range notYet {
+		if _, err := Load(f); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", f, err, want)
 		}
 	}
 }

@@ -13,9 +13,7 @@ import (
 // Every shipped recipe runs end to end with --smoke and leaves its results, the recipe as run
 // (loadable again), report.md and a decodable plot of each curve its stages log.
 func TestEveryRecipeSmokes(t *testing.T) {
-	files, _ := filepath.Glob("*.toml")
-	more, _ := filepath.Glob("*/*.toml")
-	for _, f := range append(files, more...) {
+	for _, f := range shipped(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".toml"), func(t *testing.T) {
 			r, err := Load(f)
 			if err != nil {
