@@ -33,6 +33,7 @@ type Benchmark struct {
 // All lists the benchmarks `colash bench` runs.
 var All = []Benchmark{
 	{"decode", Decode},
+	{"hooks", Hooks},
 	{"soak", Soak},
 }
 

@@ -167,3 +167,39 @@ func (m *Model) modules(op, text string, codes []int) (idm, pol, wm [][]float32)
 	fail(op, err)
 	return idm, pol, wm
 }
+
+// hookDocs describe the hook points by the end of their names (docs/hooks.md has the table).
+var hookDocs = []struct{ suffix, doc string }{
+	{"hook_embed", "token embeddings [T,d] (action.hook_embed: the codebook vector of each position's code)"},
+	{"hook_resid_pre", "the residual stream entering the block [T,d]"},
+	{"hook_resid_mid", "the residual stream after attention [T,d]"},
+	{"hook_resid_post", "the residual stream leaving the block [T,d]; SteeringVector adds here"},
+	{"hook_scale", "the norm's scale sqrt(mean(x^2)+eps) [T,1]"},
+	{"hook_normalized", "x / scale, before the norm's weight [T,d]"},
+	{"attn.hook_q", "query heads before RoPE [T,heads,hd]"},
+	{"attn.hook_k", "key heads before RoPE [T,kv heads,hd]"},
+	{"attn.hook_v", "value heads [T,kv heads,hd]"},
+	{"attn.hook_rot_q", "query heads after RoPE [T,heads,hd]"},
+	{"attn.hook_rot_k", "key heads after RoPE [T,kv heads,hd]"},
+	{"attn.hook_attn_scores", "q.k/sqrt(hd), masked (-1e9), [heads,T,S]"},
+	{"attn.hook_pattern", "attention pattern softmax(scores) [heads,T,S]"},
+	{"attn.hook_z", "each head's attention output, before o_proj [T,heads,hd]"},
+	{"hook_attn_out", "the attention's output added to the residual [T,d]"},
+	{"mlp.hook_pre", "gate projection of the MLP [T,ff]"},
+	{"mlp.hook_pre_linear", "up projection of the MLP [T,ff]"},
+	{"mlp.hook_post", "silu(gate) * up [T,ff]"},
+	{"hook_mlp_out", "the MLP's output added to the residual [T,d]"},
+	{"hook_logits", "the head's logits [T,V] (idm., policy.: over the codes [T,C])"},
+	{"hook_code", "the code taken at each position [T,1]"},
+	{"hook_out", "what a world-model merge MLP adds to its state [T,d]"},
+}
+
+// HookDoc describes the hook point name (any model's; "" for a name that is not one).
+func HookDoc(name string) string {
+	for _, h := range hookDocs {
+		if strings.HasSuffix(name, h.suffix) && strings.Contains(name, "hook_") {
+			return name + ": " + h.doc
+		}
+	}
+	return ""
+}

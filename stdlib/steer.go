@@ -68,8 +68,9 @@ func diff(a, b []float64) []float32 {
 }
 
 // CodeDirection is steering in code space on a CoLA: a bias over the codes, added at
-// policy.hook_logits, equal to log p+(k) - log p-(k), where p± is the IDM's mean distribution
-// over codes on the positive and negative texts (each text's tokens averaged, then the texts).
+// policy.hook_logits, equal to log(p+(k) + eps) - log(p-(k) + eps), where p± is the IDM's mean
+// distribution over codes on the positive and negative texts (each text's tokens averaged,
+// then the texts) and eps = 0.01 keeps codes neither side uses from dominating.
 func CodeDirection(m *Model, positive, negative []string) *Vector {
 	mean := func(texts []string) []float64 {
 		var sum []float64
@@ -88,7 +89,7 @@ func CodeDirection(m *Model, positive, negative []string) *Vector {
 			fail("code direction", fmt.Errorf("no texts on one side"))
 		}
 		for i := range sum {
-			sum[i] = math.Log(sum[i] + 1e-6)
+			sum[i] = math.Log(sum[i] + 0.01)
 		}
 		return sum
 	}

@@ -139,11 +139,8 @@ func TestModuleLogitsAreTheHookPoints(t *testing.T) {
 
 func TestPatchFindsTheDifferingToken(t *testing.T) {
 	m := colash.Load("")
-	clean, corrupt := "Lily saw a big dog", "Tom saw a big dog"
-	if len(m.Tokenize(clean)) != len(m.Tokenize(corrupt)) {
-		t.Skip("the two texts tokenize to different lengths")
-	}
-	dog := m.Tokenize(" dog")[0]
+	clean, corrupt := "Lily saw a big dog", "Tim saw a big dog" // one token each
+	dog := m.Tokenize("dog")[0]
 	metric := func(lg [][]float32) float64 { return float64(lg[len(lg)-1][dog]) }
 	// At block 0's input a position holds its own token's embedding only: patching any position
 	// but the name's changes nothing.
