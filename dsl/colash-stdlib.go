@@ -24,6 +24,7 @@ func init() {
 		"Device":         reflect.ValueOf(colash.Device),
 		"Doc":            reflect.ValueOf(colash.Doc),
 		"Histogram":      reflect.ValueOf(colash.Histogram),
+		"HookDoc":        reflect.ValueOf(colash.HookDoc),
 		"InitCoLA":       reflect.ValueOf(colash.InitCoLA),
 		"Load":           reflect.ValueOf(colash.Load),
 		"LoadWith":       reflect.ValueOf(colash.LoadWith),
