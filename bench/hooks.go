@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
-	"colash/model/checkpoint"
 	"colash/model/hooks"
-	"colash/models"
 )
 
 // Hooks measures what hook points cost greedy decoding of stories260K at batch 1: no hook set
@@ -17,11 +14,7 @@ import (
 // that reads blocks.0.hook_resid_post at every step. The settings alternate, best of 5 each,
 // so that they share the machine's state.
 func Hooks(ctx context.Context) ([]Result, error) {
-	dir, err := models.Path(models.DefaultName)
-	if err != nil {
-		return nil, err
-	}
-	l, err := checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	_, l, err := shipped()
 	if err != nil {
 		return nil, err
 	}

@@ -100,14 +100,7 @@ func (m *Llama) RunWithHooks(ctx context.Context, ids []int, fns map[string]back
 		return nil, err
 	}
 	defer undo()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	out, err := inspect.Text(m.m, ids, nil, inspect.Logits)
-	if err != nil {
-		return nil, err
-	}
-	return out.Logits, nil
+	return m.logits(ctx, ids)
 }
 
 func (m *Llama) AddHook(name string, fn backend.HookFn) (func(), error) {
