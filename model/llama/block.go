@@ -33,13 +33,18 @@ func RunBlocks(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache *
 		if cache != nil {
 			kv = cache.Layer(i)
 		}
-		x = b.Forward(c, x, att, kv, att.Hooks.Block(i), s)
+		x = b.forward(c, x, att, kv, att.Hooks.Block(i), s)
 	}
 	return x
 }
 
-// Forward applies the block to x [B,T,d]; hk (nil: none) are its hook points (hooks.BlockPoints).
-func (b *Block) Forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
+// Forward applies the block to x [B,T,d], without hooks.
+func (b *Block) Forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, s *tensor.Scope) *ts.Tensor {
+	return b.forward(c, x, att, kv, nil, s)
+}
+
+// forward is Forward with the block's hook points hk (nil: none; see hooks.BlockPoints).
+func (b *Block) forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
 	sz := x.MustSize()
 	B, T := sz[0], sz[1]
 	nH, nKV := int64(c.Heads), int64(c.KVHeads)
