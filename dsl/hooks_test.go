@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	colash "colash/stdlib"
 )
 
 // Hook point names complete inside a string once a model is loaded, and :doc describes them;
@@ -14,6 +16,11 @@ func TestHookNamesInTheShell(t *testing.T) {
 		t.Skip("loads the shipped model")
 	}
 	s, out, _ := newTestShell(t)
+	t.Cleanup(func() { // later tests expect a session with no model loaded
+		for _, m := range colash.Models() {
+			m.Free()
+		}
+	})
 	ctx := context.Background()
 	for _, in := range []string{
 		`m := colash.Load("")`,

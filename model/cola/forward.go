@@ -26,8 +26,9 @@ func (m *Model) IDMLogits(h *ts.Tensor, batch *llama.Batch) (*ts.Tensor, error) 
 		defer s.Close()
 		T := h.MustSize()[1]
 		att := m.attention("idm.", h, batch, s)
-		x := llama.RunBlocks(m.ActionLayers, &m.Config.Config, h, att, nil, s)                                          // [B,T,d]
-		z := s.T(m.ActionHead.Forward(s.T(m.ActionNorm.ForwardAt(x, m.Config.NormEps, att.Hooks.Norm("ln_final", s))))) // [B,T,C]
+		x := llama.RunBlocks(m.ActionLayers, &m.Config.Config, h, att, nil, s)              // [B,T,d]
+		x = s.T(m.ActionNorm.ForwardAt(x, m.Config.NormEps, att.Hooks.Norm("ln_final", s))) // [B,T,d]
+		z := s.T(m.ActionHead.Forward(x))                                                   // [B,T,C]
 		if T > 1 {
 			next := s.T(z.MustNarrow(1, 1, T-1, false)) // z[:, 1:]
 			last := s.T(z.MustNarrow(1, T-1, 1, false)) // z[:, T-1:]
@@ -47,9 +48,9 @@ func (m *Model) PolicyLogits(h *ts.Tensor, batch *llama.Batch, cache *llama.KVCa
 		s := &tensor.Scope{}
 		defer s.Close()
 		att := m.attention("policy.", h, batch, s)
-		x := llama.RunBlocks(m.PolicyLayers, &m.Config.Config, h, att, cache, s)                                        // [B,T,d]
-		l := s.T(m.PolicyHead.Forward(s.T(m.PolicyNorm.ForwardAt(x, m.Config.NormEps, att.Hooks.Norm("ln_final", s))))) // [B,T,C]
-		out = s.Keep(att.Hooks.At("hook_logits", l, s))
+		x := llama.RunBlocks(m.PolicyLayers, &m.Config.Config, h, att, cache, s)            // [B,T,d]
+		x = s.T(m.PolicyNorm.ForwardAt(x, m.Config.NormEps, att.Hooks.Norm("ln_final", s))) // [B,T,d]
+		out = s.Keep(att.Hooks.At("hook_logits", s.T(m.PolicyHead.Forward(x)), s))          // [B,T,C]
 	})
 	return out, err
 }
