@@ -33,6 +33,7 @@ type Benchmark struct {
 // All lists the benchmarks `colash bench` runs.
 var All = []Benchmark{
 	{"decode", Decode},
+	{"hooks", Hooks},
 	{"soak", Soak},
 	{"search", Search},
 	{"kernel", KernelStart},
@@ -59,14 +60,20 @@ func DecodeTokensPerSecond(ctx context.Context, l *checkpoint.Model, B, n int, n
 	return float64(total) / time.Since(start).Seconds(), nil
 }
 
+// shipped loads the shipped stories260K in f32 on the CPU, and gives its folder.
+func shipped() (string, *checkpoint.Model, error) {
+	dir, err := models.Path(models.DefaultName)
+	if err != nil {
+		return "", nil, err
+	}
+	l, err := checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	return dir, l, err
+}
+
 // Decode measures greedy decoding of the shipped stories260K at batch 1 and 32, with the KV
 // cache and without it, and reports the cache's speed-up.
 func Decode(ctx context.Context) ([]Result, error) {
-	dir, err := models.Path(models.DefaultName)
-	if err != nil {
-		return nil, err
-	}
-	l, err := checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	dir, l, err := shipped()
 	if err != nil {
 		return nil, err
 	}

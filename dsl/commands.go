@@ -110,6 +110,10 @@ func (s *Shell) cmdDoc(ctx context.Context, arg string) error {
 		fmt.Fprintln(s.cfg.Stdout, d)
 		return nil
 	}
+	if d := colash.HookDoc(arg); d != "" {
+		fmt.Fprintln(s.cfg.Stdout, d)
+		return nil
+	}
 	// x.Method with x not (yet) defined: a colash method of that name
 	if i := strings.LastIndexByte(name, '.'); i > 0 && name[0] >= 'a' && name[0] <= 'z' && s.packageNames()[name[:i]] == "" {
 		if d := colash.Doc(name[i+1:]); d != "" {

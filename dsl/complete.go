@@ -53,8 +53,30 @@ func (s *Shell) Complete(line string, pos int) (cands []string, wordLen int) {
 		}
 		return c.Complete(s, arg), len(lastWord(arg, c.Name == "load" || c.Name == "save"))
 	}
+	if strings.Count(line, `"`)%2 == 1 { // inside a string: the hook points of loaded models
+		word := line[strings.LastIndexByte(line, '"')+1:]
+		if hs := hookNames(word); len(hs) > 0 {
+			return hs, len(word)
+		}
+	}
 	word := lastWord(line, false)
 	return s.completeExpr(word), len(word)
+}
+
+// hookNames are the hook points of the loaded models that start with pre.
+func hookNames(pre string) []string {
+	var out []string
+	for _, m := range colash.Models() {
+		func() {
+			defer func() { recover() }() // a model without hook points
+			for _, n := range m.HookNames() {
+				if strings.HasPrefix(n, pre) {
+					out = append(out, n)
+				}
+			}
+		}()
+	}
+	return dedupe(out)
 }
 
 // lastWord is the identifier chain (or, for files, the path) that ends line.
@@ -203,6 +225,7 @@ func (s *Shell) completeDoc(arg string) []string {
 			out = append(out, n)
 		}
 	}
+	out = append(out, hookNames(arg)...)
 	if len(out) == 0 {
 		out = s.completeExpr(arg)
 	}

@@ -114,11 +114,13 @@ func (s *Steered) String() string {
 func (m *Model) steer(op, prompt string, st backend.Steering, opts []Opts) *Steered {
 	c := m.cola(op)
 	o := lastOpts(opts)
+	defer m.steering(op, o)()
 	start := time.Now()
-	toks, used, err := c.GenerateSteered(backend.Context(), c.Encode(prompt, true),
+	ids := c.Encode(prompt, true)
+	toks, used, err := c.GenerateSteered(backend.Context(), ids,
 		o.sampling(), st, nil)
 	fail(op, err)
-	return &Steered{Result: Result{Prompt: prompt, Text: c.Decode(toks), Tokens: toks, Elapsed: time.Since(start)}, Codes: used}
+	return &Steered{Result: Result{Prompt: prompt, Text: m.continuation(ids, toks), Tokens: toks, Elapsed: time.Since(start)}, Codes: used}
 }
 
 // Sample generates from prompt with the policy choosing every code, and returns the codes too.

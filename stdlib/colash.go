@@ -63,6 +63,8 @@ type Opts struct {
 	TopP   float64 // nucleus sampling (0: off)
 	Seed   int     // sampling seed
 	Stream bool    // print the text as it is generated
+	Steer  *Vector // added at its hook point during the generation (SteeringVector, CodeDirection)
+	Scale  float64 // multiplies Steer (0: 1)
 }
 
 // Result is a generation: the prompt, the new text and its tokens.
@@ -109,6 +111,7 @@ func (m *Model) Generate(prompt string, opts ...Opts) *Result {
 		onText = func(s string) { fmt.Fprint(w, s) }
 		fmt.Fprint(w, styles.faint.Render(prompt))
 	}
+	defer m.steering("generate", o)()
 	start := time.Now()
 	ids := m.m.Encode(prompt, true)
 	toks, err := m.m.Generate(ctx, ids, o.sampling(), onText)
@@ -116,7 +119,7 @@ func (m *Model) Generate(prompt string, opts ...Opts) *Result {
 		fmt.Fprintln(backend.Output())
 	}
 	fail("generate", err)
-	return &Result{Prompt: prompt, Text: m.m.Decode(toks), Tokens: toks, Elapsed: time.Since(start)}
+	return &Result{Prompt: prompt, Text: m.continuation(ids, toks), Tokens: toks, Elapsed: time.Since(start)}
 }
 
 // sampling is o as the backend takes it.
@@ -158,10 +161,7 @@ func (m *Model) Logits(text string) [][]float32 {
 	ids := m.m.Encode(text, true)
 	rows, err := m.m.Logits(backend.Context(), ids)
 	fail("logits", err)
-	if len(rows) > 1 && len(ids) > len(m.Tokenize(text)) {
-		rows = rows[1:] // drop the row after BOS
-	}
-	return rows
+	return dropBOSRow(m, text, ids, rows)
 }
 
 // Prediction is one candidate next token.

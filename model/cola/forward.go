@@ -25,15 +25,16 @@ func (m *Model) IDMLogits(h *ts.Tensor, batch *llama.Batch) (*ts.Tensor, error) 
 		s := &tensor.Scope{}
 		defer s.Close()
 		T := h.MustSize()[1]
-		att := batch.Attention(m.Rope, T, s)
-		x := llama.RunBlocks(m.ActionLayers, &m.Config.Config, h, att, nil, s)         // [B,T,d]
-		z := s.T(m.ActionHead.Forward(s.T(m.ActionNorm.Forward(x, m.Config.NormEps)))) // [B,T,C]
+		att := m.attention("idm.", h, batch, s)
+		x := llama.RunBlocks(m.ActionLayers, &m.Config.Config, h, att, nil, s)              // [B,T,d]
+		x = s.T(m.ActionNorm.ForwardAt(x, m.Config.NormEps, att.Hooks.Norm("ln_final", s))) // [B,T,d]
+		z := s.T(m.ActionHead.Forward(x))                                                   // [B,T,C]
 		if T > 1 {
 			next := s.T(z.MustNarrow(1, 1, T-1, false)) // z[:, 1:]
 			last := s.T(z.MustNarrow(1, T-1, 1, false)) // z[:, T-1:]
 			z = s.T(ts.MustCat([]*ts.Tensor{next, last}, 1))
 		}
-		out = s.Keep(z)
+		out = s.Keep(att.Hooks.At("hook_logits", z, s))
 	})
 	return out, err
 }
@@ -46,9 +47,10 @@ func (m *Model) PolicyLogits(h *ts.Tensor, batch *llama.Batch, cache *llama.KVCa
 	err := tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
-		att := batch.Attention(m.Rope, h.MustSize()[1], s)
-		x := llama.RunBlocks(m.PolicyLayers, &m.Config.Config, h, att, cache, s)   // [B,T,d]
-		out = m.PolicyHead.Forward(s.T(m.PolicyNorm.Forward(x, m.Config.NormEps))) // [B,T,C]
+		att := m.attention("policy.", h, batch, s)
+		x := llama.RunBlocks(m.PolicyLayers, &m.Config.Config, h, att, cache, s)            // [B,T,d]
+		x = s.T(m.PolicyNorm.ForwardAt(x, m.Config.NormEps, att.Hooks.Norm("ln_final", s))) // [B,T,d]
+		out = s.Keep(att.Hooks.At("hook_logits", s.T(m.PolicyHead.Forward(x)), s))          // [B,T,C]
 	})
 	return out, err
 }
@@ -83,12 +85,13 @@ const (
 // with the backbone's own final norm; lm_head(o) are the next-token logits. No attention: each
 // position stands alone. Intermediates and the result belong to sc.
 func (m *Model) WorldModelState(h, e *ts.Tensor, g Grad, sc *tensor.Scope) *ts.Tensor {
+	hk := m.follow("wm.", h)
 	s := h
-	for _, mlp := range m.Merge {
+	for i, mlp := range m.Merge {
 		x := sc.T(ts.MustCat([]*ts.Tensor{s, e}, -1)) // [B,T,2d]
-		s = sc.T(s.MustAdd(sc.T(mlp.Forward(x, sc)), false))
+		s = sc.T(s.MustAdd(hk.Nth("merge", i).At("hook_out", sc.T(mlp.Forward(x, sc)), sc), false))
 	}
-	n := sc.T(m.Norm.Forward(s, m.Config.NormEps))
+	n := sc.T(m.Norm.ForwardAt(s, m.Config.NormEps, hk.Norm("ln_final", sc)))
 	switch g {
 	case GradNorm:
 		return sc.T(n.MustSub(sc.T(h.MustDetach(false)), false))
@@ -105,12 +108,15 @@ func (m *Model) WorldModelLogits(h, codes *ts.Tensor) (*ts.Tensor, error) {
 	err := tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
+		hk := m.follow("", h)
+		codes = hookCodes(hk, codes, s)
 		e, err := m.CodeEmbedding(codes) // [B,T,d]
 		if err != nil {
 			panic(err)
 		}
-		s.T(e)
-		out = m.Logits(m.WorldModelState(h, e, GradBoth, s)) // [B,T,V]
+		e = hk.At("action.hook_embed", s.T(e), s)
+		l := s.T(m.LMHead.Forward(m.WorldModelState(h, e, GradBoth, s))) // [B,T,V]
+		out = s.Keep(hk.At("wm.hook_logits", l, s))
 	})
 	return out, err
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/model/hooks"
 	"colash/model/tensor"
 )
 
@@ -22,6 +23,7 @@ type Attention struct {
 	Cos, Sin *ts.Tensor // [B,T,1,hd] at each token's position
 	rope     *Rope
 	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else -1e9; nil: all visible
+	Hooks    *hooks.Run // the hook points of this call (nil: none)
 }
 
 // Rotate applies the rotary embedding to x [B,T,H,hd].

@@ -5,6 +5,7 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
+	"colash/model/hooks"
 	"colash/model/nn"
 	"colash/model/tensor"
 )
@@ -24,44 +25,57 @@ type Block struct {
 }
 
 // RunBlocks applies blocks to x [B,T,d] in order; cache (may be nil) holds one layer per block.
-// Intermediates are owned by s; the result too.
+// Intermediates are owned by s; the result too. att.Hooks (nil: none) are called as
+// blocks.{i}.*.
 func RunBlocks(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache *KVCache, s *tensor.Scope) *ts.Tensor {
 	for i, b := range blocks {
 		var kv *LayerKV
 		if cache != nil {
 			kv = cache.Layer(i)
 		}
-		x = b.Forward(c, x, att, kv, s)
+		x = b.forward(c, x, att, kv, att.Hooks.Block(i), s)
 	}
 	return x
 }
 
-// Forward applies the block to x [B,T,d].
+// Forward applies the block to x [B,T,d], without hooks.
 func (b *Block) Forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, s *tensor.Scope) *ts.Tensor {
+	return b.forward(c, x, att, kv, nil, s)
+}
+
+// forward is Forward with the block's hook points hk (nil: none; see hooks.BlockPoints).
+func (b *Block) forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
 	sz := x.MustSize()
 	B, T := sz[0], sz[1]
 	nH, nKV := int64(c.Heads), int64(c.KVHeads)
 
-	h := s.T(b.AttnNorm.Forward(x, c.NormEps))
-	qk, v := b.project(c, h, s)                                          // [B,T,nH+nKV,hd], [B,T,nKV,hd]
-	qk = s.T(att.Rotate(qk))                                             // RoPE on query and key heads at once
+	x = hk.At("hook_resid_pre", x, s)
+	h := s.T(b.AttnNorm.ForwardAt(x, c.NormEps, hk.Norm("ln1", s)))
+	qk, v := b.project(c, h, s) // [B,T,nH+nKV,hd], [B,T,nKV,hd]
+	qk = headHooks(hk, "attn.hook_q", "attn.hook_k", qk, nH, s)
+	v = hk.At("attn.hook_v", v, s)
+	qk = s.T(att.Rotate(qk)) // RoPE on query and key heads at once
+	qk = headHooks(hk, "attn.hook_rot_q", "attn.hook_rot_k", qk, nH, s)
 	q := s.T(qk.MustNarrow(2, 0, nH, false).MustTranspose(1, 2, true))   // [B,nH,T,hd]
 	k := s.T(qk.MustNarrow(2, nH, nKV, false).MustTranspose(1, 2, true)) // [B,nKV,T,hd]
 	v = s.T(v.MustTranspose(1, 2, false))                                // [B,nKV,T,hd]
 	if kv != nil {
 		k, v = kv.Append(k, v, att.Past, s) // [B,nKV,S,hd], S = past + T
 	}
-	o := attend(q, k, v, att.Mask, s)                                          // [B,nH,T,hd]
-	o = s.T(o.MustTranspose(1, 2, false).MustReshape([]int64{B, T, -1}, true)) // [B,T,nH*hd]
-	x = s.T(x.MustAdd(s.T(b.O.Forward(o)), false))                             // residual
+	z := s.T(attend(q, k, v, att.Mask, hk, s).MustTranspose(1, 2, false))      // [B,T,nH,hd]
+	o := s.T(hk.At("attn.hook_z", z, s).MustReshape([]int64{B, T, -1}, false)) // [B,T,nH*hd]
+	x = s.T(x.MustAdd(hk.At("hook_attn_out", s.T(b.O.Forward(o)), s), false))  // residual
+	x = hk.At("hook_resid_mid", x, s)
 
-	h = s.T(b.MLPNorm.Forward(x, c.NormEps))
-	return s.T(x.MustAdd(b.mlp(h, s), false)) // residual
+	h = s.T(b.MLPNorm.ForwardAt(x, c.NormEps, hk.Norm("ln2", s)))
+	x = s.T(x.MustAdd(hk.At("hook_mlp_out", b.mlp(h, hk, s), s), false)) // residual
+	return hk.At("hook_resid_post", x, s)
 }
 
 // attend is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads: the nH/nKV query heads
 // that share a key/value head are stacked along the time axis, so K and V are never repeated.
-func attend(q, k, v, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+// hk sees the masked scores and the pattern [B,nH,T,S].
+func attend(q, k, v, mask *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
 	qs, ks := q.MustSize(), k.MustSize()
 	B, nH, T, hd := qs[0], qs[1], qs[2], qs[3]
 	nKV, S := ks[1], ks[2]
@@ -73,7 +87,8 @@ func attend(q, k, v, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 	if mask != nil {
 		scores = s.T(scores.MustAdd(mask, false))
 	}
-	p := s.T(scores.MustSoftmax(-1, scores.DType(), false))                      // [B,nH,T,S]
-	out := s.T(p.MustView([]int64{B, nKV, g * T, S}, false).MustMatmul(v, true)) // [B,nKV,g*T,hd]
+	scores = hk.At("attn.hook_attn_scores", scores, s)
+	p := hk.At("attn.hook_pattern", s.T(scores.MustSoftmax(-1, scores.DType(), false)), s) // [B,nH,T,S]
+	out := s.T(p.MustView([]int64{B, nKV, g * T, S}, false).MustMatmul(v, true))           // [B,nKV,g*T,hd]
 	return s.T(out.MustView([]int64{B, nH, T, hd}, true))
 }

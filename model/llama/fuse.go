@@ -3,6 +3,8 @@ package llama
 import (
 	"github.com/sugarme/gotch/ts"
 
+	"colash/model/hooks"
+	"colash/model/nn"
 	"colash/model/tensor"
 )
 
@@ -85,11 +87,18 @@ func (b *Block) project(c *Config, h *ts.Tensor, s *tensor.Scope) (qk, v *ts.Ten
 	return s.T(all.MustNarrow(2, 0, nH+nKV, false)), s.T(all.MustNarrow(2, nH+nKV, nKV, false))
 }
 
-// mlp is the block's SwiGLU for h [B,T,d], with gate and up as one matmul when fused.
-func (b *Block) mlp(h *ts.Tensor, s *tensor.Scope) *ts.Tensor {
-	if b.fused == nil {
-		return s.T(b.MLP.Forward(h, s))
+// mlp is the block's SwiGLU for h [B,T,d], down(silu(gate(h)) * up(h)), with gate and up as one
+// matmul when fused; hk sees gate (mlp.hook_pre), up (mlp.hook_pre_linear) and their product
+// (mlp.hook_post).
+func (b *Block) mlp(h *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
+	var gate, up *ts.Tensor // [B,T,ff]
+	if b.fused != nil {
+		parts := s.T(ts.MustLinear(h, b.fused.gateUp, ts.None)).MustChunk(2, -1, false)
+		gate, up = s.T(parts[0]), s.T(parts[1])
+	} else {
+		gate, up = s.T(b.MLP.Gate.Forward(h)), s.T(b.MLP.Up.Forward(h))
 	}
-	parts := s.T(ts.MustLinear(h, b.fused.gateUp, ts.None)).MustChunk(2, -1, false) // 2 x [B,T,ff]
-	return s.T(b.MLP.Out(s.T(parts[0]), s.T(parts[1]), s))
+	gate = hk.At("mlp.hook_pre", gate, s)
+	up = hk.At("mlp.hook_pre_linear", up, s)
+	return s.T(b.MLP.Down.Forward(hk.At("mlp.hook_post", s.T(nn.Act(gate, up)), s)))
 }

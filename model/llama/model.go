@@ -6,6 +6,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/model/hooks"
 	"colash/model/nn"
 	"colash/model/tensor"
 	"colash/model/weights"
@@ -22,6 +23,7 @@ type Model struct {
 	Device gotch.Device
 	DType  gotch.DType
 	Rope   *Rope
+	Hooks  *hooks.Set // hook points of every forward pass (nil or empty: none); see HookNames
 }
 
 // New makes a model with its layer list sized from cfg and no weights yet.
@@ -75,16 +77,29 @@ func (m *Model) Hidden(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts.Ten
 	err := tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
-		att := batch.Attention(m.Rope, tokens.MustSize()[1], s)
-		x := s.T(m.Embed.Forward(tokens)) // [B,T,d]
+		sz := tokens.MustSize()
+		att := batch.Attention(m.Rope, sz[1], s)
+		att.Hooks = m.hookRun(batch, int(sz[0]), int(sz[1]))
+		x := att.Hooks.At("hook_embed", s.T(m.Embed.Forward(tokens)), s) // [B,T,d]
 		x = RunBlocks(m.Layers, m.Config, x, att, cache, s)
-		out = m.Norm.Forward(x, m.Config.NormEps)
+		out = m.Norm.ForwardAt(x, m.Config.NormEps, att.Hooks.Norm("ln_final", s))
 	})
 	return out, err
 }
 
-// Logits applies the output head to h [B,T,d], giving [B,T,V].
-func (m *Model) Logits(h *ts.Tensor) *ts.Tensor { return m.LMHead.Forward(h) }
+// Logits applies the output head to h [B,T,d], giving [B,T,V] (the hook point hook_logits, at
+// the slots of the last Hidden call or, for T = 1, at its last slot).
+func (m *Model) Logits(h *ts.Tensor) *ts.Tensor {
+	lg := m.LMHead.Forward(h)
+	if m.Hooks.Len() == 0 {
+		return lg
+	}
+	sz := h.MustSize()
+	s := &tensor.Scope{}
+	defer s.Close()
+	hk := m.Hooks.Follow("", int(sz[0]), int(sz[1]))
+	return s.Keep(hk.At("hook_logits", s.T(lg), s))
+}
 
 // LastLogits runs tokens [B,T] and returns the next-token logits after the last one, [B,V].
 func (m *Model) LastLogits(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts.Tensor, error) {
@@ -94,9 +109,20 @@ func (m *Model) LastLogits(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts
 	}
 	defer h.MustDrop()
 	T := h.MustSize()[1]
-	last := h.MustSelect(1, T-1, false) // [B,d]
-	defer last.MustDrop()
-	return m.Logits(last), nil
+	if m.Hooks.Len() == 0 {
+		last := h.MustSelect(1, T-1, false) // [B,d]
+		defer last.MustDrop()
+		return m.Logits(last), nil
+	}
+	var out *ts.Tensor
+	err = tensor.Guard(func() { // with hooks, the head sees [B,1,d] so that hook_logits has a slot axis
+		last := h.MustNarrow(1, T-1, 1, false) // [B,1,d]
+		defer last.MustDrop()
+		lg := m.Logits(last) // [B,1,V]
+		defer lg.MustDrop()
+		out = lg.MustView([]int64{lg.MustSize()[0], -1}, false)
+	})
+	return out, err
 }
 
 // NewCache makes an empty KV cache for the backbone, for B sequences of up to capacity tokens.

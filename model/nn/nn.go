@@ -31,7 +31,12 @@ type RMSNorm struct{ W *ts.Tensor }
 func (n *RMSNorm) WeightPtr() **ts.Tensor { return &n.W }
 
 // Forward normalises x [...,d].
-func (n *RMSNorm) Forward(x *ts.Tensor, eps float64) *ts.Tensor {
+func (n *RMSNorm) Forward(x *ts.Tensor, eps float64) *ts.Tensor { return n.ForwardAt(x, eps, nil) }
+
+// ForwardAt is Forward with hook points (at nil: none): at("hook_scale", sqrt(mean(x^2)+eps))
+// [...,1] and at("hook_normalized", x/scale) [...,d] (float32, before the weight) may return
+// replacements. A replaced scale divides x; otherwise x is multiplied by rsqrt as in Forward.
+func (n *RMSNorm) ForwardAt(x *ts.Tensor, eps float64, at func(string, *ts.Tensor) *ts.Tensor) *ts.Tensor {
 	s := &tensor.Scope{}
 	defer s.Close()
 	dt := x.DType()
@@ -40,7 +45,16 @@ func (n *RMSNorm) Forward(x *ts.Tensor, eps float64) *ts.Tensor {
 	}
 	ms := s.T(x.MustMul(x, false).MustMeanDim([]int64{-1}, true, gotch.Float, true)) // [...,1]
 	inv := s.T(ms.MustAddScalar(tensor.Scalar(eps), false).MustRsqrt(true))
+	if at != nil {
+		scale := s.T(inv.MustReciprocal(false))
+		if r := at("hook_scale", scale); r != scale {
+			inv = s.T(r.MustReciprocal(false))
+		}
+	}
 	y := s.T(x.MustMul(inv, false))
+	if at != nil {
+		y = at("hook_normalized", y)
+	}
 	if dt != gotch.Float {
 		y = s.T(y.MustTotype(dt, false))
 	}
@@ -75,5 +89,8 @@ func (m *SwiGLU) Forward(x *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 // Out is down(silu(gate) * up) for the two projections gate, up [...,ff], computed apart or as
 // one fused matmul.
 func (m *SwiGLU) Out(gate, up *ts.Tensor, s *tensor.Scope) *ts.Tensor {
-	return m.Down.Forward(s.T(gate.MustSilu(false).MustMul(up, true)))
+	return m.Down.Forward(s.T(Act(gate, up)))
 }
+
+// Act is the gated activation silu(gate) * up, [...,ff].
+func Act(gate, up *ts.Tensor) *ts.Tensor { return gate.MustSilu(false).MustMul(up, true) }

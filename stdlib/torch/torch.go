@@ -157,6 +157,11 @@ func options(s backend.Sampling) generate.Options {
 func (m *Llama) Logits(ctx context.Context, ids []int) ([][]float32, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.logits(ctx, ids)
+}
+
+// logits runs ids through the backbone (the model locked).
+func (m *Llama) logits(ctx context.Context, ids []int) ([][]float32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
