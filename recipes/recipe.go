@@ -64,10 +64,11 @@ type Stage struct {
 	Report *ReportStage `toml:"report"` // kind report's
 	Eval   *Eval        `toml:"eval"`   // kind eval's
 	RL     *rl.Job      `toml:"rl"`     // kind rl's
+	RM     *RMStage     `toml:"rm"`     // kind rm's
 }
 
 // Kinds are the stage kinds a recipe can run.
-var Kinds = []string{"sample", "train", "rl", "report", "eval"}
+var Kinds = []string{"sample", "train", "rl", "report", "eval", "rm"}
 
 // modelKinds are the kinds of stage that leave a model in OUT/<stage>/model.
 var modelKinds = []string{"train", "rl"}
@@ -89,6 +90,7 @@ type rawStage struct {
 	Report toml.Primitive `toml:"report"`
 	Eval   toml.Primitive `toml:"eval"`
 	RL     toml.Primitive `toml:"rl"`
+	RM     toml.Primitive `toml:"rm"`
 }
 
 // Load reads and checks a recipe.
@@ -150,6 +152,10 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 			st.RL = &j
 			err = md.PrimitiveDecode(rs.RL, st.RL)
 		}
+		if has("rm") && err == nil {
+			st.RM = defaultRMStage()
+			err = md.PrimitiveDecode(rs.RM, st.RM)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("recipe %s: stage %d (%s): %w", path, i+1, rs.Name, err)
 		}
@@ -195,7 +201,7 @@ func (s *Stage) validate(before map[string]string) error {
 	if err := refersTo(s.Model, before, "model", modelKinds...); err != nil {
 		return err
 	}
-	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil, "rl": s.RL != nil}
+	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil, "rl": s.RL != nil, "rm": s.RM != nil}
 	if !tables[s.Kind] {
 		if _, known := tables[s.Kind]; !known {
 			return fmt.Errorf("kind %q is not one of %s", s.Kind, strings.Join(Kinds, ", "))
@@ -215,7 +221,12 @@ func (s *Stage) validate(before map[string]string) error {
 	case "report":
 		return s.Report.validate(before)
 	case "rl":
+		if err := refersTo(s.RL.RewardModel, before, "reward_model", "rm"); err != nil {
+			return err
+		}
 		return s.RL.Validate()
+	case "rm":
+		return s.RM.validate()
 	}
 	return s.Eval.validate()
 }

@@ -22,13 +22,15 @@ import (
 var curves = map[string][]string{
 	"rl":    {"reward/mean", "kl", "entropy"},
 	"train": {"loss", "ce", "acc", "alive"},
+	"rm":    {"loss", "acc", "held_out/acc"},
 }
 
 // headlines are the numbers of a stage's result shown in report.md, as JSON paths.
 var headlines = map[string][]string{
 	"sample": {"texts", "tokens"},
 	"train":  {"loss", "ce", "acc", "alive"},
-	"rl":     {"final.reward/mean", "final.kl", "nll_before", "nll_after", "frozen_unchanged"},
+	"rl":     {"final.reward/mean", "final.kl", "nll_before", "nll_after", "final.completions/distinct2", "frozen_unchanged"},
+	"rm":     {"held_out_acc_init", "held_out_acc", "held_out_pairs", "train_pairs"},
 	"report": {"Fluency.Ratio", "Alive", "PolicyAcc", "WorldNLL", "BackboneNLL"},
 	"eval":   {"Samples", "Overall.Problems", "Overall.Correct", "Overall.PassAtK", "Overall.MajAtK"},
 }

@@ -41,6 +41,7 @@ func (t *Trainer) metrics(b *Batch, st updateStats) Metrics {
 		"grad_norm":               st.gradNorm / float64(max(st.steps, 1)),
 		"completions/mean_length": float64(tokens) / n,
 		"completions/max_length":  maxLen,
+		"completions/distinct2":   Distinct(b.Tokens, 2),
 		"tokens/s":                float64(tokens) / b.RolloutTime.Seconds(),
 	}
 	if b.Scores.FirstErr != "" {
