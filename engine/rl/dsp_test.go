@@ -50,6 +50,9 @@ func TestDistinct(t *testing.T) {
 	if d := Distinct([][]int{{1, 2, 1, 2}, {3}}, 2); d != 2.0/3 {
 		t.Errorf("distinct-2 of 1 2 1 2: %v, want 2/3", d)
 	}
+	if d := Distinct([][]int{{1, 2, 1, 3}}, 2); d != 1 {
+		t.Errorf("distinct-2 of 1 2 1 3: %v, want 1 (three different bigrams)", d)
+	}
 	if d := Distinct([][]int{{5, 5, 5}, {5, 5}}, 2); d != 1.0/3 {
 		t.Errorf("a collapsed batch: %v, want 1/3", d)
 	}
