@@ -98,21 +98,3 @@ func scoreBatch(br BatchReward, prompts, completions []string, exs []Example) Sc
 	}
 	return Scores{Values: vals}
 }
-
-// Distinct is distinct-n over a batch of token sequences: the number of different n-grams over
-// the number of n-grams, a cheap measure of how diverse completions are (it falls as a policy
-// collapses onto one answer).
-func Distinct(seqs [][]int, n int) float64 {
-	seen := map[string]bool{}
-	total := 0
-	for _, s := range seqs {
-		for i := 0; i+n <= len(s); i++ {
-			seen[fmt.Sprint(s[i:i+n])] = true
-			total++
-		}
-	}
-	if total == 0 {
-		return 0
-	}
-	return float64(len(seen)) / float64(total)
-}

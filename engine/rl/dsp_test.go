@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"colash/engine/train"
 	"colash/internal/testenv"
 )
 
@@ -47,13 +48,13 @@ func TestScoreBatchesABatchReward(t *testing.T) {
 }
 
 func TestDistinct(t *testing.T) {
-	if d := Distinct([][]int{{1, 2, 1, 2}, {3}}, 2); d != 2.0/3 {
+	if d := train.Distinct([][]int{{1, 2, 1, 2}, {3}}, 2); d != 2.0/3 {
 		t.Errorf("distinct-2 of 1 2 1 2: %v, want 2/3", d)
 	}
-	if d := Distinct([][]int{{1, 2, 1, 3}}, 2); d != 1 {
+	if d := train.Distinct([][]int{{1, 2, 1, 3}}, 2); d != 1 {
 		t.Errorf("distinct-2 of 1 2 1 3: %v, want 1 (three different bigrams)", d)
 	}
-	if d := Distinct([][]int{{5, 5, 5}, {5, 5}}, 2); d != 1.0/3 {
+	if d := train.Distinct([][]int{{5, 5, 5}, {5, 5}}, 2); d != 1.0/3 {
 		t.Errorf("a collapsed batch: %v, want 1/3", d)
 	}
 }
