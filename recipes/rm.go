@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"colash/engine/rm"
@@ -104,4 +105,34 @@ func (e *env) rmPath(ref string) string {
 		return filepath.Join(e.dir(name), "model")
 	}
 	return e.dataPath(ref)
+}
+
+// withAbsoluteData is a copy of the recipe whose rm and rl data and reward-model paths, relative to
+// the recipe file, are absolute: config.toml lives elsewhere and must load as it ran.
+func (r *Recipe) withAbsoluteData() *Recipe {
+	e := &env{r: r}
+	abs := func(p string) string {
+		if p == "" || strings.HasPrefix(p, "@") {
+			return p
+		}
+		if a, err := filepath.Abs(e.dataPath(p)); err == nil {
+			return a
+		}
+		return p
+	}
+	c := *r
+	c.Stages = slices.Clone(r.Stages)
+	for i, s := range c.Stages {
+		if s.RM != nil {
+			rs := *s.RM
+			rs.Data = abs(rs.Data)
+			c.Stages[i].RM = &rs
+		}
+		if s.RL != nil {
+			j := *s.RL
+			j.Data, j.RewardModel = abs(j.Data), abs(j.RewardModel)
+			c.Stages[i].RL = &j
+		}
+	}
+	return &c
 }
