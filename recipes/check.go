@@ -25,6 +25,7 @@ var tables = map[string]reflect.Type{
 	"stage.rl":     reflect.TypeFor[rl.Job](),
 	"stage.report": reflect.TypeFor[ReportStage](),
 	"stage.eval":   reflect.TypeFor[Eval](),
+	"stage.rm":     reflect.TypeFor[RMStage](),
 }
 
 // tomlKeys lists the keys a struct decodes, embedded structs' included.
@@ -149,6 +150,11 @@ func (r *Recipe) checkFiles() error {
 			model(s.Report.Reference)
 		case s.Eval != nil:
 			data(s.Eval.Data)
+		case s.RM != nil:
+			data(s.RM.Data)
+		case s.RL != nil:
+			data(s.RL.Data)
+			data(s.RL.RewardModel)
 		}
 	}
 	if len(missing) > 0 {

@@ -67,10 +67,11 @@ type Stage struct {
 	Report *ReportStage `toml:"report"` // kind report's
 	Eval   *Eval        `toml:"eval"`   // kind eval's
 	RL     *rl.Job      `toml:"rl"`     // kind rl's
+	RM     *RMStage     `toml:"rm"`     // kind rm's
 }
 
 // Kinds are the stage kinds a recipe can run.
-var Kinds = []string{"sample", "train", "rl", "report", "eval"}
+var Kinds = []string{"sample", "train", "rl", "report", "eval", "rm"}
 
 // planned are stage kinds of paper experiments that recipes cannot run yet, with what to run.
 var planned = map[string]string{
@@ -98,6 +99,7 @@ type rawStage struct {
 	Report toml.Primitive `toml:"report"`
 	Eval   toml.Primitive `toml:"eval"`
 	RL     toml.Primitive `toml:"rl"`
+	RM     toml.Primitive `toml:"rm"`
 }
 
 // Load reads and checks a recipe.
@@ -159,6 +161,10 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 			st.RL = &j
 			err = md.PrimitiveDecode(rs.RL, st.RL)
 		}
+		if has("rm") && err == nil {
+			st.RM = defaultRMStage()
+			err = md.PrimitiveDecode(rs.RM, st.RM)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("recipe %s: stage %d (%s): %w", path, i+1, rs.Name, err)
 		}
@@ -207,7 +213,7 @@ func (s *Stage) validate(before map[string]string) error {
 	if cmd, ok := planned[s.Kind]; ok {
 		return fmt.Errorf("kind %s is not runnable from a recipe yet: run it with %s (docs/search.md)", s.Kind, cmd)
 	}
-	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil, "rl": s.RL != nil}
+	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil, "rl": s.RL != nil, "rm": s.RM != nil}
 	if !tables[s.Kind] {
 		if _, known := tables[s.Kind]; !known {
 			return fmt.Errorf("kind %q is not one of %s", s.Kind, strings.Join(Kinds, ", "))
@@ -227,7 +233,12 @@ func (s *Stage) validate(before map[string]string) error {
 	case "report":
 		return s.Report.validate(before)
 	case "rl":
+		if err := refersTo(s.RL.RewardModel, before, "reward_model", "rm"); err != nil {
+			return err
+		}
 		return s.RL.Validate()
+	case "rm":
+		return s.RM.validate()
 	}
 	return s.Eval.validate()
 }

@@ -52,6 +52,11 @@ func TestShippedRecipesLoad(t *testing.T) {
 	}
 }
 
+const (
+	rlDSP   = "[[stage]]\nname = \"r\"\nkind = \"rl\"\n[stage.rl]\ntask = \"dsp\"\ndomain = \"academy\"\ndata = \"d.json\"\n"
+	rmStage = "[[stage]]\nname = \"rm\"\nkind = \"rm\"\n[stage.rm]\n"
+)
+
 const evalStage = "[[stage]]\nname = \"e\"\nkind = \"eval\"\n[stage.eval]\n"
 
 func TestBadRecipesAreClearErrors(t *testing.T) {
@@ -78,6 +83,11 @@ func TestBadRecipesAreClearErrors(t *testing.T) {
 		"name = \"x\"\n[[stage]]\nname = \"r\"\nkind = \"rl\"\n[stage.rl]\nalgo = \"dpo\"\n":                                         `algo "dpo"`,
 		"name = \"x\"\n[[stage]]\nname = \"r\"\nkind = \"rl\"\n[stage.rl]\nstesp = 3\n":                                              "r.toml:6: unknown key stage.rl.stesp (did you mean steps?)",
 		"name = \"x\"\n" + evalStage + "\n[[stage]]\nname = \"r\"\nkind = \"rl\"\nmodel = \"@e\"\n[stage.rl]\n":                      `stage "e" is a eval stage, which makes no model`,
+		"name = \"x\"\n" + evalStage + "\n" + rlDSP + "reward_model = \"@e\"\n":                                                      `stage "e" is a eval stage, which makes no reward_model`,
+		"name = \"x\"\n" + rlDSP + "reward_model = \"@rm\"\n":                                                                        `no earlier stage is named "rm"`,
+		"name = \"x\"\n" + rmStage + "domain = \"normal\"\ndata = \"d.json\"\n":                                                      `domain "normal"`,
+		"name = \"x\"\n" + rmStage + "domain = \"academy\"\ndata = \"d.json\"\n":                                                     "data: stat",
+		"name = \"x\"\n" + rmStage + "max_lne = 3\n":                                                                                 "unknown key stage.rm.max_lne (did you mean max_len?)",
 	} {
 		_, err := Load(write(t, body))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -22,13 +22,15 @@ import (
 var curves = map[string][]string{
 	"rl":    {"reward/mean", "kl", "entropy"},
 	"train": {"loss", "ce", "acc", "alive"},
+	"rm":    {"loss", "acc", "held_out/acc"},
 }
 
 // headlines are the numbers of a stage's result shown in report.md, as JSON paths.
 var headlines = map[string][]string{
 	"sample": {"texts", "tokens"},
 	"train":  {"loss", "ce", "acc", "alive"},
-	"rl":     {"final.reward/mean", "final.kl", "nll_before", "nll_after", "frozen_unchanged"},
+	"rl":     {"final.reward/mean", "final.kl", "nll_before", "nll_after", "final.completions/distinct2", "frozen_unchanged"},
+	"rm":     {"held_out_acc_init", "held_out_acc", "held_out_pairs", "train_pairs"},
 	"report": {"Fluency.Ratio", "Alive", "PolicyAcc", "WorldNLL", "BackboneNLL"},
 	"eval":   {"Samples", "Overall.Problems", "Overall.Correct", "Overall.PassAtK", "Overall.MajAtK"},
 }
@@ -37,7 +39,7 @@ var headlines = map[string][]string{
 func writeConfig(r *Recipe, out string) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# %s as run (defaults filled in, --set overrides applied%s)\n", r.Name, map[bool]string{true: ", --smoke"}[r.smoke])
-	if err := toml.NewEncoder(&buf).Encode(r); err != nil {
+	if err := toml.NewEncoder(&buf).Encode(r.withAbsoluteData()); err != nil {
 		return err
 	}
 	return atomic.WriteFile(filepath.Join(out, "config.toml"), buf.Bytes())

@@ -51,10 +51,11 @@ var schemaDefaults = map[string]any{
 	"stage.rl":     rl.DefaultJob(),
 	"stage.report": *defaultReportStage(),
 	"stage.eval":   DefaultEval(),
+	"stage.rm":     *defaultRMStage(),
 }
 
 func schema(t *testing.T) string {
-	comments := fieldComments(t, ".", "../engine/train", "../engine/rl")
+	comments := fieldComments(t, ".", "../engine/train", "../engine/rl", "../engine/rm")
 	var paths []string
 	for p := range tables {
 		paths = append(paths, p)

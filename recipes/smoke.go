@@ -21,6 +21,10 @@ func (r *Recipe) Smoke() {
 			j.MaxTokens, j.Warmup, j.HeldOut, j.SaveEvery = min(j.MaxTokens, 16), 0, min(j.HeldOut, 2), 1
 		case s.Report != nil:
 			s.Report.Samples, s.Report.Tokens = min(s.Report.Samples, 2), min(s.Report.Tokens, 8)
+		case s.RM != nil:
+			c := s.RM
+			c.Limit, c.Batch, c.MicroBatch = min(max(c.Limit, 8), 8), min(c.Batch, 4), min(max(c.MicroBatch, 4), 4)
+			c.Epochs, c.MaxLen, c.SaveEvery, c.Warmup, c.EvalEvery = 1, min(c.MaxLen, 48), 1, 0, 0
 		case s.Eval != nil:
 			e := s.Eval
 			e.N, e.Samples, e.MaxTokens = 2, min(e.Samples, 2), min(e.MaxTokens, 16)

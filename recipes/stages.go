@@ -253,5 +253,12 @@ func (e *env) rl(ctx context.Context, s Stage, dir string) (any, error) {
 		return nil, err
 	}
 	defer m.Free()
-	return rl.RunJob(ctx, m, *s.RL, dir, run.Auto, e.progress)
+	j := *s.RL
+	if j.Data != "" {
+		j.Data = e.dataPath(j.Data)
+	}
+	if j.RewardModel != "" {
+		j.RewardModel = e.rmPath(j.RewardModel)
+	}
+	return rl.RunJob(ctx, m, j, dir, run.Auto, e.progress)
 }

@@ -19,9 +19,13 @@ import (
 // policy or, for the baseline, the Llama's tokens), the optimisation (Config) and the sampling.
 type Job struct {
 	Config
-	Task  string   `toml:"task"`  // story-word, story-words, story-end or math
+	Task  string   `toml:"task"`  // story-word, story-words, story-end, math or dsp
 	Words []string `toml:"words"` // story-word(s): target words
 	Limit int      `toml:"limit"` // math: first N training problems
+
+	Data        string `toml:"data"`         // dsp: the DSP JSON file
+	Domain      string `toml:"domain"`       // dsp: academy, business, entertainment or literature
+	RewardModel string `toml:"reward_model"` // a reward model folder whose score is the reward ("@stage": a recipe's rm stage)
 
 	TokenLevel bool `toml:"token_level"` // the baseline: train the Llama's tokens
 	Layers     int  `toml:"layers"`      // token level: last N blocks + norm + head (0: the full model)
@@ -45,7 +49,11 @@ func DefaultJob() Job {
 
 // Validate checks what can be checked before a model is loaded.
 func (j Job) Validate() error {
-	if _, err := NewTask(j.Task, TaskOptions{Words: j.Words, Limit: j.Limit}); err != nil {
+	if j.Task == "dsp" {
+		if err := j.validateDSP(); err != nil {
+			return err
+		}
+	} else if _, err := NewTask(j.Task, j.taskOptions()); err != nil {
 		return err
 	}
 	switch {
@@ -83,11 +91,14 @@ func RunJob(ctx context.Context, m *checkpoint.Model, j Job, out string, resume 
 	if err := j.Validate(); err != nil {
 		return nil, err
 	}
-	tk, _ := NewTask(j.Task, TaskOptions{Words: j.Words, Limit: j.Limit})
+	tk, closeTask, err := j.task(m)
+	if err != nil {
+		return nil, err
+	}
+	defer closeTask()
 	// The held-out text is sampled from the starting backbone, before anything trains.
 	var held *HeldOut
 	if j.HeldOut > 0 {
-		var err error
 		if held, err = SampleHeldOut(m.Llama, m.Tok, StoryPrompts, j.HeldOut, 48, 12345); err != nil {
 			return nil, err
 		}

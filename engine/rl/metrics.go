@@ -2,6 +2,8 @@ package rl
 
 import (
 	"math"
+
+	"colash/engine/train"
 )
 
 // metrics summarises a step for the log, with the names TRL users expect.
@@ -41,6 +43,7 @@ func (t *Trainer) metrics(b *Batch, st updateStats) Metrics {
 		"grad_norm":               st.gradNorm / float64(max(st.steps, 1)),
 		"completions/mean_length": float64(tokens) / n,
 		"completions/max_length":  maxLen,
+		"completions/distinct2":   train.Distinct(b.Tokens, 2), // falls as a policy collapses
 		"tokens/s":                float64(tokens) / b.RolloutTime.Seconds(),
 	}
 	if b.Scores.FirstErr != "" {

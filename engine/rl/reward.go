@@ -185,6 +185,9 @@ type Scores struct {
 // Score runs rw over every sample on up to workers goroutines (0: 8). A sample whose reward
 // fails, panics or is not finite scores 0 and is counted in Errors.
 func Score(rw Reward, prompts, completions []string, exs []Example, workers int) Scores {
+	if br, ok := rw.(BatchReward); ok {
+		return scoreBatch(br, prompts, completions, exs)
+	}
 	n := len(completions)
 	vals := make([]float64, n)
 	errs := make([]error, n)

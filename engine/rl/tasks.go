@@ -14,12 +14,14 @@ var StoryPrompts = models.StoryPrompts
 
 // TaskOptions tune the built-in tasks.
 type TaskOptions struct {
-	Words []string // story-word, story-words: target words (default "friend", "friends")
-	Limit int      // math: first Limit problems (0: all)
+	Words  []string // story-word, story-words: target words (default "friend", "friends")
+	Limit  int      // math: first Limit problems (0: all)
+	Data   string   // dsp: the DSP JSON file
+	Domain string   // dsp: the preferred domain
 }
 
 // TaskNames lists the built-in tasks.
-var TaskNames = []string{"story-word", "story-words", "story-end", "math", "countdown"}
+var TaskNames = []string{"story-word", "story-words", "story-end", "math", "countdown", "dsp"}
 
 // NewTask builds a built-in task:
 //
@@ -29,6 +31,7 @@ var TaskNames = []string{"story-word", "story-words", "story-end", "math", "coun
 //	math         the 7,500 MATH training problems in the released prompt; reward 1 for a correct
 //	             \boxed answer (evaluate on MATH-500 with colash eval: the two sets are disjoint)
 //	countdown    Limit (default 200) seeded problems, three numbers to a target; exact reward (Countdown)
+//	dsp          the DSP queries (Data); the reward is a reward model's score (Job.RewardModel)
 func NewTask(name string, o TaskOptions) (Task, error) {
 	words := o.Words
 	if len(words) == 0 {
@@ -54,6 +57,8 @@ func NewTask(name string, o TaskOptions) (Task, error) {
 			exs = exs[:o.Limit]
 		}
 		return Task{Name: name, Examples: exs, Reward: MathAnswer{}}, nil
+	case "dsp":
+		return dspTask(o)
 	case "math500":
 		return Task{}, fmt.Errorf("rl: task math500 would train on the test set: train on \"math\" (MATH train) and evaluate with colash eval math500")
 	case "countdown":

@@ -71,7 +71,7 @@ func measure(sc scheme, prompts [][]int, cont, genLen int, stop []int, ref *llam
 			return dv, err
 		}
 		for k := 1; k <= 3; k++ {
-			dv.Distinct[k-1] += distinct(conts, k) / float64(len(prompts))
+			dv.Distinct[k-1] += Distinct(conts, k) / float64(len(prompts))
 		}
 		pooled := make([][]float32, 0, len(conts))
 		for _, c := range conts {
@@ -120,8 +120,8 @@ func backboneStats(m *llama.Model, ids []int, from int) (pooled []float32, nllSu
 	return
 }
 
-// distinct is unique n-grams / total n-grams over the sequences of one group.
-func distinct(group [][]int, n int) float64 {
+// Distinct is unique n-grams / total n-grams over the sequences of one group.
+func Distinct(group [][]int, n int) float64 {
 	seen := map[string]bool{}
 	total := 0
 	for _, s := range group {
