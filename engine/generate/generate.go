@@ -40,14 +40,7 @@ func Generate(ctx context.Context, sess Session, prompts [][]int, opt Options) (
 		}
 		L = max(L, len(p))
 	}
-	tokens := make([]int64, B*L)
-	pad := make([]int, B)
-	for b, p := range prompts {
-		pad[b] = L - len(p)
-		for t, id := range p {
-			tokens[b*L+pad[b]+t] = int64(id)
-		}
-	}
+	tokens, pad := LeftPad(prompts, L)
 	samplers := make([]*Sampler, B)
 	for b := range samplers {
 		samplers[b] = NewSampler(opt.Sampling, b)
@@ -102,4 +95,18 @@ func Rows(flat []float32, B int) [][]float32 {
 		rows[b] = flat[b*V : (b+1)*V]
 	}
 	return rows
+}
+
+// LeftPad lays seqs out as a [B, T] row-major batch aligned at the right (pad id 0), T at least
+// the longest sequence, and returns each row's padding.
+func LeftPad(seqs [][]int, T int) ([]int64, []int) {
+	ids := make([]int64, len(seqs)*T)
+	pads := make([]int, len(seqs))
+	for b, q := range seqs {
+		pads[b] = T - len(q)
+		for t, id := range q {
+			ids[b*T+pads[b]+t] = int64(id)
+		}
+	}
+	return ids, pads
 }

@@ -113,7 +113,7 @@ func softmaxInPlace(c []cand) {
 }
 
 // Argmax returns the index of the largest value (the first, on ties).
-func Argmax(v []float32) int {
+func Argmax[F ~float32 | ~float64](v []F) int {
 	best := 0
 	for i, x := range v {
 		if x > v[best] {

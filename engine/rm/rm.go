@@ -19,6 +19,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/engine/generate"
 	"colash/engine/train/optim"
 	"colash/model/checkpoint"
 	"colash/model/llama"
@@ -87,14 +88,7 @@ func (m *Model) rewards(seqs [][]int, s *tensor.Scope) (*ts.Tensor, error) {
 	for _, q := range seqs {
 		T = max(T, len(q))
 	}
-	ids := make([]int64, B*T)
-	pads := make([]int, B)
-	for b, q := range seqs {
-		pads[b] = T - len(q)
-		for t, id := range q {
-			ids[b*T+pads[b]+t] = int64(id)
-		}
-	}
+	ids, pads := generate.LeftPad(seqs, T)
 	x, err := m.Llama.Tokens(ids, B, T)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,9 @@
 package search
 
-import "math"
+import (
+	"colash/engine/generate"
+	"math"
+)
 
 // child makes n's next child (Node.expand with get_dynaq): the most probable code not tried yet
 // at n, the world model's greedy token for it, and, for MCTS-Q, the TD uncertainty
@@ -19,7 +22,7 @@ func (s *searcher) child(n *Node) (*Node, error) {
 		}
 		n.probs, n.q = append([]float64(nil), probs...), q
 	}
-	a := argmax(n.probs)
+	a := generate.Argmax(n.probs)
 	if n.probs[a] < 0 {
 		return nil, nil
 	}
@@ -78,16 +81,6 @@ func (s *searcher) tdRule(n, c *Node, a int) error {
 	c.Codes = append(c.Codes, codes...)
 	c.EOS = len(toks) > 0 && s.m.Stop(toks[len(toks)-1])
 	return nil
-}
-
-func argmax(v []float64) int {
-	b := 0
-	for i, x := range v {
-		if x > v[b] {
-			b = i
-		}
-	}
-	return b
 }
 
 func maxOf(v []float64) float64 {
