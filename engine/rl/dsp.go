@@ -42,6 +42,11 @@ func (j Job) validateDSP() error {
 // task builds the job's task; with reward_model set, the reward model (loaded on m's device and
 // dtype) is its reward, and close frees it.
 func (j Job) task(m *checkpoint.Model) (tk Task, close func(), err error) {
+	if j.Task == "dsp" {
+		if err := j.validateDSP(); err != nil {
+			return Task{}, nil, err
+		}
+	}
 	if tk, err = NewTask(j.Task, j.taskOptions()); err != nil || j.RewardModel == "" {
 		return tk, func() {}, err
 	}

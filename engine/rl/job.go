@@ -56,6 +56,11 @@ func (j Job) Validate() error {
 	} else if _, err := NewTask(j.Task, j.taskOptions()); err != nil {
 		return err
 	}
+	return j.checkConfig()
+}
+
+// checkConfig checks the settings other than the task.
+func (j Job) checkConfig() error {
 	switch {
 	case j.Steps <= 0 || j.Prompts <= 0 || j.Group <= 0 || j.MaxTokens <= 0:
 		return fmt.Errorf("rl: steps, prompts, group and max_tokens must be positive")
@@ -88,10 +93,10 @@ type Summary struct {
 // RunJob trains m with j into out (metrics.jsonl, checkpoint/, summary.json, model/), resuming
 // as resume says. m changes in place: it ends as the trained model.
 func RunJob(ctx context.Context, m *checkpoint.Model, j Job, out string, resume run.Resume, progress io.Writer) (*Summary, error) {
-	if err := j.Validate(); err != nil {
+	if err := j.checkConfig(); err != nil {
 		return nil, err
 	}
-	tk, closeTask, err := j.task(m)
+	tk, closeTask, err := j.task(m) // builds the task once, checking its keys
 	if err != nil {
 		return nil, err
 	}
