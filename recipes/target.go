@@ -22,24 +22,15 @@ func toTarget(metricsPath string, target float64, samples int) (*ToTarget, error
 	if err != nil {
 		return nil, err
 	}
-	const window = 10
 	t := &ToTarget{}
-	var recent []float64
+	mean := run.MovingMean{N: 10}
 	for _, m := range lines {
 		r, _ := m["reward/mean"].(float64)
 		sec, _ := m["time/step"].(float64)
 		length, _ := m["completions/mean_length"].(float64)
 		step, _ := m["step"].(float64)
 		t.Step, t.Seconds, t.Tokens = int(step), t.Seconds+sec, t.Tokens+length*float64(samples)
-		recent = append(recent, r)
-		if len(recent) > window {
-			recent = recent[1:]
-		}
-		sum := 0.0
-		for _, v := range recent {
-			sum += v
-		}
-		if sum/float64(len(recent)) >= target {
+		if mean.Add(r) >= target {
 			t.Reached = true
 			break
 		}

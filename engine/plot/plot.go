@@ -26,24 +26,15 @@ func Metric(metricsPath, key string, smooth int) (plotter.XYs, error) {
 	if err != nil {
 		return nil, err
 	}
-	smooth = max(smooth, 1)
+	mean := run.MovingMean{N: smooth}
 	var pts plotter.XYs
-	var window []float64
 	for _, m := range lines {
 		v, ok := m[key].(float64)
 		if !ok {
 			continue
 		}
 		step, _ := m["step"].(float64)
-		window = append(window, v)
-		if len(window) > smooth {
-			window = window[1:]
-		}
-		sum := 0.0
-		for _, w := range window {
-			sum += w
-		}
-		pts = append(pts, plotter.XY{X: step, Y: sum / float64(len(window))})
+		pts = append(pts, plotter.XY{X: step, Y: mean.Add(v)})
 	}
 	if len(pts) == 0 {
 		return nil, fmt.Errorf("%s: no %q values", metricsPath, key)

@@ -88,3 +88,23 @@ func ReadMetrics(path string) ([]map[string]any, error) {
 	}
 	return out, nil
 }
+
+// MovingMean is the mean of the last N values added (all of them while there are fewer): how
+// curves are smoothed and how a target "reached" is judged over metrics.jsonl.
+type MovingMean struct {
+	N      int
+	window []float64
+}
+
+// Add takes v and returns the mean of the window that now ends with it.
+func (m *MovingMean) Add(v float64) float64 {
+	m.window = append(m.window, v)
+	if len(m.window) > max(m.N, 1) {
+		m.window = m.window[1:]
+	}
+	sum := 0.0
+	for _, w := range m.window {
+		sum += w
+	}
+	return sum / float64(len(m.window))
+}
