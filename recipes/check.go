@@ -12,6 +12,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"colash/engine/rl"
+	"colash/engine/search"
+	"colash/engine/search/qlearn"
 )
 
 // tables maps each table path of a recipe to the Go struct it decodes into: the schema that
@@ -26,6 +28,10 @@ var tables = map[string]reflect.Type{
 	"stage.report": reflect.TypeFor[ReportStage](),
 	"stage.eval":   reflect.TypeFor[Eval](),
 	"stage.rm":     reflect.TypeFor[RMStage](),
+
+	"stage.qnet-collect": reflect.TypeFor[qlearn.CollectJob](),
+	"stage.qnet-train":   reflect.TypeFor[qlearn.TrainJob](),
+	"stage.search":       reflect.TypeFor[search.Job](),
 }
 
 // tomlKeys lists the keys a struct decodes, embedded structs' included.
@@ -152,6 +158,12 @@ func (r *Recipe) checkFiles() error {
 			data(s.Eval.Data)
 		case s.RM != nil:
 			data(s.RM.Data)
+			data(s.RM.Samples)
+		case s.QTrain != nil:
+			data(s.QTrain.Data)
+		case s.Search != nil:
+			data(s.Search.QNet)
+			data(s.Search.RewardModel)
 		case s.RL != nil:
 			data(s.RL.Data)
 			data(s.RL.RewardModel)

@@ -23,6 +23,7 @@
 package recipes
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"slices"
@@ -31,6 +32,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"colash/engine/rl"
+	"colash/engine/search"
+	"colash/engine/search/qlearn"
 	"colash/engine/train"
 )
 
@@ -60,7 +63,7 @@ type Model struct {
 // Stage is one step of a recipe; the table of its kind holds its settings.
 type Stage struct {
 	Name   string       `toml:"name"`   // its folder in the results; "@name" refers to its output
-	Kind   string       `toml:"kind"`   // sample, train, rl, report or eval: the table it reads
+	Kind   string       `toml:"kind"`   // one of Kinds: the table it reads
 	Model  string       `toml:"model"`  // "" = the recipe's model; "@stage" = that stage's model
 	Sample *SampleStage `toml:"sample"` // kind sample's settings
 	Train  *TrainStage  `toml:"train"`  // kind train's
@@ -68,15 +71,29 @@ type Stage struct {
 	Eval   *Eval        `toml:"eval"`   // kind eval's
 	RL     *rl.Job      `toml:"rl"`     // kind rl's
 	RM     *RMStage     `toml:"rm"`     // kind rm's
+
+	QCollect *qlearn.CollectJob `toml:"qnet-collect"` // kind qnet-collect's: samples for the Q-network
+	QTrain   *qlearn.TrainJob   `toml:"qnet-train"`   // kind qnet-train's: the Q-network
+	Search   *search.Job        `toml:"search"`       // kind search's: methods evaluated
+}
+
+// decodeSearch reads a search table over the defaults of the preset it names (config).
+func decodeSearch(md toml.MetaData, p toml.Primitive) (*search.Job, error) {
+	var which struct {
+		Preset string `toml:"config"`
+	}
+	if err := md.PrimitiveDecode(p, &which); err != nil {
+		return nil, err
+	}
+	j, err := search.JobWithPreset(cmp.Or(which.Preset, "math500"))
+	if err != nil {
+		return nil, err
+	}
+	return &j, md.PrimitiveDecode(p, &j)
 }
 
 // Kinds are the stage kinds a recipe can run.
-var Kinds = []string{"sample", "train", "rl", "report", "eval", "rm"}
-
-// planned are stage kinds of paper experiments that recipes cannot run yet, with what to run.
-var planned = map[string]string{
-	"qnet-collect": "colash qnet collect", "qnet-train": "colash qnet train", "search": "colash search",
-}
+var Kinds = []string{"sample", "train", "rl", "report", "eval", "rm", "qnet-collect", "qnet-train", "search"}
 
 // modelKinds are the kinds of stage that leave a model in OUT/<stage>/model.
 var modelKinds = []string{"train", "rl"}
@@ -100,6 +117,10 @@ type rawStage struct {
 	Eval   toml.Primitive `toml:"eval"`
 	RL     toml.Primitive `toml:"rl"`
 	RM     toml.Primitive `toml:"rm"`
+
+	QCollect toml.Primitive `toml:"qnet-collect"`
+	QTrain   toml.Primitive `toml:"qnet-train"`
+	Search   toml.Primitive `toml:"search"`
 }
 
 // Load reads and checks a recipe.
@@ -165,6 +186,19 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 			st.RM = defaultRMStage()
 			err = md.PrimitiveDecode(rs.RM, st.RM)
 		}
+		if has("qnet-collect") && err == nil {
+			c := qlearn.DefaultCollect()
+			st.QCollect = &c
+			err = md.PrimitiveDecode(rs.QCollect, st.QCollect)
+		}
+		if has("qnet-train") && err == nil {
+			t := qlearn.DefaultTrain()
+			st.QTrain = &t
+			err = md.PrimitiveDecode(rs.QTrain, st.QTrain)
+		}
+		if has("search") && err == nil {
+			st.Search, err = decodeSearch(md, rs.Search)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("recipe %s: stage %d (%s): %w", path, i+1, rs.Name, err)
 		}
@@ -210,10 +244,9 @@ func (s *Stage) validate(before map[string]string) error {
 	if err := refersTo(s.Model, before, "model", modelKinds...); err != nil {
 		return err
 	}
-	if cmd, ok := planned[s.Kind]; ok {
-		return fmt.Errorf("kind %s is not runnable from a recipe yet: run it with %s (docs/search.md)", s.Kind, cmd)
-	}
-	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil, "eval": s.Eval != nil, "rl": s.RL != nil, "rm": s.RM != nil}
+	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil,
+		"eval": s.Eval != nil, "rl": s.RL != nil, "rm": s.RM != nil,
+		"qnet-collect": s.QCollect != nil, "qnet-train": s.QTrain != nil, "search": s.Search != nil}
 	if !tables[s.Kind] {
 		if _, known := tables[s.Kind]; !known {
 			return fmt.Errorf("kind %q is not one of %s", s.Kind, strings.Join(Kinds, ", "))
@@ -238,7 +271,22 @@ func (s *Stage) validate(before map[string]string) error {
 		}
 		return s.RL.Validate()
 	case "rm":
-		return s.RM.validate()
+		return s.RM.validate(before)
+	case "qnet-collect":
+		return s.QCollect.Validate()
+	case "qnet-train":
+		if err := refersTo(s.QTrain.Data, before, "data", "qnet-collect"); err != nil {
+			return err
+		}
+		return s.QTrain.Validate()
+	case "search":
+		if err := refersTo(s.Search.QNet, before, "qnet", "qnet-train"); err != nil {
+			return err
+		}
+		if err := refersTo(s.Search.RewardModel, before, "reward_model", "rm"); err != nil {
+			return err
+		}
+		return s.Search.Validate()
 	}
 	return s.Eval.validate()
 }

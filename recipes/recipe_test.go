@@ -20,19 +20,11 @@ func write(t *testing.T, body string) string {
 	return p
 }
 
-// notYet are shipped recipes whose stages recipes cannot run yet: check must say so.
-var notYet = map[string]string{"mcts-q-math500.toml": "not runnable from a recipe yet: run it with colash qnet collect"}
-
-// shipped lists the shipped recipes that run.
+// shipped lists the shipped recipes.
 func shipped(t *testing.T) []string {
 	files, _ := filepath.Glob("*.toml")
 	more, _ := filepath.Glob("*/*.toml")
-	var out []string
-	for _, f := range append(files, more...) {
-		if _, skip := notYet[f]; !skip {
-			out = append(out, f)
-		}
-	}
+	out := append(files, more...)
 	if len(out) < 5 {
 		t.Fatalf("recipes: %v", out)
 	}
@@ -45,9 +37,32 @@ func TestShippedRecipesLoad(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	for f, want := range notYet {
-		if _, err := Load(f); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want %q", f, err, want)
+}
+
+// A search table's defaults are its preset's; its references to earlier stages are checked by
+// kind.
+func TestSearchStages(t *testing.T) {
+	head := "name = \"s\"\n[[stage]]\nname = \"c\"\nkind = \"qnet-collect\"\n[stage.qnet-collect]\nn = 2\n" +
+		"[[stage]]\nname = \"q\"\nkind = \"qnet-train\"\n[stage.qnet-train]\ndata = \"@c\"\n"
+	search := "[[stage]]\nname = \"s\"\nkind = \"search\"\n[stage.search]\nmethods = [\"mcts-q\"]\n"
+	r, err := Load(write(t, head+search+"config = \"code-default\"\nqnet = \"@q\"\nb2 = 3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := r.Stages[2].Search; j.B1 != 5 || j.B2 != 3 || j.T != 32 || j.Preset != "code-default" {
+		t.Fatalf("code-default with b2 = 3: b1 %d b2 %d T %d", j.B1, j.B2, j.T)
+	}
+	for body, want := range map[string]string{
+		head + search + "qnet = \"@c\"\n":                     `stage "c" is a qnet-collect stage`,
+		head + search + "qnet = \"@q\"\nconfig = \"fast\"\n":  `unknown configuration "fast"`,
+		head + search + "qnet = \"@q\"\ntask = \"math500\"\n": "oracle",
+		head + search + "qnet = \"@q\"\nbeam = 2\n":           "beam",
+		head + search:                         "Q-network",
+		head + rmStage + "samples = \"@q\"\n": `stage "q" is a qnet-train stage`,
+		head + rmStage + "samples = \"@c\"\ndomain = \"x\"\ndata = \"d.json\"\n": "not both",
+	} {
+		if _, err := Load(write(t, body)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", body, err, want)
 		}
 	}
 }

@@ -23,16 +23,21 @@ var curves = map[string][]string{
 	"rl":    {"reward/mean", "kl", "entropy"},
 	"train": {"loss", "ce", "acc", "alive"},
 	"rm":    {"loss", "acc", "held_out/acc"},
+
+	"qnet-train": {"loss", "q_taken_mean"},
 }
 
 // headlines are the numbers of a stage's result shown in report.md, as JSON paths.
 var headlines = map[string][]string{
-	"sample": {"texts", "tokens"},
-	"train":  {"loss", "ce", "acc", "alive"},
-	"rl":     {"final.reward/mean", "final.kl", "nll_before", "nll_after", "final.completions/distinct2", "frozen_unchanged"},
-	"rm":     {"held_out_acc_init", "held_out_acc", "held_out_pairs", "train_pairs"},
-	"report": {"Fluency.Ratio", "Alive", "PolicyAcc", "WorldNLL", "BackboneNLL"},
-	"eval":   {"Samples", "Overall.Problems", "Overall.Correct", "Overall.PassAtK", "Overall.MajAtK"},
+	"sample":       {"texts", "tokens"},
+	"train":        {"loss", "ce", "acc", "alive"},
+	"rl":           {"final.reward/mean", "final.kl", "nll_before", "nll_after", "final.completions/distinct2", "frozen_unchanged"},
+	"rm":           {"held_out_acc_init", "held_out_acc", "held_out_pairs", "train_pairs"},
+	"report":       {"Fluency.Ratio", "Alive", "PolicyAcc", "WorldNLL", "BackboneNLL"},
+	"qnet-collect": {"samples", "mean_reward", "solved"},
+	"qnet-train":   {"loss"},
+	"search":       {"greedy.success_rate", "best-of-n.success_rate", "mcts.success_rate", "mcts-q.success_rate", "mcts-q.forward_tokens_per_problem"},
+	"eval":         {"Samples", "Overall.Problems", "Overall.Correct", "Overall.PassAtK", "Overall.MajAtK"},
 }
 
 // writeConfig saves the recipe as it ran: every default filled in, overrides applied.

@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"colash/engine/rl"
+	"colash/engine/search"
+	"colash/engine/search/qlearn"
 	"colash/engine/train"
 )
 
@@ -52,10 +54,14 @@ var schemaDefaults = map[string]any{
 	"stage.report": *defaultReportStage(),
 	"stage.eval":   DefaultEval(),
 	"stage.rm":     *defaultRMStage(),
+
+	"stage.qnet-collect": qlearn.DefaultCollect(),
+	"stage.qnet-train":   qlearn.DefaultTrain(),
+	"stage.search":       search.DefaultJob(),
 }
 
 func schema(t *testing.T) string {
-	comments := fieldComments(t, ".", "../engine/train", "../engine/rl", "../engine/rm")
+	comments := fieldComments(t, ".", "../engine/train", "../engine/rl", "../engine/rm", "../engine/search", "../engine/search/qlearn")
 	var paths []string
 	for p := range tables {
 		paths = append(paths, p)

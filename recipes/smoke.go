@@ -25,6 +25,19 @@ func (r *Recipe) Smoke() {
 			c := s.RM
 			c.Limit, c.Batch, c.MicroBatch = min(max(c.Limit, 8), 8), min(c.Batch, 4), min(max(c.MicroBatch, 4), 4)
 			c.Epochs, c.MaxLen, c.SaveEvery, c.Warmup, c.EvalEvery = 1, min(c.MaxLen, 48), 1, 0, 0
+		case s.QCollect != nil:
+			c := s.QCollect
+			c.Problems, c.Samples, c.MaxTokens = min(c.Problems, 2), min(c.Samples, 2), min(c.MaxTokens, 12)
+		case s.QTrain != nil:
+			t := s.QTrain
+			t.Steps, t.Batch, t.Warmup, t.SaveEvery = min(t.Steps, 2), min(t.Batch, 2), 0, 1
+		case s.Search != nil:
+			j := s.Search
+			j.N, j.Samples, j.T, j.D = min(j.N, 2), min(j.Samples, 2), min(j.T, 2), min(j.D, 8)
+			j.SimTokens, j.ExtendMax, j.CompleteTokens, j.Restarts = min(j.SimTokens, 8), min(j.ExtendMax, 4), min(j.CompleteTokens, 8), min(j.Restarts, 1)
+			if j.Budget > 0 {
+				j.Budget = min(j.Budget, 400)
+			}
 		case s.Eval != nil:
 			e := s.Eval
 			e.N, e.Samples, e.MaxTokens = 2, min(e.Samples, 2), min(e.MaxTokens, 16)

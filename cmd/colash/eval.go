@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 
 	"colash/recipes"
 )
@@ -16,7 +18,14 @@ func init() {
 
 func runEval(args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		return fmt.Errorf("usage: colash eval math500|math|gsm8k [--data FILE] [--model DIR] [--n N] [--samples K] [--out FILE.jsonl]")
+		return fmt.Errorf("usage: colash eval math500|math|gsm8k [--data FILE] [--model DIR] [--n N] [--samples K] [--out FILE.jsonl]\n" +
+			"       colash eval math500 --search greedy|best-of-n|mcts|mcts-q [--qnet DIR] [--reward-model DIR | --oracle] [colash search's flags]")
+	}
+	if method, rest, ok := searchFlag(args[1:]); ok {
+		if args[0] != "math500" {
+			return fmt.Errorf("eval %s --search: search evaluates math500 (colash search --task for the others)", args[0])
+		}
+		return runSearch(append([]string{"--task", "math500", "--method", method, "--n", "500"}, rest...))
 	}
 	e := recipes.DefaultEval()
 	e.Set = args[0]
@@ -48,4 +57,17 @@ func runEval(args []string) error {
 		fmt.Println(rep)
 	}
 	return err
+}
+
+// searchFlag finds --search METHOD (or --search=METHOD) among args and returns the others.
+func searchFlag(args []string) (method string, rest []string, ok bool) {
+	for i, a := range args {
+		if v, found := strings.CutPrefix(a, "--search="); found {
+			return v, append(slices.Clone(args[:i]), args[i+1:]...), true
+		}
+		if a == "--search" && i+1 < len(args) {
+			return args[i+1], append(slices.Clone(args[:i]), args[i+2:]...), true
+		}
+	}
+	return "", args, false
 }

@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 
-	"colash/engine/generate"
-	"colash/engine/run"
+	"colash/engine/search"
 	"colash/engine/search/qlearn"
-	"colash/model/checkpoint"
 	"colash/model/qnet"
-	"colash/model/weights"
 )
 
 func init() {
@@ -39,14 +37,13 @@ func qnetCollect(args []string) error {
 	fs := flag.NewFlagSet("qnet collect", flag.ContinueOnError)
 	var mf modelFlags
 	mf.register(fs)
-	var tf taskFlags
-	tf.register(fs)
-	limit := fs.Int("limit", 0, "countdown, math500: problems in the task (0: the task's default)")
-	var o qlearn.CollectOptions
-	fs.IntVar(&o.Problems, "n", 100, "problems (from the first)")
-	fs.IntVar(&o.Samples, "samples", 8, "samples per problem (best-of-N)")
-	fs.IntVar(&o.MaxTokens, "max-tokens", 48, "tokens per sample")
-	seed := fs.Uint64("seed", 1, "seed of code sampling")
+	j := qlearn.DefaultCollect()
+	fs.StringVar(&j.Task, "task", j.Task, "task: "+search.TaskNames())
+	words := fs.String("words", "", "story tasks: comma-separated target words")
+	fs.IntVar(&j.Problems, "n", j.Problems, "problems (from the first)")
+	fs.IntVar(&j.Samples, "samples", j.Samples, "samples per problem (best-of-N)")
+	fs.IntVar(&j.MaxTokens, "max-tokens", j.MaxTokens, "tokens per sample")
+	fs.Uint64Var(&j.Seed, "seed", j.Seed, "seed of code sampling")
 	out := fs.String("out", "", "JSONL file to write (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,8 +51,10 @@ func qnetCollect(args []string) error {
 	if *out == "" {
 		return fmt.Errorf("--out is required")
 	}
-	tk, err := tf.build(*limit)
-	if err != nil {
+	if *words != "" {
+		j.Words = strings.Split(*words, ",")
+	}
+	if err := j.Validate(); err != nil {
 		return err
 	}
 	m, err := loadSearchModel(&mf)
@@ -63,71 +62,41 @@ func qnetCollect(args []string) error {
 		return err
 	}
 	defer m.Free()
-	f, err := os.Create(*out)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	sum, err := qlearn.RunCollect(ctx, m, j, *out, os.Stderr)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	o.Latent = generate.PaperLatent
-	o.Latent.Seed = *seed
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := qlearn.Collect(ctx, m.CoLA, m.Tok, tk, o, f, os.Stderr); err != nil {
-		return err
-	}
-	return f.Close()
+	fmt.Fprintf(os.Stderr, "%d samples of %d problems (mean reward %.3f, %.1f%% solved) in %s\n", sum.Samples, sum.Problems, sum.MeanReward, 100*sum.Solved, *out)
+	return nil
 }
 
 func qnetTrain(args []string) error {
 	fs := flag.NewFlagSet("qnet train", flag.ContinueOnError)
 	var mf modelFlags
 	mf.register(fs)
-	c := qlearn.Paper()
-	data := fs.String("data", "", "samples from colash qnet collect (required)")
-	fs.IntVar(&c.Steps, "steps", c.Steps, "TD steps")
-	fs.IntVar(&c.Batch, "batch", c.Batch, "samples per step")
-	fs.IntVar(&c.TargetEvery, "target-every", c.TargetEvery, "steps between target-network copies")
-	fs.Float64Var(&c.Gamma, "gamma", c.Gamma, "TD discount")
-	fs.Float64Var(&c.LR, "lr", c.LR, "peak learning rate (the paper: 5e-6)")
-	fs.Float64Var(&c.MinLR, "min-lr", c.MinLR, "final learning rate")
-	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the head's initialisation and of batches")
+	j := qlearn.DefaultTrain()
+	fs.StringVar(&j.Data, "data", "", "samples from colash qnet collect (required)")
+	fs.IntVar(&j.Steps, "steps", j.Steps, "TD steps")
+	fs.IntVar(&j.Batch, "batch", j.Batch, "samples per step")
+	fs.IntVar(&j.TargetEvery, "target-every", j.TargetEvery, "steps between target-network copies")
+	fs.Float64Var(&j.Gamma, "gamma", j.Gamma, "TD discount")
+	fs.Float64Var(&j.LR, "lr", j.LR, "peak learning rate (the paper: 5e-6)")
+	fs.Float64Var(&j.MinLR, "min-lr", j.MinLR, "final learning rate")
+	fs.Uint64Var(&j.Seed, "seed", 0, "seed of the head's initialisation and of batches")
+	fs.IntVar(&j.SaveEvery, "save-every", j.SaveEvery, "checkpoint every N steps")
 	out := fs.String("out", "", "output folder: the Q-network, metrics.jsonl, checkpoint/ (required)")
 	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
-	saveEvery := fs.Int("save-every", 50, "checkpoint every N steps")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *out == "" || *data == "" {
-		return fmt.Errorf("--data and --out are required")
+	if *out == "" {
+		return fmt.Errorf("--out is required")
 	}
-	samples, err := qlearn.ReadSamples(*data)
-	if err != nil {
-		return err
-	}
-	online, tokPath, err := qnetBody(&mf, c.Seed)
-	if err != nil {
-		return err
-	}
-	defer online.Free()
-	target, _, err := qnetBody(&mf, c.Seed)
-	if err != nil {
-		return err
-	}
-	defer target.Free()
-	tr, err := qlearn.NewTrainer(online, target, samples, c)
-	if err != nil {
-		return err
-	}
-	defer tr.Opt.Free()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	err = run.Loop(ctx, tr, run.Options{Name: "qnet", Steps: c.Steps, Out: *out, SaveEvery: *saveEvery,
-		Resume: resumeMode(*resume), Progress: os.Stderr,
-		Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }})
-	if err != nil {
-		return err
-	}
-	if err := online.Save(*out, tokPath); err != nil {
+	if _, err := qlearn.RunTrain(ctx, mf.load, j, *out, *out, resumeMode(*resume), os.Stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "Q-network written to %s (colash search --qnet %s)\n", *out, *out)
@@ -167,39 +136,4 @@ func qnetAssess(args []string) error {
 	b, _ := json.Marshal(a)
 	fmt.Println(string(b))
 	return nil
-}
-
-// qnetBody is a fresh Q-network on a copy of the model's backbone.
-func qnetBody(mf *modelFlags, seed uint64) (*qnet.QNet, string, error) {
-	m, err := loadSearchModel(mf)
-	if err != nil {
-		return nil, "", err
-	}
-	codes := m.CoLA.Config.NumCode
-	weights.Free(m.CoLA) // the modules only: the backbone becomes the Q-network's body
-	q, err := qnet.New(m.Llama, codes, seed)
-	if err != nil {
-		m.Llama.Free()
-		return nil, "", err
-	}
-	return q, m.TokenizerPath, nil
-}
-
-// loadQNet loads --qnet for mcts-q (needed) with the model's device and dtype.
-func loadQNet(dir string, m *checkpoint.Model, needed bool) (*qnet.QNet, error) {
-	if dir == "" {
-		if needed {
-			return nil, fmt.Errorf("mcts-q needs a Q-network: --qnet DIR (colash qnet train writes one)")
-		}
-		return nil, nil
-	}
-	q, err := qnet.Load(dir, checkpoint.Options{Device: m.Device(), DType: m.DType()})
-	if err != nil {
-		return nil, err
-	}
-	if q.Codes != m.CoLA.Config.NumCode || q.Config.Vocab != m.CoLA.Config.Vocab {
-		q.Free()
-		return nil, fmt.Errorf("Q-network %s has %d codes and vocabulary %d; the model %d and %d", dir, q.Codes, q.Config.Vocab, m.CoLA.Config.NumCode, m.CoLA.Config.Vocab)
-	}
-	return q, nil
 }

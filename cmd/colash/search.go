@@ -43,10 +43,11 @@ func (f *searchFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.temp, "temperature", 0, "code temperature of extensions and rollouts (0: 0.5)")
 }
 
-func (f *searchFlags) build() (search.Config, error) {
+// build is the job's search constants: the named configuration with the flags set over it.
+func (f *searchFlags) build(j *search.Job) error {
 	c, err := search.Named(f.config)
 	if err != nil {
-		return c, err
+		return err
 	}
 	set := func(dst *int, v int) {
 		if v > 0 {
@@ -75,84 +76,94 @@ func (f *searchFlags) build() (search.Config, error) {
 	if f.variant != "" {
 		c.Variant = f.variant
 	}
-	return c, c.Validate()
+	j.Config, j.Preset = c, f.config
+	return c.Validate()
+}
+
+// jobFlags are a search job's flags besides the constants: `colash search` and
+// `colash eval math500 --search` share them.
+type jobFlags struct {
+	sf      searchFlags
+	budget  int64
+	samples int
+	qnet    string
+	rm      string
+	seed    uint64
+	oracle  bool
+	noReuse bool
+}
+
+func (f *jobFlags) register(fs *flag.FlagSet) {
+	f.sf.register(fs)
+	fs.Int64Var(&f.budget, "budget", 0, "forward tokens per problem (0: T rounds / N samples bound it)")
+	fs.IntVar(&f.samples, "samples", 8, "best-of-n without a budget: samples")
+	fs.StringVar(&f.qnet, "qnet", "", "Q-network folder (colash qnet train); mcts-q needs it")
+	fs.StringVar(&f.rm, "reward-model", "", "reward model folder whose score guides search (math: the non-oracle scorer)")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of sampling")
+	fs.BoolVar(&f.oracle, "oracle", false, "math: let the grader against the gold answer score rollouts (labelled oracle)")
+	fs.BoolVar(&f.noReuse, "no-reuse", false, "recompute every prefix instead of forking caches (to measure reuse)")
+}
+
+func (f *jobFlags) build(j *search.Job) error {
+	if err := f.sf.build(j); err != nil {
+		return err
+	}
+	j.Budget, j.Samples, j.QNet, j.RewardModel = f.budget, f.samples, f.qnet, f.rm
+	j.Seed, j.Oracle, j.NoReuse = f.seed, f.oracle, f.noReuse
+	return nil
 }
 
 func runSearch(args []string) error {
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	var mf modelFlags
 	mf.register(fs)
-	var sf searchFlags
-	sf.register(fs)
-	var tf taskFlags
-	tf.register(fs)
+	var jf jobFlags
+	jf.register(fs)
+	j := search.DefaultJob()
+	fs.StringVar(&j.Task, "task", j.Task, "task: "+search.TaskNames())
+	words := fs.String("words", "", "story tasks: comma-separated target words")
 	methods := fs.String("method", "mcts-q", "comma-separated: "+strings.Join(search.Methods, ", "))
-	budget := fs.Int64("budget", 0, "forward tokens per problem (0: T rounds / N samples bound it)")
-	n := fs.Int("n", 100, "problems")
-	samples := fs.Int("samples", 8, "best-of-n without a budget: samples")
-	qdir := fs.String("qnet", "", "Q-network folder (colash qnet train); mcts-q needs it")
-	seed := fs.Uint64("seed", 0, "seed of sampling")
-	success := fs.Float64("success", 1, "an answer succeeds when its reward reaches this")
-	noReuse := fs.Bool("no-reuse", false, "recompute every prefix instead of forking caches (to measure reuse)")
-	oracle := fs.Bool("oracle", false, "math500: let the grader against the gold answer score rollouts (labelled oracle)")
+	fs.IntVar(&j.N, "n", j.N, "problems")
+	fs.Float64Var(&j.Success, "success", j.Success, "an answer succeeds when its task reward reaches this")
 	out := fs.String("out", "", "results.json (an object for one method, a list for several)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := sf.build()
-	if err != nil {
+	if err := jf.build(&j); err != nil {
 		return err
 	}
-	if tf.task == "math500" && !*oracle {
-		return fmt.Errorf("math500 scores answers with the grader against the gold answer: that is an oracle; pass --oracle to run it anyway (figures are labelled oracle)")
+	j.Methods = strings.Split(*methods, ",")
+	if *words != "" {
+		j.Words = strings.Split(*words, ",")
 	}
-	tk, err := tf.build(max(*n, 0))
-	if err != nil {
+	if err := j.Validate(); err != nil {
 		return err
 	}
-	ms := strings.Split(*methods, ",")
-	for _, m := range ms {
-		if !contains(search.Methods, m) {
-			return fmt.Errorf("unknown method %q (have %s)", m, strings.Join(search.Methods, ", "))
-		}
-	}
-	m, err := loadSearchModel(&mf)
+	return searchAndReport(&mf, j, *out)
+}
+
+// searchAndReport loads the model, runs the job, prints its table and writes results.json.
+func searchAndReport(mf *modelFlags, j search.Job, out string) error {
+	m, err := loadSearchModel(mf)
 	if err != nil {
 		return err
 	}
 	defer m.Free()
-	q, err := loadQNet(*qdir, m, contains(ms, "mcts-q"))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	all, err := search.RunJob(ctx, m, j, os.Stderr)
 	if err != nil {
 		return err
 	}
-	if q != nil {
-		defer q.Free()
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var all []*search.Results
-	for _, meth := range ms {
-		cm := &search.CoLA{M: m.CoLA, TopK: cfg.TopK, Reuse: !*noReuse, Stops: m.Tok.StopTokens()}
-		if meth == "mcts-q" {
-			cm.Q = q
-		}
-		o := search.Options{Method: meth, Config: cfg, Budget: *budget, N: *samples, Seed: *seed}
-		res, err := search.Evaluate(ctx, cm, m.Tok, tk, o, *n, *success, os.Stderr)
-		if err != nil {
-			return err
-		}
-		res.Oracle = *oracle
-		all = append(all, res)
-	}
-	printResults(all)
-	if *out == "" {
+	fmt.Print(search.Table(all))
+	if out == "" {
 		return nil
 	}
 	var v any = all
 	if len(all) == 1 {
 		v = all[0]
 	}
-	return checkpoint.WriteJSON(*out, v)
+	return checkpoint.WriteJSON(out, v)
 }
 
 // taskFlags choose the task of search and qnet collect.
@@ -182,24 +193,4 @@ func loadSearchModel(mf *modelFlags) (*checkpoint.Model, error) {
 		return nil, fmt.Errorf("%s is not a CoLA model: search and its Q-network work over latent codes", m.Path)
 	}
 	return m, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func printResults(rs []*search.Results) {
-	fmt.Printf("%-10s %5s %22s %8s %12s %9s\n", "method", "n", "success [95% CI]", "reward", "fwd tok/prob", "nodes/s")
-	for _, r := range rs {
-		name := r.Method
-		if r.Oracle {
-			name += " (oracle)"
-		}
-		fmt.Printf("%-10s %5d %6.3f [%.3f, %.3f] %8.3f %12.0f %9.1f\n", name, r.N, r.SuccessRate, r.CI95[0], r.CI95[1], r.MeanReward, r.ForwardPerProblem, r.NodesPerSecond)
-	}
 }

@@ -41,4 +41,17 @@ func TestSearchAndQNetCommands(t *testing.T) {
 	if _, errs, err := colash(t, "search", "--model", "cola", "--method", "mcts-q", "--n", "1"); err == nil || !strings.Contains(errs, "--qnet") {
 		t.Fatalf("mcts-q without a Q-network: %v %s", err, errs)
 	}
+	// colash eval math500 --search: the grader is an oracle, refused unless asked for and then
+	// labelled.
+	if _, errs, err := colash(t, "eval", "math500", "--search", "greedy", "--model", "cola", "--n", "1"); err == nil || !strings.Contains(errs, "oracle") {
+		t.Fatalf("eval math500 --search without a scorer: %v %s", err, errs)
+	}
+	out, errs, err = colash(t, "eval", "math500", "--search=greedy", "--model", "cola", "--n", "1", "--oracle", "--sim-tokens", "8", "--out", res)
+	if err != nil || !strings.Contains(out, "greedy (oracle)") {
+		t.Fatalf("eval math500 --search --oracle: %v\n%s\n%s", err, out, errs)
+	}
+	var one map[string]any
+	if b, _ := os.ReadFile(res); json.Unmarshal(b, &one) != nil || one["task"] != "math500" || one["scorer"] != "oracle" || one["oracle"] != true {
+		t.Fatalf("results.json of eval --search: %v", one)
+	}
 }

@@ -73,7 +73,7 @@ func MathExamples(probs []eval.Problem) []Example {
 	var exs []Example
 	for _, p := range probs {
 		if p.Answer != "" {
-			exs = append(exs, Example{Prompt: eval.MathPrompt(p.Problem), Answer: p.Answer, Meta: map[string]string{"id": p.ID}})
+			exs = append(exs, Example{Prompt: eval.MathPrompt(p.Problem), Answer: p.Answer, Meta: map[string]string{"id": p.ID, "solution": p.Solution}})
 		}
 	}
 	return exs

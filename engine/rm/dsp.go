@@ -78,15 +78,21 @@ func LoadDSP(path string) ([]DSPQuery, error) {
 // falls in the first heldOut fraction, so the split does not depend on the file's order.
 func SplitQueries(qs []DSPQuery, heldOut float64, seed uint64) (train, held []DSPQuery) {
 	for _, q := range qs {
-		h := fnv.New64a()
-		fmt.Fprintf(h, "%d\x00%s", seed, q.Query)
-		if float64(h.Sum64()%1_000_000)/1e6 < heldOut {
+		if isHeldOut(q.Query, heldOut, seed) {
 			held = append(held, q)
 		} else {
 			train = append(train, q)
 		}
 	}
 	return train, held
+}
+
+// isHeldOut says whether the item whose text is key is held out: a hash of it and seed falls in
+// the first heldOut fraction.
+func isHeldOut(key string, heldOut float64, seed uint64) bool {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d\x00%s", seed, key)
+	return float64(h.Sum64()%1_000_000)/1e6 < heldOut
 }
 
 // Pair is one preference: Chosen is preferred over Rejected as an answer to Prompt.

@@ -30,6 +30,9 @@ func newBar(w io.Writer, label string, total, done int) *bar {
 // NewBar is the progress bar every long colash job draws on w: label, bar, count, rate and time
 // left, redrawn at most ten times a second.
 func NewBar(w io.Writer, label string, total int) *progressbar.ProgressBar {
+	if w == nil {
+		w = io.Discard // no progress wanted: the bar still counts
+	}
 	return progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(label),

@@ -12,41 +12,41 @@ import (
 // Config holds every constant of a search. Math500 is the released Math500 call; CodeDefaults
 // the constructor's defaults in mcts_utils.py.
 type Config struct {
-	CPUCT float64 // PUCT exploration weight
-	Gamma float64 // backup discount: q(a) = (R_c - R_self) + Gamma * value_c (node.gamma)
-	B1    int     // children of the root
-	B2    int     // children of every other node
-	T     int     // selection rounds per search
-	D     int     // depth in tokens at which a node is terminal
+	CPUCT float64 `toml:"cpuct"`  // PUCT exploration weight
+	Gamma float64 `toml:"gamma"`  // backup discount: q(a) = (R_c - R_self) + Gamma * value_c (node.gamma)
+	B1    int     `toml:"b1"`     // children of the root
+	B2    int     `toml:"b2"`     // children of every other node
+	T     int     `toml:"rounds"` // selection rounds per search
+	D     int     `toml:"depth"`  // depth in tokens at which a node is terminal
 
-	TDGamma     float64 // discount of the TD uncertainty (Q(s,a) - TDGamma * max Q(s',.))^2
-	Uncertainty float64 // below it a child is "confident" and extends greedily (.py: 0.01)
-	ExtendMax   int     // tokens a confident child extends by (.py: 64)
-	SimTokens   int     // rollout length from a new child (.py: 1024)
-	Temperature float64 // code-sampling temperature of extensions and rollouts (.py: 0.5)
-	TopK        int     // code-sampling top-k (the paper's latent sampling: 40)
-	MaxTries    int     // expansion calls per round (.py: 10)
-	DepthWindow int     // selection ignores nodes shallower than the deepest minus this (.py: 100)
-	RootPrior   float64 // policy_prob of the root (.py: 0.5)
+	TDGamma     float64 `toml:"td_gamma"`     // discount of the TD uncertainty (Q(s,a) - TDGamma * max Q(s',.))^2
+	Uncertainty float64 `toml:"uncertainty"`  // below it a child is "confident" and extends greedily (.py: 0.01)
+	ExtendMax   int     `toml:"extend"`       // tokens a confident child extends by (.py: 64)
+	SimTokens   int     `toml:"sim_tokens"`   // rollout length from a new child (.py: 1024)
+	Temperature float64 `toml:"temperature"`  // code-sampling temperature of extensions and rollouts (.py: 0.5)
+	TopK        int     `toml:"top_k"`        // code-sampling top-k (the paper's latent sampling: 40)
+	MaxTries    int     `toml:"max_tries"`    // expansion calls per round (.py: 10)
+	DepthWindow int     `toml:"depth_window"` // selection ignores nodes shallower than the deepest minus this (.py: 100)
+	RootPrior   float64 `toml:"root_prior"`   // policy_prob of the root (.py: 0.5)
 
 	// Variant "py" is the committed mcts_utils.py (multi-token nodes under the TD rule); "pyc"
 	// the older compiled one: single-token nodes, terminal when the TD uncertainty (with the
 	// reward at EOS) is below PycUncertainty, the reward computed at EOS inside expansion.
-	Variant        string
-	PycUncertainty float64 // .pyc: 0.002
+	Variant        string  `toml:"variant"`
+	PycUncertainty float64 `toml:"pyc_uncertainty"` // .pyc: 0.002
 
 	// AnswerTokens caps an answer (earlier searches' text + path + rollout) in tokens, so that
 	// methods compare on answers of one length (0: no cap, as released: rollouts of SimTokens
 	// from any depth). Rollouts and extensions stop at the cap and so does the driver.
-	AnswerTokens int
+	AnswerTokens int `toml:"answer_tokens"`
 
-	Restarts       int // driver: searches re-run from the best partial text (max_mcts_num 4)
-	CompleteTokens int // driver: normal generation that completes a partial answer (1024)
+	Restarts       int `toml:"restarts"`        // driver: searches re-run from the best partial text (max_mcts_num 4)
+	CompleteTokens int `toml:"complete_tokens"` // driver: normal generation that completes a partial answer (1024)
 
 	// Budget stops a search (and the driver) once this many forward tokens are spent (0: the
 	// T rounds alone bound it). A colash addition, for comparisons at equal compute. Inside Run
 	// it is the model counter's value at which the problem's budget is spent.
-	Budget int64
+	Budget int64 `toml:"budget"`
 }
 
 // Math500 is the call behind the paper's Math500 number:

@@ -15,7 +15,8 @@ import (
 type Record struct {
 	Problem  int     `json:"problem"`
 	Answer   string  `json:"answer"`
-	Reward   float64 `json:"reward"`
+	Reward   float64 `json:"reward"`                // the task's reward of the answer
+	Score    float64 `json:"guide_score,omitempty"` // the guide's score of it (with a guide)
 	Success  bool    `json:"success"`
 	Forward  int64   `json:"forward_tokens"`
 	Nodes    int     `json:"nodes"`
@@ -39,8 +40,12 @@ type Results struct {
 	NodesPerSecond    float64 `json:"nodes_per_second"`
 	Seconds           float64 `json:"seconds"`
 	Reuse             bool    `json:"prefix_reuse"`
-	// Oracle marks a reward that reads the gold answer (a grader against it): it inflates
-	// success and is not a search result in the paper's sense.
+	// Scorer is what scored rollouts and candidates during search: "task" (the task's reward),
+	// "reward-model" (a reward model's score; success is still the task's reward of the answer
+	// found) or "oracle" (the grader against the gold answer).
+	Scorer string `json:"scorer"`
+	// Oracle marks a search scored by the gold answer: it inflates success and is not a search
+	// result in the paper's sense.
 	Oracle  bool     `json:"oracle"`
 	Records []Record `json:"records"`
 }
@@ -57,11 +62,25 @@ func TaskReward(r rl.Reward, tok tokenizer.Tokenizer, ex rl.Example) Reward {
 	}
 }
 
-// Evaluate runs a method on the first n problems of task (each seeded with o.Seed + its index)
-// and counts a success when an answer's reward reaches success.
-func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Task, o Options, n int, success float64, progress io.Writer) (*Results, error) {
-	n = min(n, len(task.Examples))
-	res := &Results{Method: o.Method, Task: task.Name, BudgetTokens: o.Budget, N: n, Reuse: m.Reuse}
+// Scoring says which problems a search evaluation runs and how its answers are scored.
+type Scoring struct {
+	N       int     // the first N problems of the task
+	Success float64 // an answer succeeds when the task's reward of it reaches this
+	// Guide scores rollouts and candidates during search (nil: the task's reward). The answer a
+	// search returns is then judged by the task's reward, as the paper's reward model guides
+	// MCTS-Q and the grader measures accuracy.
+	Guide rl.Reward
+}
+
+// Evaluate runs a method on the first sc.N problems of task (each seeded with o.Seed + its
+// index) and counts a success when the task's reward of an answer reaches sc.Success.
+func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Task, o Options, sc Scoring, progress io.Writer) (*Results, error) {
+	n := min(sc.N, len(task.Examples))
+	res := &Results{Method: o.Method, Task: task.Name, BudgetTokens: o.Budget, N: n, Reuse: m.Reuse, Scorer: "task"}
+	guide := task.Reward
+	if sc.Guide != nil {
+		guide, res.Scorer = sc.Guide, "reward-model"
+	}
 	bar := run.NewBar(progress, o.Method, n)
 	start, nodes := time.Now(), 0
 	base := *m.Counter()
@@ -72,12 +91,17 @@ func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Tas
 		prompt := tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true})
 		po := o
 		po.Seed = o.Seed + uint64(i)*7919
-		t, err := Run(m, prompt, TaskReward(task.Reward, tok, ex), po)
+		t, err := Run(m, prompt, TaskReward(guide, tok, ex), po)
 		if err != nil {
 			return nil, err
 		}
-		r := Record{Problem: i, Answer: tok.Decode(t.Answer), Reward: t.Reward, Success: t.Reward >= success,
+		r := Record{Problem: i, Answer: tok.Decode(t.Answer), Reward: t.Reward,
 			Forward: t.Stats.Forward.Total(), Nodes: t.Stats.Nodes, Searches: t.Stats.Searches}
+		if sc.Guide != nil {
+			r.Score = t.Reward
+			r.Reward = rl.Score(task.Reward, []string{ex.Prompt}, []string{r.Answer}, []rl.Example{ex}, 0).Values[0]
+		}
+		r.Success = r.Reward >= sc.Success
 		res.Records = append(res.Records, r)
 		nodes += t.Stats.Nodes
 		res.MeanReward += r.Reward / float64(n)

@@ -18,14 +18,15 @@ import (
 
 // Config is the TD training's hyperparameters; Paper gives section 2.4's.
 type Config struct {
-	Gamma       float64 // discount of the TD target (0.99)
-	TargetEvery int     // steps between hard copies of the online network into the target (50)
-	Batch       int     // samples per step
-	Steps       int
-	LR, MinLR   float64
-	Warmup      int
-	GradClip    float64
-	Seed        uint64
+	Gamma       float64 `toml:"gamma"`        // discount of the TD target (0.99)
+	TargetEvery int     `toml:"target_every"` // steps between hard copies of the online network into the target (50)
+	Batch       int     `toml:"batch"`        // samples per step
+	Steps       int     `toml:"steps"`        // TD updates
+	LR          float64 `toml:"lr"`           // peak learning rate
+	MinLR       float64 `toml:"min_lr"`       // the cosine schedule's floor
+	Warmup      int     `toml:"warmup"`       // linear warmup updates
+	GradClip    float64 `toml:"grad_clip"`    // global grad-norm clip
+	Seed        uint64  `toml:"seed"`         // the head's initialisation and batch order
 }
 
 // Paper is train_q_intention's settings with a batch that fits a CPU: lr 5e-6 there.

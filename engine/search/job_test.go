@@ -1,0 +1,64 @@
+package search
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"colash/engine/rl"
+)
+
+// A guide scores the search; the answer it finds is judged by the task's reward: with a guide
+// that scores every answer 0.5, records keep 0.5 as their guide score and their reward is the
+// task's own (0 or 1, the target word present or not).
+func TestEvaluateJudgesTheGuidedAnswerByTheTask(t *testing.T) {
+	m := openTiny(t)
+	tk, err := NewTask("story-target", rl.TaskOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := rl.RewardFunc(func(string, string, rl.Example) (float64, error) { return 0.5, nil })
+	cfg := Math500()
+	cfg.SimTokens, cfg.AnswerTokens = 24, 24
+	cm := &CoLA{M: m.CoLA, TopK: 40, Reuse: true, Stops: m.Tok.StopTokens()}
+	res, err := Evaluate(context.Background(), cm, m.Tok, tk, Options{Method: "best-of-n", Config: cfg, N: 2}, Scoring{N: 6, Success: 1, Guide: half}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Scorer != "reward-model" || len(res.Records) != 6 {
+		t.Fatalf("scorer %q, %d records", res.Scorer, len(res.Records))
+	}
+	for i, r := range res.Records {
+		want, _ := tk.Reward.Reward(tk.Examples[i].Prompt, r.Answer, tk.Examples[i])
+		if r.Score != 0.5 || r.Reward != want || r.Success != (want >= 1) {
+			t.Fatalf("record %d: score %v reward %v success %v; the task gives %v to %q", i, r.Score, r.Reward, r.Success, want, r.Answer)
+		}
+	}
+}
+
+// Math tasks are scored by the grader against the gold answer: a job must name a reward model
+// or say oracle, and not both.
+func TestJobRefusesAnUnlabelledOracle(t *testing.T) {
+	j := DefaultJob()
+	j.Task, j.Methods, j.N = "math500", []string{"greedy"}, 2
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "oracle") {
+		t.Fatalf("math500 without a scorer: %v", err)
+	}
+	j.Oracle = true
+	if err := j.Validate(); err != nil {
+		t.Fatalf("labelled oracle: %v", err)
+	}
+	j.RewardModel = "rm"
+	if err := j.Validate(); err == nil {
+		t.Fatal("oracle and a reward model together were accepted")
+	}
+	j.Oracle = false
+	if err := j.Validate(); err != nil {
+		t.Fatalf("reward model: %v", err)
+	}
+	j.Task, j.RewardModel = "story-target", ""
+	j.Methods = []string{"mcts-q"}
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "Q-network") {
+		t.Fatalf("mcts-q without a Q-network: %v", err)
+	}
+}

@@ -1,0 +1,184 @@
+package qlearn
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"colash/engine/generate"
+	"colash/engine/rl"
+	"colash/engine/run"
+	"colash/engine/search"
+	"colash/model/atomic"
+	"colash/model/checkpoint"
+	"colash/model/qnet"
+	"colash/model/weights"
+)
+
+// CollectJob is a collection as `colash qnet collect` and recipes' qnet-collect stages describe
+// it: best-of-N completions of a task's first problems, scored by the task's reward.
+type CollectJob struct {
+	Task      string   `toml:"task"`       // a search task (search.TaskNames)
+	Words     []string `toml:"words"`      // story tasks: target words
+	Problems  int      `toml:"n"`          // the first N problems
+	Samples   int      `toml:"samples"`    // completions per problem (best-of-N)
+	MaxTokens int      `toml:"max_tokens"` // tokens per completion
+	Seed      uint64   `toml:"seed"`       // code sampling
+}
+
+// DefaultCollect is 8 samples of 48 tokens for each of 100 story-target problems.
+func DefaultCollect() CollectJob {
+	return CollectJob{Task: "story-target", Problems: 100, Samples: 8, MaxTokens: 48, Seed: 1}
+}
+
+// Validate checks the numbers and the task.
+func (j CollectJob) Validate() error {
+	if j.Problems <= 0 || j.Samples <= 0 || j.MaxTokens <= 0 {
+		return fmt.Errorf("qnet collect: n %d, samples %d and max_tokens %d must be positive", j.Problems, j.Samples, j.MaxTokens)
+	}
+	_, err := j.task()
+	return err
+}
+
+func (j CollectJob) task() (rl.Task, error) {
+	return search.NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.Problems})
+}
+
+// CollectSummary counts what a collection holds.
+type CollectSummary struct {
+	Problems   int     `json:"problems"`
+	Samples    int     `json:"samples"`
+	MeanReward float64 `json:"mean_reward"`
+	Solved     float64 `json:"solved"` // fraction of problems with a sample of reward >= 1
+}
+
+// RunCollect samples with the CoLA m and writes the collection to path whole or not at all.
+func RunCollect(ctx context.Context, m *checkpoint.Model, j CollectJob, path string, progress io.Writer) (*CollectSummary, error) {
+	if err := j.Validate(); err != nil {
+		return nil, err
+	}
+	if m.CoLA == nil {
+		return nil, fmt.Errorf("qnet collect: %s is not a CoLA model: samples are code sequences", m.Path)
+	}
+	tk, err := j.task()
+	if err != nil {
+		return nil, err
+	}
+	lat := generate.PaperLatent
+	lat.Seed = j.Seed
+	o := CollectOptions{Problems: j.Problems, Samples: j.Samples, MaxTokens: j.MaxTokens, Latent: lat}
+	err = atomic.Write(path, func(w io.Writer) error { return Collect(ctx, m.CoLA, m.Tok, tk, o, w, progress) })
+	if err != nil {
+		return nil, err
+	}
+	data, err := ReadSamples(path)
+	if err != nil {
+		return nil, err
+	}
+	return summarise(data), nil
+}
+
+func summarise(data []Sample) *CollectSummary {
+	s := &CollectSummary{Samples: len(data)}
+	solved := map[int]bool{}
+	for _, d := range data {
+		if _, seen := solved[d.Problem]; !seen {
+			solved[d.Problem] = false
+		}
+		solved[d.Problem] = solved[d.Problem] || d.Reward >= 1
+		s.MeanReward += d.Reward / float64(len(data))
+	}
+	for _, ok := range solved {
+		if ok {
+			s.Solved++
+		}
+	}
+	s.Problems = len(solved)
+	s.Solved /= float64(max(s.Problems, 1))
+	return s
+}
+
+// TrainJob is the Q-network's training as `colash qnet train` and recipes' qnet-train stages
+// describe it.
+type TrainJob struct {
+	Config
+	Data      string `toml:"data"`       // samples from a collection (a file, or a recipe's "@stage")
+	SaveEvery int    `toml:"save_every"` // checkpoint every N steps
+}
+
+// DefaultTrain is Paper's training, checkpointed every 50 steps.
+func DefaultTrain() TrainJob { return TrainJob{Config: Paper(), SaveEvery: 50} }
+
+// Validate checks the numbers.
+func (j TrainJob) Validate() error {
+	if j.Data == "" {
+		return fmt.Errorf("qnet train: data is required (a collection of samples)")
+	}
+	if j.Batch <= 0 || j.Steps <= 0 || j.TargetEvery <= 0 || j.SaveEvery <= 0 {
+		return fmt.Errorf("qnet train: batch %d, steps %d, target_every %d and save_every %d must be positive", j.Batch, j.Steps, j.TargetEvery, j.SaveEvery)
+	}
+	return nil
+}
+
+// RunTrain trains a fresh Q-network on the backbone of the CoLA that open loads (twice: the
+// online and the target network), logging metrics.jsonl and checkpoint/ in out, and writes the
+// Q-network to model; it returns the last step's metrics.
+func RunTrain(ctx context.Context, open func() (*checkpoint.Model, error), j TrainJob, out, model string, resume run.Resume, progress io.Writer) (map[string]any, error) {
+	if err := j.Validate(); err != nil {
+		return nil, err
+	}
+	samples, err := ReadSamples(j.Data)
+	if err != nil {
+		return nil, err
+	}
+	online, tokPath, err := newBody(open, j.Seed)
+	if err != nil {
+		return nil, err
+	}
+	defer online.Free()
+	target, _, err := newBody(open, j.Seed)
+	if err != nil {
+		return nil, err
+	}
+	defer target.Free()
+	tr, err := NewTrainer(online, target, samples, j.Config)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Opt.Free()
+	err = run.Loop(ctx, tr, run.Options{Name: "qnet", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery,
+		Resume: resume, Progress: progress,
+		Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }})
+	if err != nil {
+		return nil, err
+	}
+	if err := online.Save(model, tokPath); err != nil {
+		return nil, err
+	}
+	lines, err := run.ReadMetrics(filepath.Join(out, "metrics.jsonl"))
+	if err != nil || len(lines) == 0 {
+		return nil, err
+	}
+	return lines[len(lines)-1], nil
+}
+
+// newBody is a fresh Q-network on a loaded CoLA's backbone (its modules are freed).
+func newBody(open func() (*checkpoint.Model, error), seed uint64) (*qnet.QNet, string, error) {
+	m, err := open()
+	if err != nil {
+		return nil, "", err
+	}
+	if m.CoLA == nil {
+		m.Free()
+		return nil, "", fmt.Errorf("qnet train: %s is not a CoLA model: the Q-network scores its codes", m.Path)
+	}
+	codes := m.CoLA.Config.NumCode
+	weights.Free(m.CoLA) // the modules only: the backbone becomes the Q-network's body
+	q, err := qnet.New(m.Llama, codes, seed)
+	if err != nil {
+		m.Llama.Free()
+		return nil, "", err
+	}
+	return q, m.TokenizerPath, nil
+}
