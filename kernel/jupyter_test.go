@@ -28,7 +28,8 @@ func installSpec(t *testing.T) []string {
 
 // jupyter_client's blocking client against the installed kernelspec: an expression, streams, a
 // panic then a working cell, a compile error, an interrupt during a long generation, completion
-// of a method name, inspect, is_complete, a badly signed request refused, shutdown
+// of a method name, inspect, is_complete, input_request (lines asked for, none when stdin is
+// not allowed, a wait ended by an interrupt), a badly signed request refused, shutdown
 // (testdata/client.py prints one line per check).
 func TestJupyterClient(t *testing.T) {
 	if testing.Short() {
