@@ -22,6 +22,16 @@ type RecipeRun struct {
 	Seconds float64
 	Stages  []RecipeStage
 	Plots   []string // plots/*.png, relative to Dir, sorted
+	// ToTarget is, per RL stage of a recipe with target_reward, the compute it took to reach it
+	ToTarget map[string]*RecipeTarget `json:"to_target"`
+}
+
+// RecipeTarget is an RL stage's compute to the recipe's target reward (10-step mean).
+type RecipeTarget struct {
+	Reached bool
+	Step    int     // the step it was reached at (or the last step)
+	Seconds float64 // of the steps up to it
+	Tokens  float64 // rollout tokens up to it
 }
 
 // RecipeStage is one stage's result: its kind, time and metrics as results.json holds them.
@@ -60,12 +70,7 @@ func (r *RecipeRun) Metric(stage, path string) float64 {
 		if s.Stage != stage {
 			continue
 		}
-		var v any = s.Metrics
-		for _, k := range strings.Split(path, ".") {
-			m, _ := v.(map[string]any)
-			v = m[k]
-		}
-		if f, ok := v.(float64); ok {
+		if f, ok := s.number(path); ok {
 			return f
 		}
 		fail("recipe metric", fmt.Errorf("stage %s has no number at %q", stage, path))
@@ -74,37 +79,68 @@ func (r *RecipeRun) Metric(stage, path string) float64 {
 	return 0
 }
 
+// headlineKeys are the numbers of a stage's metrics shown in the table, where a stage has them
+// (RL, training, reward-model, evaluation and report stages), as dotted paths.
+var headlineKeys = []string{"final.reward/mean", "final.kl", "nll_before", "nll_after", "loss", "ce", "acc",
+	"held_out_acc", "Overall.Problems", "Overall.Correct", "Overall.PassAtK", "Overall.MajAtK", "texts", "tokens",
+	"Fluency.Ratio", "PolicyAcc"}
+
 // maxHeadline bounds the numbers shown per stage in the table.
 const maxHeadline = 6
 
-// headline lists a stage's numeric metrics (top level, then one level down) as "key value".
+// number is the number at a dotted path of the stage's metrics.
+func (s RecipeStage) number(path string) (float64, bool) {
+	var v any = s.Metrics
+	for _, k := range strings.Split(path, ".") {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	f, ok := v.(float64)
+	return f, ok
+}
+
+// headline lists the stage's headline numbers as "key value" (else its top-level numbers).
 func (s RecipeStage) headline() string {
 	var parts []string
-	add := func(prefix string, m map[string]any) {
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			if f, ok := m[k].(float64); ok && len(parts) < maxHeadline {
-				parts = append(parts, fmt.Sprintf("%s%s %.4g", prefix, k, f))
-			}
+	for _, k := range headlineKeys {
+		if f, ok := s.number(k); ok && len(parts) < maxHeadline {
+			parts = append(parts, fmt.Sprintf("%s %.4g", k, f))
 		}
 	}
-	add("", s.Metrics)
-	for _, k := range slices.Sorted(maps.Keys(s.Metrics)) {
-		if sub, ok := s.Metrics[k].(map[string]any); ok {
-			add(k+".", sub)
+	if len(parts) == 0 {
+		for _, k := range slices.Sorted(maps.Keys(s.Metrics)) {
+			if f, ok := s.Metrics[k].(float64); ok && len(parts) < maxHeadline {
+				parts = append(parts, fmt.Sprintf("%s %.4g", k, f))
+			}
 		}
 	}
 	return strings.Join(parts, ", ")
 }
 
-func (r *RecipeRun) rows() [][]string {
-	rows := make([][]string, len(r.Stages))
-	for i, s := range r.Stages {
-		rows[i] = []string{s.Stage, s.Kind, fmt.Sprintf("%.0f", s.Seconds), s.headline()}
+func (r *RecipeRun) rows() (header []string, rows [][]string) {
+	header = []string{"stage", "kind", "seconds", "results"}
+	if len(r.ToTarget) > 0 {
+		header = append(header, "to target reward")
 	}
-	return rows
+	for _, s := range r.Stages {
+		row := []string{s.Stage, s.Kind, fmt.Sprintf("%.0f", s.Seconds), s.headline()}
+		if len(r.ToTarget) > 0 {
+			row = append(row, r.ToTarget[s.Stage].String())
+		}
+		rows = append(rows, row)
+	}
+	return header, rows
 }
 
-var recipeHeader = []string{"stage", "kind", "seconds", "results"}
+func (t *RecipeTarget) String() string {
+	switch {
+	case t == nil:
+		return ""
+	case t.Reached:
+		return fmt.Sprintf("step %d, %.0f s, %.0f tokens", t.Step, t.Seconds, t.Tokens)
+	}
+	return fmt.Sprintf("not in %d steps (%.0f s, %.0f tokens)", t.Step, t.Seconds, t.Tokens)
+}
 
 func (r *RecipeRun) title() string {
 	smoke := ""
@@ -116,7 +152,7 @@ func (r *RecipeRun) title() string {
 
 // String is the stages as a table, with the plots' files.
 func (r *RecipeRun) String() string {
-	s := r.title() + "\n" + renderTable(recipeHeader, r.rows())
+	s := r.title() + "\n" + renderTable(r.rows())
 	for _, p := range r.Plots {
 		s += "\n" + p
 	}
@@ -127,7 +163,7 @@ func (r *RecipeRun) String() string {
 // first plot (what a markdown notebook saves).
 func (r *RecipeRun) Display() map[string][]byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "<p>%s</p>\n%s", html.EscapeString(r.title()), htmlTable(recipeHeader, r.rows()))
+	fmt.Fprintf(&b, "<p>%s</p>\n%s", html.EscapeString(r.title()), htmlTable(r.rows()))
 	out := map[string][]byte{"text/plain": []byte(r.String())}
 	for _, p := range r.Plots {
 		png, err := os.ReadFile(filepath.Join(r.Dir, p))

@@ -62,9 +62,10 @@ func TestCacheDisplay(t *testing.T) {
 
 func TestRecipeResults(t *testing.T) {
 	dir := t.TempDir()
-	res := `{"recipe":"countdown","model":"cola","seconds":12.5,"stages":[
+	res := `{"recipe":"countdown","model":"cola","seconds":12.5,"to_target":{"latent":{"reached":true,"step":12,"seconds":30,"tokens":4096}},"stages":[
 		{"stage":"latent","kind":"rl","seconds":10,"metrics":{"steps":30,"final":{"reward/mean":0.75,"kl":0.01},"note":"x"}},
-		{"stage":"eval","kind":"eval","seconds":2,"metrics":{"Overall":{"Correct":3}}}]}`
+		{"stage":"eval","kind":"eval","seconds":2,"metrics":{"Overall":{"Correct":3}}},
+		{"stage":"other","kind":"x","seconds":1,"metrics":{"b":2,"a":1,"c":"text"}}]}`
 	os.WriteFile(filepath.Join(dir, "results.json"), []byte(res), 0o644)
 	os.MkdirAll(filepath.Join(dir, "plots"), 0o755)
 	pts := plotter.XYs{{X: 1, Y: 0}, {X: 2, Y: 1}}
@@ -82,8 +83,10 @@ func TestRecipeResults(t *testing.T) {
 	}
 	d := r.Display()
 	h := string(d["text/html"])
-	if !strings.Contains(h, "<td>latent</td><td>rl</td><td>10</td><td>steps 30, final.kl 0.01, final.reward/mean 0.75</td>") ||
-		!strings.Contains(h, "<td>eval</td><td>eval</td><td>2</td><td>Overall.Correct 3</td>") {
+	if !strings.Contains(h, "<th>to target reward</th>") ||
+		!strings.Contains(h, "<td>latent</td><td>rl</td><td>10</td><td>final.reward/mean 0.75, final.kl 0.01</td><td>step 12, 30 s, 4096 tokens</td>") ||
+		!strings.Contains(h, "<td>eval</td><td>eval</td><td>2</td><td>Overall.Correct 3</td><td></td>") ||
+		!strings.Contains(h, "<td>other</td><td>x</td><td>1</td><td>a 1, b 2</td>") {
 		t.Fatalf("recipe html:\n%s", h)
 	}
 	if strings.Count(h, `src="data:image/png;base64,`) != 2 {
