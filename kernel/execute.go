@@ -50,6 +50,7 @@ type executeRequest struct {
 	Code         string `json:"code"`
 	Silent       bool   `json:"silent"`
 	StoreHistory *bool  `json:"store_history"`
+	AllowStdin   bool   `json:"allow_stdin"`
 }
 
 // execute runs a cell: its output streams while it runs, then the value (execute_result) or
@@ -72,7 +73,9 @@ func (k *Kernel) execute(s zmq4.Socket, m *Message) {
 	k.cancel = cancel
 	k.runMu.Unlock()
 	k.out.set(m)
+	k.in.begin(ctx, m, req.AllowStdin)
 	v, shown, err := k.sh.Cell(ctx, fmt.Sprintf("In [%d]", n), req.Code)
+	k.in.end()
 	k.out.set(nil)
 	k.runMu.Lock()
 	k.cancel = nil

@@ -28,7 +28,8 @@ func installSpec(t *testing.T) []string {
 
 // jupyter_client's blocking client against the installed kernelspec: an expression, streams, a
 // panic then a working cell, a compile error, an interrupt during a long generation, completion
-// of a method name, inspect, is_complete, a badly signed request refused, shutdown
+// of a method name, inspect, is_complete, input_request (lines asked for, none when stdin is
+// not allowed, a wait ended by an interrupt), a badly signed request refused, shutdown
 // (testdata/client.py prints one line per check).
 func TestJupyterClient(t *testing.T) {
 	if testing.Short() {
@@ -54,10 +55,9 @@ func TestNbconvertExamples(t *testing.T) {
 	if err != nil {
 		testenv.Missing(t, "jupyter (Debian's jupyter-core, jupyter-nbconvert)", err)
 	}
-	testenv.Shared(t, "data/math500/test.jsonl") // math500.ipynb reads it
 	env := installSpec(t)
 	nbs, _ := filepath.Glob(filepath.Join(testenv.Root(t), "examples", "notebooks", "*.ipynb"))
-	if len(nbs) < 3 {
+	if len(nbs) < 5 {
 		t.Fatalf("example notebooks: %v", nbs)
 	}
 	out := t.TempDir()
@@ -67,8 +67,12 @@ func TestNbconvertExamples(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("jupyter nbconvert --execute: %v\n%s", err, b)
 	}
-	rl, err := os.ReadFile(filepath.Join(out, "rl.ipynb"))
-	if err != nil || !strings.Contains(string(rl), `"image/png"`) {
-		t.Fatalf("rl.ipynb has no reward plot: %v", err)
+	// the rich values render in Jupyter: the reward plot, the search tree, the patching heat map
+	for nb, want := range map[string]string{"rl.ipynb": `"image/png"`, "search.ipynb": `<details open><summary><b>root</b>`,
+		"patching.ipynb": `"image/png"`} {
+		b, err := os.ReadFile(filepath.Join(out, nb))
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Fatalf("executed %s lacks %s: %v", nb, want, err)
+		}
 	}
 }

@@ -29,8 +29,9 @@ type Kernel struct {
 	iopubMu                          sync.Mutex
 
 	sh      *dsl.Shell
-	out     *cellWriter // where the session's stdout and stderr go: the running cell's streams
-	count   int         // execution count
+	out     *cellWriter  // where the session's stdout and stderr go: the running cell's streams
+	in      *stdinReader // what cells read: lines asked of the frontend
+	count   int          // execution count
 	session string
 
 	runMu  sync.Mutex
@@ -65,8 +66,8 @@ func Start(ctx context.Context, c *Connection, logw io.Writer) (*Kernel, error) 
 			return nil, fmt.Errorf("kernel: %s socket on %s: %w", b.name, c.Addr(b.port), err)
 		}
 	}
-	k.out = &cellWriter{k: k}
-	sh, err := dsl.NewShell(dsl.Config{Stdout: k.out.stream("stdout"), Stderr: k.out.stream("stderr"), Args: []string{"colash"}})
+	k.out, k.in = &cellWriter{k: k}, newStdinReader(k)
+	sh, err := dsl.NewShell(dsl.Config{Stdin: k.in, Stdout: k.out.stream("stdout"), Stderr: k.out.stream("stderr"), Args: []string{"colash"}})
 	if err != nil {
 		k.Close()
 		return nil, err
@@ -103,7 +104,7 @@ func (k *Kernel) Serve() error {
 	}()
 	go k.heartbeat()
 	go k.loop(k.control, true)
-	go k.loop(k.stdin, false) // nothing is asked on stdin: scripts read an empty input
+	go k.loop(k.stdin, false) // input_reply: the lines cells asked for
 	go k.loop(k.shell, false)
 	<-k.ctx.Done()
 	k.Close()
@@ -138,6 +139,10 @@ func (k *Kernel) loop(s zmq4.Socket, control bool) {
 		m, err := k.signer.Decode(raw.Frames)
 		if err != nil {
 			fmt.Fprintf(k.logw, "colash kernel: %v\n", err)
+			continue
+		}
+		if m.Header.MsgType == "input_reply" {
+			k.in.deliver(m) // answers a read of the running cell: no status of its own
 			continue
 		}
 		k.handle(s, m, control)

@@ -13,7 +13,7 @@ import (
 	"sync"
 )
 
-//go:embed colash.go load.go show.go prelude.go cola.go rl.go hooks.go steer.go
+//go:embed colash.go load.go show.go prelude.go cola.go rl.go hooks.go steer.go search.go searchview.go display.go env.go eval.go recipe.go heatmap.go
 var sources embed.FS
 
 var (

@@ -2,6 +2,7 @@ package colash
 
 import (
 	"fmt"
+	"html"
 	"maps"
 	"slices"
 	"strings"
@@ -33,6 +34,7 @@ func (m *Model) HookNames() []string { return m.hooked("hook names").HookNames()
 // Cache is the activations of one text at a set of hook points.
 type Cache struct {
 	Pieces []string // the text of each position, BOS first
+	DType  string   // the model's dtype, which the activations had in the engine (scripts get float32)
 	acts   map[string]backend.Activation
 }
 
@@ -43,7 +45,7 @@ func (m *Model) RunWithCache(text string, names ...string) *Cache {
 	ids := m.m.Encode(text, true)
 	acts, err := h.RunWithCache(backend.Context(), ids, names)
 	fail("run with cache", err)
-	c := &Cache{acts: acts}
+	c := &Cache{acts: acts, DType: m.m.Info().DType}
 	for _, id := range ids {
 		c.Pieces = append(c.Pieces, m.Piece(id))
 	}
@@ -92,11 +94,23 @@ func (c *Cache) Head(name string, head int) [][]float32 {
 
 func (c *Cache) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cache of %d positions, %d hook points", len(c.Pieces), len(c.acts))
+	fmt.Fprintf(&b, "cache of %d positions, %d hook points (%s)", len(c.Pieces), len(c.acts), c.DType)
 	for _, n := range c.Names() {
 		fmt.Fprintf(&b, "\n  %-40s %v", n, c.Shape(n))
 	}
 	return b.String()
+}
+
+// Display renders the recorded hook points as an HTML table (name, shape, dtype), under the
+// text's positions.
+func (c *Cache) Display() map[string][]byte {
+	rows := make([][]string, 0, len(c.acts))
+	for _, n := range c.Names() {
+		rows = append(rows, []string{n, fmt.Sprint(c.Shape(n)), c.DType})
+	}
+	head := fmt.Sprintf("<p>cache of %d positions: %s</p>\n", len(c.Pieces), html.EscapeString(fmt.Sprintf("%q", c.Pieces)))
+	return map[string][]byte{"text/plain": []byte(c.String()),
+		"text/html": []byte(head + htmlTable([]string{"hook point", "shape", "dtype"}, rows))}
 }
 
 // RunWithHooks runs text with hooks set at the named points for this pass only and returns the

@@ -19,9 +19,13 @@ def check(name, cond, why=""):
     failed = failed or not cond
 
 
-def run(kc, code, timeout=60):
+def run(kc, code, timeout=60, allow_stdin=False):
     """Execute code; return (reply content, iopub messages of this request)."""
-    msg_id = kc.execute(code)
+    return collect(kc, kc.execute(code, allow_stdin=allow_stdin), timeout)
+
+
+def collect(kc, msg_id, timeout=60):
+    """The reply and iopub messages of the request msg_id."""
     reply = kc.get_shell_msg(timeout=timeout)
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = kc.get_shell_msg(timeout=timeout)
@@ -87,6 +91,40 @@ try:
     kc.is_complete("x + 1")
     ic2 = kc.get_shell_msg(timeout=30)["content"]
     check("is_complete", ic["status"] == "incomplete" and ic2["status"] == "complete", "%s %s" % (ic, ic2))
+
+    # a cell that reads its input asks the frontend for each line: input_request on stdin
+    read = 'var name string\nvar n int\nfmt.Print("name? ")\nfmt.Scanln(&name)\nfmt.Scanln(&n)\nfmt.Sprintf("%s %d", name, 2*n)'
+    msg_id = kc.execute(read, allow_stdin=True)
+    asked = []
+    for line in ["Lily", "21"]:
+        req = kc.get_stdin_msg(timeout=30)
+        asked.append((req["msg_type"], req["parent_header"].get("msg_id") == msg_id))
+        kc.input(line)
+    reply, msgs = collect(kc, msg_id)
+    res = of(msgs, "execute_result")
+    out = "".join(s["text"] for s in of(msgs, "stream") if s["name"] == "stdout")
+    check("input_request", asked == [("input_request", True)] * 2 and res and res[0]["data"]["text/plain"] == '"Lily 42"' and out == "name? ",
+          "%s %s %r" % (asked, res, out))
+    # a frontend that does not allow stdin (nbconvert) gives the cell an empty input, unasked
+    reply, msgs = run(kc, '_, err := fmt.Scanln(&name)\nerr', allow_stdin=False)
+    res = of(msgs, "execute_result")
+    try:
+        kc.get_stdin_msg(timeout=1)
+        unasked = False
+    except queue.Empty:
+        unasked = True
+    check("stdin not allowed", unasked and res and "EOF" in res[0]["data"]["text/plain"], str(res))
+    # an interrupt ends a wait for input
+    msg_id = kc.execute("fmt.Scanln(&name)\nname", allow_stdin=True)
+    kc.get_stdin_msg(timeout=30)
+    km.interrupt_kernel()
+    reply = kc.get_shell_msg(timeout=10)["content"]
+    msg_id = kc.execute("sc := bufio.NewScanner(os.Stdin)\nsc.Scan()\nsc.Text()", allow_stdin=True)
+    kc.get_stdin_msg(timeout=30)
+    kc.input("Tom")
+    reply2, msgs = collect(kc, msg_id)
+    res = of(msgs, "execute_result")
+    check("interrupt input", reply2["status"] == "ok" and res and res[0]["data"]["text/plain"] == '"Tom"', "%s then %s" % (reply, res))
 
     # a request signed with another key is refused: no reply, and the kernel goes on
     bad = Session(key=b"not-the-key")

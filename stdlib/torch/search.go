@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"colash/engine/search"
@@ -73,7 +75,7 @@ func (m *CoLA) Search(ctx context.Context, prompt []int, o backend.SearchOptions
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			out[i] = o.Reward(text, m.m.Tok.Decode(a))
+			out[i] = o.Reward(text, m.after(prompt, a))
 		}
 		return out, nil
 	}
@@ -82,16 +84,31 @@ func (m *CoLA) Search(ctx context.Context, prompt []int, o backend.SearchOptions
 		return nil, err
 	}
 	f := t.Stats.Forward
-	return &backend.SearchResult{Root: m.node(t.Root), Answer: m.m.Tok.Decode(t.Answer), Reward: t.Reward,
+	return &backend.SearchResult{Root: m.node(prompt, t.Root), Answer: m.after(prompt, t.Answer), Reward: t.Reward,
 		Backbone: f.Backbone, Policy: f.Policy, World: f.World, Q: f.Q, Nodes: t.Stats.Nodes,
 		Rollouts: t.Stats.Rollouts, Searches: t.Stats.Searches, Seconds: t.Stats.Time.Seconds()}, nil
 }
 
-func (m *CoLA) node(n *search.Node) *backend.SearchNode {
+// node converts n, whose tokens follow prefix, and its children.
+func (m *CoLA) node(prefix []int, n *search.Node) *backend.SearchNode {
+	path := append(slices.Clip(prefix), n.Tokens...)
 	out := &backend.SearchNode{Code: n.Code, Visits: n.Visits, Value: n.Value, R: n.R, EOS: n.EOS,
-		Text: m.m.Tok.Decode(n.Tokens), Rollout: m.m.Tok.Decode(n.Rollout)}
+		Text: m.after(prefix, n.Tokens), Rollout: m.after(path, n.Rollout)}
 	for _, c := range n.Children {
-		out.Children = append(out.Children, m.node(c))
+		out.Children = append(out.Children, m.node(path, c))
 	}
 	return out
+}
+
+// after is the text ids add after prefix, its leading space kept (decoding ids alone drops
+// the space a text starts with).
+func (m *CoLA) after(prefix, ids []int) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	head, whole := m.m.Tok.Decode(prefix), m.m.Tok.Decode(append(slices.Clip(prefix), ids...))
+	if rest, ok := strings.CutPrefix(whole, head); ok {
+		return rest
+	}
+	return m.m.Tok.Decode(ids)
 }
