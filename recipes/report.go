@@ -3,7 +3,6 @@ package recipes
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,19 +24,6 @@ var curves = map[string][]string{
 	"rm":    {"loss", "acc", "held_out/acc"},
 
 	"qnet-train": {"loss", "q_taken_mean"},
-}
-
-// headlines are the numbers of a stage's result shown in report.md, as JSON paths.
-var headlines = map[string][]string{
-	"sample":       {"texts", "tokens"},
-	"train":        {"loss", "ce", "acc", "alive"},
-	"rl":           {"final.reward/mean", "final.kl", "nll_before", "nll_after", "final.completions/distinct2", "frozen_unchanged"},
-	"rm":           {"held_out_acc_init", "held_out_acc", "held_out_pairs", "train_pairs"},
-	"report":       {"Fluency.Ratio", "Alive", "PolicyAcc", "WorldNLL", "BackboneNLL"},
-	"qnet-collect": {"samples", "mean_reward", "solved"},
-	"qnet-train":   {"loss"},
-	"search":       {"greedy.success_rate", "best-of-n.success_rate", "mcts.success_rate", "mcts-q.success_rate", "mcts-q.forward_tokens_per_problem"},
-	"eval":         {"Samples", "Overall.Problems", "Overall.Correct", "Overall.PassAtK", "Overall.MajAtK"},
 }
 
 // writeConfig saves the recipe as it ran: every default filled in, overrides applied.
@@ -86,7 +72,7 @@ func writeReport(r *Recipe, res *Results, out, command string, plots []string) e
 	}
 	b.WriteString("| stage | kind | seconds | results | curve |\n|---|---|---:|---|---|\n")
 	for _, sr := range res.Stages {
-		fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s |\n", sr.Stage, sr.Kind, sr.Seconds, headline(sr), stageSparkline(r, out, sr))
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s |\n", sr.Stage, sr.Kind, sr.Seconds, sr.Headline(), stageSparkline(r, out, sr))
 	}
 	if len(res.ToTarget) > 0 {
 		fmt.Fprintf(&b, "\n## Compute to reach reward %.3g (10-step mean)\n\n| stage | reached | step | seconds | rollout tokens |\n|---|---|---:|---:|---:|\n", r.TargetReward)
@@ -104,37 +90,6 @@ func writeReport(r *Recipe, res *Results, out, command string, plots []string) e
 	}
 	fmt.Fprintf(&b, "\n## Rerun\n\n```\n%s\n```\n\nThe resolved settings are in `config.toml`; every stage's own files are in its folder.\n", command)
 	return atomic.WriteFile(filepath.Join(out, "report.md"), []byte(b.String()))
-}
-
-// headline picks a stage result's key numbers by their JSON paths.
-func headline(sr StageResult) string {
-	var v any
-	raw, _ := json.Marshal(sr.Metrics)
-	json.Unmarshal(raw, &v)
-	var parts []string
-	for _, path := range headlines[sr.Kind] {
-		if x, ok := lookup(v, path); ok {
-			if f, isNum := x.(float64); isNum {
-				x = fmt.Sprintf("%.4g", f)
-			}
-			parts = append(parts, fmt.Sprintf("%s %v", path, x))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-// lookup follows a dotted path of map keys (a key may itself hold a slash, as reward/mean).
-func lookup(v any, path string) (any, bool) {
-	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = m[k]; !ok {
-			return nil, false
-		}
-	}
-	return v, v != nil
 }
 
 // stageSparkline draws the stage's first curve metric as a line of block characters.

@@ -12,6 +12,7 @@ import (
 	"colash/model/atomic"
 	"colash/model/checkpoint"
 	"colash/model/tensor"
+	"colash/recipes/results"
 )
 
 // OutDir is where the recipe's results go.
@@ -34,25 +35,12 @@ func (r *Recipe) SetOut(dir string) {
 	r.Out = dir
 }
 
-// StageResult is one stage's outcome, as OUT/<stage>/done.json and results.json hold it.
-type StageResult struct {
-	Stage    string    `json:"stage"`
-	Kind     string    `json:"kind"`
-	Finished time.Time `json:"finished"`
-	Seconds  float64   `json:"seconds"` // this stage's run (0 when an earlier run completed it)
-	Metrics  any       `json:"metrics"`
-}
-
-// Results is what results.json holds.
-type Results struct {
-	Recipe   string               `json:"recipe"`
-	Model    string               `json:"model"`
-	Smoke    bool                 `json:"smoke,omitempty"`
-	ToTarget map[string]*ToTarget `json:"to_target,omitempty"` // per RL stage, with target_reward
-	Finished time.Time            `json:"finished"`
-	Seconds  float64              `json:"seconds"` // this run's time
-	Stages   []StageResult        `json:"stages"`
-}
+// Results, StageResult and ToTarget are results.json's (package results).
+type (
+	Results     = results.Results
+	StageResult = results.Stage
+	ToTarget    = results.ToTarget
+)
 
 // Run runs the recipe's stages in order. A completed stage is skipped (its results are read back),
 // so running a recipe again after an interruption continues where it stopped; results.json is

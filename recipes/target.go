@@ -6,15 +6,6 @@ import (
 	"colash/engine/run"
 )
 
-// ToTarget is the compute an RL stage spent before its reward reached the recipe's
-// target_reward (a 10-step moving average of reward/mean, so one lucky batch does not count).
-type ToTarget struct {
-	Reached bool    `json:"reached"`
-	Step    int     `json:"step"`    // the step it was reached at (or the last step)
-	Seconds float64 `json:"seconds"` // wall-clock of the steps up to it (time/step summed)
-	Tokens  float64 `json:"tokens"`  // rollout tokens generated up to it (completion tokens x samples)
-}
-
 // toTarget measures an RL stage's metrics.jsonl against target; group and prompts give the
 // samples per step.
 func toTarget(metricsPath string, target float64, samples int) (*ToTarget, error) {

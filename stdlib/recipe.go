@@ -1,8 +1,8 @@
 package colash
 
 import (
+	"colash/recipes/results"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"html"
 	"maps"
@@ -47,13 +47,18 @@ type RecipeStage struct {
 //	r := colash.RecipeResults("runs/countdown")
 //	r.Metric("latent", "final.reward/mean")
 func RecipeResults(dir string) *RecipeRun {
-	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	res, err := results.Read(dir)
 	if err != nil {
-		fail("recipe results", fmt.Errorf("%w (a finished colash recipe run writes it)", err))
+		fail("recipe results", err)
 	}
-	r := &RecipeRun{Dir: dir}
-	if err := json.Unmarshal(b, r); err != nil {
-		fail("recipe results", fmt.Errorf("%s: %w", filepath.Join(dir, "results.json"), err))
+	r := &RecipeRun{Dir: dir, Recipe: res.Recipe, Model: res.Model, Smoke: res.Smoke, Seconds: res.Seconds,
+		ToTarget: map[string]*RecipeTarget{}}
+	for name, t := range res.ToTarget {
+		r.ToTarget[name] = &RecipeTarget{Reached: t.Reached, Step: t.Step, Seconds: t.Seconds, Tokens: t.Tokens}
+	}
+	for _, s := range res.Stages {
+		m, _ := s.Metrics.(map[string]any)
+		r.Stages = append(r.Stages, RecipeStage{Stage: s.Stage, Kind: s.Kind, Seconds: s.Seconds, Metrics: m})
 	}
 	pngs, _ := filepath.Glob(filepath.Join(dir, "plots", "*.png"))
 	for _, p := range pngs {
@@ -79,43 +84,29 @@ func (r *RecipeRun) Metric(stage, path string) float64 {
 	return 0
 }
 
-// headlineKeys are the numbers of a stage's metrics shown in the table, where a stage has them
-// (RL, training, reward-model, evaluation and report stages), as dotted paths.
-var headlineKeys = []string{"final.reward/mean", "final.kl", "nll_before", "nll_after", "loss", "ce", "acc",
-	"held_out_acc", "Overall.Problems", "Overall.Correct", "Overall.PassAtK", "Overall.MajAtK", "texts", "tokens",
-	"Fluency.Ratio", "PolicyAcc"}
-
-// maxHeadline bounds the numbers shown per stage in the table.
-const maxHeadline = 6
-
 // number is the number at a dotted path of the stage's metrics.
 func (s RecipeStage) number(path string) (float64, bool) {
-	var v any = s.Metrics
-	for _, k := range strings.Split(path, ".") {
-		m, _ := v.(map[string]any)
-		v = m[k]
-	}
+	v, _ := results.Lookup(s.Metrics, path)
 	f, ok := v.(float64)
 	return f, ok
 }
 
-// headline lists the stage's headline numbers as "key value" (else its top-level numbers).
+// headline lists the stage's headline numbers as report.md does (else its top-level numbers).
 func (s RecipeStage) headline() string {
-	var parts []string
-	for _, k := range headlineKeys {
-		if f, ok := s.number(k); ok && len(parts) < maxHeadline {
-			parts = append(parts, fmt.Sprintf("%s %.4g", k, f))
-		}
+	if h := (results.Stage{Kind: s.Kind, Metrics: s.Metrics}).Headline(); h != "" {
+		return h
 	}
-	if len(parts) == 0 {
-		for _, k := range slices.Sorted(maps.Keys(s.Metrics)) {
-			if f, ok := s.Metrics[k].(float64); ok && len(parts) < maxHeadline {
-				parts = append(parts, fmt.Sprintf("%s %.4g", k, f))
-			}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(s.Metrics)) {
+		if f, ok := s.Metrics[k].(float64); ok && len(parts) < maxHeadline {
+			parts = append(parts, fmt.Sprintf("%s %.4g", k, f))
 		}
 	}
 	return strings.Join(parts, ", ")
 }
+
+// maxHeadline bounds the numbers shown for a stage of a kind without headlines.
+const maxHeadline = 6
 
 func (r *RecipeRun) rows() (header []string, rows [][]string) {
 	header = []string{"stage", "kind", "seconds", "results"}
