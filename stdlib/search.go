@@ -11,16 +11,19 @@ import (
 
 // SearchOpts configure m.Search. Zero values take the defaults noted.
 type SearchOpts struct {
-	Method  string                                  // greedy, best-of-n, mcts, mcts-q (default)
-	Budget  int                                     // forward tokens (0: the rounds bound it)
-	Reward  func(prompt, completion string) float64 // scores answers (required)
-	QNet    string                                  // Q-network folder (colash qnet train), for mcts-q
-	Config  string                                  // math500 (default: the paper's call) or code-default
-	Tokens  int                                     // cap on an answer's tokens, every method (0: none)
-	Rollout int                                     // rollout length (0: the configuration's 1024)
-	Rounds  int                                     // selection rounds (0: the configuration's)
-	N       int                                     // best-of-n samples without a budget
-	Seed    int
+	Method string                                  // greedy, best-of-n, mcts, mcts-q (default)
+	Budget int                                     // forward tokens (0: the rounds bound it)
+	Reward func(prompt, completion string) float64 // scores answers (this or RewardModel)
+	// RewardModel is a reward model folder (colash recipe's rm stage) that scores answers instead,
+	// in batches: math search without the gold answer.
+	RewardModel string
+	QNet        string // Q-network folder (colash qnet train), for mcts-q
+	Config      string // math500 (default: the paper's call) or code-default
+	Tokens      int    // cap on an answer's tokens, every method (0: none)
+	Rollout     int    // rollout length (0: the configuration's 1024)
+	Rounds      int    // selection rounds (0: the configuration's)
+	N           int    // best-of-n samples without a budget
+	Seed        int
 }
 
 // SearchNode is a node of a search tree: the code its edge was expanded with (-1 at the root and
@@ -59,7 +62,7 @@ func (m *Model) Search(prompt string, o SearchOpts) *SearchTree {
 		fail("search", fmt.Errorf("%s is not a CoLA model: search runs over latent codes", m.name))
 	}
 	r, err := s.Search(backend.Context(), m.m.Encode(prompt, true), backend.SearchOptions{Method: o.Method,
-		Config: o.Config, Budget: int64(o.Budget), Reward: o.Reward, QNet: o.QNet, AnswerTokens: o.Tokens,
+		Config: o.Config, Budget: int64(o.Budget), Reward: o.Reward, RewardModel: o.RewardModel, QNet: o.QNet, AnswerTokens: o.Tokens,
 		SimTokens: o.Rollout, Rounds: o.Rounds, N: o.N, Seed: uint64(o.Seed)})
 	fail("search", err)
 	return &SearchTree{Answer: r.Answer, Reward: r.Reward, r: r}

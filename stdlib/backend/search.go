@@ -8,6 +8,7 @@ type SearchOptions struct {
 	Config       string                                  // named constants: math500 (default), code-default
 	Budget       int64                                   // forward tokens (0: the rounds bound it)
 	Reward       func(prompt, completion string) float64 // scores answers, on one goroutine
+	RewardModel  string                                  // or a reward model folder scores them (batched)
 	QNet         string                                  // Q-network folder, for mcts-q
 	AnswerTokens int                                     // cap on an answer's tokens (0: none)
 	SimTokens    int                                     // rollout length (0: the configuration's)

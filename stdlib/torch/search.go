@@ -8,41 +8,56 @@ import (
 	"strings"
 	"sync"
 
+	"colash/engine/rm"
 	"colash/engine/search"
 	"colash/model/checkpoint"
 	"colash/model/qnet"
 	"colash/stdlib/backend"
 )
 
-var qnets = struct {
+// cached holds what scripts load by folder (Q-networks, reward models): loaded once, then kept
+// for the session.
+type cached[T any] struct {
 	sync.Mutex
-	m map[string]*qnet.QNet
-}{m: map[string]*qnet.QNet{}}
+	m map[string]T
+}
+
+func (c *cached[T]) get(dir string, load func() (T, error)) (T, error) {
+	c.Lock()
+	defer c.Unlock()
+	if v, ok := c.m[dir]; ok {
+		return v, nil
+	}
+	v, err := load()
+	if err == nil {
+		c.m[dir] = v
+	}
+	return v, err
+}
+
+var (
+	qnets = cached[*qnet.QNet]{m: map[string]*qnet.QNet{}}
+	rms   = cached[*rm.Model]{m: map[string]*rm.Model{}}
+)
 
 // qnetAt loads a Q-network once per folder, on the model's device and dtype.
 func (m *CoLA) qnetAt(dir string) (*qnet.QNet, error) {
-	qnets.Lock()
-	defer qnets.Unlock()
-	if q, ok := qnets.m[dir]; ok {
-		return q, nil
-	}
-	q, err := qnet.Load(dir, checkpoint.Options{Device: m.m.Device(), DType: m.m.DType()})
-	if err != nil {
-		return nil, err
-	}
-	if q.Codes != m.m.CoLA.Config.NumCode {
-		q.Free()
-		return nil, fmt.Errorf("Q-network %s has %d codes, the model %d", dir, q.Codes, m.m.CoLA.Config.NumCode)
-	}
-	qnets.m[dir] = q
-	return q, nil
+	return qnets.get(dir, func() (*qnet.QNet, error) { return search.LoadQNet(dir, m.m) })
+}
+
+// rmAt loads a reward model once per folder, on the model's device and dtype.
+func (m *CoLA) rmAt(dir string) (*rm.Model, error) {
+	return rms.get(dir, func() (*rm.Model, error) {
+		r, _, err := rm.Load(dir, checkpoint.Options{Device: m.m.Device(), DType: m.m.DType()})
+		return r, err
+	})
 }
 
 func (m *CoLA) Search(ctx context.Context, prompt []int, o backend.SearchOptions) (*backend.SearchResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if o.Reward == nil {
-		return nil, fmt.Errorf("search: a Reward is required")
+	if (o.Reward == nil) == (o.RewardModel == "") {
+		return nil, fmt.Errorf("search: give a Reward function or a RewardModel folder (one of them)")
 	}
 	cfg, err := search.Named(cmp.Or(o.Config, "math500"))
 	if err != nil {
@@ -69,15 +84,31 @@ func (m *CoLA) Search(ctx context.Context, prompt []int, o backend.SearchOptions
 		cm.Q = q
 	}
 	text := m.m.Tok.Decode(prompt)
-	reward := func(answers [][]int) ([]float64, error) {
-		out := make([]float64, len(answers))
-		for i, a := range answers {
+	score := func(texts []string) ([]float64, error) {
+		out := make([]float64, len(texts))
+		for i, c := range texts {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			out[i] = o.Reward(text, m.after(prompt, a))
+			out[i] = o.Reward(text, c)
 		}
 		return out, nil
+	}
+	if o.RewardModel != "" {
+		r, err := m.rmAt(o.RewardModel)
+		if err != nil {
+			return nil, err
+		}
+		score = func(texts []string) ([]float64, error) {
+			return r.Score(slices.Repeat([]string{text}, len(texts)), texts, 64)
+		}
+	}
+	reward := func(answers [][]int) ([]float64, error) {
+		texts := make([]string, len(answers))
+		for i, a := range answers {
+			texts[i] = m.after(prompt, a)
+		}
+		return score(texts)
 	}
 	t, err := search.Run(cm, prompt, reward, search.Options{Method: method, Config: cfg, Budget: o.Budget, N: o.N, Seed: o.Seed})
 	if err != nil {

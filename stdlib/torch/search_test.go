@@ -1,9 +1,14 @@
 package torch_test
 
 import (
+	"math"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"colash/engine/rm"
+	"colash/model/checkpoint"
 	colash "colash/stdlib"
 	_ "colash/stdlib/torch"
 )
@@ -35,4 +40,40 @@ func TestSearchScript(t *testing.T) {
 		}
 	}()
 	colash.Load("").Search("x", colash.SearchOpts{Reward: dog})
+}
+
+// A reward model folder scores a script's search: the answer's reward is the model's score of
+// (prompt, answer), and a best-of-N search picks the sample it scores highest.
+func TestSearchWithARewardModel(t *testing.T) {
+	bb, err := checkpoint.Open("../../models/stories260K", checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rm.New(bb, 64, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "rm")
+	if err := r.Save(dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Free()
+	prompt := "Tom and Sue went to the park."
+	tr := colash.Load("cola").Search(prompt, colash.SearchOpts{Method: "best-of-n", N: 4, Tokens: 12, RewardModel: dir})
+	var texts []string
+	for _, n := range tr.Nodes()[1:] {
+		texts = append(texts, n.Text)
+	}
+	want, err := r.Score(slices.Repeat([]string{prompt}, len(texts)), texts, 0)
+	if err != nil || len(want) != 4 {
+		t.Fatalf("scores %v: %v", want, err)
+	}
+	for i, n := range tr.Nodes()[1:] {
+		if math.Abs(n.R-want[i]) > 1e-5 {
+			t.Fatalf("sample %d %q: R %v, the reward model scores %v", i, n.Text, n.R, want[i])
+		}
+	}
+	if tr.Reward != slices.Max(want) {
+		t.Fatalf("best-of-4 chose reward %v of %v", tr.Reward, want)
+	}
 }
