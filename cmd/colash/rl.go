@@ -32,6 +32,7 @@ func runRL(args []string) error {
 	fs.IntVar(&c.Prompts, "prompts", c.Prompts, "prompts per step")
 	fs.IntVar(&c.Group, "group", c.Group, "samples per prompt")
 	fs.IntVar(&c.MaxTokens, "max-tokens", c.MaxTokens, "completion length limit")
+	fs.IntVar(&c.Turns, "turns", c.Turns, "tries per episode: > 1 is multi-turn RL (a miss gets feedback and another try; grpo, rloo)")
 	fs.Float64Var(&c.LR, "lr", c.LR, "peak learning rate")
 	fs.Float64Var(&c.MinLR, "min-lr", c.MinLR, "final learning rate of the cosine schedule")
 	fs.IntVar(&c.Warmup, "warmup", c.Warmup, "warmup optimiser steps")

@@ -229,25 +229,36 @@ type AdvantageConfig struct {
 // greedy reward per sequence, values PPO's value estimates per token (nil otherwise); logp and
 // ref are the rollout and reference log-probs of every action token.
 func Advantages(c AdvantageConfig, scores, baseline []float64, logp, ref, values [][]float64) (adv, ret [][]float64, err error) {
-	var s []float64
-	switch c.Algo {
-	case GRPO:
-		s, err = GroupNormalize(scores, c.Group)
-	case RLOO:
-		s, err = LeaveOneOut(scores, c.Group)
-	case ReMax:
-		s, err = Baseline(scores, baseline)
-	case PPO:
-		s = scores
-		if len(values) != len(scores) {
-			err = fmt.Errorf("rl: ppo needs values for every sequence")
-		}
-	default:
-		err = fmt.Errorf("rl: unknown algorithm %q (want grpo, remax, rloo or ppo)", c.Algo)
-	}
+	s, err := SequenceAdvantages(c, scores, baseline, values)
 	if err != nil {
 		return nil, nil, err
 	}
+	adv, ret = TokenAdvantages(c, s, logp, ref, values)
+	return adv, ret, nil
+}
+
+// SequenceAdvantages is the first half of Advantages: one advantage per sequence (GRPO's group
+// normalisation, RLOO's leave-one-out, ReMax's baseline; PPO's raw scores).
+func SequenceAdvantages(c AdvantageConfig, scores, baseline []float64, values [][]float64) ([]float64, error) {
+	switch c.Algo {
+	case GRPO:
+		return GroupNormalize(scores, c.Group)
+	case RLOO:
+		return LeaveOneOut(scores, c.Group)
+	case ReMax:
+		return Baseline(scores, baseline)
+	case PPO:
+		if len(values) != len(scores) {
+			return nil, fmt.Errorf("rl: ppo needs values for every sequence")
+		}
+		return scores, nil
+	}
+	return nil, fmt.Errorf("rl: unknown algorithm %q (want grpo, remax, rloo or ppo)", c.Algo)
+}
+
+// TokenAdvantages is the second half: sequence advantages s (with the KL penalty on every token)
+// spread over each sequence's tokens.
+func TokenAdvantages(c AdvantageConfig, s []float64, logp, ref, values [][]float64) (adv, ret [][]float64) {
 	rw := TokenRewards(s, logp, ref, c.KLCoef, c.KL)
 	adv, ret = make([][]float64, len(rw)), make([][]float64, len(rw))
 	for i, r := range rw {
@@ -264,5 +275,5 @@ func Advantages(c AdvantageConfig, scores, baseline []float64, logp, ref, values
 	if c.Whiten {
 		adv = Whiten(adv)
 	}
-	return adv, ret, nil
+	return adv, ret
 }

@@ -37,6 +37,11 @@ type Config struct {
 	VFCoef       float64 `toml:"vf_coef"`        // value loss weight
 	ValueClip    float64 `toml:"value_clip"`     // PPO value clip
 
+	// Turns > 1 makes every sample an episode of up to Turns tries (multi-turn RL, episodes.go):
+	// a miss is answered with feedback and the policy tries again; the episode's reward is its
+	// last try's. grpo and rloo only.
+	Turns int `toml:"turns"`
+
 	Seed    uint64 `toml:"seed"`    // prompts, sampling and shuffles
 	Workers int    `toml:"workers"` // reward goroutines
 }

@@ -22,29 +22,31 @@ type Batch struct {
 	Values      [][]float64 // PPO
 	Adv, Ret    [][]float64
 	RolloutTime time.Duration
+	// Multi-turn (Turns > 1): rows are tries; Episode gives each row's episode, and Scores
+	// holds one return per episode (Group consecutive episodes a prompt) instead of one per row.
+	Episode []int
+	Turns   float64 // mean tries per episode
 }
 
-// Experience rolls out the step's prompts, scores them and computes advantages.
+// Experience rolls out the step's prompts (or plays its episodes, Turns > 1), scores them and
+// computes advantages.
 func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 	c := t.Cfg
 	start := time.Now()
 	exs := t.batchExamples(step)
-	var prompts [][]int
-	var rowEx []Example
-	for _, ex := range exs {
-		ids := t.Tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true})
-		for g := 0; g < c.Group; g++ {
-			prompts = append(prompts, ids)
-			rowEx = append(rowEx, ex)
-		}
+	var b *Batch
+	var err error
+	if c.Turns > 1 {
+		b, err = t.episodes(ctx, exs, step)
+	} else {
+		b, err = t.singleTurn(ctx, exs, step)
 	}
-	r, err := t.Actor.Generate(ctx, prompts, c.MaxTokens, t.StepSeed(step), false)
 	if err != nil {
-		return nil, fmt.Errorf("rollout: %w", err)
+		return nil, err
 	}
-	b := &Batch{Rollout: r, Examples: rowEx}
-	b.Completions = t.decode(r)
 	b.RolloutTime = time.Since(start)
+	r := b.Rollout
+	prompts := r.Prompts
 
 	// Reference (and, for the token actor, rollout) log-probs and PPO values, without grad.
 	needOld := r.LogProbs == nil
@@ -78,11 +80,7 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 		}
 	}
 
-	prs := make([]string, len(prompts))
-	for i, ex := range rowEx {
-		prs[i] = ex.Prompt
-	}
-	b.Scores = Score(t.Task.Reward, prs, b.Completions, rowEx, c.Workers)
+	rowEx := b.Examples
 	if c.Algo == ReMax {
 		var gp [][]int
 		for i := 0; i < len(prompts); i += c.Group {
@@ -97,7 +95,7 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 		var gpr []string
 		for i := 0; i < len(prompts); i += c.Group {
 			gex = append(gex, rowEx[i])
-			gpr = append(gpr, prs[i])
+			gpr = append(gpr, rowEx[i].Prompt)
 		}
 		gs := Score(t.Task.Reward, gpr, gc, gex, c.Workers)
 		for i := range prompts {
@@ -108,9 +106,42 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 	if c.KLInLoss {
 		klCoef = 0
 	}
-	b.Adv, b.Ret, err = Advantages(AdvantageConfig{Algo: c.Algo, Group: c.Group, Gamma: c.Gamma, Lambda: c.Lambda,
-		KLCoef: klCoef, KL: c.KL, Whiten: c.Whiten}, b.Scores.Values, b.Baseline, r.LogProbs, r.Ref, b.Values)
+	ac := AdvantageConfig{Algo: c.Algo, Group: c.Group, Gamma: c.Gamma, Lambda: c.Lambda, KLCoef: klCoef, KL: c.KL, Whiten: c.Whiten}
+	if b.Episode != nil {
+		b.Adv, b.Ret, err = episodeAdvantages(ac, b)
+	} else {
+		b.Adv, b.Ret, err = Advantages(ac, b.Scores.Values, b.Baseline, r.LogProbs, r.Ref, b.Values)
+	}
 	return b, err
+}
+
+// singleTurn samples Group completions of each prompt and scores them.
+func (t *Trainer) singleTurn(ctx context.Context, exs []Example, step int) (*Batch, error) {
+	var prompts [][]int
+	var rowEx []Example
+	for _, ex := range exs {
+		ids := t.Tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true})
+		for g := 0; g < t.Cfg.Group; g++ {
+			prompts = append(prompts, ids)
+			rowEx = append(rowEx, ex)
+		}
+	}
+	r, err := t.Actor.Generate(ctx, prompts, t.Cfg.MaxTokens, t.StepSeed(step), false)
+	if err != nil {
+		return nil, fmt.Errorf("rollout: %w", err)
+	}
+	b := &Batch{Rollout: r, Examples: rowEx, Completions: t.decode(r)}
+	b.Scores = t.score(rowEx, b.Completions)
+	return b, nil
+}
+
+// score scores completions of their examples' prompts with the task's reward.
+func (t *Trainer) score(exs []Example, completions []string) Scores {
+	prs := make([]string, len(exs))
+	for i, ex := range exs {
+		prs[i] = ex.Prompt
+	}
+	return Score(t.Task.Reward, prs, completions, exs, t.Cfg.Workers)
 }
 
 // decode turns completions into text, without a final stop token.

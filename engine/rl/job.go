@@ -72,6 +72,8 @@ func (j Job) checkConfig() error {
 		return fmt.Errorf("rl: want 0 <= min_lr <= lr and lr > 0")
 	case j.Temperature <= 0 || j.TopP <= 0 || j.TopP > 1 || j.TopK < 0:
 		return fmt.Errorf("rl: want temperature > 0, 0 < top_p <= 1, top_k >= 0")
+	case j.Turns < 0 || (j.Turns > 1 && j.Algo != GRPO && j.Algo != RLOO):
+		return fmt.Errorf("rl: turns %d with %s: multi-turn episodes (turns > 1) train with grpo or rloo", j.Turns, j.Algo)
 	}
 	return nil
 }

@@ -49,6 +49,9 @@ func (t *Trainer) metrics(b *Batch, st updateStats) Metrics {
 	if b.Scores.FirstErr != "" {
 		m["reward/first_error"] = b.Scores.FirstErr
 	}
+	if b.Episode != nil {
+		m["turns/mean"] = b.Turns // tries per episode
+	}
 	if t.Cfg.KLInLoss {
 		m["loss/kl"] = st.klLoss / float64(max(st.steps, 1))
 	}

@@ -17,7 +17,8 @@ type TaskEnv struct {
 	Task   rl.Task
 	Turns  int     // tries per episode (default 1)
 	Solved float64 // a reward at least this ends the episode early (default 1)
-	// Feedback is the observation after a miss (default: "Not yet (reward R). Try again: ").
+	// Feedback is the observation after a miss (default rl.RetryFeedback, what multi-turn RL
+	// trains on: "Not yet (reward R). Try again: ").
 	Feedback func(reward float64) string
 
 	ex    rl.Example
@@ -63,7 +64,7 @@ func (e *TaskEnv) Step(action string) (string, float64, bool, error) {
 	}
 	fb := e.Feedback
 	if fb == nil {
-		fb = func(r float64) string { return fmt.Sprintf("\nNot yet (reward %.2g). Try again: ", r) }
+		fb = rl.RetryFeedback
 	}
 	return fb(r), delta, false, nil
 }
