@@ -59,11 +59,12 @@ type job struct {
 	args    []string
 	n, port int
 	addr    string
-	grace   time.Duration // from SIGTERM to SIGKILL when the job is stopped
+	grace   time.Duration // from SIGINT to SIGKILL when the job is stopped
 }
 
 // launch runs the job and returns nil when every rank exits 0. The first rank to fail, or ctx
-// ending, stops the others: SIGTERM, then SIGKILL after the grace period.
+// ending, stops the others: SIGINT (colash commands checkpoint on it, as on Ctrl-C), then
+// SIGKILL after the grace period.
 func launch(ctx context.Context, j job, stdout, stderr io.Writer) error {
 	if j.n < 1 {
 		return fmt.Errorf("-n %d: want at least 1 process", j.n)
@@ -90,12 +91,9 @@ func launch(ctx context.Context, j job, stdout, stderr io.Writer) error {
 		c.Env = append(os.Environ(), "MASTER_ADDR="+j.addr, "MASTER_PORT="+strconv.Itoa(j.port),
 			"RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(j.n), "LOCAL_RANK="+strconv.Itoa(r),
 			"LOCAL_WORLD_SIZE="+strconv.Itoa(j.n))
-		out, err := c.StdoutPipe()
-		if err != nil {
-			return err
-		}
-		errOut, err := c.StderrPipe()
-		if err != nil {
+		out, err1 := c.StdoutPipe()
+		errOut, err2 := c.StderrPipe()
+		if err := errors.Join(err1, err2); err != nil {
 			return err
 		}
 		if err := c.Start(); err != nil {
@@ -141,7 +139,7 @@ func stopAll(procs []*exec.Cmd, grace time.Duration) {
 			syscall.Kill(-c.Process.Pid, sig) // a group already gone reports ESRCH: nothing to do
 		}
 	}
-	signal(syscall.SIGTERM)
+	signal(syscall.SIGINT)
 	time.AfterFunc(grace, func() { signal(syscall.SIGKILL) })
 }
 

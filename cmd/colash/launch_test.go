@@ -40,10 +40,10 @@ func TestLaunchEnvironmentAndPrefixes(t *testing.T) {
 	}
 }
 
-// TestLaunchFailsFast: one rank failing stops the others at once, even one that ignores SIGTERM
+// TestLaunchFailsFast: one rank failing stops the others at once, even one that ignores SIGINT
 // and one whose child holds the output pipe.
 func TestLaunchFailsFast(t *testing.T) {
-	_, _, err, took := launchSh(t, 3, `case $RANK in 1) sleep 0.2; exit 3;; 0) trap "" TERM; sleep 60;; *) sleep 60; esac`)
+	_, _, err, took := launchSh(t, 3, `case $RANK in 1) sleep 0.2; exit 3;; 0) trap "" INT; sleep 60;; *) sleep 60; esac`)
 	if err == nil || !strings.Contains(err.Error(), "rank 1 failed (exit status 3)") {
 		t.Fatalf("error %v, want rank 1's failure", err)
 	}

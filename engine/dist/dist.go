@@ -140,3 +140,7 @@ func (g *Group) do(name string, fn func(*comm) error) error {
 	}
 	return nil
 }
+
+// DefaultTimeout is how long the commands' collectives wait for a peer: longer than any step's
+// spread between ranks (torch's Gloo default is 30 min; a dead peer is noticed at once anyway).
+const DefaultTimeout = 10 * time.Minute

@@ -121,6 +121,40 @@ func collectives(g *Group) error {
 			return fmt.Errorf("allgather from rank %d: %v", k, err)
 		}
 	}
+	return many(g)
+}
+
+// many checks the bucketed forms on tensors of several shapes, with buckets small enough that
+// they split the list.
+func many(g *Group) error {
+	BucketBytes = 40
+	n, r := g.Size(), g.Rank()
+	mk := func(k int) []*ts.Tensor {
+		return []*ts.Tensor{newT(values(k)), tensor.FromFloat32s(values(k)[:4], []int64{4}, gotch.CPU),
+			tensor.FromFloat32s(values(k)[:5], []int64{1, 5}, gotch.CPU)}
+	}
+	xs := mk(r)
+	if err := g.AllReduceMany(xs, Sum); err != nil {
+		return err
+	}
+	for i, x := range xs {
+		want := make([]float32, x.Numel())
+		for j := range want {
+			want[j] = float32((j + 1) * n * (n + 1) / 2)
+		}
+		if err := same(tensor.Float32s(x), want); err != nil {
+			return fmt.Errorf("allreduce many, tensor %d: %v", i, err)
+		}
+	}
+	xs = mk(r)
+	if err := g.BroadcastMany(xs, 0); err != nil {
+		return err
+	}
+	for i, x := range xs {
+		if err := same(tensor.Float32s(x), values(0)[:x.Numel()]); err != nil {
+			return fmt.Errorf("broadcast many, tensor %d: %v", i, err)
+		}
+	}
 	return g.Barrier()
 }
 
