@@ -21,18 +21,20 @@ func init() {
 	register("launch", "run N local processes of a colash command as one distributed job (like torchrun)", runLaunch)
 }
 
-const launchUsage = `usage: colash launch -n N [--port P] [--addr HOST] -- COMMAND [ARGS...]
+const launchUsage = `usage: colash launch -n N [--port P] [--addr HOST] [--any] -- COMMAND [ARGS...]
 
 Starts N processes of 'colash COMMAND ARGS...' with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE
 and LOCAL_RANK set (the torchrun contract, engine/dist), prefixes their output lines with
 "[rank R] ", and stops the job as soon as one process fails. Each process uses every core unless
-the command is given --threads; on one machine, share them out (N x threads <= cores).`
+the command is given --threads; on one machine, share them out (N x threads <= cores).
+Commands that run data-parallel: train.`
 
 func runLaunch(args []string) error {
 	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
 	n := fs.Int("n", 2, "number of processes")
 	port := fs.Int("port", 0, "rendezvous port on rank 0 (0: a free one)")
 	addr := fs.String("addr", "127.0.0.1", "rendezvous address (rank 0's host)")
+	anyCmd := fs.Bool("any", false, "launch a command that does not join the job (N independent copies)")
 	fs.Usage = func() { fmt.Fprintln(fs.Output(), launchUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,6 +46,10 @@ func runLaunch(args []string) error {
 	if _, ok := commands[cmd[0]]; !ok || cmd[0] == "launch" {
 		return fmt.Errorf("cannot launch %q: not a colash command", cmd[0])
 	}
+	if !joins[cmd[0]] && !*anyCmd {
+		return fmt.Errorf("colash %s does not run as one job over processes (only train does): N copies would "+
+			"each do the whole work and write the same outputs; --any launches them anyway", cmd[0])
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -52,6 +58,9 @@ func runLaunch(args []string) error {
 	defer stop()
 	return launch(ctx, job{exe: exe, args: cmd, n: *n, port: *port, addr: *addr, grace: 5 * time.Second}, os.Stdout, os.Stderr)
 }
+
+// joins lists the commands that join the job described by the environment (engine/dist).
+var joins = map[string]bool{"train": true}
 
 // job is N copies of one command line.
 type job struct {

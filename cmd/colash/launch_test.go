@@ -53,7 +53,7 @@ func TestLaunchFailsFast(t *testing.T) {
 }
 
 func TestLaunchRejectsBadCommands(t *testing.T) {
-	for _, args := range [][]string{{"-n", "2"}, {"-n", "2", "--", "nope"}, {"--", "launch", "x"}} {
+	for _, args := range [][]string{{"-n", "2"}, {"-n", "2", "--", "nope"}, {"--", "launch", "x"}, {"--", "generate"}} {
 		if err := runLaunch(args); err == nil {
 			t.Errorf("launch %v: no error", args)
 		}
