@@ -6,6 +6,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"colash/engine/dist"
+	"colash/engine/train/optim"
 	"colash/model/tensor"
 )
 
@@ -93,17 +94,8 @@ func (t *Trainer) reduce(mt *Metrics, counts []float64, nPos *float64) error {
 	if t.size() == 1 {
 		return nil
 	}
-	var grads []*ts.Tensor
+	grads, err := optim.Grads(t.Params)
 	defer func() { tensor.Drop(grads...) }()
-	err := tensor.Guard(func() {
-		for _, p := range t.Params {
-			if g := p.W.MustGrad(false); g.MustDefined() {
-				grads = append(grads, g)
-			} else {
-				g.MustDrop()
-			}
-		}
-	})
 	if err == nil {
 		err = t.Group.AllReduceMany(grads, dist.Avg)
 	}
