@@ -94,7 +94,7 @@ func collectives(g *Group) error {
 		op   Op
 		want []float32
 	}{{Sum, sum}, {Avg, avg}} {
-		t := newT(values(r))
+		t := newT(values(r)).MustSetRequiresGrad(true, true) // a weight: the mean divides in place
 		if err := g.AllReduce(t, c.op); err != nil {
 			return err
 		}

@@ -50,6 +50,18 @@ void wait(Group *g, c10::intrusive_ptr<c10d::Work> w) {
   if (!w->wait(g->timeout)) throw std::runtime_error("collective did not complete");
 }
 
+// on_tensor runs a collective f on the group and tensor handles, with the tensor checked and in
+// the one-element list c10d takes.
+template <typename F> char *on_tensor(dist_group gp, dist_tensor tp, F f) {
+  return guard([&] {
+    auto g = static_cast<Group *>(gp);
+    at::Tensor &t = *static_cast<at::Tensor *>(tp);
+    dense(t);
+    std::vector<at::Tensor> ts{t};
+    f(g, t, ts);
+  });
+}
+
 bool loopback(const std::string &addr) { return addr == "localhost" || addr.rfind("127.", 0) == 0; }
 
 } // namespace
@@ -95,25 +107,20 @@ void dist_free(dist_group g) {
 }
 
 char *dist_allreduce(dist_group gp, dist_tensor tp, int op) {
-  return guard([&] {
-    auto g = static_cast<Group *>(gp);
-    at::Tensor &t = *static_cast<at::Tensor *>(tp);
-    dense(t);
-    std::vector<at::Tensor> ts{t};
+  return on_tensor(gp, tp, [&](Group *g, at::Tensor &t, std::vector<at::Tensor> &ts) {
     c10d::AllreduceOptions o;
     o.reduceOp = c10d::ReduceOp::SUM; // Gloo has no AVG: sum, then divide below
     o.timeout = g->timeout;
     wait(g, g->pg->allreduce(ts, o));
-    if (op == DIST_AVG) t.div_(g->size);
+    if (op == DIST_AVG) {
+      at::NoGradGuard no_grad; // t may be a weight that requires grad
+      t.div_(g->size);
+    }
   });
 }
 
 char *dist_broadcast(dist_group gp, dist_tensor tp, int root) {
-  return guard([&] {
-    auto g = static_cast<Group *>(gp);
-    at::Tensor &t = *static_cast<at::Tensor *>(tp);
-    dense(t);
-    std::vector<at::Tensor> ts{t};
+  return on_tensor(gp, tp, [&](Group *g, at::Tensor &, std::vector<at::Tensor> &ts) {
     c10d::BroadcastOptions o;
     o.rootRank = root;
     o.timeout = g->timeout;
@@ -122,11 +129,7 @@ char *dist_broadcast(dist_group gp, dist_tensor tp, int root) {
 }
 
 char *dist_allgather(dist_group gp, dist_tensor tp, dist_tensor *outs) {
-  return guard([&] {
-    auto g = static_cast<Group *>(gp);
-    at::Tensor &t = *static_cast<at::Tensor *>(tp);
-    dense(t);
-    std::vector<at::Tensor> in{t};
+  return on_tensor(gp, tp, [&](Group *g, at::Tensor &t, std::vector<at::Tensor> &in) {
     std::vector<std::vector<at::Tensor>> res(1);
     for (int i = 0; i < g->size; i++) res[0].push_back(at::empty_like(t));
     c10d::AllgatherOptions o;
