@@ -1,3 +1,5 @@
+//go:build !nodist
+
 package dist
 
 // #cgo CXXFLAGS: -std=c++17 -g -O3 -w -I/usr/include/torch/csrc/api/include
@@ -15,6 +17,9 @@ import (
 	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 )
+
+// withC10d says that this build has the c10d shim (-tags nodist leaves it out).
+const withC10d = true
 
 // comm is the C side of a group of more than one process.
 type comm struct{ h C.dist_group }

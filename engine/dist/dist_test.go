@@ -204,6 +204,9 @@ type result struct {
 // spawn runs scenario on n ranks of this binary and returns each rank's exit; a job that has
 // not ended 90 s after it started is killed (the test fails, it does not hang).
 func spawn(t *testing.T, scenario string, n int, timeout time.Duration) []result {
+	if !withC10d {
+		t.Skip("built with -tags nodist: no c10d")
+	}
 	port := freePort(t)
 	res := make([]result, n)
 	var wg sync.WaitGroup

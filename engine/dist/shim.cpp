@@ -1,3 +1,5 @@
+//go:build !nodist
+
 // c10d over gotch tensors: a TCPStore rendezvous and a Gloo process group. Each collective waits
 // at most the group's timeout; failures (a peer gone, a timeout, a bad tensor) come back as strings.
 #include "shim.h"
