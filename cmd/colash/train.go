@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"colash/engine/dist"
 	"colash/engine/run"
 	"colash/engine/train"
 	"colash/model/checkpoint"
@@ -143,8 +144,13 @@ func runTrain(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	g, err := dist.FromEnv(dist.DefaultTimeout) // under colash launch or torchrun: one rank of a data-parallel job
+	if err != nil {
+		return err
+	}
+	defer g.Close()
 	o := run.Options{Out: *out, SaveEvery: *saveEvery, Resume: resumeMode(*resume), StopAt: *stopAt, Progress: os.Stderr}
-	if err := train.RunStage(ctx, m.CoLA, seqs, cfg, o); err != nil {
+	if err := train.RunStageOn(ctx, g, m.CoLA, seqs, cfg, o); err != nil {
 		return err
 	}
 	if *stopAt > 0 && *stopAt < cfg.Steps {
@@ -157,9 +163,12 @@ func runTrain(args []string) error {
 		bc.Warmup = min(bc.Warmup, *bcSteps/10)
 		fmt.Fprintf(os.Stderr, "fta-i: re-cloning the policy (%d updates)\n", *bcSteps)
 		o.Out, o.StopAt = filepath.Join(*out, "bc"), 0
-		if err := train.RunStage(ctx, m.CoLA, seqs, bc, o); err != nil {
+		if err := train.RunStageOn(ctx, g, m.CoLA, seqs, bc, o); err != nil {
 			return err
 		}
+	}
+	if g.Rank() > 0 {
+		return nil // rank 0 writes the model
 	}
 	if err := m.Save(*out, so); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/tensor"
 	"colash/model/tokenizer"
@@ -24,7 +25,8 @@ type Trainer struct {
 	Opt   *optim.AdamW
 	Sched optim.Schedule
 	KLC   KLController
-	Step  int // completed steps
+	Step  int         // completed steps
+	Group *dist.Group // data-parallel ranks of the policy update (parallel.go; nil: one process)
 
 	params []optim.Param
 	value  *ts.Tensor // PPO value head [1, d+1] (weights, bias) over the detached hidden state

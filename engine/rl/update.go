@@ -31,14 +31,21 @@ func (t *Trainer) Update(b *Batch) (updateStats, error) {
 			if err := t.Opt.ZeroGrad(); err != nil {
 				return st, err
 			}
-			for _, part := range chunks(len(rows), c.MicroBatch) {
+			mine, err := t.share(rows)
+			if err != nil {
+				return st, err
+			}
+			for _, part := range chunks(len(mine), c.MicroBatch) {
 				sub := make([]int, len(part))
 				for k, p := range part {
-					sub[k] = rows[p]
+					sub[k] = mine[p]
 				}
 				if err := t.backward(b, sub, float64(len(rows)), &st); err != nil {
 					return st, err
 				}
+			}
+			if err := t.sumGrads(); err != nil {
+				return st, err
 			}
 			norm, err := optim.ClipGradNorm(t.params, c.GradClip)
 			if err != nil {
@@ -52,7 +59,7 @@ func (t *Trainer) Update(b *Batch) (updateStats, error) {
 			st.steps++
 		}
 	}
-	return st, nil
+	return st, t.sumStats(&st)
 }
 
 // backward adds the gradient of rows' share of the loss (divided by total rows).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"colash/engine/dist"
 	"colash/engine/run"
 	"colash/model/cola"
 )
@@ -22,6 +23,13 @@ func Sequences(docs []Doc, st Stage, seq, pad int) []Seq {
 // o.Out, resumed as o.Resume says, with a progress bar showing the stage's figures. o.Name and
 // o.Steps come from cfg.
 func RunStage(ctx context.Context, m *cola.Model, seqs []Seq, cfg Config, o run.Options) error {
+	return RunStageOn(ctx, nil, m, seqs, cfg, o)
+}
+
+// RunStageOn is RunStage on every rank of g (nil: one process), data-parallel (parallel.go).
+// Every rank passes the same model, sequences, configuration and options; rank 0 alone writes
+// o.Out and shows progress.
+func RunStageOn(ctx context.Context, g *dist.Group, m *cola.Model, seqs []Seq, cfg Config, o run.Options) error {
 	if len(seqs) == 0 {
 		return fmt.Errorf("train %s: no training sequences", cfg.Stage)
 	}
@@ -34,6 +42,12 @@ func RunStage(ctx context.Context, m *cola.Model, seqs []Seq, cfg Config, o run.
 		return err
 	}
 	defer tr.Free()
+	if err := tr.SetGroup(g); err != nil {
+		return err
+	}
+	if g != nil && g.Rank() > 0 {
+		o.Out, o.Progress = "", nil
+	}
 	o.Name, o.Steps = string(cfg.Stage), cfg.Steps
 	if o.Summary == nil {
 		o.Summary = progressSummary(cfg, cfg.Batch*cfg.Accum*len(seqs[0].Tokens))

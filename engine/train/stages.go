@@ -10,9 +10,10 @@ import (
 	"colash/model/tensor"
 )
 
-// loss computes the stage's loss for seqs (a scalar owned by s) and fills r's measurements.
-func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
-	m := t.M
+// loss computes the stage's loss for this rank's rows of p (a scalar owned by s) and fills r's
+// measurements.
+func (t *Trainer) loss(p part, r *microResult, s *tensor.Scope) *ts.Tensor {
+	m, seqs := t.M, p.mine()
 	x, tgt, mask, n := batchTensors(seqs, m.Device, s)
 	r.n = n
 	B, T := len(seqs), len(seqs[0].Tokens)
@@ -23,7 +24,9 @@ func (t *Trainer) loss(seqs []Seq, r *microResult, s *tensor.Scope) *ts.Tensor {
 	switch t.Cfg.Stage {
 	case StageIDM:
 		z := own(s)(m.IDMLogits(hd, batch)) // [B,T,C], shifted
-		g := s.T(gumbel(t.rng, []int64{int64(B), int64(T), C}, m.Device))
+		// Noise for the whole micro-batch, so that every rank's stream stays that of one process.
+		g := s.T(gumbel(t.rng, []int64{int64(len(p.all)), int64(T), C}, m.Device))
+		g = s.T(g.MustNarrow(0, int64(p.lo), int64(B), false))
 		y := s.T(s.T(z.MustAdd(g, false)).MustDivScalar(tensor.Scalar(t.Cfg.Tau), false))
 		p := s.T(y.MustSoftmax(-1, gotch.Float, false)) // soft Gumbel-softmax probabilities
 		logp := s.T(y.MustLogSoftmax(-1, gotch.Float, false))

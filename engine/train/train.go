@@ -22,6 +22,7 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
+	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/cola"
 	"colash/model/tensor"
@@ -150,10 +151,12 @@ type Trainer struct {
 	Params []optim.Param
 	Opt    *optim.AdamW
 	Data   *Loader
-	Step   int // updates done
+	Step   int         // updates done
+	Group  *dist.Group // data-parallel ranks (SetGroup; nil: one process)
 
-	noise *rand.PCG // Gumbel noise stream (stage 1a)
-	rng   *rand.Rand
+	noise  *rand.PCG // Gumbel noise stream (stage 1a)
+	rng    *rand.Rand
+	synced bool // rank 0's state has reached every rank (parallel.go)
 }
 
 // NewTrainer prepares a stage on m: the stage's weights start requiring grad, everything else
@@ -215,6 +218,12 @@ type Metrics struct {
 
 // TrainStep runs one update (Accum micro-batches, clip, AdamW step) and returns its metrics.
 func (t *Trainer) TrainStep() (Metrics, error) {
+	if t.size() > 1 && !t.synced {
+		if err := t.syncFromRank0(); err != nil {
+			return Metrics{Step: t.Step}, err
+		}
+		t.synced = true
+	}
 	mt := Metrics{Step: t.Step, LR: t.Cfg.Schedule().At(t.Step)}
 	if err := t.Opt.ZeroGrad(); err != nil {
 		return mt, err
@@ -223,12 +232,13 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	counts := make([]float64, C)
 	var nPos float64
 	for k := 0; k < t.Cfg.Accum; k++ {
-		seqs := t.Data.Next(t.Cfg.Batch)
-		r, err := t.microStep(seqs, 1/float64(t.Cfg.Accum))
+		p := t.split(t.Data.Next(t.Cfg.Batch))
+		// The gradient is averaged over ranks: scaled by the rank's token share times their number.
+		r, err := t.microStep(p, p.weight*float64(t.size())/float64(t.Cfg.Accum))
 		if err != nil {
 			return mt, fmt.Errorf("train step %d: %w", t.Step, err)
 		}
-		a := float64(t.Cfg.Accum)
+		a := float64(t.Cfg.Accum) / p.weight
 		mt.Loss += r.loss / a
 		mt.CE += r.ce / a
 		mt.NegEnt += r.negEnt / a
@@ -241,6 +251,9 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 				nPos++
 			}
 		}
+	}
+	if err := t.reduce(&mt, counts, &nPos); err != nil {
+		return mt, fmt.Errorf("train step %d: %w", t.Step, err)
 	}
 	norm, err := optim.ClipGradNorm(t.Params, t.Cfg.Clip)
 	if err != nil {
@@ -266,12 +279,13 @@ type microResult struct {
 	valid                          []bool  // which of them are target positions
 }
 
-// microStep runs forward and backward of one micro-batch with the loss scaled by scale.
-func (t *Trainer) microStep(seqs []Seq, scale float64) (r microResult, err error) {
+// microStep runs forward and backward of this rank's rows of a micro-batch with the loss scaled
+// by scale.
+func (t *Trainer) microStep(p part, scale float64) (r microResult, err error) {
 	err = tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
-		loss := t.loss(seqs, &r, s)
+		loss := t.loss(p, &r, s)
 		scaled := s.T(loss.MustMulScalar(tensor.Scalar(scale), false))
 		if err := scaled.Backward(); err != nil {
 			panic(err)

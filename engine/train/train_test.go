@@ -332,7 +332,7 @@ func TestStage1LossIsTheWorldModel(t *testing.T) {
 	err = tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
-		tr.loss(seqs, &r, s)
+		tr.loss(tr.split(seqs), &r, s)
 		B, T := len(seqs), len(seqs[0].Tokens)
 		x, tgt, mask, n := batchTensors(seqs, c.Device(), s)
 		codes := make([]int64, 0, B*T)

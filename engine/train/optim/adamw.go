@@ -153,6 +153,21 @@ func ZeroGrad(params []Param) error {
 	})
 }
 
+// Grads returns the gradients that params have, in order (handles the caller drops): what a
+// data-parallel step reduces over processes.
+func Grads(params []Param) (gs []*ts.Tensor, err error) {
+	err = tensor.Guard(func() {
+		for _, p := range params {
+			if g := p.W.MustGrad(false); g.MustDefined() {
+				gs = append(gs, g)
+			} else {
+				g.MustDrop()
+			}
+		}
+	})
+	return gs, err
+}
+
 // Free releases the moments.
 func (o *AdamW) Free() {
 	tensor.Drop(o.M...)

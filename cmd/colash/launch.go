@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func init() {
+	register("launch", "run N local processes of a colash command as one distributed job (like torchrun)", runLaunch)
+}
+
+const launchUsage = `usage: colash launch -n N [--port P] [--addr HOST] [--any] -- COMMAND [ARGS...]
+
+Starts N processes of 'colash COMMAND ARGS...' with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE
+and LOCAL_RANK set (the torchrun contract, engine/dist), prefixes their output lines with
+"[rank R] ", and stops the job as soon as one process fails. Each process uses every core unless
+the command is given --threads; on one machine, share them out (N x threads <= cores).
+Commands that run data-parallel: train.`
+
+func runLaunch(args []string) error {
+	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
+	n := fs.Int("n", 2, "number of processes")
+	port := fs.Int("port", 0, "rendezvous port on rank 0 (0: a free one)")
+	addr := fs.String("addr", "127.0.0.1", "rendezvous address (rank 0's host)")
+	anyCmd := fs.Bool("any", false, "launch a command that does not join the job (N independent copies)")
+	fs.Usage = func() { fmt.Fprintln(fs.Output(), launchUsage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cmd := fs.Args()
+	if len(cmd) == 0 {
+		return fmt.Errorf("no command to launch\n%s", launchUsage)
+	}
+	if _, ok := commands[cmd[0]]; !ok || cmd[0] == "launch" {
+		return fmt.Errorf("cannot launch %q: not a colash command", cmd[0])
+	}
+	if !joins[cmd[0]] && !*anyCmd {
+		return fmt.Errorf("colash %s does not run as one job over processes (only train does): N copies would "+
+			"each do the whole work and write the same outputs; --any launches them anyway", cmd[0])
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return launch(ctx, job{exe: exe, args: cmd, n: *n, port: *port, addr: *addr, grace: 5 * time.Second}, os.Stdout, os.Stderr)
+}
+
+// joins lists the commands that join the job described by the environment (engine/dist).
+var joins = map[string]bool{"train": true}
+
+// job is N copies of one command line.
+type job struct {
+	exe     string
+	args    []string
+	n, port int
+	addr    string
+	grace   time.Duration // from SIGINT to SIGKILL when the job is stopped
+}
+
+// launch runs the job and returns nil when every rank exits 0. The first rank to fail, or ctx
+// ending, stops the others: SIGINT (colash commands checkpoint on it, as on Ctrl-C), then
+// SIGKILL after the grace period.
+func launch(ctx context.Context, j job, stdout, stderr io.Writer) error {
+	if j.n < 1 {
+		return fmt.Errorf("-n %d: want at least 1 process", j.n)
+	}
+	if j.port == 0 {
+		p, err := freePort(j.addr)
+		if err != nil {
+			return err
+		}
+		j.port = p
+	}
+	var outMu sync.Mutex // lines from different ranks never interleave
+	type exit struct {
+		rank int
+		err  error
+	}
+	exits := make(chan exit, j.n)
+	var procs []*exec.Cmd
+	for r := 0; r < j.n; r++ {
+		c := exec.Command(j.exe, j.args...)
+		// Its own process group: stopping a rank stops whatever it started, which could otherwise
+		// hold the output pipes open.
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		c.Env = append(os.Environ(), "MASTER_ADDR="+j.addr, "MASTER_PORT="+strconv.Itoa(j.port),
+			"RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(j.n), "LOCAL_RANK="+strconv.Itoa(r),
+			"LOCAL_WORLD_SIZE="+strconv.Itoa(j.n))
+		out, err1 := c.StdoutPipe()
+		errOut, err2 := c.StderrPipe()
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
+		if err := c.Start(); err != nil {
+			stopAll(procs, 0)
+			return fmt.Errorf("rank %d: %w", r, err)
+		}
+		procs = append(procs, c)
+		prefix := fmt.Sprintf("[rank %d] ", r)
+		go func() {
+			var drained sync.WaitGroup // Wait closes the pipes: read them to the end first
+			drained.Add(2)
+			go copyLines(&drained, &outMu, out, stdout, prefix)
+			go copyLines(&drained, &outMu, errOut, stderr, prefix)
+			drained.Wait()
+			exits <- exit{r, c.Wait()}
+		}()
+	}
+	var first error
+	done := ctx.Done()
+	for left := j.n; left > 0; {
+		select {
+		case e := <-exits:
+			left--
+			if e.err != nil && first == nil {
+				first = fmt.Errorf("rank %d failed (%v): job stopped", e.rank, e.err)
+				stopAll(procs, j.grace)
+			}
+		case <-done:
+			done = nil
+			if first == nil {
+				first = errors.New("interrupted: job stopped")
+				stopAll(procs, j.grace)
+			}
+		}
+	}
+	return first
+}
+
+// stopAll asks every rank's process group to end, and kills those still running after grace.
+func stopAll(procs []*exec.Cmd, grace time.Duration) {
+	signal := func(sig syscall.Signal) {
+		for _, c := range procs {
+			syscall.Kill(-c.Process.Pid, sig) // a group already gone reports ESRCH: nothing to do
+		}
+	}
+	signal(syscall.SIGINT)
+	time.AfterFunc(grace, func() { signal(syscall.SIGKILL) })
+}
+
+// copyLines copies r to w line by line, each line prefixed.
+func copyLines(wg *sync.WaitGroup, mu *sync.Mutex, r io.Reader, w io.Writer, prefix string) {
+	defer wg.Done()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16<<20)
+	for sc.Scan() {
+		mu.Lock()
+		fmt.Fprintf(w, "%s%s\n", prefix, sc.Bytes())
+		mu.Unlock()
+	}
+	io.Copy(io.Discard, r) // a line over 16 MB: keep the process from blocking on a full pipe
+}
+
+// freePort is a TCP port on addr that nothing listens on now.
+func freePort(addr string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("no free port on %s: %w", addr, err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

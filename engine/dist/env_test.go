@@ -1,0 +1,81 @@
+package dist
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"colash/model/tensor"
+)
+
+func TestParseEnv(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	e, err := parseEnv(env())
+	if err != nil || e.Size != 1 || e.Rank != 0 {
+		t.Fatalf("empty environment: %+v, %v; want a world of one", e, err)
+	}
+	e, err = parseEnv(env("MASTER_ADDR", "10.0.0.1", "MASTER_PORT", "29500", "RANK", "2", "WORLD_SIZE", "4", "LOCAL_RANK", "1"))
+	if err != nil || e != (Env{Addr: "10.0.0.1", Port: 29500, Rank: 2, Size: 4, LocalRank: 1}) {
+		t.Fatalf("full environment: %+v, %v", e, err)
+	}
+	for _, c := range []struct {
+		kv   []string
+		want string
+	}{
+		{[]string{"WORLD_SIZE", "2", "MASTER_PORT", "1", "RANK", "0"}, "MASTER_ADDR is not set"},
+		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "RANK", "0"}, "MASTER_PORT is not set"},
+		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "1"}, "RANK is not set"},
+		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "1", "RANK", "2"}, "outside [0, WORLD_SIZE=2)"},
+		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "70000", "RANK", "1"}, "not a TCP port"},
+		{[]string{"WORLD_SIZE", "two"}, `WORLD_SIZE="two" is not an integer`},
+		{[]string{"WORLD_SIZE", "0"}, "want >= 1"},
+	} {
+		if _, err := parseEnv(env(c.kv...)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.kv, err, c.want)
+		}
+	}
+}
+
+// TestSingle: a world of one needs no environment and no network; collectives keep values.
+func TestSingle(t *testing.T) {
+	t.Setenv("WORLD_SIZE", "")
+	g, err := FromEnv(time.Second)
+	if err != nil || g.Size() != 1 || g.Rank() != 0 {
+		t.Fatalf("FromEnv without env: %v, %v", g, err)
+	}
+	defer g.Close()
+	x := newT(values(0))
+	for _, op := range []Op{Sum, Avg} {
+		if err := g.AllReduce(x, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := g.Broadcast(x, 0); err != nil {
+		t.Fatal(err)
+	}
+	all, err := g.AllGather(x)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("allgather: %d tensors, %v", len(all), err)
+	}
+	if err := same(tensor.Float32s(all[0]), values(0)); err != nil {
+		t.Error(err)
+	}
+	if err := same(tensor.Float32s(x), values(0)); err != nil {
+		t.Error(err)
+	}
+	if err := g.Broadcast(x, 1); err == nil {
+		t.Error("broadcast from rank 1 in a world of one: no error")
+	}
+	if err := g.AllReduce(x, Op(7)); err == nil {
+		t.Error("unknown op: no error")
+	}
+	if err := g.Barrier(); err != nil {
+		t.Error(err)
+	}
+}

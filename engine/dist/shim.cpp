@@ -1,0 +1,153 @@
+//go:build !nodist
+
+// c10d over gotch tensors: a TCPStore rendezvous and a Gloo process group. Each collective waits
+// at most the group's timeout; failures (a peer gone, a timeout, a bad tensor) come back as strings.
+#include "shim.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+// The header declares the Gloo group only when the build says libtorch has it (Debian's does).
+#define USE_C10D_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+namespace {
+
+struct Group {
+  c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  std::chrono::milliseconds timeout;
+  int size;
+};
+
+char *dup(const std::string &s) {
+  char *p = static_cast<char *>(std::malloc(s.size() + 1));
+  std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+// guard runs f and turns any exception into an error string.
+template <typename F> char *guard(F f) {
+  try {
+    f();
+    return nullptr;
+  } catch (const c10::Error &e) {
+    return dup(e.what_without_backtrace()); // the message, not libtorch's C++ stack
+  } catch (const std::exception &e) {
+    return dup(e.what());
+  } catch (...) {
+    return dup("unknown C++ exception");
+  }
+}
+
+// dense checks what Gloo needs: a contiguous CPU tensor (it reads raw memory).
+void dense(const at::Tensor &t) {
+  if (!t.defined()) throw std::runtime_error("undefined tensor");
+  if (!t.is_contiguous()) throw std::runtime_error("tensor is not contiguous");
+}
+
+void wait(Group *g, c10::intrusive_ptr<c10d::Work> w) {
+  if (!w->wait(g->timeout)) throw std::runtime_error("collective did not complete");
+}
+
+// on_tensor runs a collective f on the group and tensor handles, with the tensor checked and in
+// the one-element list c10d takes.
+template <typename F> char *on_tensor(dist_group gp, dist_tensor tp, F f) {
+  return guard([&] {
+    auto g = static_cast<Group *>(gp);
+    at::Tensor &t = *static_cast<at::Tensor *>(tp);
+    dense(t);
+    std::vector<at::Tensor> ts{t};
+    f(g, t, ts);
+  });
+}
+
+bool loopback(const std::string &addr) { return addr == "localhost" || addr.rfind("127.", 0) == 0; }
+
+} // namespace
+
+extern "C" {
+
+char *dist_new(const char *addr, int port, int rank, int size, int64_t join_ms, int64_t timeout_ms,
+               const char *iface, dist_group *out) {
+  *out = nullptr;
+  return guard([&] {
+    auto g = std::make_unique<Group>();
+    g->timeout = std::chrono::milliseconds(timeout_ms);
+    g->size = size;
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<std::uint16_t>(port);
+    so.isServer = rank == 0;
+    so.numWorkers = size;
+    so.waitWorkers = true;
+    so.timeout = std::chrono::milliseconds(join_ms);
+    g->store = c10::make_intrusive<c10d::TCPStore>(addr, so);
+    auto opts = c10d::ProcessGroupGloo::Options::create(g->timeout);
+    if (iface[0] != '\0')
+      opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(iface));
+    else if (loopback(addr))
+      opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(addr));
+    else
+      opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    opts->threads = 1;
+    // Every rank has reached the store by now (rank 0 waited for all), so the Gloo connections,
+    // which exchange addresses through it, take no longer than a collective.
+    g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, size, opts);
+    g->store->setTimeout(g->timeout);
+    *out = g.release();
+  });
+}
+
+void dist_free(dist_group g) {
+  // A group whose peer died can still throw while its worker threads stop.
+  try {
+    delete static_cast<Group *>(g);
+  } catch (...) {
+  }
+}
+
+char *dist_allreduce(dist_group gp, dist_tensor tp, int op) {
+  return on_tensor(gp, tp, [&](Group *g, at::Tensor &t, std::vector<at::Tensor> &ts) {
+    c10d::AllreduceOptions o;
+    o.reduceOp = c10d::ReduceOp::SUM; // Gloo has no AVG: sum, then divide below
+    o.timeout = g->timeout;
+    wait(g, g->pg->allreduce(ts, o));
+    if (op == DIST_AVG) {
+      at::NoGradGuard no_grad; // t may be a weight that requires grad
+      t.div_(g->size);
+    }
+  });
+}
+
+char *dist_broadcast(dist_group gp, dist_tensor tp, int root) {
+  return on_tensor(gp, tp, [&](Group *g, at::Tensor &, std::vector<at::Tensor> &ts) {
+    c10d::BroadcastOptions o;
+    o.rootRank = root;
+    o.timeout = g->timeout;
+    wait(g, g->pg->broadcast(ts, o));
+  });
+}
+
+char *dist_allgather(dist_group gp, dist_tensor tp, dist_tensor *outs) {
+  return on_tensor(gp, tp, [&](Group *g, at::Tensor &t, std::vector<at::Tensor> &in) {
+    std::vector<std::vector<at::Tensor>> res(1);
+    for (int i = 0; i < g->size; i++) res[0].push_back(at::empty_like(t));
+    c10d::AllgatherOptions o;
+    o.timeout = g->timeout;
+    wait(g, g->pg->allgather(res, in, o));
+    for (int i = 0; i < g->size; i++) outs[i] = new at::Tensor(res[0][i]);
+  });
+}
+
+char *dist_barrier(dist_group gp) {
+  return guard([&] {
+    auto g = static_cast<Group *>(gp);
+    c10d::BarrierOptions o;
+    o.timeout = g->timeout;
+    wait(g, g->pg->barrier(o));
+  });
+}
+
+} // extern "C"

@@ -1,0 +1,131 @@
+package rl
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"colash/engine/dist"
+)
+
+// The data-parallel test re-runs this test binary as each rank: with dpVar set, TestMain runs
+// dpRank instead of the tests.
+const dpVar = "COLASH_RL_DP_RANK"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(dpVar) != "" {
+		os.Exit(dpRank())
+	}
+	os.Exit(m.Run())
+}
+
+// exitTB stands in for testing.TB in a rank process: a fatal error ends the process.
+type exitTB struct{ testing.TB }
+
+func (exitTB) Helper()                   {}
+func (exitTB) Cleanup(func())            {}
+func (exitTB) Fatal(a ...any)            { fmt.Fprintln(os.Stderr, a...); os.Exit(1) }
+func (exitTB) Fatalf(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...); os.Exit(1) }
+
+func dpConfig() Config {
+	c := testConfig()
+	c.Steps = 3
+	return c
+}
+
+// dpSteps runs the test's RL steps on g (nil: one process) and returns their metrics.
+func dpSteps(tb testing.TB, g *dist.Group) ([]Metrics, error) {
+	a, c := tinyActor(tb)
+	defer func() { a.Close(); c.Free() }()
+	tr, err := NewTrainer(a, c.Tok, yanTask(), dpConfig())
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Close()
+	tr.Group = g
+	var out []Metrics
+	for tr.Step < tr.Cfg.Steps {
+		m, err := tr.TrainStep(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// dpRank runs the steps as one rank; rank 0 prints its metrics as JSON.
+func dpRank() int {
+	g, err := dist.FromEnv(time.Minute)
+	if err == nil {
+		defer g.Close()
+		var ms []Metrics
+		if ms, err = dpSteps(exitTB{}, g); err == nil && g.Rank() == 0 {
+			err = json.NewEncoder(os.Stdout).Encode(ms)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// TestDataParallelUpdate: the policy update on 2 processes, each taking half of every
+// mini-batch's rows, gives the metrics of one process.
+func TestDataParallelUpdate(t *testing.T) {
+	one, err := dpSteps(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	const n = 2
+	outs := make([]bytes.Buffer, n)
+	cmds := make([]*exec.Cmd, n)
+	for r := range cmds {
+		c := exec.Command(os.Args[0])
+		c.Env = append(os.Environ(), dpVar+"=1", "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+port,
+			"RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(n), "LOCAL_RANK="+strconv.Itoa(r))
+		c.Stdout, c.Stderr = &outs[r], os.Stderr
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[r] = c
+		defer c.Process.Kill() // a failed rank's peers fail within the group's timeout anyway
+	}
+	for r, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("rank %d: %v", r, err)
+		}
+	}
+	var two []Metrics
+	if err := json.Unmarshal(outs[0].Bytes(), &two); err != nil || len(two) != len(one) {
+		t.Fatalf("rank 0's metrics: %v, %d steps, want %d\n%s", err, len(two), len(one), outs[0].String())
+	}
+	for i := range one {
+		for _, k := range []string{"reward/mean", "loss/policy", "grad_norm", "entropy", "clip_ratio", "kl"} {
+			a, b := one[i][k].(float64), two[i][k].(float64)
+			if math.Abs(a-b) > 1e-4*math.Max(1, math.Abs(a)) {
+				t.Errorf("step %d %s: %v on one process, %v on two", i+1, k, a, b)
+			}
+		}
+		t.Logf("step %d: reward %.4f loss %.6f grad norm %.6f (one) %.6f (two)", i+1, one[i]["reward/mean"],
+			one[i]["loss/policy"], one[i]["grad_norm"], two[i]["grad_norm"])
+	}
+	if outs[1].Len() != 0 {
+		t.Errorf("rank 1 printed %q", outs[1].String())
+	}
+}
