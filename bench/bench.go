@@ -6,12 +6,14 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/sugarme/gotch"
 
 	"colash/engine/generate"
 	"colash/model/checkpoint"
+	"colash/model/llama"
 	"colash/model/tensor"
 	"colash/models"
 )
@@ -33,6 +35,8 @@ type Benchmark struct {
 // All lists the benchmarks `colash bench` runs.
 var All = []Benchmark{
 	{"decode", Decode},
+	{"decode-big", DecodeBig},
+	{"load", Load},
 	{"hooks", Hooks},
 	{"soak", Soak},
 	{"search", Search},
@@ -42,11 +46,23 @@ var All = []Benchmark{
 // DecodeTokensPerSecond generates n tokens for each of B copies of a one-token prompt and
 // returns tokens per second (all sequences together).
 func DecodeTokensPerSecond(ctx context.Context, l *checkpoint.Model, B, n int, noCache bool) (float64, error) {
+	return decodeRate(ctx, l.Llama, l.Tok.BOS(), B, n, noCache, false)
+}
+
+// decodeRate is DecodeTokensPerSecond for a model without a tokenizer, from the token bos. With
+// pin, the decoding goroutine keeps its OS thread: libgomp keeps one team of OpenMP threads per
+// calling thread, and a goroutine that moves between threads leaves the old teams spinning on the
+// cores the new one needs.
+func decodeRate(ctx context.Context, m *llama.Model, bos, B, n int, noCache, pin bool) (float64, error) {
+	if pin {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
 	prompts := make([][]int, B)
 	for i := range prompts {
-		prompts[i] = []int{l.Tok.BOS()}
+		prompts[i] = []int{bos}
 	}
-	sess := generate.NewLlamaSession(l.Llama, n+1, noCache)
+	sess := generate.NewLlamaSession(m, n+1, noCache)
 	defer sess.Close()
 	start := time.Now()
 	out, err := generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: n})
@@ -98,6 +114,13 @@ func Decode(ctx context.Context) ([]Result, error) {
 		rates[key] = best
 		res = append(res, Result{Name: key, Value: best, Unit: "tok/s", Note: fmt.Sprintf("%d tokens per sequence, greedy, best of 2", n)})
 	}
+	tensors, calls, err := PerToken(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	res = append(res,
+		Result{Name: "tensors per decoded token, stories260K batch 1", Value: float64(tensors), Unit: "", Note: fmt.Sprintf("%d layers", l.Llama.Config.Layers)},
+		Result{Name: "cgo calls per decoded token, stories260K batch 1", Value: float64(calls), Unit: ""})
 	threads := tensor.Threads()
 	for _, B := range []int{1, 32} {
 		pt, err := TorchDecode(dir, B, n, threads)

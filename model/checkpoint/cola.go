@@ -21,7 +21,11 @@ func loadCoLA(dir string, opt Options) (*Model, error) {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
 	defer c.Close()
-	m, err := cola.New(cfg, opt.Device, opt.DType)
+	dt, err := opt.dtypeFor(stSource{c}, "model.embed_tokens.weight")
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", dir, err)
+	}
+	m, err := cola.New(cfg, opt.Device, dt)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}

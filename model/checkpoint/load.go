@@ -16,27 +16,65 @@ import (
 )
 
 // Options choose where and how a model is loaded.
-// The zero Options loads on the CPU in float32.
+// The zero Options loads on the CPU in the dtype the checkpoint stores.
 type Options struct {
 	Device    gotch.Device
 	DType     gotch.DType // compute dtype; weights stored in another float type are cast
 	Tokenizer string      // tokenizer file or folder; "" = the one beside the checkpoint
 }
 
-// withDefaults fills the zero device (which gotch does not know) with the CPU and the zero dtype
-// (gotch's Uint8, never a compute dtype) with float32.
+// withDefaults fills the zero device (which gotch does not know) with the CPU. The zero dtype
+// (gotch's Uint8, never a compute dtype) stays: it means "as stored" (see dtypeFor).
 func (o Options) withDefaults() Options {
 	if o.Device.Name == "" {
 		o.Device = gotch.CPU
 	}
-	if o.DType == gotch.Uint8 {
-		o.DType = gotch.Float
-	}
 	return o
+}
+
+// dtypeFor is the compute dtype for src: the one asked for, else the dtype src stores the tensor
+// named probe in (a bf16 checkpoint stays bf16 unless the caller asks for another), else float32.
+func (o Options) dtypeFor(src weights.Source, probe string) (gotch.DType, error) {
+	if o.DType != gotch.Uint8 {
+		return o.DType, nil
+	}
+	if _, ok := src.Shape(probe); !ok {
+		return gotch.Float, nil
+	}
+	stored, err := weights.StoredDType(src, probe)
+	if err != nil {
+		return gotch.Float, err
+	}
+	return weights.FileDType(stored)
 }
 
 // loadLlama loads a llama2.c .bin file or a Hugging Face folder (or its model.safetensors).
 func loadLlama(path string, opt Options) (*Model, error) {
+	m, err := OpenLlama(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	cfg, dir := m.Config, path
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		dir = filepath.Dir(path)
+	}
+	tokPath, tok, err := loadTokenizer(dir, opt.Tokenizer, cfg.Vocab)
+	if err != nil {
+		m.Free()
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if tok.VocabSize() > cfg.Vocab {
+		m.Free()
+		return nil, fmt.Errorf("load %s: tokenizer %s has %d tokens but the model only %d", path, tokPath, tok.VocabSize(), cfg.Vocab)
+	}
+	return &Model{Llama: m, Tok: tok, Path: path, TokenizerPath: tokPath}, nil
+}
+
+// OpenLlama loads the weights of a llama2.c .bin file or a Hugging Face folder (or its
+// model.safetensors), without a tokenizer. Safetensors are read straight into the tensors' storage;
+// with opt.DType unset, the model computes in the dtype the checkpoint stores.
+func OpenLlama(path string, opt Options) (*llama.Model, error) {
+	opt = opt.withDefaults()
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("load model: %w", err)
@@ -44,7 +82,6 @@ func loadLlama(path string, opt Options) (*Model, error) {
 	var (
 		cfg *llama.Config
 		src weights.Source
-		dir = path
 	)
 	switch {
 	case st.IsDir():
@@ -58,7 +95,6 @@ func loadLlama(path string, opt Options) (*Model, error) {
 		defer c.Close()
 		src = stSource{c}
 	case strings.HasSuffix(path, ".bin"):
-		dir = filepath.Dir(path)
 		var mem *weights.Mem
 		if cfg, mem, err = llama2c.Read(path); err != nil {
 			return nil, err
@@ -67,23 +103,18 @@ func loadLlama(path string, opt Options) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("load %s: not a model: want a folder with config.json and safetensors, or a llama2.c .bin file", path)
 	}
-	m, err := llama.New(cfg, opt.Device, opt.DType)
+	dt, err := opt.dtypeFor(src, "model.embed_tokens.weight")
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	m, err := llama.New(cfg, opt.Device, dt)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
 	if err := m.LoadWeights(src); err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	tokPath, tok, err := loadTokenizer(dir, opt.Tokenizer, cfg.Vocab)
-	if err != nil {
-		m.Free()
-		return nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	if tok.VocabSize() > cfg.Vocab {
-		m.Free()
-		return nil, fmt.Errorf("load %s: tokenizer %s has %d tokens but the model only %d", path, tokPath, tok.VocabSize(), cfg.Vocab)
-	}
-	return &Model{Llama: m, Tok: tok, Path: path, TokenizerPath: tokPath}, nil
+	return m, nil
 }
 
 // tokenizerFiles are the names a tokenizer may have beside a checkpoint, in order of preference.

@@ -28,3 +28,10 @@ func (s stSource) Read(name string) ([]byte, string, error) {
 	b, err := s.c.ReadRaw(name)
 	return b, string(info.DType), err
 }
+
+func (s stSource) StoredDType(name string) (string, bool) {
+	info, ok := s.c.Info(name)
+	return string(info.DType), ok
+}
+
+func (s stSource) ReadInto(name string, dst []byte) error { return s.c.ReadInto(name, dst) }

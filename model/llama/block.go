@@ -62,9 +62,9 @@ func (b *Block) forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, hk
 	if kv != nil {
 		k, v = kv.Append(k, v, att.Past, s) // [B,nKV,S,hd], S = past + T
 	}
-	z := s.T(attend(q, k, v, att.Mask, hk, s).MustTranspose(1, 2, false))      // [B,T,nH,hd]
-	o := s.T(hk.At("attn.hook_z", z, s).MustReshape([]int64{B, T, -1}, false)) // [B,T,nH*hd]
-	x = s.T(x.MustAdd(hk.At("hook_attn_out", s.T(b.O.Forward(o)), s), false))  // residual
+	z := s.T(attend(q, k, v, att.Mask, hk, s).MustTranspose(1, 2, false))          // [B,T,nH,hd]
+	o := s.T(hk.At("attn.hook_z", z, s).MustReshape([]int64{B, T, -1}, false))     // [B,T,nH*hd]
+	x = s.T(x.MustAdd(hk.At("hook_attn_out", s.T(linear(o, b.O.W, s)), s), false)) // residual
 	x = hk.At("hook_resid_mid", x, s)
 
 	h = s.T(b.MLPNorm.ForwardAt(x, c.NormEps, hk.Norm("ln2", s)))

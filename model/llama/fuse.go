@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/hooks"
@@ -28,24 +29,53 @@ func (b *Block) Fuse() {
 	if b.fused != nil {
 		return
 	}
-	f := &fused{
+	w := b.unfusedWeights()
+	b.fused = &fused{
 		qkv:    ts.MustCat([]*ts.Tensor{b.Q.W, b.K.W, b.V.W}, 0),
 		gateUp: ts.MustCat([]*ts.Tensor{b.MLP.Gate.W, b.MLP.Up.W}, 0),
 	}
-	split := func(all *ts.Tensor, parts ...**ts.Tensor) {
+	b.fused.viewRows(b, rowsOf(w))
+}
+
+// allocFused gives the block empty fused matrices with Q, K, V, Gate and Up as their row views,
+// before loading: the checkpoint is then read straight into the fused layout, with no
+// concatenation and no second copy of the weights.
+func (b *Block) allocFused(c *Config, dev gotch.Device, dt gotch.DType) {
+	dims := c.Dims()
+	d, q, kv, ff := dims["d"], dims["q"], dims["kv"], dims["ff"]
+	b.fused = &fused{
+		qkv:    ts.MustEmpty([]int64{q + 2*kv, d}, dt, dev),
+		gateUp: ts.MustEmpty([]int64{2 * ff, d}, dt, dev),
+	}
+	b.fused.viewRows(b, []int64{q, kv, kv, ff, ff})
+}
+
+// rowsOf gives the row counts of the weights in w.
+func rowsOf(w []**ts.Tensor) []int64 {
+	rows := make([]int64, len(w))
+	for i, p := range w {
+		rows[i] = (*p).MustSize()[0]
+	}
+	return rows
+}
+
+// viewRows points the block's Q, K, V (rows[0:3]) at consecutive rows of qkv and Gate, Up
+// (rows[3:5]) at rows of gateUp, freeing what they held before.
+func (f *fused) viewRows(b *Block, rows []int64) {
+	w := b.unfusedWeights()
+	split := func(all *ts.Tensor, parts []**ts.Tensor, n []int64) {
 		at := int64(0)
-		for _, p := range parts {
-			n := (*p).MustSize()[0]
-			view := all.MustNarrow(0, at, n, false)
-			(*p).MustDrop()
+		for i, p := range parts {
+			view := all.MustNarrow(0, at, n[i], false)
+			if *p != nil {
+				(*p).MustDrop()
+			}
 			*p = view
-			at += n
+			at += n[i]
 		}
 	}
-	w := b.unfusedWeights()
-	split(f.qkv, w[0], w[1], w[2])
-	split(f.gateUp, w[3], w[4])
-	b.fused = f
+	split(f.qkv, w[:3], rows[:3])
+	split(f.gateUp, w[3:], rows[3:])
 }
 
 // Unfuse undoes Fuse: Q, K, V, Gate and Up get storage of their own again, so that they can
@@ -79,7 +109,7 @@ func (b *Block) project(c *Config, h *ts.Tensor, s *tensor.Scope) (qk, v *ts.Ten
 	nH, nKV, hd := int64(c.Heads), int64(c.KVHeads), int64(c.HeadDim())
 	var all *ts.Tensor
 	if b.fused != nil {
-		all = s.T(ts.MustLinear(h, b.fused.qkv, ts.None)) // [B,T,(nH+2nKV)*hd]
+		all = s.T(linear(h, b.fused.qkv, s)) // [B,T,(nH+2nKV)*hd]
 	} else {
 		all = s.T(ts.MustCat([]*ts.Tensor{s.T(b.Q.Forward(h)), s.T(b.K.Forward(h)), s.T(b.V.Forward(h))}, 2))
 	}
@@ -93,12 +123,12 @@ func (b *Block) project(c *Config, h *ts.Tensor, s *tensor.Scope) (qk, v *ts.Ten
 func (b *Block) mlp(h *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
 	var gate, up *ts.Tensor // [B,T,ff]
 	if b.fused != nil {
-		parts := s.T(ts.MustLinear(h, b.fused.gateUp, ts.None)).MustChunk(2, -1, false)
+		parts := s.T(linear(h, b.fused.gateUp, s)).MustChunk(2, -1, false)
 		gate, up = s.T(parts[0]), s.T(parts[1])
 	} else {
 		gate, up = s.T(b.MLP.Gate.Forward(h)), s.T(b.MLP.Up.Forward(h))
 	}
 	gate = hk.At("mlp.hook_pre", gate, s)
 	up = hk.At("mlp.hook_pre_linear", up, s)
-	return s.T(b.MLP.Down.Forward(hk.At("mlp.hook_post", s.T(nn.Act(gate, up)), s)))
+	return s.T(linear(hk.At("mlp.hook_post", s.T(nn.Act(gate, up)), s), b.MLP.Down.W, s))
 }

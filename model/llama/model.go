@@ -46,19 +46,27 @@ func NewBlocks(n int) []*Block {
 }
 
 // LoadWeights fills the model from src (strictly: see weights.Load).
-// The backbone is frozen at inference, so its projections are fused for speed.
+// The backbone is frozen at inference, so its projections are fused for speed: the fused
+// matrices are allocated first and the checkpoint is read into their rows.
 func (m *Model) LoadWeights(src weights.Source) error {
 	if _, ok := src.Shape("lm_head.weight"); !ok && !m.Config.TieEmbeddings {
 		return fmt.Errorf("tensor \"lm_head.weight\" is missing and config.json has tie_word_embeddings false")
 	}
-	if err := weights.Load(m, src, m.Config.Dims(), m.Device, m.DType); err != nil {
-		return err
-	}
-	return tensor.Guard(func() {
+	err := tensor.Guard(func() {
 		for _, b := range m.Layers {
-			b.Fuse()
+			b.allocFused(m.Config, m.Device, m.DType)
 		}
 	})
+	if err == nil {
+		err = weights.Load(m, src, m.Config.Dims(), m.Device, m.DType)
+	}
+	if err != nil {
+		for _, b := range m.Layers {
+			b.freeFused()
+		}
+		weights.Free(m)
+	}
+	return err
 }
 
 // Free releases the model's tensors.
@@ -90,13 +98,13 @@ func (m *Model) Hidden(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts.Ten
 // Logits applies the output head to h [B,T,d], giving [B,T,V] (the hook point hook_logits, at
 // the slots of the last Hidden call or, for T = 1, at its last slot).
 func (m *Model) Logits(h *ts.Tensor) *ts.Tensor {
-	lg := m.LMHead.Forward(h)
+	s := &tensor.Scope{}
+	defer s.Close()
+	lg := linear(h, m.LMHead.W, s)
 	if m.Hooks.Len() == 0 {
 		return lg
 	}
 	sz := h.MustSize()
-	s := &tensor.Scope{}
-	defer s.Close()
 	hk := m.Hooks.Follow("", int(sz[0]), int(sz[1]))
 	return s.Keep(hk.At("hook_logits", s.T(lg), s))
 }

@@ -223,6 +223,15 @@ func (c *Checkpoint) ReadRaw(name string) ([]byte, error) {
 	return f.ReadRaw(name)
 }
 
+// ReadInto copies the named tensor's bytes into dst, which must be exactly its size.
+func (c *Checkpoint) ReadInto(name string, dst []byte) error {
+	f, err := c.file(name)
+	if err != nil {
+		return err
+	}
+	return f.ReadInto(name, dst)
+}
+
 // ReadFloat32 reads the named F32, F16, BF16 or F64 tensor as float32.
 func (c *Checkpoint) ReadFloat32(name string) ([]float32, error) {
 	f, err := c.file(name)

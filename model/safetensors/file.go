@@ -108,13 +108,30 @@ func (f *File) ReadRaw(name string) ([]byte, error) {
 		return nil, f.notFound(name)
 	}
 	buf := make([]byte, t.Size())
-	if _, err := f.f.ReadAt(buf, f.dataStart+t.Begin); err != nil {
+	if err := f.ReadInto(name, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// ReadInto copies the named tensor's little-endian bytes into dst, which must be exactly the
+// tensor's size: the loader passes a tensor's own storage, so the weights are read once, from the
+// page cache straight to where they are used.
+func (f *File) ReadInto(name string, dst []byte) error {
+	t, ok := f.tensors[name]
+	if !ok {
+		return f.notFound(name)
+	}
+	if int64(len(dst)) != t.Size() {
+		return formatErr(f.path, name, "destination holds %d bytes, the tensor %d", len(dst), t.Size())
+	}
+	if _, err := f.f.ReadAt(dst, f.dataStart+t.Begin); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = errors.New("file shrank after it was opened")
 		}
-		return nil, fmt.Errorf("safetensors: %s: tensor %q: reading data: %w", f.path, name, err)
+		return fmt.Errorf("safetensors: %s: tensor %q: reading data: %w", f.path, name, err)
 	}
-	return buf, nil
+	return nil
 }
 
 // ReadFloat32 reads the named F32, F16, BF16 or F64 tensor as float32.

@@ -160,3 +160,26 @@ func TestReadErrors(t *testing.T) {
 	_, err = f.ReadFloat32("ids")
 	requireErrorContains(t, err, path, `"ids"`, "I64")
 }
+
+func TestReadIntoFillsTheCallersBuffer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	tensors := sampleTensors(t)
+	mustWrite(t, path, tensors, nil)
+	c, err := OpenDir(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	want := tensors[0].Data
+	dst := make([]byte, len(want))
+	if err := c.ReadInto(tensors[0].Name, dst); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(dst, want) {
+		t.Errorf("ReadInto = %v, want %v", dst, want)
+	}
+	requireErrorContains(t, c.ReadInto(tensors[0].Name, dst[1:]), path, tensors[0].Name, "destination holds 23 bytes, the tensor 24")
+	if err := c.ReadInto("nope", dst); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ReadInto of a missing tensor: %v, want ErrNotFound", err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/ts"
 )
 
 // Source is a set of named tensors, such as a safetensors checkpoint or a converted llama2.c file.
@@ -32,7 +31,9 @@ func FileDType(s string) (gotch.DType, error) {
 	return gotch.Float, fmt.Errorf("dtype %s is not a float type colash loads", s)
 }
 
-// Load fills every weight of model from src, moved to dev and cast to dt. It is strict: every
+// Load fills every weight of model from src, moved to dev and cast to dt. A weight that already
+// holds a tensor (a preallocated destination, such as a row view of a fused matrix) is filled in
+// place, keeping its dtype and device; the others get new tensors. It is strict: every
 // weight must be present with its declared shape (a tied weight may be absent, and then shares
 // its twin's tensor), and every tensor of src must be used. On error nothing stays allocated and
 // the message lists all missing, unexpected and misshapen tensors at once.
@@ -65,6 +66,9 @@ func Load(model any, src Source, dims Dims, dev gotch.Device, dt gotch.DType) (e
 		if !sameShape(got, want) {
 			badShape = append(badShape, fmt.Sprintf("%s: checkpoint has %v, model expects %v", p.Name, got, want))
 		}
+		if t := *p.Ptr; t != nil && !sameShape(t.MustSize(), want) {
+			badShape = append(badShape, fmt.Sprintf("%s: preallocated as %v, model expects %v", p.Name, t.MustSize(), want))
+		}
 	}
 	var unused []string
 	for _, n := range src.Names() {
@@ -80,7 +84,14 @@ func Load(model any, src Source, dims Dims, dev gotch.Device, dt gotch.DType) (e
 		if !used[p.Name] {
 			continue
 		}
-		t, err := read(src, p.Name, dev, dt)
+		if *p.Ptr != nil {
+			if err := readInto(src, p.Name, *p.Ptr); err != nil {
+				return err
+			}
+			continue
+		}
+		shape, _ := src.Shape(p.Name)
+		t, err := read(src, p.Name, shape, dev, dt)
 		if err != nil {
 			return err
 		}
@@ -96,29 +107,6 @@ func Load(model any, src Source, dims Dims, dev gotch.Device, dt gotch.DType) (e
 		}
 	}
 	return nil
-}
-
-func read(src Source, name string, dev gotch.Device, dt gotch.DType) (*ts.Tensor, error) {
-	data, fileDT, err := src.Read(name)
-	if err != nil {
-		return nil, err
-	}
-	gdt, err := FileDType(fileDT)
-	if err != nil {
-		return nil, fmt.Errorf("tensor %q: %w", name, err)
-	}
-	shape, _ := src.Shape(name)
-	t, err := ts.OfDataSize(data, shape, gdt)
-	if err != nil {
-		return nil, fmt.Errorf("tensor %q: %w", name, err)
-	}
-	if gdt != dt {
-		t = t.MustTotype(dt, true)
-	}
-	if dev != gotch.CPU {
-		t = t.MustTo(dev, true)
-	}
-	return t, nil
 }
 
 func sameShape(a, b []int64) bool {

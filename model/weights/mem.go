@@ -7,7 +7,7 @@ import (
 	"sort"
 )
 
-// Mem is an in-memory Source of float32 tensors, for converted formats and tests.
+// Mem is an in-memory Direct source of float32 tensors, for converted formats and tests.
 type Mem struct {
 	data  map[string][]float32
 	shape map[string][]int64
@@ -51,8 +51,29 @@ func (m *Mem) Read(name string) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("tensor %q not found", name)
 	}
 	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	if err := m.ReadInto(name, b); err != nil {
+		return nil, "", err
 	}
 	return b, "F32", nil
+}
+
+// StoredDType makes Mem a Direct source: its tensors are float32.
+func (m *Mem) StoredDType(name string) (string, bool) {
+	_, ok := m.data[name]
+	return "F32", ok
+}
+
+// ReadInto writes a tensor's little-endian float32 bytes into dst.
+func (m *Mem) ReadInto(name string, dst []byte) error {
+	v, ok := m.data[name]
+	if !ok {
+		return fmt.Errorf("tensor %q not found", name)
+	}
+	if len(dst) != 4*len(v) {
+		return fmt.Errorf("tensor %q: destination holds %d bytes, the tensor %d", name, len(dst), 4*len(v))
+	}
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(f))
+	}
+	return nil
 }

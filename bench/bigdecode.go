@@ -1,0 +1,125 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+
+	"colash/model/checkpoint"
+	"colash/model/llama"
+	"colash/model/safetensors"
+	"colash/model/tensor"
+)
+
+// DecodeBig measures batch-1 greedy decoding of the generated BigConfig model, which is bound by
+// memory bandwidth: colash with its matrix-vector fast path and with plain linear layers
+// (alternating in this process), PyTorch eager written well (torch.mv), and a streaming read of a
+// buffer larger than the caches, the bound both approach.
+func DecodeBig(ctx context.Context) ([]Result, error) {
+	dir, err := os.MkdirTemp("", "colash-bench-big-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	cfg := BigConfig()
+	if _, err := WriteRandomLlama(dir, cfg, safetensors.F32, 1); err != nil {
+		return nil, err
+	}
+	m, err := checkpoint.OpenLlama(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		return nil, err
+	}
+	defer m.Free()
+	perToken := float64(m.NumParams()-int64(cfg.Vocab-1)*int64(cfg.Dim)) * 4 // one embedding row is read
+	const n = 24
+	decodeRate(ctx, m, cfg.BOS, 1, 4, false, false) // warm-up
+	// Three variants, alternating: the default (matrix-vector products), plain linear layers, and
+	// the default on a goroutine locked to its OS thread.
+	variants := []struct{ mv, pin bool }{{true, false}, {false, false}, {true, true}}
+	rate := make([]float64, len(variants))
+	defer func() { llama.MatVec = true }()
+	pt, ptErr := 0.0, error(nil)
+	for rep := 0; rep < 3; rep++ {
+		if ptErr == nil { // PyTorch takes its turn in each round, so that all see the same load
+			var r float64
+			r, ptErr = TorchDecode(dir, 1, n, tensor.Threads())
+			pt = max(pt, r)
+		}
+		for i, v := range variants {
+			llama.MatVec = v.mv
+			r, err := decodeRate(ctx, m, cfg.BOS, 1, n, false, v.pin)
+			if err != nil {
+				return nil, err
+			}
+			rate[i] = max(rate[i], r)
+		}
+	}
+	mvOnly := matVecRate(m)
+	bw := readBandwidth()
+	load := LoadAverage()
+	res := []Result{
+		{Name: "decode d=1024 batch 1, colash", Value: rate[0], Unit: "tok/s",
+			Note: fmt.Sprintf("%d tokens, best of 3, %.0f MB read per token; load average %s", n, perToken/1e6, load)},
+		{Name: "decode d=1024 batch 1, colash with linear layers (no mv)", Value: rate[1], Unit: "tok/s", Note: "alternating with the row above"},
+		{Name: "decode d=1024 batch 1, colash on a goroutine locked to its thread", Value: rate[2], Unit: "tok/s", Note: "alternating with the rows above"},
+		{Name: "mv fast path speed-up", Value: rate[0] / rate[1], Unit: "x"},
+		{Name: "locked thread speed-up", Value: rate[2] / rate[0], Unit: "x"},
+		{Name: "the step's matrix-vector products alone", Value: mvOnly, Unit: "tok/s", Note: "every weight matrix times a vector, nothing else"},
+		{Name: "share of the step in matrix-vector products", Value: rate[0] / mvOnly, Unit: "x"},
+		{Name: "streaming read of 512 MB (libtorch sum)", Value: bw / 1e9, Unit: "GB/s", Note: "the bound, same run"},
+		{Name: "colash weight reads / streaming read", Value: rate[0] * perToken / bw, Unit: "x", Note: "target >= 0.85"},
+	}
+	if ptErr != nil {
+		return append(res, Result{Name: "PyTorch eager (mv), d=1024 batch 1", Note: ptErr.Error()}), nil
+	}
+	return append(res,
+		Result{Name: "PyTorch eager (mv), d=1024 batch 1", Value: pt, Unit: "tok/s", Note: fmt.Sprintf("same model and threads (%d), best of 3, alternating", tensor.Threads())},
+		Result{Name: "colash / PyTorch, d=1024 batch 1", Value: rate[0] / pt, Unit: "x", Note: "target >= 0.9"}), nil
+}
+
+// readBandwidth is the best of 5 sums over a 512 MB float32 tensor, in bytes per second.
+func readBandwidth() float64 {
+	const n = 128 << 20
+	t := ts.MustOnes([]int64{n}, gotch.Float, gotch.CPU)
+	defer t.MustDrop()
+	best := time.Duration(1 << 62)
+	for i := 0; i < 5; i++ {
+		start := time.Now()
+		t.MustSum(gotch.Float, false).MustDrop()
+		best = min(best, time.Since(start))
+	}
+	return 4 * n / best.Seconds()
+}
+
+// matVecRate times the matrix-vector products of one batch-1 step alone (every block's
+// projections and the head, on a vector of ones), best of 5, as steps per second.
+func matVecRate(m *llama.Model) float64 {
+	var mats []*ts.Tensor
+	for _, b := range m.Layers {
+		mats = append(mats, b.Q.W, b.K.W, b.V.W, b.O.W, b.MLP.Gate.W, b.MLP.Up.W, b.MLP.Down.W)
+	}
+	mats = append(mats, m.LMHead.W)
+	best := time.Duration(1 << 62)
+	vecs := map[int64]*ts.Tensor{}
+	for _, w := range mats {
+		in := w.MustSize()[1]
+		if vecs[in] == nil {
+			vecs[in] = ts.MustOnes([]int64{in}, gotch.Float, gotch.CPU)
+		}
+	}
+	for i := 0; i < 5; i++ {
+		start := time.Now()
+		for _, w := range mats {
+			w.MustMatmul(vecs[w.MustSize()[1]], false).MustDrop()
+		}
+		best = min(best, time.Since(start))
+	}
+	for _, v := range vecs {
+		v.MustDrop()
+	}
+	return 1 / best.Seconds()
+}

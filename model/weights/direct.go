@@ -1,0 +1,109 @@
+package weights
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// Direct is a Source that copies a tensor's stored bytes into memory the caller owns. The loader
+// hands it a tensor's own storage, so a checkpoint is read once, from the page cache straight to
+// where the weights live: no Go buffer in between, and no second copy in the resident set.
+type Direct interface {
+	Source
+	// StoredDType gives a tensor's dtype in the source (F32, F16, BF16, ...).
+	StoredDType(name string) (string, bool)
+	// ReadInto copies a tensor's raw little-endian bytes into dst, which is exactly its size.
+	ReadInto(name string, dst []byte) error
+}
+
+// Bytes is the storage of a contiguous CPU tensor as a byte slice (no copy). It aliases libtorch
+// memory: valid while t lives.
+func Bytes(t *ts.Tensor) []byte {
+	n := int(t.Numel()) * int(t.DType().Size())
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(t.MustDataPtr()), n)
+}
+
+// StoredDType is the dtype name (F32, F16, BF16) of tensor name in src, read without its data
+// where src is Direct.
+func StoredDType(src Source, name string) (string, error) {
+	if d, ok := src.(Direct); ok {
+		if dt, ok := d.StoredDType(name); ok {
+			return dt, nil
+		}
+		return "", fmt.Errorf("tensor %q not found", name)
+	}
+	_, dt, err := src.Read(name)
+	return dt, err
+}
+
+// stored reads tensor name as it is stored: a new CPU tensor of the source's dtype.
+func stored(src Source, name string, shape []int64) (*ts.Tensor, error) {
+	if d, ok := src.(Direct); ok {
+		fileDT, _ := d.StoredDType(name)
+		gdt, err := FileDType(fileDT)
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: %w", name, err)
+		}
+		t := ts.MustEmpty(shape, gdt, gotch.CPU)
+		if err := d.ReadInto(name, Bytes(t)); err != nil {
+			t.MustDrop()
+			return nil, err
+		}
+		return t, nil
+	}
+	data, fileDT, err := src.Read(name)
+	if err != nil {
+		return nil, err
+	}
+	gdt, err := FileDType(fileDT)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", name, err)
+	}
+	t, err := ts.OfDataSize(data, shape, gdt)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", name, err)
+	}
+	return t, nil
+}
+
+// read gives tensor name on dev in dtype dt. A source tensor already in dt on the CPU is the
+// result itself; otherwise it is a temporary, freed once cast or moved.
+func read(src Source, name string, shape []int64, dev gotch.Device, dt gotch.DType) (*ts.Tensor, error) {
+	t, err := stored(src, name, shape)
+	if err != nil {
+		return nil, err
+	}
+	if t.DType() != dt {
+		t = t.MustTotype(dt, true)
+	}
+	if dev != gotch.CPU {
+		t = t.MustTo(dev, true)
+	}
+	return t, nil
+}
+
+// readInto fills dst (a preallocated weight, such as a row view of a fused matrix) with tensor
+// name. A contiguous CPU destination of the stored dtype is read into directly.
+func readInto(src Source, name string, dst *ts.Tensor) error {
+	shape := dst.MustSize()
+	if d, ok := src.(Direct); ok && dst.MustDevice().Name == gotch.CPU.Name && dst.MustIsContiguous() {
+		if fileDT, _ := d.StoredDType(name); fileDT != "" {
+			if gdt, err := FileDType(fileDT); err == nil && gdt == dst.DType() {
+				return d.ReadInto(name, Bytes(dst))
+			}
+		}
+	}
+	t, err := stored(src, name, shape)
+	if err != nil {
+		return err
+	}
+	defer t.MustDrop()
+	dst.Copy_(t) // casts and moves as needed
+	return nil
+}
