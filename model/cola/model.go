@@ -91,8 +91,8 @@ func IsModuleTensor(name string) bool {
 // shape and every tensor of src used. A failure names the tensors and leaves nothing allocated.
 func (m *Model) LoadWeights(src weights.Source) error {
 	dims := m.Config.Dims()
-	errBB := weights.Load(m.Model, filtered{src, false}, dims, m.Device, m.DType)
-	errMod := weights.Load(m, filtered{src, true}, dims, m.Device, m.DType)
+	errBB := weights.Load(m.Model, filter(src, false), dims, m.Device, m.DType)
+	errMod := weights.Load(m, filter(src, true), dims, m.Device, m.DType)
 	if errBB == nil && errMod == nil {
 		return nil
 	}
@@ -160,6 +160,29 @@ func (f filtered) Shape(name string) ([]int64, bool) {
 }
 
 func (f filtered) Read(name string) ([]byte, string, error) { return f.src.Read(name) }
+
+// filter is filtered{src, modules}, reading straight into tensor storage when src can
+// (weights.Direct): the modules of a CoLA checkpoint load without a Go buffer too.
+func filter(src weights.Source, modules bool) weights.Source {
+	if d, ok := src.(weights.Direct); ok {
+		return filteredDirect{filtered{src, modules}, d}
+	}
+	return filtered{src, modules}
+}
+
+type filteredDirect struct {
+	filtered
+	d weights.Direct
+}
+
+func (f filteredDirect) StoredDType(name string) (string, bool) {
+	if IsModuleTensor(name) != f.modules {
+		return "", false
+	}
+	return f.d.StoredDType(name)
+}
+
+func (f filteredDirect) ReadInto(name string, dst []byte) error { return f.d.ReadInto(name, dst) }
 
 // NumParams counts the weights of backbone and modules.
 func (m *Model) NumParams() int64 { return weights.Count(m.Params()) }
