@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"runtime"
 	"slices"
 
 	"github.com/sugarme/gotch/ts"
@@ -14,6 +15,8 @@ import (
 // a stop token (it keeps feeding, ignored, while others run). With feedLast the last tokens are fed too,
 // so that f is ready after them; a rollout skips that step.
 func (f *fork) decode(n int, lat Sampling, stop []int, feedLast bool) (tokens, codes [][]int, err error) {
+	runtime.LockOSThread() // as Generate: one OpenMP team for the whole loop
+	defer runtime.UnlockOSThread()
 	B := len(f.policy)
 	tokens, codes = make([][]int, B), make([][]int, B)
 	samplers := make([]*Sampler, B)

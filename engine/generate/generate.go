@@ -3,6 +3,7 @@ package generate
 import (
 	"context"
 	"fmt"
+	"runtime"
 )
 
 // Session is a model decoding a batch of sequences step by step. Llama and CoLA both provide one.
@@ -29,6 +30,11 @@ type Options struct {
 // each sequence. A sequence ends at its first stop token; the batch ends when all have.
 // Cancelling ctx stops between steps and returns what was generated with ctx's error.
 func Generate(ctx context.Context, sess Session, prompts [][]int, opt Options) ([][]int, error) {
+	// One OS thread for the whole loop: libgomp keeps a team of OpenMP threads per calling
+	// thread, and a goroutine that moves between threads leaves teams spinning on the cores the
+	// next op needs (docs/performance.md).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	B := len(prompts)
 	if B == 0 {
 		return nil, nil
