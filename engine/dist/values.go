@@ -32,3 +32,53 @@ func viaTensor[T any](v []T, dev gotch.Device, mk func([]T, []int64, gotch.Devic
 	err = tensor.Guard(func() { out = read(x) })
 	return out, err
 }
+
+// AllGatherBytes gathers every rank's bytes (of any length), in rank order: small structured
+// values such as a shard of rollouts, serialised by the caller.
+func (g *Group) AllGatherBytes(b []byte, dev gotch.Device) ([][]byte, error) {
+	n, err := g.gatherInt64s([]int64{int64(len(b))}, dev)
+	if err != nil {
+		return nil, err
+	}
+	longest := int64(0)
+	for _, l := range n {
+		longest = max(longest, l[0])
+	}
+	v := make([]int64, longest) // one byte a slot: simple, and these values are small
+	for i, c := range b {
+		v[i] = int64(c)
+	}
+	all, err := g.gatherInt64s(v, dev)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(all))
+	for r, vals := range all {
+		out[r] = make([]byte, n[r][0])
+		for i := range out[r] {
+			out[r][i] = byte(vals[i])
+		}
+	}
+	return out, nil
+}
+
+// gatherInt64s gathers v (the same length on every rank) from every rank.
+func (g *Group) gatherInt64s(v []int64, dev gotch.Device) ([][]int64, error) {
+	var x *ts.Tensor
+	if err := tensor.Guard(func() { x = tensor.FromInt64s(v, []int64{int64(len(v))}, dev) }); err != nil {
+		return nil, err
+	}
+	defer x.MustDrop()
+	parts, err := g.AllGather(x)
+	if err != nil {
+		return nil, err
+	}
+	defer tensor.Drop(parts...)
+	out := make([][]int64, len(parts))
+	err = tensor.Guard(func() {
+		for r, p := range parts {
+			out[r] = tensor.Int64s(p)
+		}
+	})
+	return out, err
+}

@@ -89,7 +89,7 @@ func (s *CoLASession) Prefill(tokens []int64, B, L int, pad []int) ([][]float32,
 	s.samplers = make([]*Sampler, B)
 	for b := range s.samplers {
 		// A stream of its own, apart from the token sampler's for the same seed and sequence.
-		s.samplers[b] = &Sampler{Sampling: s.Latent, rng: rand.New(rand.NewPCG(s.Latent.Seed^0xC01A, uint64(b)))}
+		s.samplers[b] = &Sampler{Sampling: s.Latent, rng: rand.New(rand.NewPCG(s.Latent.Seed^0xC01A, uint64(s.Latent.First+b)))}
 	}
 	s.prev = make([]int, B)
 	for b := range s.prev {

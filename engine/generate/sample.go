@@ -15,6 +15,9 @@ type Sampling struct {
 	TopK        int
 	TopP        float64
 	Seed        uint64
+	// First is the stream of the first sequence: sequence b draws from stream First+b, so a shard
+	// of a batch (rows First.. on one process) samples what the whole batch would.
+	First int
 }
 
 // Tau is the temperature log-probabilities of sampled actions use: Temperature, or 1 when
@@ -50,7 +53,7 @@ type cand struct {
 
 // NewSampler seeds the stream of sequence seq.
 func NewSampler(s Sampling, seq int) *Sampler {
-	return &Sampler{Sampling: s, rng: rand.New(rand.NewPCG(s.Seed, uint64(seq)))}
+	return &Sampler{Sampling: s, rng: rand.New(rand.NewPCG(s.Seed, uint64(s.First+seq)))}
 }
 
 // Sample picks a token id from logits.

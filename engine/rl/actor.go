@@ -27,8 +27,9 @@ type Rollout struct {
 // rolled-out batch in one pass, with gradients through the trainable weights when asked.
 type Actor interface {
 	// Generate samples up to maxTokens tokens for each prompt. greedy takes the argmax action
-	// at every step (ReMax's baseline). seed fixes the sampling streams.
-	Generate(ctx context.Context, prompts [][]int, maxTokens int, seed uint64, greedy bool) (*Rollout, error)
+	// at every step (ReMax's baseline). seed fixes the sampling streams; prompt b draws from
+	// stream first+b (first > 0: a shard of a larger batch, rows first.. of it).
+	Generate(ctx context.Context, prompts [][]int, maxTokens int, seed uint64, first int, greedy bool) (*Rollout, error)
 	// Logits gives the action logits [B,L,K] at every slot of in and the backbone's
 	// post-norm hidden state [B,L,d] (detached), from the reference policy when ref is set.
 	Logits(in *Layout, ref, grad bool) (logits, hidden *ts.Tensor, err error)

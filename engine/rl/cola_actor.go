@@ -69,8 +69,10 @@ func (a *CoLAActor) Stop() []int { return a.StopAt }
 
 func (a *CoLAActor) Device() gotch.Device { return a.M.Device }
 
-func (a *CoLAActor) Generate(ctx context.Context, prompts [][]int, maxTokens int, seed uint64, greedy bool) (*Rollout, error) {
-	sess := generate.NewCoLASession(a.M, longest(prompts)+maxTokens+1, a.Latent.Rollout(seed, greedy))
+func (a *CoLAActor) Generate(ctx context.Context, prompts [][]int, maxTokens int, seed uint64, first int, greedy bool) (*Rollout, error) {
+	lat := a.Latent.Rollout(seed, greedy)
+	lat.First = first
+	sess := generate.NewCoLASession(a.M, longest(prompts)+maxTokens+1, lat)
 	defer sess.Close()
 	out, err := decode(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt})
 	if err != nil {

@@ -48,7 +48,7 @@ func (t *Trainer) episodes(ctx context.Context, exs []Example, step int) (*Batch
 		if len(active) == 0 {
 			break
 		}
-		r, err := t.Actor.Generate(ctx, prompts, c.MaxTokens, t.StepSeed(step)+uint64(turn)*0x9e3779b9, false)
+		r, err := t.generate(ctx, prompts, t.StepSeed(step)+uint64(turn)*0x9e3779b9, false)
 		if err != nil {
 			return nil, fmt.Errorf("rollout, turn %d: %w", turn+1, err)
 		}

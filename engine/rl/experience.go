@@ -86,7 +86,7 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 		for i := 0; i < len(prompts); i += c.Group {
 			gp = append(gp, prompts[i])
 		}
-		gr, err := t.Actor.Generate(ctx, gp, c.MaxTokens, t.StepSeed(step), true)
+		gr, err := t.generate(ctx, gp, t.StepSeed(step), true)
 		if err != nil {
 			return nil, fmt.Errorf("greedy rollout: %w", err)
 		}
@@ -126,7 +126,7 @@ func (t *Trainer) singleTurn(ctx context.Context, exs []Example, step int) (*Bat
 			rowEx = append(rowEx, ex)
 		}
 	}
-	r, err := t.Actor.Generate(ctx, prompts, t.Cfg.MaxTokens, t.StepSeed(step), false)
+	r, err := t.generate(ctx, prompts, t.StepSeed(step), false)
 	if err != nil {
 		return nil, fmt.Errorf("rollout: %w", err)
 	}

@@ -1,6 +1,8 @@
 package rl
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 
 	"colash/engine/dist"
@@ -8,12 +10,61 @@ import (
 	"colash/model/tensor"
 )
 
-// Data-parallel policy update over a dist.Group (Trainer.Group; nil: one process). Every rank
-// runs the same rollouts (a step's sampling is a function of its seed, so they are identical) and
-// then computes the loss of its share of each mini-batch's rows. The loss is a sum over rows
-// divided by the mini-batch's size, so the gradients summed over ranks are one process's
-// gradient, and every rank clips and steps identically. Rollouts are not sharded yet, and a run
-// on several processes does not resume (docs/distributed.md).
+// Data parallelism over a dist.Group (Trainer.Group; nil: one process). Rollouts are sharded:
+// each rank generates its share of the step's rows, each row on the sampling stream it has on one
+// process, and the shards are gathered, so every rank holds the whole batch (scoring and the
+// reference log-probs then run on each). The policy update is shared out too: each rank computes
+// the loss of its share of each mini-batch's rows; the loss is a sum over rows divided by the
+// mini-batch's size, so the gradients summed over ranks are one process's gradient, and every rank
+// clips and steps identically, keeping the weights the same everywhere. A run on several
+// processes does not resume (docs/distributed.md).
+
+// generate rolls out prompts, this rank's share of them when there are several ranks.
+func (t *Trainer) generate(ctx context.Context, prompts [][]int, seed uint64, greedy bool) (*Rollout, error) {
+	if t.Group == nil || t.Group.Size() == 1 || len(prompts) < t.Group.Size() {
+		return t.Actor.Generate(ctx, prompts, t.Cfg.MaxTokens, seed, 0, greedy)
+	}
+	n, r := t.Group.Size(), t.Group.Rank()
+	lo, hi := r*len(prompts)/n, (r+1)*len(prompts)/n
+	part, err := t.Actor.Generate(ctx, prompts[lo:hi], t.Cfg.MaxTokens, seed, lo, greedy)
+	if err != nil {
+		return nil, err
+	}
+	return t.gatherRollout(prompts, part)
+}
+
+// shard is the part of a rollout that travels between ranks (the prompts are known to all).
+type shard struct {
+	Tokens, Actions [][]int
+	LogProbs        [][]float64
+}
+
+// gatherRollout joins every rank's shard, in rank order, into the rollout of prompts.
+func (t *Trainer) gatherRollout(prompts [][]int, part *Rollout) (*Rollout, error) {
+	b, err := json.Marshal(shard{part.Tokens, part.Actions, part.LogProbs}) // float64s round-trip exactly
+	if err != nil {
+		return nil, err
+	}
+	all, err := t.Group.AllGatherBytes(b, t.Actor.Device())
+	if err != nil {
+		return nil, fmt.Errorf("rl: gather rollouts: %w", err)
+	}
+	out := &Rollout{Prompts: prompts}
+	for rank, raw := range all {
+		var s shard
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, fmt.Errorf("rl: rollouts of rank %d: %w", rank, err)
+		}
+		out.Tokens, out.Actions = append(out.Tokens, s.Tokens...), append(out.Actions, s.Actions...)
+		if s.LogProbs != nil {
+			out.LogProbs = append(out.LogProbs, s.LogProbs...)
+		}
+	}
+	if len(out.Tokens) != len(prompts) || (out.LogProbs != nil && len(out.LogProbs) != len(prompts)) {
+		return nil, fmt.Errorf("rl: gathered %d rollouts (%d with log-probs) for %d prompts", len(out.Tokens), len(out.LogProbs), len(prompts))
+	}
+	return out, nil
+}
 
 // share is this rank's part of a mini-batch's rows.
 func (t *Trainer) share(rows []int) ([]int, error) {

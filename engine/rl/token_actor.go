@@ -91,10 +91,12 @@ func (a *TokenActor) Device() gotch.Device       { return a.M.Device }
 
 func (a *TokenActor) Tau() float64 { return a.Sampling.Tau() }
 
-func (a *TokenActor) Generate(ctx context.Context, prompts [][]int, maxTokens int, seed uint64, greedy bool) (*Rollout, error) {
+func (a *TokenActor) Generate(ctx context.Context, prompts [][]int, maxTokens int, seed uint64, first int, greedy bool) (*Rollout, error) {
 	sess := generate.NewLlamaSession(a.M, longest(prompts)+maxTokens+1, false)
 	defer sess.Close()
-	out, err := decode(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt, Sampling: a.Sampling.Rollout(seed, greedy)})
+	s := a.Sampling.Rollout(seed, greedy)
+	s.First = first
+	out, err := decode(ctx, sess, prompts, generate.Options{MaxTokens: maxTokens, Stop: a.StopAt, Sampling: s})
 	if err != nil {
 		return nil, err
 	}
