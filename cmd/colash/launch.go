@@ -60,7 +60,7 @@ func runLaunch(args []string) error {
 }
 
 // joins lists the commands that join the job described by the environment (engine/dist).
-var joins = map[string]bool{"train": true}
+var joins = map[string]bool{"train": true, "rl": true}
 
 // job is N copies of one command line.
 type job struct {

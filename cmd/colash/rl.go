@@ -1,6 +1,7 @@
 package main
 
 import (
+	"colash/engine/dist"
 	"context"
 	"flag"
 	"fmt"
@@ -79,10 +80,17 @@ func runRL(args []string) error {
 	defer m.Free()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if _, err := rl.RunJob(ctx, m, j, *out, resumeMode(*resume), os.Stderr); err != nil {
+	g, err := dist.FromEnv(dist.DefaultTimeout) // under colash launch or torchrun: one rank of a data-parallel run
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s (metrics.jsonl, summary.json, checkpoint/, model/)\n", *out)
+	defer g.Close()
+	if _, err := rl.RunJobOn(ctx, g, m, j, *out, resumeMode(*resume), os.Stderr); err != nil {
+		return err
+	}
+	if g.Rank() == 0 {
+		fmt.Fprintf(os.Stderr, "wrote %s (metrics.jsonl, summary.json, checkpoint/, model/)\n", *out)
+	}
 	return nil
 }
 

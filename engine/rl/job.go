@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"colash/engine/dist"
 	"colash/engine/generate"
 	"colash/engine/run"
 	"colash/model/checkpoint"
@@ -95,8 +96,23 @@ type Summary struct {
 // RunJob trains m with j into out (metrics.jsonl, checkpoint/, summary.json, model/), resuming
 // as resume says. m changes in place: it ends as the trained model.
 func RunJob(ctx context.Context, m *checkpoint.Model, j Job, out string, resume run.Resume, progress io.Writer) (*Summary, error) {
+	return RunJobOn(ctx, nil, m, j, out, resume, progress)
+}
+
+// RunJobOn is RunJob as one rank of g (nil: one process; parallel.go): rollouts and the update
+// are shared out, rank 0 alone writes out. A multi-process run starts fresh: it does not resume.
+func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, out string, resume run.Resume, progress io.Writer) (*Summary, error) {
 	if err := j.checkConfig(); err != nil {
 		return nil, err
+	}
+	many := g != nil && g.Size() > 1
+	if many {
+		if err := refuseResume(g, out, resume, m); err != nil {
+			return nil, err
+		}
+		if g.Rank() > 0 {
+			out, progress = "", nil // rank 0 writes
+		}
 	}
 	tk, closeTask, err := j.task(m) // builds the task once, checking its keys
 	if err != nil {
@@ -121,6 +137,13 @@ func RunJob(ctx context.Context, m *checkpoint.Model, j Job, out string, resume 
 		return nil, err
 	}
 	defer tr.Close()
+	if many {
+		tr.Group = g
+	}
+	if out == "" { // a rank other than 0: the same steps, nothing written
+		err := run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, Resume: run.Fresh})
+		return nil, err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
@@ -159,6 +182,23 @@ func RunJob(ctx context.Context, m *checkpoint.Model, j Job, out string, resume 
 		return nil, err
 	}
 	return sum, m.Save(filepath.Join(out, "model"), checkpoint.SaveOptions{DType: "F32"})
+}
+
+// refuseResume fails every rank of a multi-process run when rank 0 would resume a checkpoint:
+// the other ranks cannot load its optimiser state yet.
+func refuseResume(g *dist.Group, out string, resume run.Resume, m *checkpoint.Model) error {
+	has := float32(0)
+	if _, err := os.Stat(run.CheckpointDir(out)); g.Rank() == 0 && resume != run.Fresh && err == nil {
+		has = 1
+	}
+	v, err := g.AllReduceFloat32s([]float32{has}, dist.Sum, m.Device())
+	if err != nil {
+		return err
+	}
+	if v[0] > 0 {
+		return fmt.Errorf("rl: %s holds a checkpoint: a run on %d processes does not resume; resume it on one process, or start afresh in another folder", out, g.Size())
+	}
+	return nil
 }
 
 // actor is who samples and learns: the Llama's tokens, or CoLA's policy over codes (wrapping a
