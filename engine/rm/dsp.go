@@ -77,11 +77,16 @@ func LoadDSP(path string) ([]DSPQuery, error) {
 // training) into train and held-out sets: a query is held out when a hash of its text and seed
 // falls in the first heldOut fraction, so the split does not depend on the file's order.
 func SplitQueries(qs []DSPQuery, heldOut float64, seed uint64) (train, held []DSPQuery) {
-	for _, q := range qs {
-		if isHeldOut(q.Query, heldOut, seed) {
-			held = append(held, q)
+	return split(qs, func(q DSPQuery) string { return q.Query }, heldOut, seed)
+}
+
+// split holds out the items whose key isHeldOut.
+func split[T any](items []T, key func(T) string, heldOut float64, seed uint64) (train, held []T) {
+	for _, it := range items {
+		if isHeldOut(key(it), heldOut, seed) {
+			held = append(held, it)
 		} else {
-			train = append(train, q)
+			train = append(train, it)
 		}
 	}
 	return train, held

@@ -57,12 +57,5 @@ func OutcomePairs(outs []Outcome, refs map[string]string, perProblem int) []Pair
 // SplitOutcomes splits answers by problem into train and held-out sets, as SplitQueries does
 // queries: no held-out problem is seen in training.
 func SplitOutcomes(outs []Outcome, heldOut float64, seed uint64) (train, held []Outcome) {
-	for _, o := range outs {
-		if isHeldOut(o.Problem, heldOut, seed) {
-			held = append(held, o)
-		} else {
-			train = append(train, o)
-		}
-	}
-	return train, held
+	return split(outs, func(o Outcome) string { return o.Problem }, heldOut, seed)
 }
