@@ -55,52 +55,51 @@ func goldScored(t rl.Task) bool {
 
 // Validate checks what can be checked before a model is loaded.
 func (j Job) Validate() error {
+	_, err := j.checked()
+	return err
+}
+
+// checked is the job's task, once every key is checked.
+func (j Job) checked() (rl.Task, error) {
 	if err := j.Config.Validate(); err != nil {
-		return err
+		return rl.Task{}, err
 	}
 	if len(j.Methods) == 0 {
-		return fmt.Errorf("search: no methods (have %s)", strings.Join(Methods, ", "))
+		return rl.Task{}, fmt.Errorf("search: no methods (have %s)", strings.Join(Methods, ", "))
 	}
 	for _, m := range j.Methods {
 		if !slices.Contains(Methods, m) {
-			return fmt.Errorf("search: unknown method %q (have %s)", m, strings.Join(Methods, ", "))
+			return rl.Task{}, fmt.Errorf("search: unknown method %q (have %s)", m, strings.Join(Methods, ", "))
 		}
 	}
 	switch {
 	case j.N <= 0:
-		return fmt.Errorf("search: n %d: want at least one problem", j.N)
+		return rl.Task{}, fmt.Errorf("search: n %d: want at least one problem", j.N)
 	case slices.Contains(j.Methods, "mcts-q") && j.QNet == "":
-		return fmt.Errorf("search: mcts-q needs a Q-network: --qnet DIR, or qnet in a recipe (colash qnet train writes one)")
+		return rl.Task{}, fmt.Errorf("search: mcts-q needs a Q-network: --qnet DIR, or qnet in a recipe (colash qnet train writes one)")
 	case j.Oracle && j.RewardModel != "":
-		return fmt.Errorf("search: oracle and reward_model exclude each other: one scorer guides the search")
+		return rl.Task{}, fmt.Errorf("search: oracle and reward_model exclude each other: one scorer guides the search")
 	}
-	tk, err := j.task()
+	tk, err := NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.N})
 	if err != nil {
-		return err
+		return rl.Task{}, err
 	}
 	if goldScored(tk) && !j.Oracle && j.RewardModel == "" {
-		return fmt.Errorf("search: task %s scores answers with the grader against the gold answer, an oracle: "+
+		return rl.Task{}, fmt.Errorf("search: task %s scores answers with the grader against the gold answer, an oracle: "+
 			"give a reward model (reward_model, --reward-model; a recipe's rm stage trains one on MATH train "+
 			"samples) or set oracle to run it anyway (figures are labelled oracle)", j.Task)
 	}
-	return nil
-}
-
-func (j Job) task() (rl.Task, error) {
-	return NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.N})
+	return tk, nil
 }
 
 // RunJob evaluates each of the job's methods with the CoLA m on the same problems.
 func RunJob(ctx context.Context, m *checkpoint.Model, j Job, progress io.Writer) ([]*Results, error) {
-	if err := j.Validate(); err != nil {
+	tk, err := j.checked()
+	if err != nil {
 		return nil, err
 	}
 	if m.CoLA == nil {
 		return nil, fmt.Errorf("search: %s is not a CoLA model: search works over latent codes", m.Path)
-	}
-	tk, err := j.task()
-	if err != nil {
-		return nil, err
 	}
 	var q *qnet.QNet
 	if slices.Contains(j.Methods, "mcts-q") {

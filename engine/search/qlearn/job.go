@@ -34,14 +34,15 @@ func DefaultCollect() CollectJob {
 
 // Validate checks the numbers and the task.
 func (j CollectJob) Validate() error {
-	if j.Problems <= 0 || j.Samples <= 0 || j.MaxTokens <= 0 {
-		return fmt.Errorf("qnet collect: n %d, samples %d and max_tokens %d must be positive", j.Problems, j.Samples, j.MaxTokens)
-	}
-	_, err := j.task()
+	_, err := j.checked()
 	return err
 }
 
-func (j CollectJob) task() (rl.Task, error) {
+// checked is the job's task, once the numbers are checked.
+func (j CollectJob) checked() (rl.Task, error) {
+	if j.Problems <= 0 || j.Samples <= 0 || j.MaxTokens <= 0 {
+		return rl.Task{}, fmt.Errorf("qnet collect: n %d, samples %d and max_tokens %d must be positive", j.Problems, j.Samples, j.MaxTokens)
+	}
 	return search.NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.Problems})
 }
 
@@ -55,15 +56,12 @@ type CollectSummary struct {
 
 // RunCollect samples with the CoLA m and writes the collection to path whole or not at all.
 func RunCollect(ctx context.Context, m *checkpoint.Model, j CollectJob, path string, progress io.Writer) (*CollectSummary, error) {
-	if err := j.Validate(); err != nil {
+	tk, err := j.checked()
+	if err != nil {
 		return nil, err
 	}
 	if m.CoLA == nil {
 		return nil, fmt.Errorf("qnet collect: %s is not a CoLA model: samples are code sequences", m.Path)
-	}
-	tk, err := j.task()
-	if err != nil {
-		return nil, err
 	}
 	lat := generate.PaperLatent
 	lat.Seed = j.Seed
