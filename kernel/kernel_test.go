@@ -90,11 +90,28 @@ func content(t testing.TB, m *Message) map[string]any {
 	return c
 }
 
+// subscribed sends kernel_info requests until one's status reaches iopub: a subscriber connects
+// asynchronously, and what the kernel publishes before it has joined is lost (as Jupyter clients
+// do, waiting for iopub before the first cell). It returns the first reply.
+func (c *client) subscribed() *Message {
+	c.t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		c.send(c.shell, "kernel_info_request", map[string]any{})
+		r := c.recv(c.shell, 10*time.Second)
+		if c.recv(c.iopub, 500*time.Millisecond) != nil {
+			for c.recv(c.iopub, 200*time.Millisecond) != nil { // the rest of that request's status
+			}
+			return r
+		}
+	}
+	c.t.Fatal("iopub: no status from the kernel in 20 s")
+	return nil
+}
+
 func TestKernelInfoExecuteAndHeartbeat(t *testing.T) {
 	c, _ := startKernel(t, "secret")
 	cl := dial(t, c, "secret")
-	cl.send(cl.shell, "kernel_info_request", map[string]any{})
-	r := cl.recv(cl.shell, 10*time.Second)
+	r := cl.subscribed()
 	if r == nil || r.Header.MsgType != "kernel_info_reply" || content(t, r)["protocol_version"] != "5.3" {
 		t.Fatalf("kernel_info: %+v", r)
 	}

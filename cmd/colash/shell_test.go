@@ -174,7 +174,9 @@ func TestShellTerminal(t *testing.T) {
 	p.send("xs[1]\r")
 	p.expect(`\n20\n`, 10*time.Second)
 
-	// Ctrl-D leaves
+	// Ctrl-D leaves, sent once the prompt is back: before it the terminal is not in raw mode,
+	// and the tty would take Ctrl-D itself
+	p.expect(`colash> `, 10*time.Second)
 	p.send("\x04")
 	select {
 	case <-p.done:
