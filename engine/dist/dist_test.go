@@ -1,14 +1,10 @@
 package dist
 
 import (
-	"bytes"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +12,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/internal/ranktest"
 	"colash/model/tensor"
 )
 
@@ -186,52 +183,13 @@ func lostPeer(stop func(), limit time.Duration) func(*Group) error {
 	}
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// result is one rank's exit.
-type result struct {
-	err            error
-	stdout, stderr string
-}
-
-// spawn runs scenario on n ranks of this binary and returns each rank's exit; a job that has
-// not ended 90 s after it started is killed (the test fails, it does not hang).
-func spawn(t *testing.T, scenario string, n int, timeout time.Duration) []result {
+// spawn runs scenario on n ranks of this binary (a job still running after ranktest.Limit is
+// killed: the test fails, it does not hang).
+func spawn(t *testing.T, scenario string, n int, timeout time.Duration) []ranktest.Rank {
 	if !withC10d {
 		t.Skip("built with -tags nodist: no c10d")
 	}
-	port := freePort(t)
-	res := make([]result, n)
-	var wg sync.WaitGroup
-	for r := 0; r < n; r++ {
-		cmd := exec.Command(os.Args[0])
-		cmd.Env = append(os.Environ(), helperVar+"="+scenario,
-			"COLASH_DIST_TIMEOUT_MS="+strconv.Itoa(int(timeout.Milliseconds())),
-			"MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port),
-			"RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(n), "LOCAL_RANK="+strconv.Itoa(r))
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		kill := time.AfterFunc(90*time.Second, func() { cmd.Process.Kill() })
-		wg.Add(1)
-		go func(r int) {
-			defer wg.Done()
-			err := cmd.Wait()
-			kill.Stop()
-			res[r] = result{err, out.String(), errb.String()}
-		}(r)
-	}
-	wg.Wait()
-	return res
+	return ranktest.Run(t, n, helperVar+"="+scenario, "COLASH_DIST_TIMEOUT_MS="+strconv.Itoa(int(timeout.Milliseconds())))
 }
 
 func TestCollectives(t *testing.T) {
@@ -240,8 +198,8 @@ func TestCollectives(t *testing.T) {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			t.Parallel()
 			for r, res := range spawn(t, "collectives", n, 30*time.Second) {
-				if res.err != nil || !strings.Contains(res.stdout, "ok") {
-					t.Errorf("rank %d: %v\n%s%s", r, res.err, res.stdout, res.stderr)
+				if res.Err != nil || !strings.Contains(res.Stdout, "ok") {
+					t.Errorf("rank %d: %v\n%s%s", r, res.Err, res.Stdout, res.Stderr)
 				}
 			}
 		})
@@ -262,10 +220,10 @@ func TestLostPeer(t *testing.T) {
 			t.Parallel()
 			res := spawn(t, c.scenario, c.n, c.timeout)
 			for r, res := range res[:c.n-1] {
-				if res.err != nil || !strings.Contains(res.stdout, c.want) || !strings.Contains(res.stdout, "ok") {
-					t.Errorf("rank %d: %v\n%s%s", r, res.err, res.stdout, res.stderr)
+				if res.Err != nil || !strings.Contains(res.Stdout, c.want) || !strings.Contains(res.Stdout, "ok") {
+					t.Errorf("rank %d: %v\n%s%s", r, res.Err, res.Stdout, res.Stderr)
 				}
-				t.Logf("rank %d: %s", r, strings.TrimSpace(res.stdout))
+				t.Logf("rank %d: %s", r, strings.TrimSpace(res.Stdout))
 			}
 		})
 	}

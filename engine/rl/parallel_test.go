@@ -1,20 +1,17 @@
 package rl
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
-	"net"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"colash/engine/dist"
+	"colash/internal/ranktest"
 )
 
 // The data-parallel test re-runs this test binary as each rank: with dpVar set, TestMain runs
@@ -106,34 +103,15 @@ func TestDataParallelUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	const n = 2
-	outs := make([]bytes.Buffer, n)
-	cmds := make([]*exec.Cmd, n)
-	for r := range cmds {
-		c := exec.Command(os.Args[0])
-		c.Env = append(os.Environ(), dpVar+"=1", "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+port,
-			"RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(n), "LOCAL_RANK="+strconv.Itoa(r))
-		c.Stdout, c.Stderr = &outs[r], os.Stderr
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds[r] = c
-		defer c.Process.Kill() // a failed rank's peers fail within the group's timeout anyway
-	}
-	for r, c := range cmds {
-		if err := c.Wait(); err != nil {
-			t.Fatalf("rank %d: %v", r, err)
+	ranks := ranktest.Run(t, 2, dpVar+"=1")
+	for r, rk := range ranks {
+		if rk.Err != nil {
+			t.Fatalf("rank %d: %v\n%s", r, rk.Err, rk.Stderr)
 		}
 	}
 	var two []Metrics
-	if err := json.Unmarshal(outs[0].Bytes(), &two); err != nil || len(two) != len(one) {
-		t.Fatalf("rank 0's metrics: %v, %d steps, want %d\n%s", err, len(two), len(one), outs[0].String())
+	if err := json.Unmarshal([]byte(ranks[0].Stdout), &two); err != nil || len(two) != len(one) {
+		t.Fatalf("rank 0's metrics: %v, %d steps, want %d\n%s", err, len(two), len(one), ranks[0].Stdout)
 	}
 	for i := range one {
 		for _, k := range []string{"reward/mean", "loss/policy", "grad_norm", "entropy", "clip_ratio", "kl", "completions/mean_length", "completions/distinct2"} {
@@ -151,7 +129,7 @@ func TestDataParallelUpdate(t *testing.T) {
 		t.Logf("step %d: reward %.4f loss %.6f grad norm %.6f (one) %.6f (two)", i+1, one[i]["reward/mean"],
 			one[i]["loss/policy"], one[i]["grad_norm"], two[i]["grad_norm"])
 	}
-	if outs[1].Len() != 0 {
-		t.Errorf("rank 1 printed %q", outs[1].String())
+	if ranks[1].Stdout != "" {
+		t.Errorf("rank 1 printed %q", ranks[1].Stdout)
 	}
 }

@@ -6,16 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"colash/engine/dist"
 	"colash/engine/run"
+	"colash/internal/ranktest"
 	"colash/model/checkpoint"
 )
 
@@ -113,29 +111,10 @@ func TestDataParallelMatchesOneProcess(t *testing.T) {
 	}
 	m.Free()
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	two := filepath.Join(t.TempDir(), "two")
-	const n = 2
-	cmds := make([]*exec.Cmd, n)
-	for r := range cmds {
-		c := exec.Command(os.Args[0])
-		c.Env = append(os.Environ(), dpVar+"="+two, "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port),
-			"RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(n), "LOCAL_RANK="+strconv.Itoa(r))
-		c.Stdout, c.Stderr = os.Stderr, os.Stderr
-		if err := c.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds[r] = c
-		defer c.Process.Kill() // a failed rank's peers fail within the group's timeout anyway
-	}
-	for r, c := range cmds {
-		if err := c.Wait(); err != nil {
-			t.Fatalf("rank %d: %v", r, err)
+	for r, rk := range ranktest.Run(t, 2, dpVar+"="+two) {
+		if rk.Err != nil {
+			t.Fatalf("rank %d: %v\n%s%s", r, rk.Err, rk.Stdout, rk.Stderr)
 		}
 	}
 	a, b := readMetrics(t, filepath.Join(one, "metrics.jsonl")), readMetrics(t, filepath.Join(two, "metrics.jsonl"))
