@@ -101,18 +101,28 @@ func Decode(ctx context.Context) ([]Result, error) {
 	for _, c := range []struct {
 		B       int
 		noCache bool
-	}{{1, false}, {32, false}, {1, true}, {32, true}} {
+		goOps   bool // llama.Compiled off: the blocks' ops issued from Go one by one
+	}{{1, false, false}, {1, false, true}, {32, false, false}, {32, false, true}, {1, true, false}, {32, true, false}} {
 		best := 0.0
 		for rep := 0; rep < 2; rep++ {
+			llama.Compiled = !c.goOps
 			r, err := DecodeTokensPerSecond(ctx, l, c.B, n, c.noCache)
+			llama.Compiled = true
 			if err != nil {
 				return nil, err
 			}
 			best = max(best, r)
 		}
 		key := fmt.Sprintf("decode stories260K batch %d, %s", c.B, map[bool]string{false: "KV cache", true: "no cache"}[c.noCache])
+		if c.goOps {
+			key += ", Go ops"
+		}
 		rates[key] = best
 		res = append(res, Result{Name: key, Value: best, Unit: "tok/s", Note: fmt.Sprintf("%d tokens per sequence, greedy, best of 2", n)})
+	}
+	for _, B := range []int{1, 32} {
+		key := fmt.Sprintf("decode stories260K batch %d, KV cache", B)
+		res = append(res, Result{Name: fmt.Sprintf("compiled step / Go ops, batch %d", B), Value: rates[key] / rates[key+", Go ops"], Unit: "x"})
 	}
 	tensors, calls, err := PerToken(ctx, l)
 	if err != nil {

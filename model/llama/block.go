@@ -28,6 +28,9 @@ type Block struct {
 // Intermediates are owned by s; the result too. att.Hooks (nil: none) are called as
 // blocks.{i}.*.
 func RunBlocks(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache *KVCache, s *tensor.Scope) *ts.Tensor {
+	if out := runCompiled(blocks, c, x, att, cache, s); out != nil {
+		return out
+	}
 	for i, b := range blocks {
 		var kv *LayerKV
 		if cache != nil {

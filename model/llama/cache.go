@@ -51,6 +51,13 @@ func (c *KVCache) grow(capacity, filled int) {
 	c.Cap = capacity
 }
 
+// reserve grows the cache (doubling) so that it holds n slots; the first filled slots are kept.
+func (c *KVCache) reserve(n, filled int) {
+	if n > c.Cap {
+		c.grow(max(2*c.Cap, n), filled)
+	}
+}
+
 // Layer returns layer i's view.
 func (c *KVCache) Layer(i int) *LayerKV { return &LayerKV{c: c, i: i} }
 
@@ -59,9 +66,7 @@ func (c *KVCache) Layer(i int) *LayerKV { return &LayerKV{c: c, i: i} }
 func (l *LayerKV) Append(k, v *ts.Tensor, past int, s *tensor.Scope) (*ts.Tensor, *ts.Tensor) {
 	c := l.c
 	T := int(k.MustSize()[2])
-	if past+T > c.Cap {
-		c.grow(max(2*c.Cap, past+T), past)
-	}
+	c.reserve(past+T, past)
 	for _, kv := range [][2]*ts.Tensor{{c.K[l.i], k}, {c.V[l.i], v}} {
 		dst := kv[0].MustNarrow(2, int64(past), int64(T), false)
 		dst.Copy_(kv[1])

@@ -1,7 +1,10 @@
 package tensor
 
 import (
+	"unsafe"
+
 	"github.com/sugarme/gotch"
+	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 )
 
@@ -11,14 +14,19 @@ func Float32s(t *ts.Tensor) []float32 { return copyOut[float32](t, gotch.Float) 
 // Int64s copies an integer tensor's values to a Go slice.
 func Int64s(t *ts.Tensor) []int64 { return copyOut[int64](t, gotch.Int64) }
 
-// copyOut brings t to the CPU as a contiguous tensor of dt and copies it into a new slice.
+// copyOut brings t to the CPU as a contiguous tensor of dt and copies it into a new slice: one
+// memcpy (gotch's CopyData first checks the slice's type element by element, through reflection,
+// which costs more than the copy; a decode step copies its logits out this way).
 func copyOut[T float32 | int64](t *ts.Tensor, dt gotch.DType) []T {
 	c := t.MustTo(gotch.CPU, false).MustTotype(dt, true).MustContiguous(true)
 	defer c.MustDrop()
 	n := int(c.Numel())
 	out := make([]T, n)
 	if n > 0 {
-		c.MustCopyData(out, uint(n))
+		lib.AtCopyData(lib.Ctensor(c.Ctensor()), unsafe.Pointer(&out[0]), uint(n), uint(unsafe.Sizeof(out[0])))
+		if err := ts.TorchErr(); err != nil {
+			panic(err)
+		}
 	}
 	return out
 }

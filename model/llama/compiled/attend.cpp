@@ -1,0 +1,63 @@
+// Attention for float32 tensors on the CPU, written out: libtorch 1.13 runs a batched matmul of
+// many small matrices (decode: one per sequence and key/value head, a few rows each) as one
+// sgemm call per matrix, which makes attention most of a batched decode step. Here each
+// (sequence, key/value head) pair is one task of a parallel loop that reads its keys and values
+// once, straight from the cache.
+#include "attend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <ATen/Parallel.h>
+
+namespace colash {
+
+bool attendKernelApplies(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask) {
+  auto cpuF32 = [](const at::Tensor &t) { return t.device().is_cpu() && t.scalar_type() == at::kFloat && t.stride(-1) == 1; };
+  return cpuF32(q) && cpuF32(k) && cpuF32(v) && (!mask || (cpuF32(*mask) && mask->size(1) == 1));
+}
+
+// out[b,h,t,:] = sum_s softmax_s(q[b,h,t,:]·k[b,h/g,s,:] * scale + mask[b,0,t,s]) v[b,h/g,s,:]
+at::Tensor attendKernel(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask) {
+  const int64_t B = q.size(0), nH = q.size(1), T = q.size(2), hd = q.size(3);
+  const int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
+  const float scale = float(1 / std::sqrt(double(hd)));
+  at::Tensor out = at::empty({B, nH, T, hd}, q.options().memory_format(at::MemoryFormat::Contiguous));
+  const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
+  const float *mp = mask ? mask->data_ptr<float>() : nullptr;
+  float *op = out.data_ptr<float>();
+  at::parallel_for(0, B * nKV, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> p(S);
+    for (int64_t bk = begin; bk < end; bk++) {
+      const int64_t b = bk / nKV, kv = bk % nKV;
+      const float *kb = kp + b * k.stride(0) + kv * k.stride(1);
+      const float *vb = vp + b * v.stride(0) + kv * v.stride(1);
+      for (int64_t h = kv * g; h < (kv + 1) * g; h++) {
+        for (int64_t t = 0; t < T; t++) {
+          const float *qr = qp + b * q.stride(0) + h * q.stride(1) + t * q.stride(2);
+          const float *mr = mp ? mp + b * mask->stride(0) + t * mask->stride(2) : nullptr;
+          float top = -INFINITY;
+          for (int64_t s = 0; s < S; s++) {
+            const float *kr = kb + s * k.stride(2);
+            float dot = 0;
+            for (int64_t d = 0; d < hd; d++) dot += qr[d] * kr[d];
+            p[s] = dot * scale + (mr ? mr[s * mask->stride(3)] : 0.f);
+            top = std::max(top, p[s]);
+          }
+          float sum = 0;
+          for (int64_t s = 0; s < S; s++) sum += (p[s] = std::exp(p[s] - top));
+          float *o = op + ((b * nH + h) * T + t) * hd;
+          std::fill(o, o + hd, 0.f);
+          for (int64_t s = 0; s < S; s++) {
+            const float w = p[s] / sum, *vr = vb + s * v.stride(2);
+            for (int64_t d = 0; d < hd; d++) o[d] += w * vr[d];
+          }
+        }
+      }
+    }
+  });
+  return out;
+}
+
+} // namespace colash

@@ -1,0 +1,107 @@
+// Package compiled runs a forward pass of a stack of Llama blocks as one call into C++ (step.cpp),
+// over the same ATen ops that model/llama issues from Go one cgo call at a time. A decode step of
+// a small model is bound by the number of ops and crossings, not by arithmetic: stories260K's
+// 5 blocks cost ~2,000 cgo calls per token in Go and one here. model/llama's Go code stays the
+// readable reference this is tested against.
+package compiled
+
+// #cgo CXXFLAGS: -std=c++17 -O3 -w -I/usr/include/torch/csrc/api/include
+// #cgo LDFLAGS: -Wl,--no-as-needed -lstdc++ -ltorch -ltorch_cpu -lc10
+// #include <stdlib.h>
+// #include "step.h"
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+
+	lib "github.com/sugarme/gotch/libtch"
+	"github.com/sugarme/gotch/ts"
+)
+
+// Layer is one pre-norm block's weights: x += O(attend(rope(QKV(norm(x))))); x += Down(act(GateUp(norm(x)))).
+// QKV holds the query, key and value rows stacked; GateUp the gate and up rows.
+type Layer struct {
+	AttnNorm, QKV, O, MLPNorm, GateUp, Down *ts.Tensor
+}
+
+// Shape is what the weights do not say about the blocks.
+type Shape struct {
+	Heads, KVHeads int
+	Eps            float64 // RMSNorm epsilon
+	MatVecMin      int64   // one-row inputs of weights with at least this many elements use mv; < 0: never
+}
+
+// Pass is one forward call: x [B,T,d] at cache slots Past..Past+T-1. Cos and Sin [B,T,1,hd] are
+// the rotary tables at each token's position; Mask [B,1,T,S] (nil: all visible) is added to the
+// attention scores. K and V (nil: no cache) hold one [B,nKV,Cap,hd] tensor per layer, with
+// Cap >= Past+T.
+type Pass struct {
+	X, Cos, Sin, Mask *ts.Tensor
+	K, V              []*ts.Tensor
+	Past              int
+}
+
+var calls atomic.Int64
+
+// Calls counts the passes run here, so that callers can tell which path ran.
+func Calls() int64 { return calls.Load() }
+
+// Blocks applies the layers to p.X and returns a new tensor [B,T,d]; with a cache, the new keys
+// and values are written into it.
+func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
+	n := len(layers)
+	if p.K != nil && (len(p.K) != n || len(p.V) != n) {
+		return nil, fmt.Errorf("compiled: %d layers but %d/%d cache tensors", n, len(p.K), len(p.V))
+	}
+	keep := make([]*ts.Tensor, 0, 6*n+2*len(p.K)+4) // held until the call returns
+	handle := func(t *ts.Tensor) C.step_tensor {
+		if t == nil {
+			return nil
+		}
+		keep = append(keep, t)
+		return C.step_tensor(t.Ctensor())
+	}
+	// C memory: cgo forbids passing Go memory that holds pointers, even C ones, to C.
+	w := cArray(C.STEP_WEIGHTS * n)
+	defer C.free(unsafe.Pointer(&w[0]))
+	for i, l := range layers {
+		for j, t := range []*ts.Tensor{l.AttnNorm, l.QKV, l.O, l.MLPNorm, l.GateUp, l.Down} {
+			if t == nil {
+				return nil, fmt.Errorf("compiled: layer %d has no weight %d", i, j)
+			}
+			w[C.STEP_WEIGHTS*i+j] = handle(t)
+		}
+	}
+	var kp, vp *C.step_tensor
+	if p.K != nil {
+		k, v := cArray(n), cArray(n)
+		defer C.free(unsafe.Pointer(&k[0]))
+		defer C.free(unsafe.Pointer(&v[0]))
+		for i := range n {
+			k[i], v[i] = handle(p.K[i]), handle(p.V[i])
+		}
+		kp, vp = &k[0], &v[0]
+	}
+	shape := C.step_shape{heads: C.int64_t(sh.Heads), kv_heads: C.int64_t(sh.KVHeads),
+		eps: C.double(sh.Eps), matvec_min: C.int64_t(sh.MatVecMin)}
+	calls.Add(1)
+	var out C.step_tensor
+	msg := C.step_blocks(&shape, C.int64_t(n), &w[0], kp, vp, C.int64_t(p.Past),
+		handle(p.X), handle(p.Cos), handle(p.Sin), handle(p.Mask), &out)
+	runtime.KeepAlive(keep)
+	if msg != nil {
+		defer C.free(unsafe.Pointer(msg))
+		return nil, errors.New("compiled step: " + C.GoString(msg))
+	}
+	return ts.New(lib.Ctensor(out)), nil
+}
+
+// cArray allocates n tensor handles in C memory.
+func cArray(n int) []C.step_tensor {
+	size := C.size_t(max(n, 1)) * C.size_t(unsafe.Sizeof(C.step_tensor(nil)))
+	return unsafe.Slice((*C.step_tensor)(C.malloc(size)), max(n, 1))
+}

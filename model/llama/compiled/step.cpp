@@ -1,0 +1,142 @@
+// One forward pass of a stack of Llama blocks in C++, over ATen: the same ops, in the same order,
+// as model/llama's Go code (block.go, the reference it is tested against), without a cgo
+// crossing, a Go allocation or a finaliser per op. Nothing here assumes a device: the ops run
+// wherever the weights are.
+#include "step.h"
+#include "attend.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+namespace {
+
+const at::Tensor &T(step_tensor p) { return *static_cast<at::Tensor *>(p); }
+
+char *dup(const std::string &s) {
+  char *p = static_cast<char *>(std::malloc(s.size() + 1));
+  std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+// rms is x / sqrt(mean(x^2) + eps) * w over the last axis, computed in float32 (nn.RMSNorm).
+at::Tensor rms(const at::Tensor &x, const at::Tensor &w, double eps) {
+  bool f32 = x.scalar_type() == at::kFloat;
+  at::Tensor xf = f32 ? x : x.to(at::kFloat);
+  at::Tensor inv = (xf * xf).mean({-1}, true, at::kFloat).add_(eps).rsqrt_();
+  at::Tensor y = xf * inv;
+  return (f32 ? y : y.to(x.scalar_type())) * w;
+}
+
+// linear is x W^T; a single row of a large enough W goes through mv (llama.MatVec).
+at::Tensor linear(const at::Tensor &x, const at::Tensor &w, int64_t mvMin) {
+  if (mvMin >= 0 && x.numel() == x.size(-1) && w.numel() >= mvMin) {
+    std::vector<int64_t> out = x.sizes().vec();
+    out.back() = w.size(0);
+    return at::mv(w, x.reshape({-1})).view(out);
+  }
+  return at::linear(x, w);
+}
+
+// rope is x*cos + rotate_half(x)*sin for x [B,T,H,hd], rotate_half(x) = [-x2, x1].
+at::Tensor rope(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &sin) {
+  int64_t half = x.size(-1) / 2;
+  at::Tensor turned = at::cat({x.narrow(-1, half, half).neg(), x.narrow(-1, 0, half)}, -1);
+  return x * cos + turned * sin;
+}
+
+struct Pass {
+  const step_shape &sh;
+  const at::Tensor &cos, &sin;
+  const at::Tensor *mask; // nullptr: all visible
+  int64_t past;
+  bool grad; // autograd records the pass: ATen ops only
+
+  // attend is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads stacked along time, so
+  // K and V are never repeated (llama.attend). q [B,nH,T,hd], k and v [B,nKV,S,hd].
+  at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) const {
+    if (!grad && colash::attendKernelApplies(q, k, v, mask)) return colash::attendKernel(q, k, v, mask);
+    int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
+    int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
+    at::Tensor qg = q.reshape({B, nKV, g * Tn, hd});
+    at::Tensor scores = at::matmul(qg, k.transpose(2, 3)).mul_(1 / std::sqrt(double(hd))).view({B, nH, Tn, S});
+    if (mask) scores = scores + *mask;
+    at::Tensor p = scores.softmax(-1, scores.scalar_type());
+    return at::matmul(p.view({B, nKV, g * Tn, S}), v).view({B, nH, Tn, hd});
+  }
+
+  // block applies one block (weights w[0..STEP_WEIGHTS)) to x [B,T,d]; kc, vc may be null.
+  at::Tensor block(at::Tensor x, const step_tensor *w, const at::Tensor *kc, const at::Tensor *vc) const {
+    int64_t B = x.size(0), Tn = x.size(1), nH = sh.heads, nKV = sh.kv_heads;
+    const at::Tensor &qkvW = T(w[STEP_QKV]);
+    int64_t hd = qkvW.size(0) / (nH + 2 * nKV);
+
+    at::Tensor h = rms(x, T(w[STEP_ATTN_NORM]), sh.eps);
+    at::Tensor all = linear(h, qkvW, sh.matvec_min).view({B, Tn, nH + 2 * nKV, hd});
+    at::Tensor qk = rope(all.narrow(2, 0, nH + nKV), cos, sin); // query and key heads at once
+    at::Tensor q = qk.narrow(2, 0, nH).transpose(1, 2);          // [B,nH,T,hd]
+    at::Tensor k = qk.narrow(2, nH, nKV).transpose(1, 2);        // [B,nKV,T,hd]
+    at::Tensor v = all.narrow(2, nH + nKV, nKV).transpose(1, 2); // [B,nKV,T,hd]
+    if (kc) {
+      kc->narrow(2, past, Tn).copy_(k);
+      vc->narrow(2, past, Tn).copy_(v);
+      k = kc->narrow(2, 0, past + Tn);
+      v = vc->narrow(2, 0, past + Tn);
+    }
+    at::Tensor z = attend(q, k, v).transpose(1, 2).reshape({B, Tn, -1}); // [B,T,nH*hd]
+    x = x + linear(z, T(w[STEP_O]), sh.matvec_min);
+
+    h = rms(x, T(w[STEP_MLP_NORM]), sh.eps);
+    std::vector<at::Tensor> gu = linear(h, T(w[STEP_GATE_UP]), sh.matvec_min).chunk(2, -1);
+    return x + linear(at::silu(gu[0]) * gu[1], T(w[STEP_DOWN]), sh.matvec_min);
+  }
+};
+
+// needsGrad says whether autograd must record the pass: then it runs as plain ops, otherwise in
+// inference mode, which skips autograd's bookkeeping on every op.
+bool needsGrad(int64_t n, const step_tensor *w, const at::Tensor &x) {
+  if (!at::GradMode::is_enabled()) return false;
+  if (x.requires_grad()) return true;
+  for (int64_t i = 0; i < n * STEP_WEIGHTS; i++)
+    if (T(w[i]).requires_grad()) return true;
+  return false;
+}
+
+} // namespace
+
+extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
+                             const step_tensor *v, int64_t past, step_tensor xp, step_tensor cos, step_tensor sin,
+                             step_tensor mask, step_tensor *out) {
+  try {
+    const at::Tensor &x0 = T(xp);
+    bool grad = needsGrad(n, weights, x0);
+    Pass pass{*shape, T(cos), T(sin), mask ? &T(mask) : nullptr, past, grad};
+    auto run = [&] {
+      at::Tensor x = x0;
+      for (int64_t i = 0; i < n; i++)
+        x = pass.block(x, weights + i * STEP_WEIGHTS, k ? &T(k[i]) : nullptr, v ? &T(v[i]) : nullptr);
+      return x;
+    };
+    if (grad) {
+      *out = new at::Tensor(run());
+      return nullptr;
+    }
+    // The result must be an ordinary tensor (an inference tensor could not be saved for the
+    // backward of whatever uses it later), so it is allocated outside inference mode.
+    at::Tensor res = at::empty_like(x0);
+    {
+      c10::InferenceMode guard;
+      res.copy_(run());
+    }
+    *out = new at::Tensor(res);
+    return nullptr;
+  } catch (const c10::Error &e) {
+    return dup(e.what_without_backtrace());
+  } catch (const std::exception &e) {
+    return dup(e.what());
+  }
+}

@@ -1,0 +1,35 @@
+// C interface of the compiled decoder step (step.cpp). Tensors are gotch handles (at::Tensor*).
+// A function that can fail returns NULL on success or a malloc'd error message that the caller
+// frees; no C++ exception crosses this boundary.
+#ifndef COLASH_COMPILED_STEP_H
+#define COLASH_COMPILED_STEP_H
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef void *step_tensor;
+
+// The weights of one pre-norm Llama block, in the order step_blocks reads them.
+enum { STEP_ATTN_NORM, STEP_QKV, STEP_O, STEP_MLP_NORM, STEP_GATE_UP, STEP_DOWN, STEP_WEIGHTS };
+
+typedef struct {
+  int64_t heads, kv_heads; // query and key/value heads; the head size is qkv's rows / (heads + 2 kv_heads)
+  double eps;              // RMSNorm epsilon
+  int64_t matvec_min;      // one-row inputs of weights with at least this many elements use mv; < 0: never
+} step_shape;
+
+// step_blocks applies n blocks to x [B,T,d] (weights: n*STEP_WEIGHTS handles). cos and sin
+// [B,T,1,hd] rotate queries and keys; mask [B,1,T,S] (NULL: all visible) is added to the scores.
+// With caches (k, v: n handles each, [B,nKV,Cap,hd] with Cap >= past+T; NULL: no cache) the new
+// keys and values are written at slots past..past+T-1 and attention reads slots 0..past+T-1.
+// *out receives a new tensor [B,T,d].
+char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
+                  const step_tensor *v, int64_t past, step_tensor x, step_tensor cos, step_tensor sin,
+                  step_tensor mask, step_tensor *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
