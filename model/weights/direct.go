@@ -6,6 +6,8 @@ import (
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
+
+	"colash/internal/mem"
 )
 
 // Direct is a Source that copies a tensor's stored bytes into memory the caller owns. The loader
@@ -17,6 +19,12 @@ type Direct interface {
 	StoredDType(name string) (string, bool)
 	// ReadInto copies a tensor's raw little-endian bytes into dst, which is exactly its size.
 	ReadInto(name string, dst []byte) error
+}
+
+// readFresh reads tensor name into dst, memory that was allocated for it and never written.
+func readFresh(d Direct, name string, dst []byte) error {
+	mem.Prefault(dst)
+	return d.ReadInto(name, dst)
 }
 
 // Bytes is the storage of a contiguous CPU tensor as a byte slice (no copy). It aliases libtorch
@@ -51,7 +59,7 @@ func stored(src Source, name string, shape []int64) (*ts.Tensor, error) {
 			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
 		t := ts.MustEmpty(shape, gdt, gotch.CPU)
-		if err := d.ReadInto(name, Bytes(t)); err != nil {
+		if err := readFresh(d, name, Bytes(t)); err != nil {
 			t.MustDrop()
 			return nil, err
 		}
@@ -95,7 +103,7 @@ func readInto(src Source, name string, dst *ts.Tensor) error {
 	if d, ok := src.(Direct); ok && dst.MustDevice().Name == gotch.CPU.Name && dst.MustIsContiguous() {
 		if fileDT, _ := d.StoredDType(name); fileDT != "" {
 			if gdt, err := FileDType(fileDT); err == nil && gdt == dst.DType() {
-				return d.ReadInto(name, Bytes(dst))
+				return readFresh(d, name, Bytes(dst))
 			}
 		}
 	}
