@@ -16,7 +16,7 @@ func TestPrefaultMapsTheBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Munmap(b)
-	b[100] = 7 // one page already touched; the rest is fresh
+	b[100] = 7                 // one page already touched; the rest is fresh
 	inner := b[123 : size-456] // not page-aligned at either end
 	before, err := ResidentKB()
 	if err != nil {
