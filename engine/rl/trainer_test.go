@@ -58,7 +58,9 @@ func yanTask() Task {
 func testConfig() Config {
 	c := DefaultConfig()
 	c.Steps, c.Prompts, c.Group, c.MaxTokens = 20, 4, 8, 12
-	c.LR, c.MinLR, c.Epochs, c.MiniBatches, c.MicroBatch = 2e-2, 2e-2, 2, 2, 8
+	// At 2e-2 the policy, once at the task's maximum reward, collapsed to reward 0 in 3 to 4 of
+	// 10 seeds (rounding alone decides which); at 1e-2 it rose and stayed in every seed tried.
+	c.LR, c.MinLR, c.Epochs, c.MiniBatches, c.MicroBatch = 1e-2, 1e-2, 2, 2, 8
 	c.Seed = 3
 	return c
 }
@@ -79,6 +81,7 @@ func TestLatentGRPORaisesRewardAndFreezesTheRest(t *testing.T) {
 			t.Fatal(err)
 		}
 		rewards = append(rewards, m["reward/mean"].(float64))
+		t.Logf("step %d reward %.3f entropy %.3f kl %.4f len %.1f clip %.3f gn %v", tr.Step, m["reward/mean"], m["entropy"], m["kl"], m["completions/mean_length"], m["clip_ratio"], m["grad_norm"])
 		for _, k := range []string{"reward/std", "kl", "entropy", "clip_ratio", "frac_reward_zero_std", "completions/mean_length", "tokens/s"} {
 			if v, ok := m[k].(float64); !ok || math.IsNaN(v) {
 				t.Fatalf("metric %s = %v", k, m[k])

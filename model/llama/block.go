@@ -77,8 +77,14 @@ func (b *Block) forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, hk
 
 // attend is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads: the nH/nKV query heads
 // that share a key/value head are stacked along the time axis, so K and V are never repeated.
-// hk sees the masked scores and the pattern [B,nH,T,S].
+// hk sees the masked scores and the pattern [B,nH,T,S]. With Compiled on, a pass whose hooks
+// leave scores and pattern as they were gets its output from the compiled step's attention,
+// so that a pass with hooks that only observe gives the hook-free pass's logits bit for bit.
 func attend(q, k, v, mask *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
+	watched := hk.Has("attn.hook_attn_scores") || hk.Has("attn.hook_pattern")
+	if Compiled && !watched {
+		return compiledAttend(q, k, v, mask, s)
+	}
 	qs, ks := q.MustSize(), k.MustSize()
 	B, nH, T, hd := qs[0], qs[1], qs[2], qs[3]
 	nKV, S := ks[1], ks[2]
@@ -90,8 +96,14 @@ func attend(q, k, v, mask *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor
 	if mask != nil {
 		scores = s.T(scores.MustAdd(mask, false))
 	}
+	seen := scores
 	scores = hk.At("attn.hook_attn_scores", scores, s)
-	p := hk.At("attn.hook_pattern", s.T(scores.MustSoftmax(-1, scores.DType(), false)), s) // [B,nH,T,S]
-	out := s.T(p.MustView([]int64{B, nKV, g * T, S}, false).MustMatmul(v, true))           // [B,nKV,g*T,hd]
+	p := s.T(scores.MustSoftmax(-1, scores.DType(), false))
+	if hooked := hk.At("attn.hook_pattern", p, s); hooked != p || scores != seen {
+		p = hooked
+	} else if Compiled {
+		return compiledAttend(q, k, v, mask, s)
+	}
+	out := s.T(p.MustView([]int64{B, nKV, g * T, S}, false).MustMatmul(v, true)) // [B,nKV,g*T,hd]
 	return s.T(out.MustView([]int64{B, nH, T, hd}, true))
 }

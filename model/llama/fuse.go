@@ -111,7 +111,7 @@ func (b *Block) project(c *Config, h *ts.Tensor, s *tensor.Scope) (qk, v *ts.Ten
 	if b.fused != nil {
 		all = s.T(linear(h, b.fused.qkv, s)) // [B,T,(nH+2nKV)*hd]
 	} else {
-		all = s.T(ts.MustCat([]*ts.Tensor{s.T(b.Q.Forward(h)), s.T(b.K.Forward(h)), s.T(b.V.Forward(h))}, 2))
+		all = s.T(ts.MustCat([]*ts.Tensor{s.T(linear(h, b.Q.W, s)), s.T(linear(h, b.K.W, s)), s.T(linear(h, b.V.W, s))}, 2))
 	}
 	all = s.T(all.MustView([]int64{B, T, nH + 2*nKV, hd}, false))
 	return s.T(all.MustNarrow(2, 0, nH+nKV, false)), s.T(all.MustNarrow(2, nH+nKV, nKV, false))
@@ -126,7 +126,7 @@ func (b *Block) mlp(h *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
 		parts := s.T(linear(h, b.fused.gateUp, s)).MustChunk(2, -1, false)
 		gate, up = s.T(parts[0]), s.T(parts[1])
 	} else {
-		gate, up = s.T(b.MLP.Gate.Forward(h)), s.T(b.MLP.Up.Forward(h))
+		gate, up = s.T(linear(h, b.MLP.Gate.W, s)), s.T(linear(h, b.MLP.Up.W, s))
 	}
 	gate = hk.At("mlp.hook_pre", gate, s)
 	up = hk.At("mlp.hook_pre_linear", up, s)

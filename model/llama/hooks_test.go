@@ -97,9 +97,9 @@ func decodeLogits(t *testing.T, m *llama.Model, ids []int64) []float32 {
 
 var story = []int64{1, 403, 411, 261, 357, 281, 291, 306, 385, 269, 2, 300}
 
-// goOpsOnly runs the test's hook-free passes on the Go ops too: a pass with hooks always runs
-// them, and the compiled step (which hook-free passes take) agrees with them to ~1e-6, not bit
-// for bit (TestCompiled*).
+// goOpsOnly runs the test's hook-free passes on the Go ops too: a hook that replaces the
+// attention scores or pattern makes attention run as explicit Go ops, which agree with the
+// compiled step's (that hook-free passes take) to ~1e-6, not bit for bit (TestCompiled*).
 func goOpsOnly(t *testing.T) {
 	llama.Compiled = false
 	t.Cleanup(func() { llama.Compiled = true })
@@ -139,7 +139,6 @@ func cacheAt(t *testing.T, m *llama.Model, name string, ids []int64) *ts.Tensor 
 }
 
 func TestPatchingResidPreReproducesTheOtherText(t *testing.T) {
-	goOpsOnly(t)
 	m := shipped(t).Llama
 	clean := story
 	corrupt := slices.Clone(story)
@@ -222,5 +221,25 @@ func TestHookPointsMatchTorch(t *testing.T) {
 		} else {
 			t.Logf("%s: max |colash - torch| = %.2g", c.name, d)
 		}
+	}
+}
+
+// Hooks that only observe (cache every point, return nothing) leave a pass bit for bit the
+// hook-free, compiled one, whole-text and in cached decoding.
+func TestObservingHooksLeaveTheCompiledLogits(t *testing.T) {
+	m := shipped(t).Llama
+	plain, plainDecode := allLogits(t, m, story), decodeLogits(t, m, story)
+	calls := 0
+	for _, name := range m.HookNames() {
+		m.Hooks.Add(name, func(x *ts.Tensor, _ hooks.Site) *ts.Tensor { calls++; return nil })
+	}
+	if !slices.Equal(allLogits(t, m, story), plain) {
+		t.Error("observing hooks changed the logits of a whole-text forward pass")
+	}
+	if !slices.Equal(decodeLogits(t, m, story), plainDecode) {
+		t.Error("observing hooks changed the logits of cached decoding")
+	}
+	if calls == 0 {
+		t.Error("no hook was called")
 	}
 }

@@ -8,19 +8,15 @@ import (
 
 // MatVec routes single-row projections (batch-1 decode) through matrix-vector products. With
 // Debian's libtorch and OpenBLAS, F.linear on one row is an sgemm with M = 1, about 3x slower
-// than the sgemv of W·x on the same weights, and decode at batch 1 is all such rows. The default
-// is on; off gives the straightforward linear layers, the reference the fast path is tested
-// against.
+// than the sgemv of W·x on the same weights (sgemm also packs W first), and decode at batch 1 is
+// all such rows. The default is on; off gives the straightforward linear layers, the reference
+// the fast path is tested against. The compiled step follows the same rule.
 var MatVec = true
-
-// matVecMin is the smallest weight (in elements) worth the two extra ops of the matrix-vector
-// path: below it a step is bound by the number of ops, not by reading the weights.
-const matVecMin = 1 << 16
 
 // linear is x W^T for x [...,in] and W [out,in], giving [...,out]; intermediates belong to s.
 func linear(x, w *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 	sz := x.MustSize()
-	if !MatVec || rows(sz) != 1 || w.Numel() < matVecMin {
+	if !MatVec || rows(sz) != 1 {
 		return ts.MustLinear(x, w, ts.None)
 	}
 	out := append(append([]int64(nil), sz[:len(sz)-1]...), w.MustSize()[0])

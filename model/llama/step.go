@@ -7,10 +7,10 @@ import (
 	"colash/model/tensor"
 )
 
-// Compiled runs hook-free forward passes of fused blocks (the frozen backbone's) as one call into
-// C++ (model/llama/compiled): the same ops as block.go, without a cgo crossing per op. On by
-// default; off gives the Go code of block.go, the reference the compiled step is tested against.
-// Blocks with hooks, or unfused (trainable) ones, always run the Go code.
+// Compiled runs hook-free forward passes of blocks as one call into C++ (model/llama/compiled):
+// the same ops as block.go, without a cgo crossing per op, and recorded by autograd when a block
+// trains. On by default; off gives the Go code of block.go, the reference the compiled step is
+// tested against. A pass with hooks always runs the Go code.
 var Compiled = true
 
 // runCompiled applies blocks to x as RunBlocks does, or returns nil when the compiled step does
@@ -21,24 +21,35 @@ func runCompiled(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache
 	}
 	layers := make([]compiled.Layer, len(blocks))
 	for i, b := range blocks {
-		if b.fused == nil {
-			return nil
+		l := compiled.Layer{AttnNorm: b.AttnNorm.W, O: b.O.W, MLPNorm: b.MLPNorm.W, Down: b.MLP.Down.W}
+		if b.fused != nil {
+			l.QKV, l.GateUp = b.fused.qkv, b.fused.gateUp
+		} else {
+			l.Q, l.K, l.V, l.Gate, l.Up = b.Q.W, b.K.W, b.V.W, b.MLP.Gate.W, b.MLP.Up.W
 		}
-		layers[i] = compiled.Layer{AttnNorm: b.AttnNorm.W, QKV: b.fused.qkv, O: b.O.W,
-			MLPNorm: b.MLPNorm.W, GateUp: b.fused.gateUp, Down: b.MLP.Down.W}
+		layers[i] = l
 	}
 	p := compiled.Pass{X: x, Cos: att.Cos, Sin: att.Sin, Mask: att.Mask, Past: att.Past}
 	if cache != nil {
 		cache.reserve(att.Past+int(att.T), att.Past)
 		p.K, p.V = cache.K, cache.V
 	}
-	mv := int64(-1) // the compiled step sends every one-row product through mv: without a cgo
-	if MatVec {     // crossing per op, the extra reshape costs less than sgemm's packing of W
+	mv := int64(-1) // one-row products through mv, as linear does
+	if MatVec {
 		mv = 0
 	}
 	out, err := compiled.Blocks(compiled.Shape{Heads: c.Heads, KVHeads: c.KVHeads, Eps: c.NormEps, MatVecMin: mv}, layers, p)
 	if err != nil {
 		panic(err) // tensor.Guard turns it into the caller's error, as for any failed op
+	}
+	return s.T(out)
+}
+
+// compiledAttend is attend's output from the compiled step's attention; it belongs to s.
+func compiledAttend(q, k, v, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+	out, err := compiled.Attend(q, k, v, mask)
+	if err != nil {
+		panic(err)
 	}
 	return s.T(out)
 }

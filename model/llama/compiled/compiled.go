@@ -23,9 +23,25 @@ import (
 )
 
 // Layer is one pre-norm block's weights: x += O(attend(rope(QKV(norm(x))))); x += Down(act(GateUp(norm(x)))).
-// QKV holds the query, key and value rows stacked; GateUp the gate and up rows.
+// A layer has either its fused projections (QKV: the query, key and value rows stacked; GateUp)
+// or the separate ones (Q, K, V; Gate, Up): an inference block is fused, a trained one is not.
 type Layer struct {
-	AttnNorm, QKV, O, MLPNorm, GateUp, Down *ts.Tensor
+	AttnNorm, QKV, Q, K, V, O, MLPNorm, GateUp, Gate, Up, Down *ts.Tensor
+}
+
+// handles gives the layer's weights in step.h's order, nil where absent, or an error naming what
+// is missing.
+func (l *Layer) handles() ([]*ts.Tensor, error) {
+	w := []*ts.Tensor{l.AttnNorm, l.QKV, l.Q, l.K, l.V, l.O, l.MLPNorm, l.GateUp, l.Gate, l.Up, l.Down}
+	switch {
+	case l.AttnNorm == nil || l.O == nil || l.MLPNorm == nil || l.Down == nil:
+		return nil, errors.New("a norm, O or Down weight is missing")
+	case (l.QKV == nil) == (l.Q == nil || l.K == nil || l.V == nil):
+		return nil, errors.New("give either QKV or all of Q, K and V")
+	case (l.GateUp == nil) == (l.Gate == nil || l.Up == nil):
+		return nil, errors.New("give either GateUp or both Gate and Up")
+	}
+	return w, nil
 }
 
 // Shape is what the weights do not say about the blocks.
@@ -69,10 +85,11 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 	w := cArray(C.STEP_WEIGHTS * n)
 	defer C.free(unsafe.Pointer(&w[0]))
 	for i, l := range layers {
-		for j, t := range []*ts.Tensor{l.AttnNorm, l.QKV, l.O, l.MLPNorm, l.GateUp, l.Down} {
-			if t == nil {
-				return nil, fmt.Errorf("compiled: layer %d has no weight %d", i, j)
-			}
+		ws, err := l.handles()
+		if err != nil {
+			return nil, fmt.Errorf("compiled: layer %d: %w", i, err)
+		}
+		for j, t := range ws {
 			w[C.STEP_WEIGHTS*i+j] = handle(t)
 		}
 	}
@@ -96,6 +113,25 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 	if msg != nil {
 		defer C.free(unsafe.Pointer(msg))
 		return nil, errors.New("compiled step: " + C.GoString(msg))
+	}
+	return ts.New(lib.Ctensor(out)), nil
+}
+
+// Attend is the compiled step's attention alone, softmax(q k^T / sqrt(hd) + mask) v for
+// q [B,nH,T,hd], k and v [B,nKV,S,hd] and mask [B,1,T,S] (nil: all visible), giving a new
+// [B,nH,T,hd]: a pass that runs the Go ops (one with hooks) calls it, so that its attention is
+// the compiled pass's, bit for bit.
+func Attend(q, k, v, mask *ts.Tensor) (*ts.Tensor, error) {
+	var mp C.step_tensor
+	if mask != nil {
+		mp = C.step_tensor(mask.Ctensor())
+	}
+	var out C.step_tensor
+	msg := C.step_attend(C.step_tensor(q.Ctensor()), C.step_tensor(k.Ctensor()), C.step_tensor(v.Ctensor()), mp, &out)
+	runtime.KeepAlive([]*ts.Tensor{q, k, v, mask})
+	if msg != nil {
+		defer C.free(unsafe.Pointer(msg))
+		return nil, errors.New("compiled attention: " + C.GoString(msg))
 	}
 	return ts.New(lib.Ctensor(out)), nil
 }

@@ -49,6 +49,20 @@ at::Tensor rope(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &si
   return x * cos + turned * sin;
 }
 
+// attendAny is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads stacked along time, so
+// K and V are never repeated (llama.attend). q [B,nH,T,hd], k and v [B,nKV,S,hd], mask [B,1,T,S]
+// or null. The written-out kernel takes float32 CPU tensors when autograd need not record it.
+at::Tensor attendAny(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool grad) {
+  if (!grad && colash::attendKernelApplies(q, k, v, mask)) return colash::attendKernel(q, k, v, mask);
+  int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
+  int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
+  at::Tensor qg = q.reshape({B, nKV, g * Tn, hd});
+  at::Tensor scores = at::matmul(qg, k.transpose(2, 3)).mul_(1 / std::sqrt(double(hd))).view({B, nH, Tn, S});
+  if (mask) scores = scores + *mask;
+  at::Tensor p = scores.softmax(-1, scores.scalar_type());
+  return at::matmul(p.view({B, nKV, g * Tn, S}), v).view({B, nH, Tn, hd});
+}
+
 struct Pass {
   const step_shape &sh;
   const at::Tensor &cos, &sin;
@@ -56,31 +70,37 @@ struct Pass {
   int64_t past;
   bool grad; // autograd records the pass: ATen ops only
 
-  // attend is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads stacked along time, so
-  // K and V are never repeated (llama.attend). q [B,nH,T,hd], k and v [B,nKV,S,hd].
-  at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) const {
-    if (!grad && colash::attendKernelApplies(q, k, v, mask)) return colash::attendKernel(q, k, v, mask);
-    int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
-    int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
-    at::Tensor qg = q.reshape({B, nKV, g * Tn, hd});
-    at::Tensor scores = at::matmul(qg, k.transpose(2, 3)).mul_(1 / std::sqrt(double(hd))).view({B, nH, Tn, S});
-    if (mask) scores = scores + *mask;
-    at::Tensor p = scores.softmax(-1, scores.scalar_type());
-    return at::matmul(p.view({B, nKV, g * Tn, S}), v).view({B, nH, Tn, hd});
+  at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) const { return attendAny(q, k, v, mask, grad); }
+
+  // project gives the query, key and value heads [B,T,nH+2nKV,hd] of the normed input h.
+  at::Tensor project(const at::Tensor &h, const step_tensor *w) const {
+    int64_t nH = sh.heads, nKV = sh.kv_heads, mv = sh.matvec_min;
+    at::Tensor all = w[STEP_QKV] ? linear(h, T(w[STEP_QKV]), mv)
+                                 : at::cat({linear(h, T(w[STEP_Q]), mv), linear(h, T(w[STEP_K]), mv), linear(h, T(w[STEP_V]), mv)}, -1);
+    return all.view({h.size(0), h.size(1), nH + 2 * nKV, -1});
+  }
+
+  // mlp is down(silu(gate(h)) * up(h)).
+  at::Tensor mlp(const at::Tensor &h, const step_tensor *w) const {
+    int64_t mv = sh.matvec_min;
+    at::Tensor gate, up;
+    if (w[STEP_GATE_UP]) {
+      std::vector<at::Tensor> gu = linear(h, T(w[STEP_GATE_UP]), mv).chunk(2, -1);
+      gate = gu[0], up = gu[1];
+    } else {
+      gate = linear(h, T(w[STEP_GATE]), mv), up = linear(h, T(w[STEP_UP]), mv);
+    }
+    return linear(at::silu(gate) * up, T(w[STEP_DOWN]), mv);
   }
 
   // block applies one block (weights w[0..STEP_WEIGHTS)) to x [B,T,d]; kc, vc may be null.
   at::Tensor block(at::Tensor x, const step_tensor *w, const at::Tensor *kc, const at::Tensor *vc) const {
     int64_t B = x.size(0), Tn = x.size(1), nH = sh.heads, nKV = sh.kv_heads;
-    const at::Tensor &qkvW = T(w[STEP_QKV]);
-    int64_t hd = qkvW.size(0) / (nH + 2 * nKV);
-
-    at::Tensor h = rms(x, T(w[STEP_ATTN_NORM]), sh.eps);
-    at::Tensor all = linear(h, qkvW, sh.matvec_min).view({B, Tn, nH + 2 * nKV, hd});
-    at::Tensor qk = rope(all.narrow(2, 0, nH + nKV), cos, sin); // query and key heads at once
-    at::Tensor q = qk.narrow(2, 0, nH).transpose(1, 2);          // [B,nH,T,hd]
-    at::Tensor k = qk.narrow(2, nH, nKV).transpose(1, 2);        // [B,nKV,T,hd]
-    at::Tensor v = all.narrow(2, nH + nKV, nKV).transpose(1, 2); // [B,nKV,T,hd]
+    at::Tensor all = project(rms(x, T(w[STEP_ATTN_NORM]), sh.eps), w); // [B,T,nH+2nKV,hd]
+    at::Tensor qk = rope(all.narrow(2, 0, nH + nKV), cos, sin);          // query and key heads at once
+    at::Tensor q = qk.narrow(2, 0, nH).transpose(1, 2);                  // [B,nH,T,hd]
+    at::Tensor k = qk.narrow(2, nH, nKV).transpose(1, 2);                // [B,nKV,T,hd]
+    at::Tensor v = all.narrow(2, nH + nKV, nKV).transpose(1, 2);         // [B,nKV,T,hd]
     if (kc) {
       kc->narrow(2, past, Tn).copy_(k);
       vc->narrow(2, past, Tn).copy_(v);
@@ -89,10 +109,7 @@ struct Pass {
     }
     at::Tensor z = attend(q, k, v).transpose(1, 2).reshape({B, Tn, -1}); // [B,T,nH*hd]
     x = x + linear(z, T(w[STEP_O]), sh.matvec_min);
-
-    h = rms(x, T(w[STEP_MLP_NORM]), sh.eps);
-    std::vector<at::Tensor> gu = linear(h, T(w[STEP_GATE_UP]), sh.matvec_min).chunk(2, -1);
-    return x + linear(at::silu(gu[0]) * gu[1], T(w[STEP_DOWN]), sh.matvec_min);
+    return x + mlp(rms(x, T(w[STEP_MLP_NORM]), sh.eps), w);
   }
 };
 
@@ -102,11 +119,23 @@ bool needsGrad(int64_t n, const step_tensor *w, const at::Tensor &x) {
   if (!at::GradMode::is_enabled()) return false;
   if (x.requires_grad()) return true;
   for (int64_t i = 0; i < n * STEP_WEIGHTS; i++)
-    if (T(w[i]).requires_grad()) return true;
+    if (w[i] && T(w[i]).requires_grad()) return true;
   return false;
 }
 
 } // namespace
+
+extern "C" char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, step_tensor *out) {
+  try {
+    bool grad = at::GradMode::is_enabled() && (T(q).requires_grad() || T(k).requires_grad() || T(v).requires_grad());
+    *out = new at::Tensor(attendAny(T(q), T(k), T(v), mask ? &T(mask) : nullptr, grad));
+    return nullptr;
+  } catch (const c10::Error &e) {
+    return dup(e.what_without_backtrace());
+  } catch (const std::exception &e) {
+    return dup(e.what());
+  }
+}
 
 extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
                              const step_tensor *v, int64_t past, step_tensor xp, step_tensor cos, step_tensor sin,

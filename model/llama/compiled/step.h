@@ -11,16 +11,22 @@ extern "C" {
 
 typedef void *step_tensor;
 
-// The weights of one pre-norm Llama block, in the order step_blocks reads them.
-enum { STEP_ATTN_NORM, STEP_QKV, STEP_O, STEP_MLP_NORM, STEP_GATE_UP, STEP_DOWN, STEP_WEIGHTS };
+// The weights of one pre-norm Llama block, in the order step_blocks reads them. A block gives
+// either its fused projections (QKV: query, key and value rows stacked; GATE_UP) or the separate
+// ones (Q, K, V; GATE, UP), the others NULL: an inference block is fused, a trained one is not.
+enum {
+  STEP_ATTN_NORM, STEP_QKV, STEP_Q, STEP_K, STEP_V, STEP_O,
+  STEP_MLP_NORM, STEP_GATE_UP, STEP_GATE, STEP_UP, STEP_DOWN, STEP_WEIGHTS
+};
 
 typedef struct {
-  int64_t heads, kv_heads; // query and key/value heads; the head size is qkv's rows / (heads + 2 kv_heads)
+  int64_t heads, kv_heads; // query and key/value heads
   double eps;              // RMSNorm epsilon
   int64_t matvec_min;      // one-row inputs of weights with at least this many elements use mv; < 0: never
 } step_shape;
 
-// step_blocks applies n blocks to x [B,T,d] (weights: n*STEP_WEIGHTS handles). cos and sin
+// step_blocks applies n blocks to x [B,T,d] (weights: n*STEP_WEIGHTS handles, some NULL). Autograd
+// records the pass when grad mode is on and x or a weight requires grad. cos and sin
 // [B,T,1,hd] rotate queries and keys; mask [B,1,T,S] (NULL: all visible) is added to the scores.
 // With caches (k, v: n handles each, [B,nKV,Cap,hd] with Cap >= past+T; NULL: no cache) the new
 // keys and values are written at slots past..past+T-1 and attention reads slots 0..past+T-1.
@@ -28,6 +34,10 @@ typedef struct {
 char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
                   const step_tensor *v, int64_t past, step_tensor x, step_tensor cos, step_tensor sin,
                   step_tensor mask, step_tensor *out);
+
+// step_attend is the attention of step_blocks alone: q [B,nH,T,hd], k and v [B,nKV,S,hd], mask
+// [B,1,T,S] or NULL; *out receives a new [B,nH,T,hd].
+char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, step_tensor *out);
 
 #ifdef __cplusplus
 }
