@@ -36,6 +36,7 @@ type Benchmark struct {
 var All = []Benchmark{
 	{"decode", Decode},
 	{"decode-big", DecodeBig},
+	{"decode-cola", CoLADecode},
 	{"load", Load},
 	{"hooks", Hooks},
 	{"soak", Soak},

@@ -59,6 +59,10 @@ func DecodeBig(ctx context.Context) ([]Result, error) {
 		}
 	}
 	mvOnly := matVecRate(m)
+	batched, err := batchedFLOPs(ctx, m, cfg.BOS, 8)
+	if err != nil {
+		return nil, err
+	}
 	bw := readBandwidth()
 	load := LoadAverage()
 	res := []Result{
@@ -73,6 +77,7 @@ func DecodeBig(ctx context.Context) ([]Result, error) {
 		{Name: "streaming read of 512 MB (libtorch sum)", Value: bw / 1e9, Unit: "GB/s", Note: "the bound, same run"},
 		{Name: "colash weight reads / streaming read", Value: rate[0] * perToken / bw, Unit: "x", Note: "target >= 0.85"},
 	}
+	res = append(res, batched...)
 	if ptErr != nil {
 		return append(res, Result{Name: "PyTorch eager (mv), d=1024 batch 1", Note: ptErr.Error()}), nil
 	}
@@ -97,29 +102,72 @@ func readBandwidth() float64 {
 
 // matVecRate times the matrix-vector products of one batch-1 step alone (every block's
 // projections and the head, on a vector of ones), best of 5, as steps per second.
-func matVecRate(m *llama.Model) float64 {
+func matVecRate(m *llama.Model) float64 { return productRate(m, 0) }
+
+// stepMatrices are the weight matrices one decode step multiplies.
+func stepMatrices(m *llama.Model) []*ts.Tensor {
 	var mats []*ts.Tensor
 	for _, b := range m.Layers {
 		mats = append(mats, b.Q.W, b.K.W, b.V.W, b.O.W, b.MLP.Gate.W, b.MLP.Up.W, b.MLP.Down.W)
 	}
-	mats = append(mats, m.LMHead.W)
+	return append(mats, m.LMHead.W)
+}
+
+// productRate times the products of one step alone, best of 5, as steps per second: with rows 0,
+// each weight times a vector (mv); otherwise rows x in times each weight transposed (linear,
+// sgemm), as a step of rows sequences runs them.
+func productRate(m *llama.Model, rows int64) float64 {
+	mats := stepMatrices(m)
 	best := time.Duration(1 << 62)
-	vecs := map[int64]*ts.Tensor{}
+	inputs := map[int64]*ts.Tensor{}
 	for _, w := range mats {
-		in := w.MustSize()[1]
-		if vecs[in] == nil {
-			vecs[in] = ts.MustOnes([]int64{in}, gotch.Float, gotch.CPU)
+		if in := w.MustSize()[1]; inputs[in] == nil {
+			shape := []int64{rows, in}
+			if rows == 0 {
+				shape = shape[1:]
+			}
+			inputs[in] = ts.MustOnes(shape, gotch.Float, gotch.CPU)
 		}
 	}
 	for i := 0; i < 5; i++ {
 		start := time.Now()
 		for _, w := range mats {
-			w.MustMatmul(vecs[w.MustSize()[1]], false).MustDrop()
+			x := inputs[w.MustSize()[1]]
+			if rows == 0 {
+				w.MustMatmul(x, false).MustDrop()
+			} else {
+				ts.MustLinear(x, w, ts.None).MustDrop()
+			}
 		}
 		best = min(best, time.Since(start))
 	}
-	for _, v := range vecs {
-		v.MustDrop()
+	for _, x := range inputs {
+		x.MustDrop()
 	}
 	return 1 / best.Seconds()
+}
+
+// batchedFLOPs measures decoding rows sequences at once (compute-bound where batch 1 is bound by
+// memory): the step's arithmetic rate against the same products run alone as sgemm.
+func batchedFLOPs(ctx context.Context, m *llama.Model, bos, rows int) ([]Result, error) {
+	flops := 0.0 // per token: a multiply and an add per weight of every product
+	for _, w := range stepMatrices(m) {
+		flops += 2 * float64(w.Numel())
+	}
+	best := 0.0
+	for rep := 0; rep < 3; rep++ {
+		r, err := decodeRate(ctx, m, bos, rows, 16, false, false)
+		if err != nil {
+			return nil, err
+		}
+		best = max(best, r)
+	}
+	gemm := productRate(m, int64(rows)) * float64(rows)
+	name := fmt.Sprintf("d=1024 batch %d", rows)
+	return []Result{
+		{Name: "decode " + name + ", colash", Value: best, Unit: "tok/s", Note: "all sequences, 16 tokens each, best of 3"},
+		{Name: "decode " + name + ", colash arithmetic", Value: best * flops / 1e9, Unit: "GFLOP/s", Note: "the step's products only"},
+		{Name: "the step's products alone as sgemm, " + name, Value: gemm * flops / 1e9, Unit: "GFLOP/s", Note: "same shapes, same run"},
+		{Name: "colash / sgemm alone, " + name, Value: best / gemm, Unit: "x"},
+	}, nil
 }
