@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+
+	"github.com/sugarme/gotch/ts"
 
 	"colash/engine/dist"
 	"colash/engine/train/optim"
@@ -16,8 +19,10 @@ import (
 // reference log-probs then run on each). The policy update is shared out too: each rank computes
 // the loss of its share of each mini-batch's rows; the loss is a sum over rows divided by the
 // mini-batch's size, so the gradients summed over ranks are one process's gradient, and every rank
-// clips and steps identically, keeping the weights the same everywhere. A run on several
-// processes does not resume (docs/distributed.md).
+// clips and steps identically, keeping the weights the same everywhere. Only rank 0 reads and
+// writes checkpoints: at the first step of a run or a resume the other ranks take its weights,
+// optimiser moments, step and KL coefficient (syncFromRank0). All sampling derives from (Seed,
+// Step), so that is the whole of a run's state.
 
 // generate rolls out prompts, this rank's share of them when there are several ranks.
 func (t *Trainer) generate(ctx context.Context, prompts [][]int, seed uint64, greedy bool) (*Rollout, error) {
@@ -103,5 +108,22 @@ func (t *Trainer) sumStats(st *updateStats) error {
 	}
 	st.loss, st.vloss, st.klLoss = float64(v[0]), float64(v[1]), float64(v[2])
 	st.entropy, st.clip, st.tokens = float64(v[3]), float64(v[4]), float64(v[5])
+	return nil
+}
+
+// syncFromRank0 gives every rank rank 0's state, before the first step of a run or a resume.
+func (t *Trainer) syncFromRank0() error {
+	st, err := t.Group.BroadcastInt64s([]int64{int64(t.Step), t.Opt.Steps, int64(math.Float64bits(t.KLC.Coef))}, 0, t.Actor.Device())
+	if err != nil {
+		return fmt.Errorf("rl: state from rank 0: %w", err)
+	}
+	t.Step, t.Opt.Steps, t.KLC.Coef = int(st[0]), st[1], math.Float64frombits(uint64(st[2]))
+	w := make([]*ts.Tensor, 0, 3*len(t.params))
+	for _, p := range t.params {
+		w = append(w, p.W)
+	}
+	if err := t.Group.BroadcastMany(append(append(w, t.Opt.M...), t.Opt.V...), 0); err != nil {
+		return fmt.Errorf("rl: weights from rank 0: %w", err)
+	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,8 +59,25 @@ func nTask() Task {
 	return tk
 }
 
+// dpRun is a part of the test's run: steps up to Stop (0: all), from the checkpoint in Dir when
+// Resume is set, saving one there at the end when Save is set. Only rank 0 reads or writes Dir.
+type dpRun struct {
+	Stop         int
+	Dir          string
+	Resume, Save bool
+}
+
+// dpRunFromEnv is the part a rank process runs, as the test set it in the environment.
+func dpRunFromEnv() dpRun {
+	var p dpRun
+	if s := os.Getenv(dpVar); s != "1" {
+		json.Unmarshal([]byte(s), &p)
+	}
+	return p
+}
+
 // dpSteps runs the test's RL steps on g (nil: one process) and returns their metrics.
-func dpSteps(tb testing.TB, g *dist.Group) ([]Metrics, error) {
+func dpSteps(tb testing.TB, g *dist.Group, p dpRun) ([]Metrics, error) {
 	a, c := tinyActor(tb)
 	defer func() { a.Close(); c.Free() }()
 	tr, err := NewTrainer(a, c.Tok, nTask(), dpConfig())
@@ -68,13 +86,22 @@ func dpSteps(tb testing.TB, g *dist.Group) ([]Metrics, error) {
 	}
 	defer tr.Close()
 	tr.Group = g
+	rank0 := g == nil || g.Rank() == 0
+	if p.Resume && rank0 {
+		if err := tr.Load(p.Dir); err != nil {
+			return nil, err
+		}
+	}
 	var out []Metrics
-	for tr.Step < tr.Cfg.Steps {
+	for tr.Step < tr.Cfg.Steps && (p.Stop == 0 || tr.Step < p.Stop) {
 		m, err := tr.TrainStep(context.Background())
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)
+	}
+	if p.Save && rank0 {
+		return out, tr.Save(p.Dir)
 	}
 	return out, nil
 }
@@ -85,7 +112,7 @@ func dpRank() int {
 	if err == nil {
 		defer g.Close()
 		var ms []Metrics
-		if ms, err = dpSteps(exitTB{}, g); err == nil && g.Rank() == 0 {
+		if ms, err = dpSteps(exitTB{}, g, dpRunFromEnv()); err == nil && g.Rank() == 0 {
 			err = json.NewEncoder(os.Stdout).Encode(ms)
 		}
 	}
@@ -96,26 +123,52 @@ func dpRank() int {
 	return 0
 }
 
-// TestDataParallelUpdate: RL on 2 processes, each generating half of every step's rollouts and
-// taking half of every mini-batch's rows in the update, gives the metrics of one process.
-func TestDataParallelUpdate(t *testing.T) {
-	one, err := dpSteps(t, nil)
-	if err != nil {
-		t.Fatal(err)
+var oneRun struct {
+	sync.Once
+	ms  []Metrics
+	err error
+}
+
+// oneProcess is the test's run on one process (once for all the tests).
+func oneProcess(t *testing.T) []Metrics {
+	oneRun.Do(func() { oneRun.ms, oneRun.err = dpSteps(t, nil, dpRun{}) })
+	if oneRun.err != nil {
+		t.Fatal(oneRun.err)
 	}
-	ranks := ranktest.Run(t, 2, dpVar+"=1")
+	return oneRun.ms
+}
+
+// runRanks runs part p of the test's run on n processes and returns rank 0's metrics.
+func runRanks(t *testing.T, n int, p dpRun) []Metrics {
+	t.Helper()
+	env, _ := json.Marshal(p)
+	ranks := ranktest.Run(t, n, dpVar+"="+string(env))
 	for r, rk := range ranks {
 		if rk.Err != nil {
 			t.Fatalf("rank %d: %v\n%s", r, rk.Err, rk.Stderr)
 		}
 	}
-	var two []Metrics
-	if err := json.Unmarshal([]byte(ranks[0].Stdout), &two); err != nil || len(two) != len(one) {
-		t.Fatalf("rank 0's metrics: %v, %d steps, want %d\n%s", err, len(two), len(one), ranks[0].Stdout)
+	var ms []Metrics
+	if err := json.Unmarshal([]byte(ranks[0].Stdout), &ms); err != nil {
+		t.Fatalf("rank 0's metrics: %v\n%s", err, ranks[0].Stdout)
+	}
+	for r := 1; r < n; r++ {
+		if ranks[r].Stdout != "" {
+			t.Errorf("rank %d printed %q", r, ranks[r].Stdout)
+		}
+	}
+	return ms
+}
+
+// sameMetrics fails t where one process's and several's metrics of a step differ.
+func sameMetrics(t *testing.T, one, many []Metrics) {
+	t.Helper()
+	if len(one) != len(many) {
+		t.Fatalf("%d steps on one process, %d on several", len(one), len(many))
 	}
 	for i := range one {
 		for _, k := range []string{"reward/mean", "loss/policy", "grad_norm", "entropy", "clip_ratio", "kl", "completions/mean_length", "completions/distinct2"} {
-			a, b := one[i][k].(float64), two[i][k].(float64)
+			a, b := one[i][k].(float64), many[i][k].(float64)
 			tol := 1e-4 * math.Max(1, math.Abs(a))
 			if k == "clip_ratio" {
 				// A count of tokens beyond the clip: a shard's rollout log-probs, decoded in a
@@ -123,13 +176,29 @@ func TestDataParallelUpdate(t *testing.T) {
 				tol = 0.02
 			}
 			if math.Abs(a-b) > tol {
-				t.Errorf("step %d %s: %v on one process, %v on two", i+1, k, a, b)
+				t.Errorf("step %d %s: %v on one process, %v on several", i+1, k, a, b)
 			}
 		}
-		t.Logf("step %d: reward %.4f loss %.6f grad norm %.6f (one) %.6f (two)", i+1, one[i]["reward/mean"],
-			one[i]["loss/policy"], one[i]["grad_norm"], two[i]["grad_norm"])
+		t.Logf("step %d: reward %.4f loss %.6f grad norm %.6f (one) %.6f (several)", i+1, one[i]["reward/mean"],
+			one[i]["loss/policy"], one[i]["grad_norm"], many[i]["grad_norm"])
 	}
-	if ranks[1].Stdout != "" {
-		t.Errorf("rank 1 printed %q", ranks[1].Stdout)
+}
+
+// TestDataParallelUpdate: RL on 2 processes, each generating half of every step's rollouts and
+// taking half of every mini-batch's rows in the update, gives the metrics of one process.
+func TestDataParallelUpdate(t *testing.T) {
+	sameMetrics(t, oneProcess(t), runRanks(t, 2, dpRun{}))
+}
+
+// TestDataParallelResume: 2 processes run 2 steps and stop; 2 fresh ones resume from rank 0's
+// checkpoint (rank 1 reads nothing) for the last step. The 3 steps are one process's.
+func TestDataParallelResume(t *testing.T) {
+	one := oneProcess(t)
+	dir := t.TempDir()
+	first := runRanks(t, 2, dpRun{Stop: 2, Dir: dir, Save: true})
+	rest := runRanks(t, 2, dpRun{Dir: dir, Resume: true})
+	if len(first) != 2 || len(rest) != 1 {
+		t.Fatalf("%d steps before the stop and %d after, want 2 and 1", len(first), len(rest))
 	}
+	sameMetrics(t, one, append(first, rest...))
 }
