@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,11 +62,28 @@ func nTask() Task {
 }
 
 // dpRun is a part of the test's run: steps up to Stop (0: all), from the checkpoint in Dir when
-// Resume is set, saving one there at the end when Save is set. Only rank 0 reads or writes Dir.
+// Resume is set, saving one there at the end when Save is set. Only rank 0 reads or writes a
+// checkpoint; with Count every rank writes its dpCounts to Dir/counts-RANK.json.
 type dpRun struct {
-	Stop         int
-	Dir          string
-	Resume, Save bool
+	Stop                int
+	Dir                 string
+	Resume, Save, Count bool
+}
+
+// dpCounts are the rows a process scored and computed reference log-probs of.
+type dpCounts struct{ Scored, RefRows int64 }
+
+// countingActor counts the rows of the reference forward passes.
+type countingActor struct {
+	*CoLAActor
+	n *dpCounts
+}
+
+func (a countingActor) Logits(in *Layout, ref, grad bool) (*tensorT, *tensorT, error) {
+	if ref {
+		a.n.RefRows += int64(in.B)
+	}
+	return a.CoLAActor.Logits(in, ref, grad)
 }
 
 // dpRunFromEnv is the part a rank process runs, as the test set it in the environment.
@@ -76,11 +95,18 @@ func dpRunFromEnv() dpRun {
 	return p
 }
 
-// dpSteps runs the test's RL steps on g (nil: one process) and returns their metrics.
-func dpSteps(tb testing.TB, g *dist.Group, p dpRun) ([]Metrics, error) {
+// dpSteps runs the test's RL steps on g (nil: one process) and returns their metrics; n counts
+// the work.
+func dpSteps(tb testing.TB, g *dist.Group, p dpRun, n *dpCounts) ([]Metrics, error) {
 	a, c := tinyActor(tb)
 	defer func() { a.Close(); c.Free() }()
-	tr, err := NewTrainer(a, c.Tok, nTask(), dpConfig())
+	tk := nTask()
+	rw := tk.Reward
+	tk.Reward = RewardFunc(func(prompt, completion string, ex Example) (float64, error) {
+		atomic.AddInt64(&n.Scored, 1)
+		return rw.Reward(prompt, completion, ex)
+	})
+	tr, err := NewTrainer(countingActor{a, n}, c.Tok, tk, dpConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +138,13 @@ func dpRank() int {
 	if err == nil {
 		defer g.Close()
 		var ms []Metrics
-		if ms, err = dpSteps(exitTB{}, g, dpRunFromEnv()); err == nil && g.Rank() == 0 {
+		var n dpCounts
+		p := dpRunFromEnv()
+		if ms, err = dpSteps(exitTB{}, g, p, &n); err == nil && p.Count {
+			b, _ := json.Marshal(n)
+			err = os.WriteFile(filepath.Join(p.Dir, fmt.Sprintf("counts-%d.json", g.Rank())), b, 0o644)
+		}
+		if err == nil && g.Rank() == 0 {
 			err = json.NewEncoder(os.Stdout).Encode(ms)
 		}
 	}
@@ -126,12 +158,13 @@ func dpRank() int {
 var oneRun struct {
 	sync.Once
 	ms  []Metrics
+	n   dpCounts
 	err error
 }
 
 // oneProcess is the test's run on one process (once for all the tests).
 func oneProcess(t *testing.T) []Metrics {
-	oneRun.Do(func() { oneRun.ms, oneRun.err = dpSteps(t, nil, dpRun{}) })
+	oneRun.Do(func() { oneRun.ms, oneRun.err = dpSteps(t, nil, dpRun{}, &oneRun.n) })
 	if oneRun.err != nil {
 		t.Fatal(oneRun.err)
 	}
@@ -186,8 +219,22 @@ func sameMetrics(t *testing.T, one, many []Metrics) {
 
 // TestDataParallelUpdate: RL on 2 processes, each generating half of every step's rollouts and
 // taking half of every mini-batch's rows in the update, gives the metrics of one process.
+// Scoring and the reference log-probs are shared out too: each rank does half of one process's.
 func TestDataParallelUpdate(t *testing.T) {
-	sameMetrics(t, oneProcess(t), runRanks(t, 2, dpRun{}))
+	one, dir := oneProcess(t), t.TempDir()
+	sameMetrics(t, one, runRanks(t, 2, dpRun{Dir: dir, Count: true}))
+	for r := range 2 {
+		var n dpCounts
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("counts-%d.json", r)))
+		if err == nil {
+			err = json.Unmarshal(b, &n)
+		}
+		if err != nil || n.Scored != oneRun.n.Scored/2 || n.RefRows != oneRun.n.RefRows/2 {
+			t.Errorf("rank %d scored %d rows and computed reference log-probs of %d (%v); one process %d and %d",
+				r, n.Scored, n.RefRows, err, oneRun.n.Scored, oneRun.n.RefRows)
+		}
+	}
+	t.Logf("one process scored %d rows, computed reference log-probs of %d", oneRun.n.Scored, oneRun.n.RefRows)
 }
 
 // TestDataParallelResume: 2 processes run 2 steps and stop; 2 fresh ones resume from rank 0's
