@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"colash/engine/dist"
 	"colash/engine/search"
 	"colash/engine/search/qlearn"
 	"colash/model/qnet"
@@ -96,10 +97,17 @@ func qnetTrain(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if _, err := qlearn.RunTrain(ctx, mf.load, j, *out, *out, resumeMode(*resume), os.Stderr); err != nil {
+	g, err := dist.FromEnv(dist.DefaultTimeout) // under colash launch or torchrun: one rank of a data-parallel run
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "Q-network written to %s (colash search --qnet %s)\n", *out, *out)
+	defer g.Close()
+	if _, err := qlearn.RunTrainOn(ctx, g, mf.load, j, *out, *out, resumeMode(*resume), os.Stderr); err != nil {
+		return err
+	}
+	if g.Rank() == 0 {
+		fmt.Fprintf(os.Stderr, "Q-network written to %s (colash search --qnet %s)\n", *out, *out)
+	}
 	return nil
 }
 
