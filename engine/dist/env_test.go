@@ -79,3 +79,24 @@ func TestSingle(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestBlock: the ranks' blocks cover the rows once, in rank order; one process has them all.
+func TestBlock(t *testing.T) {
+	var none *Group
+	if lo, hi := none.Block(7); lo != 0 || hi != 7 {
+		t.Errorf("nil group: [%d, %d), want [0, 7)", lo, hi)
+	}
+	for _, n := range []int{10, 8, 2} {
+		next := 0
+		for r := range 3 {
+			lo, hi := (&Group{env: Env{Rank: r, Size: 3}}).Block(n)
+			if lo != next || hi < lo || hi-lo > n/3+1 {
+				t.Errorf("%d rows, rank %d of 3: [%d, %d) after %d", n, r, lo, hi, next)
+			}
+			next = hi
+		}
+		if next != n {
+			t.Errorf("%d rows: the blocks end at %d", n, next)
+		}
+	}
+}

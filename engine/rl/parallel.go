@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/sugarme/gotch/ts"
-
 	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/tensor"
@@ -99,17 +97,10 @@ func (t *Trainer) sumStats(st *updateStats) error {
 
 // syncFromRank0 gives every rank rank 0's state, before the first step of a run or a resume.
 func (t *Trainer) syncFromRank0() error {
-	st, err := t.Group.BroadcastInt64s([]int64{int64(t.Step), t.Opt.Steps, int64(math.Float64bits(t.KLC.Coef))}, 0, t.Actor.Device())
+	st, err := t.Group.SyncState([]int64{int64(t.Step), t.Opt.Steps, int64(math.Float64bits(t.KLC.Coef))}, t.Opt.Tensors(), 0, t.Actor.Device())
 	if err != nil {
-		return fmt.Errorf("rl: state from rank 0: %w", err)
+		return fmt.Errorf("rl: %w", err)
 	}
 	t.Step, t.Opt.Steps, t.KLC.Coef = int(st[0]), st[1], math.Float64frombits(uint64(st[2]))
-	w := make([]*ts.Tensor, 0, 3*len(t.params))
-	for _, p := range t.params {
-		w = append(w, p.W)
-	}
-	if err := t.Group.BroadcastMany(append(append(w, t.Opt.M...), t.Opt.V...), 0); err != nil {
-		return fmt.Errorf("rl: weights from rank 0: %w", err)
-	}
 	return nil
 }

@@ -12,11 +12,10 @@ import (
 // block is this rank's rows [lo, hi) of n: all of them on one process, or when there are fewer
 // rows than ranks.
 func (t *Trainer) block(n int) (lo, hi int) {
-	if t.Group == nil || t.Group.Size() == 1 || n < t.Group.Size() {
+	if t.Group == nil || n < t.Group.Size() {
 		return 0, n
 	}
-	s, r := t.Group.Size(), t.Group.Rank()
-	return r * n / s, (r + 1) * n / s
+	return t.Group.Block(n)
 }
 
 // gatherBlocks sends mine (JSON: float64s round-trip exactly) to every rank and passes each

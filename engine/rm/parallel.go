@@ -3,8 +3,6 @@ package rm
 import (
 	"fmt"
 
-	"github.com/sugarme/gotch/ts"
-
 	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/tensor"
@@ -28,29 +26,13 @@ func (t *Trainer) SetGroup(g *dist.Group) error {
 
 func (t *Trainer) many() bool { return t.Group != nil && t.Group.Size() > 1 }
 
-// block is this rank's pairs [lo, hi) of n.
-func (t *Trainer) block(n int) (lo, hi int) {
-	if !t.many() || n < t.Group.Size() {
-		return 0, n
-	}
-	s, r := t.Group.Size(), t.Group.Rank()
-	return r * n / s, (r + 1) * n / s
-}
-
 // syncFromRank0 gives every rank rank 0's state, before the first update of a run or a resume.
 func (t *Trainer) syncFromRank0() error {
-	st, err := t.Group.BroadcastInt64s([]int64{int64(t.Step), t.Opt.Steps}, 0, t.M.Device())
+	st, err := t.Group.SyncState([]int64{int64(t.Step), t.Opt.Steps}, t.Opt.Tensors(), 0, t.M.Device())
 	if err != nil {
-		return fmt.Errorf("rm: state from rank 0: %w", err)
+		return fmt.Errorf("rm: %w", err)
 	}
 	t.Step, t.Opt.Steps = int(st[0]), st[1]
-	w := make([]*ts.Tensor, 0, 3*len(t.params))
-	for _, p := range t.params {
-		w = append(w, p.W)
-	}
-	if err := t.Group.BroadcastMany(append(append(w, t.Opt.M...), t.Opt.V...), 0); err != nil {
-		return fmt.Errorf("rm: weights from rank 0: %w", err)
-	}
 	return nil
 }
 
@@ -85,9 +67,9 @@ func (t *Trainer) sumStats(st *pairStats) error {
 
 // heldOut is the held-out accuracy and mean loss, each rank scoring its block of the pairs.
 func (t *Trainer) heldOut(micro int) (acc, loss float64, err error) {
-	lo, hi := t.block(len(t.Held))
+	lo, hi := t.Group.Block(len(t.Held))
 	a, l, err := t.M.Accuracy(t.Held[lo:hi], micro)
-	if err != nil || hi-lo == len(t.Held) {
+	if err != nil || !t.many() {
 		return a, l, err
 	}
 	n := float64(hi - lo)

@@ -153,7 +153,7 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 	if err := t.Opt.ZeroGrad(); err != nil {
 		return nil, err
 	}
-	lo, hi := t.block(len(pairs))
+	lo, hi := t.Group.Block(len(pairs))
 	for start := lo; start < hi; start += micro {
 		if err := ctx.Err(); err != nil {
 			return nil, err

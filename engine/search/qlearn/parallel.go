@@ -3,8 +3,6 @@ package qlearn
 import (
 	"fmt"
 
-	"github.com/sugarme/gotch/ts"
-
 	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/tensor"
@@ -28,29 +26,17 @@ func (t *Trainer) SetGroup(g *dist.Group) error {
 
 func (t *Trainer) many() bool { return t.Group != nil && t.Group.Size() > 1 }
 
-// block is this rank's samples [lo, hi) of a batch of n.
-func (t *Trainer) block(n int) (lo, hi int) {
-	if !t.many() {
-		return 0, n
-	}
-	s, r := t.Group.Size(), t.Group.Rank()
-	return r * n / s, (r + 1) * n / s
-}
-
 // syncFromRank0 gives every rank rank 0's state, before the first step of a run or a resume.
 func (t *Trainer) syncFromRank0() error {
-	st, err := t.Group.BroadcastInt64s([]int64{int64(t.Step), t.Opt.Steps}, 0, t.Online.Device)
-	if err != nil {
-		return fmt.Errorf("qnet train: state from rank 0: %w", err)
-	}
-	t.Step, t.Opt.Steps = int(st[0]), st[1]
-	var w []*ts.Tensor
-	for _, p := range append(t.Opt.Params, targetParams(t.Target)...) {
+	w := t.Opt.Tensors()
+	for _, p := range targetParams(t.Target) {
 		w = append(w, p.W)
 	}
-	if err := t.Group.BroadcastMany(append(append(w, t.Opt.M...), t.Opt.V...), 0); err != nil {
-		return fmt.Errorf("qnet train: weights from rank 0: %w", err)
+	st, err := t.Group.SyncState([]int64{int64(t.Step), t.Opt.Steps}, w, 0, t.Online.Device)
+	if err != nil {
+		return fmt.Errorf("qnet train: %w", err)
 	}
+	t.Step, t.Opt.Steps = int(st[0]), st[1]
 	return nil
 }
 

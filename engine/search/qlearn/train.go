@@ -110,7 +110,7 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 		t.synced = true
 	}
 	b := t.batch()
-	lo, hi := t.block(len(b))
+	lo, hi := t.Group.Block(len(b))
 	var loss, qmean, norm float64
 	err := tensor.Guard(func() {
 		sc := &tensor.Scope{}
