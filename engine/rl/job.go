@@ -9,12 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/sugarme/gotch"
-
 	"colash/engine/dist"
 	"colash/engine/generate"
 	"colash/engine/run"
-	"colash/engine/train/optim"
 	"colash/model/checkpoint"
 	"colash/model/cola"
 )
@@ -139,7 +136,7 @@ func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, ou
 		tr.Group = g
 	}
 	if many {
-		if tr.Step, err = FirstStep(g, out, resume, m.Device()); err != nil {
+		if tr.Step, err = g.FirstStep(run.CheckpointDir(out), resume != run.Fresh, m.Device()); err != nil {
 			return nil, err
 		}
 	}
@@ -185,26 +182,6 @@ func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, ou
 		return nil, err
 	}
 	return sum, m.Save(filepath.Join(out, "model"), checkpoint.SaveOptions{DType: "F32"})
-}
-
-// FirstStep is, on every rank of g, the step rank 0 starts from: its checkpoint's in out when it
-// resumes one, else 0. The other ranks start their loop there, so that they take no step when rank
-// 0 has none left (a finished run resumed). Any engine/run job whose checkpoint state records
-// its "step" can use it.
-func FirstStep(g *dist.Group, out string, resume run.Resume, dev gotch.Device) (int, error) {
-	var st struct {
-		Step int `json:"step"`
-	}
-	if g.Rank() == 0 && resume != run.Fresh {
-		if err := optim.ReadState(run.CheckpointDir(out), &st); err != nil && !os.IsNotExist(err) {
-			return 0, err
-		}
-	}
-	v, err := g.BroadcastInt64s([]int64{int64(st.Step)}, 0, dev)
-	if err != nil {
-		return 0, fmt.Errorf("rl: first step from rank 0: %w", err)
-	}
-	return int(v[0]), nil
 }
 
 // actor is who samples and learns: the Llama's tokens, or CoLA's policy over codes (wrapping a

@@ -13,11 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sugarme/gotch"
-
 	"colash/engine/dist"
-	"colash/engine/run"
-	"colash/engine/train/optim"
 	"colash/internal/ranktest"
 )
 
@@ -252,25 +248,4 @@ func TestDataParallelResume(t *testing.T) {
 		t.Fatalf("%d steps before the stop and %d after, want 2 and 1", len(first), len(rest))
 	}
 	sameMetrics(t, one, append(first, rest...))
-}
-
-// FirstStep tells every rank where rank 0 starts: the checkpoint's step when it resumes one.
-func TestFirstStep(t *testing.T) {
-	g, out := dist.Single(), t.TempDir()
-	defer g.Close()
-	for _, c := range []struct {
-		state  string
-		resume run.Resume
-		want   int
-	}{{"", run.Auto, 0}, {`{"step": 7, "seed": 1}`, run.Auto, 7}, {`{"step": 7}`, run.Fresh, 0}, {`{"step": 3}`, run.Required, 3}} {
-		if c.state != "" {
-			os.MkdirAll(run.CheckpointDir(out), 0o755)
-			if err := os.WriteFile(filepath.Join(run.CheckpointDir(out), optim.StateFile), []byte(c.state), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if got, err := FirstStep(g, out, c.resume, gotch.CPU); err != nil || got != c.want {
-			t.Errorf("state %q, resume %s: step %d (%v), want %d", c.state, c.resume, got, err, c.want)
-		}
-	}
 }

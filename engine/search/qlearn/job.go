@@ -158,7 +158,7 @@ func RunTrainOn(ctx context.Context, g *dist.Group, open func() (*checkpoint.Mod
 	o := run.Options{Name: "qnet", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery, Resume: resume, Progress: progress,
 		Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }}
 	if tr.many() {
-		if tr.Step, err = rl.FirstStep(g, out, resume, online.Device); err != nil {
+		if tr.Step, err = g.FirstStep(run.CheckpointDir(out), resume != run.Fresh, online.Device); err != nil {
 			return nil, err
 		}
 		if g.Rank() > 0 { // the same steps from rank 0's state, nothing written
