@@ -54,7 +54,7 @@ func TestLaunchFailsFast(t *testing.T) {
 
 // Subcommands join one by one: qnet train does, qnet collect does not.
 func TestJoinsJob(t *testing.T) {
-	for cmd, want := range map[string]bool{"train stage1": true, "rl": true, "qnet train --data x": true, "qnet collect": false, "qnet": false, "generate": false} {
+	for cmd, want := range map[string]bool{"train stage1": true, "rl": true, "qnet train --data x": true, "qnet collect": false, "rm train --data x": true, "qnet": false, "generate": false} {
 		if got := joinsJob(strings.Fields(cmd)); got != want {
 			t.Errorf("colash %s joins: %v, want %v", cmd, got, want)
 		}

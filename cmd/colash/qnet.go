@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"strings"
 
-	"colash/engine/dist"
 	"colash/engine/search"
 	"colash/engine/search/qlearn"
 	"colash/model/qnet"
@@ -95,13 +94,11 @@ func qnetTrain(args []string) error {
 	if *out == "" {
 		return fmt.Errorf("--out is required")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	g, err := dist.FromEnv(dist.DefaultTimeout) // under colash launch or torchrun: one rank of a data-parallel run
+	ctx, g, done, err := joinJob()
 	if err != nil {
 		return err
 	}
-	defer g.Close()
+	defer done()
 	if _, err := qlearn.RunTrainOn(ctx, g, mf.load, j, *out, *out, resumeMode(*resume), os.Stderr); err != nil {
 		return err
 	}

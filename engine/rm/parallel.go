@@ -26,6 +26,19 @@ func (t *Trainer) SetGroup(g *dist.Group) error {
 
 func (t *Trainer) many() bool { return t.Group != nil && t.Group.Size() > 1 }
 
+// sync gives the other ranks rank 0's state once, at the first update of a run or a resume (or,
+// when a finished run is resumed and takes none, before the held-out accuracy).
+func (t *Trainer) sync() error {
+	if !t.many() || t.synced {
+		return nil
+	}
+	if err := t.syncFromRank0(); err != nil {
+		return err
+	}
+	t.synced = true
+	return nil
+}
+
 // syncFromRank0 gives every rank rank 0's state, before the first update of a run or a resume.
 func (t *Trainer) syncFromRank0() error {
 	st, err := t.Group.SyncState([]int64{int64(t.Step), t.Opt.Steps}, t.Opt.Tensors(), 0, t.M.Device())
@@ -69,7 +82,7 @@ func (t *Trainer) sumStats(st *pairStats) error {
 func (t *Trainer) heldOut(micro int) (acc, loss float64, err error) {
 	lo, hi := t.Group.Block(len(t.Held))
 	a, l, err := t.M.Accuracy(t.Held[lo:hi], micro)
-	if err != nil || !t.many() {
+	if err != nil || !t.many() || len(t.Held) == 0 {
 		return a, l, err
 	}
 	n := float64(hi - lo)

@@ -2,6 +2,7 @@ package rm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -28,41 +29,34 @@ func TestMain(m *testing.M) {
 }
 
 // dpTrain runs the test's training as one rank of g (nil: one process) up to update stop (0:
-// all), rank 0 logging and checkpointing in dir (a checkpoint there is resumed). Each rank's
-// head starts from its own seed: the others must take rank 0's. Micro-batches of 3 do not line
-// up with a rank's 4 pairs, and the pairs' lengths differ.
-func dpTrain(g *dist.Group, stop int, dir string) error {
+// all), rank 0 logging and checkpointing in dir (a checkpoint there is resumed) and returning the
+// result. Each rank's head starts from its own seed: the others must take rank 0's. Micro-batches
+// of 3 do not line up with a rank's 4 pairs, and the pairs' lengths differ.
+func dpTrain(g *dist.Group, stop int, dir string) (*Result, error) {
 	seed := uint64(1)
 	if g != nil {
 		seed += uint64(g.Rank())
 	}
 	m, err := open(48, seed)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer m.Free()
 	c := toyConfig()
 	c.MicroBatch, c.Epochs, c.EvalEvery = 3, 1, 2
-	tr, err := NewTrainer(m, c, toyPairs(0, 48, false), toyPairs(48, 10, false))
-	if err != nil {
-		return err
-	}
-	defer tr.Close()
-	if err := tr.SetGroup(g); err != nil {
-		return err
-	}
-	o := run.Options{Steps: tr.Steps(), Out: dir, StopAt: stop, Resume: run.Auto}
-	if g != nil && g.Rank() > 0 {
-		o = run.Options{Steps: tr.Steps(), StopAt: stop}
-	}
-	return run.Loop(context.Background(), tr, o)
+	return RunTrainOn(context.Background(), g, m, c, toyPairs(0, 48, false), toyPairs(48, 10, false),
+		Run{Out: dir, StopAt: stop, Resume: run.Auto, Domain: "happy"})
 }
 
+// dpRank runs dpTrain as one rank; rank 0 prints the result as JSON.
 func dpRank(stop int, dir string) int {
 	g, err := dist.FromEnv(time.Minute)
 	if err == nil {
 		defer g.Close()
-		err = dpTrain(g, stop, dir)
+		var res *Result
+		if res, err = dpTrain(g, stop, dir); err == nil && g.Rank() == 0 {
+			err = json.NewEncoder(os.Stdout).Encode(res)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -73,20 +67,35 @@ func dpRank(stop int, dir string) int {
 
 // TestDataParallelTraining: reward-model training on 2 processes (each computing half of every
 // batch and of the held-out pairs, rank 1's head starting elsewhere), stopped at update 3 and
-// resumed with fresh models, logs one process's uninterrupted run.
+// resumed with fresh models, logs one process's uninterrupted run and ends with its held-out
+// accuracy; resuming the finished run ends with it again.
 func TestDataParallelTraining(t *testing.T) {
 	one := filepath.Join(t.TempDir(), "one")
-	if err := dpTrain(nil, 0, one); err != nil {
+	want, err := dpTrain(nil, 0, one)
+	if err != nil {
 		t.Fatal(err)
 	}
 	two := filepath.Join(t.TempDir(), "two")
-	for _, stop := range []string{"3", "0"} {
-		for r, rk := range ranktest.Run(t, 2, dpVar+"="+stop, dpDir+"="+two) {
+	var got []Result
+	for _, stop := range []string{"3", "0", "0"} {
+		ranks := ranktest.Run(t, 2, dpVar+"="+stop, dpDir+"="+two)
+		for r, rk := range ranks {
 			if rk.Err != nil {
 				t.Fatalf("stop %s, rank %d: %v\n%s", stop, r, rk.Err, rk.Stderr)
 			}
 		}
+		var res Result
+		if err := json.Unmarshal([]byte(ranks[0].Stdout), &res); err != nil {
+			t.Fatalf("rank 0's result: %v\n%s", err, ranks[0].Stdout)
+		}
+		got = append(got, res)
 	}
+	for i, res := range got[1:] {
+		if math.Abs(res.HeldOutAcc-want.HeldOutAcc) > 1e-9 || math.Abs(res.HeldOutLoss-want.HeldOutLoss) > 1e-4*math.Max(1, want.HeldOutLoss) {
+			t.Errorf("run %d on 2 processes: held-out accuracy %v, loss %v; one process %v, %v", i+2, res.HeldOutAcc, res.HeldOutLoss, want.HeldOutAcc, want.HeldOutLoss)
+		}
+	}
+	t.Logf("held-out accuracy %v, loss %.7f (one process) %.7f (two)", want.HeldOutAcc, want.HeldOutLoss, got[1].HeldOutLoss)
 	a, err := run.ReadMetrics(filepath.Join(one, "metrics.jsonl"))
 	if err != nil {
 		t.Fatal(err)

@@ -138,11 +138,8 @@ func (t *Trainer) batch(step int) []Pair {
 
 // Advance takes one update over a batch of pairs, in micro-batches whose gradients add up.
 func (t *Trainer) Advance(ctx context.Context) (any, error) {
-	if t.many() && !t.synced {
-		if err := t.syncFromRank0(); err != nil {
-			return nil, err
-		}
-		t.synced = true
+	if err := t.sync(); err != nil {
+		return nil, err
 	}
 	pairs := t.batch(t.Step)
 	micro := t.Cfg.MicroBatch
