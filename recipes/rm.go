@@ -60,15 +60,7 @@ func (s *RMStage) validate(before map[string]string) error {
 }
 
 // RMResult is an rm stage's result.
-type RMResult struct {
-	TrainPairs     int     `json:"train_pairs"`
-	HeldOutPairs   int     `json:"held_out_pairs"`
-	Updates        int     `json:"updates"`
-	HeldOutAccInit float64 `json:"held_out_acc_init"` // the untrained head's
-	HeldOutAcc     float64 `json:"held_out_acc"`
-	HeldOutLoss    float64 `json:"held_out_loss"`
-	TrainAcc       float64 `json:"train_acc"` // the last update's batch
-}
+type RMResult = rm.Result
 
 func (e *env) rm(ctx context.Context, s Stage, dir string) (any, error) {
 	c := s.RM
@@ -92,27 +84,12 @@ func (e *env) rm(ctx context.Context, s Stage, dir string) (any, error) {
 		return nil, err
 	}
 	defer m.Free()
-	tr, err := rm.NewTrainer(m, c.Config, train, held)
+	res, err := rm.RunTrainOn(ctx, nil, m, c.Config, train, held, rm.Run{Name: s.Name, Out: dir, Domain: c.Domain,
+		SaveEvery: c.SaveEvery, Resume: run.Auto, Progress: e.progress})
 	if err != nil {
 		return nil, err
 	}
-	defer tr.Close()
-	res := &RMResult{TrainPairs: len(train), HeldOutPairs: len(held), Updates: tr.Steps(), HeldOutAccInit: tr.HeldAcc0}
-	o := run.Options{Name: s.Name, Steps: tr.Steps(), Out: dir, SaveEvery: c.SaveEvery, Resume: run.Auto, Progress: e.progress,
-		Summary: func(m any) string {
-			mt, _ := m.(map[string]any)
-			return fmt.Sprintf("loss %.3f acc %.2f", mt["loss"], mt["acc"])
-		}}
-	if err := run.Loop(ctx, tr, o); err != nil {
-		return nil, err
-	}
-	if res.HeldOutAcc, res.HeldOutLoss, err = m.Accuracy(held, c.MicroBatch); err != nil {
-		return nil, err
-	}
-	if lines, err := run.ReadMetrics(filepath.Join(dir, "metrics.jsonl")); err == nil && len(lines) > 0 {
-		res.TrainAcc, _ = lines[len(lines)-1]["acc"].(float64)
-	}
-	return res, m.Save(filepath.Join(dir, "model"), c.Domain)
+	return res, nil
 }
 
 // rmPairs are the stage's training and held-out pairs.

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"colash/engine/dist"
 )
 
 func init() {
@@ -27,7 +29,7 @@ Starts N processes of 'colash COMMAND ARGS...' with MASTER_ADDR, MASTER_PORT, RA
 and LOCAL_RANK set (the torchrun contract, engine/dist), prefixes their output lines with
 "[rank R] ", and stops the job as soon as one process fails. Each process uses every core unless
 the command is given --threads; on one machine, share them out (N x threads <= cores).
-Commands that run data-parallel: train.`
+Commands that run data-parallel: train, rl, qnet train, rm train.`
 
 func runLaunch(args []string) error {
 	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
@@ -46,8 +48,8 @@ func runLaunch(args []string) error {
 	if _, ok := commands[cmd[0]]; !ok || cmd[0] == "launch" {
 		return fmt.Errorf("cannot launch %q: not a colash command", cmd[0])
 	}
-	if !joins[cmd[0]] && !*anyCmd {
-		return fmt.Errorf("colash %s does not run as one job over processes (only train does): N copies would "+
+	if !joinsJob(cmd) && !*anyCmd {
+		return fmt.Errorf("colash %s does not run as one job over processes (train, rl, qnet train and rm train do): N copies would "+
 			"each do the whole work and write the same outputs; --any launches them anyway", cmd[0])
 	}
 	exe, err := os.Executable()
@@ -59,8 +61,26 @@ func runLaunch(args []string) error {
 	return launch(ctx, job{exe: exe, args: cmd, n: *n, port: *port, addr: *addr, grace: 5 * time.Second}, os.Stdout, os.Stderr)
 }
 
-// joins lists the commands that join the job described by the environment (engine/dist).
-var joins = map[string]bool{"train": true, "rl": true}
+// joins lists the commands (and subcommands) that join the job described by the environment
+// (engine/dist).
+var joins = map[string]bool{"train": true, "rl": true, "qnet train": true, "rm train": true}
+
+// joinsJob says whether the command line cmd joins the job.
+func joinsJob(cmd []string) bool {
+	return joins[cmd[0]] || (len(cmd) > 1 && joins[cmd[0]+" "+cmd[1]])
+}
+
+// joinJob is what a command that joins the job runs under: a context cancelled on Ctrl-C and the
+// group from the environment (under colash launch or torchrun one rank of a data-parallel run,
+// else a world of one). done releases both.
+func joinJob() (ctx context.Context, g *dist.Group, done func(), err error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if g, err = dist.FromEnv(dist.DefaultTimeout); err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return ctx, g, func() { g.Close(); stop() }, nil
+}
 
 // job is N copies of one command line.
 type job struct {

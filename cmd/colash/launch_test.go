@@ -52,8 +52,17 @@ func TestLaunchFailsFast(t *testing.T) {
 	}
 }
 
+// Subcommands join one by one: qnet train does, qnet collect does not.
+func TestJoinsJob(t *testing.T) {
+	for cmd, want := range map[string]bool{"train stage1": true, "rl": true, "qnet train --data x": true, "qnet collect": false, "rm train --data x": true, "qnet": false, "generate": false} {
+		if got := joinsJob(strings.Fields(cmd)); got != want {
+			t.Errorf("colash %s joins: %v, want %v", cmd, got, want)
+		}
+	}
+}
+
 func TestLaunchRejectsBadCommands(t *testing.T) {
-	for _, args := range [][]string{{"-n", "2"}, {"-n", "2", "--", "nope"}, {"--", "launch", "x"}, {"--", "generate"}} {
+	for _, args := range [][]string{{"-n", "2"}, {"-n", "2", "--", "nope"}, {"--", "launch", "x"}, {"--", "generate"}, {"--", "qnet", "collect"}, {"--", "qnet"}} {
 		if err := runLaunch(args); err == nil {
 			t.Errorf("launch %v: no error", args)
 		}

@@ -94,12 +94,17 @@ func qnetTrain(args []string) error {
 	if *out == "" {
 		return fmt.Errorf("--out is required")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if _, err := qlearn.RunTrain(ctx, mf.load, j, *out, *out, resumeMode(*resume), os.Stderr); err != nil {
+	ctx, g, done, err := joinJob()
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "Q-network written to %s (colash search --qnet %s)\n", *out, *out)
+	defer done()
+	if _, err := qlearn.RunTrainOn(ctx, g, mf.load, j, *out, *out, resumeMode(*resume), os.Stderr); err != nil {
+		return err
+	}
+	if g.Rank() == 0 {
+		fmt.Fprintf(os.Stderr, "Q-network written to %s (colash search --qnet %s)\n", *out, *out)
+	}
 	return nil
 }
 

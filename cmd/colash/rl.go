@@ -1,12 +1,9 @@
 package main
 
 import (
-	"colash/engine/dist"
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
 
 	"colash/engine/rl"
@@ -78,13 +75,11 @@ func runRL(args []string) error {
 		return err
 	}
 	defer m.Free()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	g, err := dist.FromEnv(dist.DefaultTimeout) // under colash launch or torchrun: one rank of a data-parallel run
+	ctx, g, done, err := joinJob()
 	if err != nil {
 		return err
 	}
-	defer g.Close()
+	defer done()
 	if _, err := rl.RunJobOn(ctx, g, m, j, *out, resumeMode(*resume), os.Stderr); err != nil {
 		return err
 	}

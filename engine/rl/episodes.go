@@ -53,7 +53,10 @@ func (t *Trainer) episodes(ctx context.Context, exs []Example, step int) (*Batch
 			return nil, fmt.Errorf("rollout, turn %d: %w", turn+1, err)
 		}
 		texts := t.decode(r)
-		sc := t.score(turnEx, texts)
+		sc, err := t.score(turnEx, texts)
+		if err != nil {
+			return nil, err
+		}
 		errs.Errors += sc.Errors
 		if errs.FirstErr == "" {
 			errs.FirstErr = sc.FirstErr

@@ -50,34 +50,16 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 
 	// Reference (and, for the token actor, rollout) log-probs and PPO values, without grad.
 	needOld := r.LogProbs == nil
-	r.Ref = make([][]float64, len(prompts))
+	ref, old, vals, err := t.actionStats(r, needOld)
+	if err != nil {
+		return nil, err
+	}
+	r.Ref = ref
 	if needOld {
-		r.LogProbs = make([][]float64, len(prompts))
+		r.LogProbs = old
 	}
 	if c.Algo == PPO {
-		b.Values = make([][]float64, len(prompts))
-	}
-	for _, rows := range chunks(len(prompts), c.MicroBatch) {
-		in := NewLayout(r, rows)
-		ref, _, err := t.actionValues(in, true)
-		if err != nil {
-			return nil, err
-		}
-		var old, val [][]float64
-		if needOld || c.Algo == PPO {
-			if old, val, err = t.actionValues(in, false); err != nil {
-				return nil, err
-			}
-		}
-		for k, i := range rows {
-			r.Ref[i] = ref[k]
-			if needOld {
-				r.LogProbs[i] = old[k]
-			}
-			if c.Algo == PPO {
-				b.Values[i] = val[k]
-			}
-		}
+		b.Values = vals
 	}
 
 	rowEx := b.Examples
@@ -92,12 +74,13 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 		}
 		gc := t.decode(gr)
 		var gex []Example
-		var gpr []string
 		for i := 0; i < len(prompts); i += c.Group {
 			gex = append(gex, rowEx[i])
-			gpr = append(gpr, rowEx[i].Prompt)
 		}
-		gs := Score(t.Task.Reward, gpr, gc, gex, c.Workers)
+		gs, err := t.score(gex, gc)
+		if err != nil {
+			return nil, err
+		}
 		for i := range prompts {
 			b.Baseline = append(b.Baseline, gs.Values[i/c.Group])
 		}
@@ -131,17 +114,8 @@ func (t *Trainer) singleTurn(ctx context.Context, exs []Example, step int) (*Bat
 		return nil, fmt.Errorf("rollout: %w", err)
 	}
 	b := &Batch{Rollout: r, Examples: rowEx, Completions: t.decode(r)}
-	b.Scores = t.score(rowEx, b.Completions)
-	return b, nil
-}
-
-// score scores completions of their examples' prompts with the task's reward.
-func (t *Trainer) score(exs []Example, completions []string) Scores {
-	prs := make([]string, len(exs))
-	for i, ex := range exs {
-		prs[i] = ex.Prompt
-	}
-	return Score(t.Task.Reward, prs, completions, exs, t.Cfg.Workers)
+	b.Scores, err = t.score(rowEx, b.Completions)
+	return b, err
 }
 
 // decode turns completions into text, without a final stop token.

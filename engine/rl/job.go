@@ -100,19 +100,14 @@ func RunJob(ctx context.Context, m *checkpoint.Model, j Job, out string, resume 
 }
 
 // RunJobOn is RunJob as one rank of g (nil: one process; parallel.go): rollouts and the update
-// are shared out, rank 0 alone writes out. A multi-process run starts fresh: it does not resume.
+// are shared out, rank 0 alone writes out and reads the checkpoint a resume starts from.
 func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, out string, resume run.Resume, progress io.Writer) (*Summary, error) {
 	if err := j.checkConfig(); err != nil {
 		return nil, err
 	}
 	many := g != nil && g.Size() > 1
-	if many {
-		if err := refuseResume(g, out, resume, m); err != nil {
-			return nil, err
-		}
-		if g.Rank() > 0 {
-			out, progress = "", nil // rank 0 writes
-		}
+	if many && g.Rank() > 0 {
+		out, progress = "", nil // rank 0 reads and writes; the others take its state at the first step
 	}
 	tk, closeTask, err := j.task(m) // builds the task once, checking its keys
 	if err != nil {
@@ -140,7 +135,12 @@ func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, ou
 	if many {
 		tr.Group = g
 	}
-	if out == "" { // a rank other than 0: the same steps, nothing written
+	if many {
+		if tr.Step, err = g.FirstStep(run.CheckpointDir(out), resume != run.Fresh, m.Device()); err != nil {
+			return nil, err
+		}
+	}
+	if out == "" { // a rank other than 0: the same steps from rank 0's state, nothing written
 		err := run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, Resume: run.Fresh})
 		return nil, err
 	}
@@ -182,23 +182,6 @@ func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, ou
 		return nil, err
 	}
 	return sum, m.Save(filepath.Join(out, "model"), checkpoint.SaveOptions{DType: "F32"})
-}
-
-// refuseResume fails every rank of a multi-process run when rank 0 would resume a checkpoint:
-// the other ranks cannot load its optimiser state yet.
-func refuseResume(g *dist.Group, out string, resume run.Resume, m *checkpoint.Model) error {
-	has := float32(0)
-	if _, err := os.Stat(run.CheckpointDir(out)); g.Rank() == 0 && resume != run.Fresh && err == nil {
-		has = 1
-	}
-	v, err := g.AllReduceFloat32s([]float32{has}, dist.Sum, m.Device())
-	if err != nil {
-		return err
-	}
-	if v[0] > 0 {
-		return fmt.Errorf("rl: %s holds a checkpoint: a run on %d processes does not resume; resume it on one process, or start afresh in another folder", out, g.Size())
-	}
-	return nil
 }
 
 // actor is who samples and learns: the Llama's tokens, or CoLA's policy over codes (wrapping a

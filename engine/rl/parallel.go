@@ -2,8 +2,8 @@ package rl
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"math"
 
 	"colash/engine/dist"
 	"colash/engine/train/optim"
@@ -12,23 +12,21 @@ import (
 
 // Data parallelism over a dist.Group (Trainer.Group; nil: one process). Rollouts are sharded:
 // each rank generates its share of the step's rows, each row on the sampling stream it has on one
-// process, and the shards are gathered, so every rank holds the whole batch (scoring and the
-// reference log-probs then run on each). The policy update is shared out too: each rank computes
+// process, and the shards are gathered, so every rank holds the whole batch; scoring and the
+// reference log-probs are sharded and gathered the same way (shard.go). The policy update is shared out too: each rank computes
 // the loss of its share of each mini-batch's rows; the loss is a sum over rows divided by the
 // mini-batch's size, so the gradients summed over ranks are one process's gradient, and every rank
-// clips and steps identically, keeping the weights the same everywhere. A run on several
-// processes does not resume (docs/distributed.md).
+// clips and steps identically, keeping the weights the same everywhere. Only rank 0 reads and
+// writes checkpoints: at the first step of a run or a resume the other ranks take its weights,
+// optimiser moments, step and KL coefficient (syncFromRank0). All sampling derives from (Seed,
+// Step), so that is the whole of a run's state.
 
-// generate rolls out prompts, this rank's share of them when there are several ranks.
+// generate rolls out prompts, this rank's block of them when there are several ranks.
 func (t *Trainer) generate(ctx context.Context, prompts [][]int, seed uint64, greedy bool) (*Rollout, error) {
-	if t.Group == nil || t.Group.Size() == 1 || len(prompts) < t.Group.Size() {
-		return t.Actor.Generate(ctx, prompts, t.Cfg.MaxTokens, seed, 0, greedy)
-	}
-	n, r := t.Group.Size(), t.Group.Rank()
-	lo, hi := r*len(prompts)/n, (r+1)*len(prompts)/n
+	lo, hi := t.block(len(prompts))
 	part, err := t.Actor.Generate(ctx, prompts[lo:hi], t.Cfg.MaxTokens, seed, lo, greedy)
-	if err != nil {
-		return nil, err
+	if err != nil || hi-lo == len(prompts) {
+		return part, err
 	}
 	return t.gatherRollout(prompts, part)
 }
@@ -41,24 +39,15 @@ type shard struct {
 
 // gatherRollout joins every rank's shard, in rank order, into the rollout of prompts.
 func (t *Trainer) gatherRollout(prompts [][]int, part *Rollout) (*Rollout, error) {
-	b, err := json.Marshal(shard{part.Tokens, part.Actions, part.LogProbs}) // float64s round-trip exactly
-	if err != nil {
-		return nil, err
-	}
-	all, err := t.Group.AllGatherBytes(b, t.Actor.Device())
-	if err != nil {
-		return nil, fmt.Errorf("rl: gather rollouts: %w", err)
-	}
 	out := &Rollout{Prompts: prompts}
-	for rank, raw := range all {
-		var s shard
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("rl: rollouts of rank %d: %w", rank, err)
-		}
+	err := gatherBlocks(t, "rollouts", shard{part.Tokens, part.Actions, part.LogProbs}, func(s shard) {
 		out.Tokens, out.Actions = append(out.Tokens, s.Tokens...), append(out.Actions, s.Actions...)
 		if s.LogProbs != nil {
 			out.LogProbs = append(out.LogProbs, s.LogProbs...)
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(out.Tokens) != len(prompts) || (out.LogProbs != nil && len(out.LogProbs) != len(prompts)) {
 		return nil, fmt.Errorf("rl: gathered %d rollouts (%d with log-probs) for %d prompts", len(out.Tokens), len(out.LogProbs), len(prompts))
@@ -103,5 +92,15 @@ func (t *Trainer) sumStats(st *updateStats) error {
 	}
 	st.loss, st.vloss, st.klLoss = float64(v[0]), float64(v[1]), float64(v[2])
 	st.entropy, st.clip, st.tokens = float64(v[3]), float64(v[4]), float64(v[5])
+	return nil
+}
+
+// syncFromRank0 gives every rank rank 0's state, before the first step of a run or a resume.
+func (t *Trainer) syncFromRank0() error {
+	st, err := t.Group.SyncState([]int64{int64(t.Step), t.Opt.Steps, int64(math.Float64bits(t.KLC.Coef))}, t.Opt.Tensors(), 0, t.Actor.Device())
+	if err != nil {
+		return fmt.Errorf("rl: %w", err)
+	}
+	t.Step, t.Opt.Steps, t.KLC.Coef = int(st[0]), st[1], math.Float64frombits(uint64(st[2]))
 	return nil
 }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,23 +61,73 @@ func nTask() Task {
 	return tk
 }
 
-// dpSteps runs the test's RL steps on g (nil: one process) and returns their metrics.
-func dpSteps(tb testing.TB, g *dist.Group) ([]Metrics, error) {
+// dpRun is a part of the test's run: steps up to Stop (0: all), from the checkpoint in Dir when
+// Resume is set, saving one there at the end when Save is set. Only rank 0 reads or writes a
+// checkpoint; with Count every rank writes its dpCounts to Dir/counts-RANK.json.
+type dpRun struct {
+	Stop                int
+	Dir                 string
+	Resume, Save, Count bool
+}
+
+// dpCounts are the rows a process scored and computed reference log-probs of.
+type dpCounts struct{ Scored, RefRows int64 }
+
+// countingActor counts the rows of the reference forward passes.
+type countingActor struct {
+	*CoLAActor
+	n *dpCounts
+}
+
+func (a countingActor) Logits(in *Layout, ref, grad bool) (*tensorT, *tensorT, error) {
+	if ref {
+		a.n.RefRows += int64(in.B)
+	}
+	return a.CoLAActor.Logits(in, ref, grad)
+}
+
+// dpRunFromEnv is the part a rank process runs, as the test set it in the environment.
+func dpRunFromEnv() dpRun {
+	var p dpRun
+	if s := os.Getenv(dpVar); s != "1" {
+		json.Unmarshal([]byte(s), &p)
+	}
+	return p
+}
+
+// dpSteps runs the test's RL steps on g (nil: one process) and returns their metrics; n counts
+// the work.
+func dpSteps(tb testing.TB, g *dist.Group, p dpRun, n *dpCounts) ([]Metrics, error) {
 	a, c := tinyActor(tb)
 	defer func() { a.Close(); c.Free() }()
-	tr, err := NewTrainer(a, c.Tok, nTask(), dpConfig())
+	tk := nTask()
+	rw := tk.Reward
+	tk.Reward = RewardFunc(func(prompt, completion string, ex Example) (float64, error) {
+		atomic.AddInt64(&n.Scored, 1)
+		return rw.Reward(prompt, completion, ex)
+	})
+	tr, err := NewTrainer(countingActor{a, n}, c.Tok, tk, dpConfig())
 	if err != nil {
 		return nil, err
 	}
 	defer tr.Close()
 	tr.Group = g
+	rank0 := g == nil || g.Rank() == 0
+	if p.Resume && rank0 {
+		if err := tr.Load(p.Dir); err != nil {
+			return nil, err
+		}
+	}
 	var out []Metrics
-	for tr.Step < tr.Cfg.Steps {
+	for tr.Step < tr.Cfg.Steps && (p.Stop == 0 || tr.Step < p.Stop) {
 		m, err := tr.TrainStep(context.Background())
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)
+	}
+	if p.Save && rank0 {
+		return out, tr.Save(p.Dir)
 	}
 	return out, nil
 }
@@ -85,7 +138,13 @@ func dpRank() int {
 	if err == nil {
 		defer g.Close()
 		var ms []Metrics
-		if ms, err = dpSteps(exitTB{}, g); err == nil && g.Rank() == 0 {
+		var n dpCounts
+		p := dpRunFromEnv()
+		if ms, err = dpSteps(exitTB{}, g, p, &n); err == nil && p.Count {
+			b, _ := json.Marshal(n)
+			err = os.WriteFile(filepath.Join(p.Dir, fmt.Sprintf("counts-%d.json", g.Rank())), b, 0o644)
+		}
+		if err == nil && g.Rank() == 0 {
 			err = json.NewEncoder(os.Stdout).Encode(ms)
 		}
 	}
@@ -96,26 +155,53 @@ func dpRank() int {
 	return 0
 }
 
-// TestDataParallelUpdate: RL on 2 processes, each generating half of every step's rollouts and
-// taking half of every mini-batch's rows in the update, gives the metrics of one process.
-func TestDataParallelUpdate(t *testing.T) {
-	one, err := dpSteps(t, nil)
-	if err != nil {
-		t.Fatal(err)
+var oneRun struct {
+	sync.Once
+	ms  []Metrics
+	n   dpCounts
+	err error
+}
+
+// oneProcess is the test's run on one process (once for all the tests).
+func oneProcess(t *testing.T) []Metrics {
+	oneRun.Do(func() { oneRun.ms, oneRun.err = dpSteps(t, nil, dpRun{}, &oneRun.n) })
+	if oneRun.err != nil {
+		t.Fatal(oneRun.err)
 	}
-	ranks := ranktest.Run(t, 2, dpVar+"=1")
+	return oneRun.ms
+}
+
+// runRanks runs part p of the test's run on n processes and returns rank 0's metrics.
+func runRanks(t *testing.T, n int, p dpRun) []Metrics {
+	t.Helper()
+	env, _ := json.Marshal(p)
+	ranks := ranktest.Run(t, n, dpVar+"="+string(env))
 	for r, rk := range ranks {
 		if rk.Err != nil {
 			t.Fatalf("rank %d: %v\n%s", r, rk.Err, rk.Stderr)
 		}
 	}
-	var two []Metrics
-	if err := json.Unmarshal([]byte(ranks[0].Stdout), &two); err != nil || len(two) != len(one) {
-		t.Fatalf("rank 0's metrics: %v, %d steps, want %d\n%s", err, len(two), len(one), ranks[0].Stdout)
+	var ms []Metrics
+	if err := json.Unmarshal([]byte(ranks[0].Stdout), &ms); err != nil {
+		t.Fatalf("rank 0's metrics: %v\n%s", err, ranks[0].Stdout)
+	}
+	for r := 1; r < n; r++ {
+		if ranks[r].Stdout != "" {
+			t.Errorf("rank %d printed %q", r, ranks[r].Stdout)
+		}
+	}
+	return ms
+}
+
+// sameMetrics fails t where one process's and several's metrics of a step differ.
+func sameMetrics(t *testing.T, one, many []Metrics) {
+	t.Helper()
+	if len(one) != len(many) {
+		t.Fatalf("%d steps on one process, %d on several", len(one), len(many))
 	}
 	for i := range one {
 		for _, k := range []string{"reward/mean", "loss/policy", "grad_norm", "entropy", "clip_ratio", "kl", "completions/mean_length", "completions/distinct2"} {
-			a, b := one[i][k].(float64), two[i][k].(float64)
+			a, b := one[i][k].(float64), many[i][k].(float64)
 			tol := 1e-4 * math.Max(1, math.Abs(a))
 			if k == "clip_ratio" {
 				// A count of tokens beyond the clip: a shard's rollout log-probs, decoded in a
@@ -123,13 +209,43 @@ func TestDataParallelUpdate(t *testing.T) {
 				tol = 0.02
 			}
 			if math.Abs(a-b) > tol {
-				t.Errorf("step %d %s: %v on one process, %v on two", i+1, k, a, b)
+				t.Errorf("step %d %s: %v on one process, %v on several", i+1, k, a, b)
 			}
 		}
-		t.Logf("step %d: reward %.4f loss %.6f grad norm %.6f (one) %.6f (two)", i+1, one[i]["reward/mean"],
-			one[i]["loss/policy"], one[i]["grad_norm"], two[i]["grad_norm"])
+		t.Logf("step %d: reward %.4f loss %.6f grad norm %.6f (one) %.6f (several)", i+1, one[i]["reward/mean"],
+			one[i]["loss/policy"], one[i]["grad_norm"], many[i]["grad_norm"])
 	}
-	if ranks[1].Stdout != "" {
-		t.Errorf("rank 1 printed %q", ranks[1].Stdout)
+}
+
+// TestDataParallelUpdate: RL on 2 processes, each generating half of every step's rollouts and
+// taking half of every mini-batch's rows in the update, gives the metrics of one process.
+// Scoring and the reference log-probs are shared out too: each rank does half of one process's.
+func TestDataParallelUpdate(t *testing.T) {
+	one, dir := oneProcess(t), t.TempDir()
+	sameMetrics(t, one, runRanks(t, 2, dpRun{Dir: dir, Count: true}))
+	for r := range 2 {
+		var n dpCounts
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("counts-%d.json", r)))
+		if err == nil {
+			err = json.Unmarshal(b, &n)
+		}
+		if err != nil || n.Scored != oneRun.n.Scored/2 || n.RefRows != oneRun.n.RefRows/2 {
+			t.Errorf("rank %d scored %d rows and computed reference log-probs of %d (%v); one process %d and %d",
+				r, n.Scored, n.RefRows, err, oneRun.n.Scored, oneRun.n.RefRows)
+		}
 	}
+	t.Logf("one process scored %d rows, computed reference log-probs of %d", oneRun.n.Scored, oneRun.n.RefRows)
+}
+
+// TestDataParallelResume: 2 processes run 2 steps and stop; 2 fresh ones resume from rank 0's
+// checkpoint (rank 1 reads nothing) for the last step. The 3 steps are one process's.
+func TestDataParallelResume(t *testing.T) {
+	one := oneProcess(t)
+	dir := t.TempDir()
+	first := runRanks(t, 2, dpRun{Stop: 2, Dir: dir, Save: true})
+	rest := runRanks(t, 2, dpRun{Dir: dir, Resume: true})
+	if len(first) != 2 || len(rest) != 1 {
+		t.Fatalf("%d steps before the stop and %d after, want 2 and 1", len(first), len(rest))
+	}
+	sameMetrics(t, one, append(first, rest...))
 }

@@ -185,6 +185,11 @@ type Scores struct {
 // Score runs rw over every sample on up to workers goroutines (0: 8). A sample whose reward
 // fails, panics or is not finite scores 0 and is counted in Errors.
 func Score(rw Reward, prompts, completions []string, exs []Example, workers int) Scores {
+	return scoreFrom(rw, prompts, completions, exs, workers, 0)
+}
+
+// scoreFrom is Score of samples numbered from first on (a rank's block of a batch).
+func scoreFrom(rw Reward, prompts, completions []string, exs []Example, workers, first int) Scores {
 	if br, ok := rw.(BatchReward); ok {
 		return scoreBatch(br, prompts, completions, exs)
 	}
@@ -215,7 +220,7 @@ func Score(rw Reward, prompts, completions []string, exs []Example, workers int)
 		if err != nil {
 			vals[i] = 0
 			if s.Errors == 0 {
-				s.FirstErr = fmt.Sprintf("sample %d: %v", i, err)
+				s.FirstErr = fmt.Sprintf("sample %d: %v", first+i, err)
 			}
 			s.Errors++
 		}

@@ -29,6 +29,7 @@ type Trainer struct {
 	Group *dist.Group // data-parallel ranks of the policy update (parallel.go; nil: one process)
 
 	params []optim.Param
+	synced bool       // rank 0's state has reached every rank (parallel.go)
 	value  *ts.Tensor // PPO value head [1, d+1] (weights, bias) over the detached hidden state
 }
 
@@ -116,6 +117,12 @@ func (t *Trainer) batchExamples(step int) []Example {
 
 // TrainStep runs one step (rollout, rewards, advantages, update) and returns its metrics.
 func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
+	if t.Group != nil && t.Group.Size() > 1 && !t.synced {
+		if err := t.syncFromRank0(); err != nil {
+			return nil, err
+		}
+		t.synced = true
+	}
 	start := time.Now()
 	b, err := t.Experience(ctx, t.Step)
 	if err != nil {

@@ -23,16 +23,25 @@ var cpu = checkpoint.Options{Device: gotch.CPU, DType: gotch.Float}
 // tiny is the shipped stories260K Llama with a fresh head.
 func tiny(t testing.TB, maxLen int, seed uint64) *Model {
 	t.Helper()
-	bb, err := checkpoint.Open("../../models/stories260K", cpu)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := New(bb, maxLen, seed)
+	m, err := open(maxLen, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.Free)
 	return m
+}
+
+// open is tiny without a test.
+func open(maxLen int, seed uint64) (*Model, error) {
+	bb, err := checkpoint.Open("../../models/stories260K", cpu)
+	if err != nil {
+		return nil, err
+	}
+	m, err := New(bb, maxLen, seed)
+	if err != nil {
+		bb.Free()
+	}
+	return m, err
 }
 
 // alone is r = w·h_T + b of one sequence run by itself (no padding), computed from the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
+	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/tensor"
 	"colash/model/weights"
@@ -62,9 +63,11 @@ type Trainer struct {
 	Train, Held []Pair
 	Opt         *optim.AdamW
 	Sched       optim.Schedule
-	Step        int     // updates done
-	HeldAcc0    float64 // held-out accuracy before training (set by NewTrainer)
+	Step        int         // updates done
+	HeldAcc0    float64     // held-out accuracy before training (set by NewTrainer)
+	Group       *dist.Group // data-parallel ranks (parallel.go; nil: one process)
 	params      []optim.Param
+	synced      bool // rank 0's state has reached every rank
 }
 
 // NewTrainer makes every weight of the model trainable (the backbone unfused), the optimiser over
@@ -135,25 +138,32 @@ func (t *Trainer) batch(step int) []Pair {
 
 // Advance takes one update over a batch of pairs, in micro-batches whose gradients add up.
 func (t *Trainer) Advance(ctx context.Context) (any, error) {
+	if err := t.sync(); err != nil {
+		return nil, err
+	}
 	pairs := t.batch(t.Step)
 	micro := t.Cfg.MicroBatch
 	if micro <= 0 {
 		micro = len(pairs)
 	}
-	var loss, acc, margin float64
+	var sum pairStats
 	if err := t.Opt.ZeroGrad(); err != nil {
 		return nil, err
 	}
-	for lo := 0; lo < len(pairs); lo += micro {
+	lo, hi := t.Group.Block(len(pairs))
+	for start := lo; start < hi; start += micro {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		part := pairs[lo:min(lo+micro, len(pairs))]
+		part := pairs[start:min(start+micro, hi)]
 		st, err := t.M.pairLoss(part, float64(len(part))/float64(len(pairs)), true)
 		if err != nil {
 			return nil, err
 		}
-		loss, acc, margin = loss+st.Loss, acc+st.Acc, margin+st.Margin
+		sum.Loss, sum.Acc, sum.Margin = sum.Loss+st.Loss, sum.Acc+st.Acc, sum.Margin+st.Margin
+	}
+	if err := t.reduce(&sum); err != nil {
+		return nil, err
 	}
 	n := float64(len(pairs))
 	norm, err := optim.ClipGradNorm(t.params, t.Cfg.GradClip)
@@ -165,10 +175,10 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 		return nil, err
 	}
 	t.Step++
-	m := map[string]any{"step": t.Step, "loss": loss / n, "acc": acc / n, "margin": margin / n, "lr": lr, "grad_norm": norm}
+	m := map[string]any{"step": t.Step, "loss": sum.Loss / n, "acc": sum.Acc / n, "margin": sum.Margin / n, "lr": lr, "grad_norm": norm}
 	every := t.Cfg.EvalEvery
 	if len(t.Held) > 0 && (t.Step == t.Steps() || (every > 0 && t.Step%every == 0)) {
-		a, l, err := t.M.Accuracy(t.Held, micro)
+		a, l, err := t.heldOut(micro)
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,7 @@ func Assess(q *qnet.QNet, data []Sample, gamma float64) (Assessment, error) {
 			for i := 0; i < len(data); i += 16 {
 				b := data[i:min(i+16, len(data))]
 				sc := &tensor.Scope{}
-				l, _ := t.loss(b, sc)
+				l, _ := t.loss(b, takenCodes(b), sc)
 				a.TDLoss += float64(len(b)) * float64(tensor.Float32s(sc.T(l))[0]) / float64(len(data))
 				sc.Close()
 			}

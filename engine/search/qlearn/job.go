@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"colash/engine/dist"
 	"colash/engine/generate"
 	"colash/engine/rl"
 	"colash/engine/run"
@@ -123,6 +124,12 @@ func (j TrainJob) Validate() error {
 // online and the target network), logging metrics.jsonl and checkpoint/ in out, and writes the
 // Q-network to model; it returns the last step's metrics.
 func RunTrain(ctx context.Context, open func() (*checkpoint.Model, error), j TrainJob, out, model string, resume run.Resume, progress io.Writer) (map[string]any, error) {
+	return RunTrainOn(ctx, nil, open, j, out, model, resume, progress)
+}
+
+// RunTrainOn is RunTrain as one rank of g (nil: one process; parallel.go): each rank computes its
+// share of every batch, rank 0 alone reads and writes out and model (the others return nil).
+func RunTrainOn(ctx context.Context, g *dist.Group, open func() (*checkpoint.Model, error), j TrainJob, out, model string, resume run.Resume, progress io.Writer) (map[string]any, error) {
 	if err := j.Validate(); err != nil {
 		return nil, err
 	}
@@ -145,10 +152,20 @@ func RunTrain(ctx context.Context, open func() (*checkpoint.Model, error), j Tra
 		return nil, err
 	}
 	defer tr.Opt.Free()
-	err = run.Loop(ctx, tr, run.Options{Name: "qnet", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery,
-		Resume: resume, Progress: progress,
-		Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }})
-	if err != nil {
+	if err := tr.SetGroup(g); err != nil {
+		return nil, err
+	}
+	o := run.Options{Name: "qnet", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery, Resume: resume, Progress: progress,
+		Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }}
+	if tr.many() {
+		if tr.Step, err = g.FirstStep(run.CheckpointDir(out), resume != run.Fresh, online.Device); err != nil {
+			return nil, err
+		}
+		if g.Rank() > 0 { // the same steps from rank 0's state, nothing written
+			return nil, run.Loop(ctx, tr, run.Options{Name: "qnet", Steps: j.Steps, Resume: run.Fresh})
+		}
+	}
+	if err := run.Loop(ctx, tr, o); err != nil {
 		return nil, err
 	}
 	if err := online.Save(model, tokPath); err != nil {

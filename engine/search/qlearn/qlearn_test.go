@@ -22,13 +22,30 @@ func tinyQ(t *testing.T, seed uint64) (*qnet.QNet, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	weights.Free(m.CoLA)
-	q, err := qnet.New(m.Llama, m.CoLA.Config.NumCode, seed)
+	q, err := bodyOf(m, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(q.Free)
 	return q, m.TokenizerPath
+}
+
+// tinyQNet is a fresh Q-network on the tiny CoLA's backbone.
+func tinyQNet(seed uint64) (*qnet.QNet, error) {
+	m, err := checkpoint.Open("../../../models/stories260K-cola", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		return nil, err
+	}
+	return bodyOf(m, seed)
+}
+
+func bodyOf(m *checkpoint.Model, seed uint64) (*qnet.QNet, error) {
+	weights.Free(m.CoLA)
+	q, err := qnet.New(m.Llama, m.CoLA.Config.NumCode, seed)
+	if err != nil {
+		m.Llama.Free()
+	}
+	return q, err
 }
 
 var data = []Sample{
@@ -49,7 +66,7 @@ func TestInitialLossIsTerminalReward(t *testing.T) {
 	tensor.NoGrad(func() {
 		sc := &tensor.Scope{}
 		defer sc.Close()
-		l, _ := tr.loss(data, sc)
+		l, _ := tr.loss(data, 5, sc)
 		loss = sc.T(l).MustView([]int64{1}, false).Float64Values()[0]
 	})
 	if want := 1.0 / 5; math.Abs(loss-want) > 2e-3 {

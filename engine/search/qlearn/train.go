@@ -9,6 +9,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/llama"
 	"colash/model/qnet"
@@ -48,6 +49,9 @@ type Trainer struct {
 	Opt            *optim.AdamW
 	Sched          optim.Schedule
 	Step           int
+	Group          *dist.Group // data-parallel ranks (parallel.go; nil: one process)
+
+	synced bool // rank 0's state has reached every rank
 }
 
 // NewTrainer trains online (all its weights) against target, a network of the same shape whose
@@ -99,14 +103,25 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if t.many() && !t.synced {
+		if err := t.syncFromRank0(); err != nil {
+			return nil, err
+		}
+		t.synced = true
+	}
+	b := t.batch()
+	lo, hi := t.Group.Block(len(b))
 	var loss, qmean, norm float64
 	err := tensor.Guard(func() {
 		sc := &tensor.Scope{}
 		defer sc.Close()
-		l, qm := t.loss(t.batch(), sc)
+		l, qm := t.loss(b[lo:hi], takenCodes(b), sc)
 		loss, qmean = optim.Scalar(l), qm
 		l.MustBackward()
 	})
+	if err == nil {
+		err = t.reduce(&loss, &qmean)
+	}
 	if err == nil {
 		norm, err = optim.ClipGradNorm(t.Opt.Params, t.Cfg.GradClip)
 	}
@@ -129,9 +144,10 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 	return map[string]any{"loss": loss, "q_taken_mean": qmean, "grad_norm": norm, "lr": lr}, nil
 }
 
-// loss is the double-DQN loss of a batch (left-padded to its longest text) and the mean Q of
-// the taken codes.
-func (t *Trainer) loss(b []Sample, sc *tensor.Scope) (*ts.Tensor, float64) {
+// loss is the double-DQN loss of samples b (left-padded to their longest text) and the mean Q of
+// the taken codes: sums over b's taken codes divided by total, the count of the batch's taken
+// codes (b may be a rank's block of it).
+func (t *Trainer) loss(b []Sample, total int, sc *tensor.Scope) (*ts.Tensor, float64) {
 	L := 0
 	for _, s := range b {
 		L = max(L, len(s.PromptIDs)+len(s.Tokens))
@@ -193,8 +209,18 @@ func (t *Trainer) loss(b []Sample, sc *tensor.Scope) (*ts.Tensor, float64) {
 		taken = sc.T(taken.MustTotype(gotch.Float, false))
 	}
 	diff := sc.T(taken.MustSub(target, false))
-	qmean := optim.Scalar(sc.T(taken.MustMean(gotch.Float, false)))
-	return diff.MustSquare(false).MustMean(gotch.Float, true), qmean
+	n := tensor.Scalar(float64(total))
+	qmean := optim.Scalar(sc.T(sc.T(taken.MustSum(gotch.Float, false)).MustDivScalar(n, false)))
+	return sc.T(sc.T(diff.MustSquare(false)).MustSum(gotch.Float, false)).MustDivScalar(n, false), qmean
+}
+
+// takenCodes counts the codes taken in samples b.
+func takenCodes(b []Sample) int {
+	n := 0
+	for _, s := range b {
+		n += len(s.Codes)
+	}
+	return n
 }
 
 // Done is the number of steps taken.

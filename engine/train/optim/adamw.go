@@ -168,6 +168,16 @@ func Grads(params []Param) (gs []*ts.Tensor, err error) {
 	return gs, err
 }
 
+// Tensors are the weights, then the first and the second moments: the optimiser's whole state
+// but the step count (what the ranks of a data-parallel run start from).
+func (o *AdamW) Tensors() []*ts.Tensor {
+	out := make([]*ts.Tensor, 0, 3*len(o.Params))
+	for _, p := range o.Params {
+		out = append(out, p.W)
+	}
+	return append(append(out, o.M...), o.V...)
+}
+
 // Free releases the moments.
 func (o *AdamW) Free() {
 	tensor.Drop(o.M...)
