@@ -4,9 +4,17 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 )
+
+// The main goroutine keeps the process's first OS thread: libtorch's settings are per OS thread
+// (grad mode, the intra-op thread count that --threads sets) and so are libgomp's teams of
+// OpenMP threads, which spin on the cores for a while after each op. A command's tensor work
+// then runs on one thread that meets one team, instead of leaving spinning teams behind on each
+// thread the Go scheduler moves it to (docs/performance.md).
+func init() { runtime.LockOSThread() }
 
 // command is one subcommand: its one-line summary and its entry point (args after the name).
 type command struct {

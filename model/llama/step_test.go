@@ -1,6 +1,7 @@
 package llama_test
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -226,4 +227,18 @@ func TestCompiledUnfusedBlocksTrainLikeTheReference(t *testing.T) {
 	}
 	fast, ref = bothPaths(t, grads)
 	requireClose(t, "block weight gradients", fast, ref, 1e-4)
+}
+
+// A small pass runs on one thread and leaves the caller's thread count as it found it.
+func TestCompiledStepKeepsTheThreadCount(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	before := tensor.Threads()
+	defer tensor.SetThreads(before)
+	tensor.SetThreads(2)
+	m := stepModel(t)
+	decodeLogits(t, m, story[:3])
+	if got := tensor.Threads(); got != 2 {
+		t.Errorf("after a compiled decode the thread count is %d, want 2", got)
+	}
 }

@@ -27,7 +27,10 @@ at::Tensor attendKernel(const at::Tensor &q, const at::Tensor &k, const at::Tens
   const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
   const float *mp = mask ? mask->data_ptr<float>() : nullptr;
   float *op = out.data_ptr<float>();
-  at::parallel_for(0, B * nKV, 1, [&](int64_t begin, int64_t end) {
+  // Tasks are shared out among threads only in chunks worth a fork (as ATen's grain size does for
+  // its own kernels): a decode step of a small model runs its attention on the calling thread.
+  const int64_t work = std::max<int64_t>(1, g * T * S * hd);
+  at::parallel_for(0, B * nKV, std::max<int64_t>(1, at::internal::GRAIN_SIZE / work), [&](int64_t begin, int64_t end) {
     std::vector<float> p(S);
     for (int64_t bk = begin; bk < end; bk++) {
       const int64_t b = bk / nKV, kv = bk % nKV;

@@ -5,6 +5,9 @@
 #include "step.h"
 #include "attend.h"
 
+#include <dlfcn.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -113,6 +116,39 @@ struct Pass {
   }
 };
 
+// Serial runs a small pass on the calling thread alone. With two or more intra-op threads, BLAS
+// (OpenBLAS built with OpenMP) shares out even a 192x64 matrix-vector product, and forking and
+// joining a team of threads costs more than such a product: a decode step of a small model ran
+// at half the speed on 2 threads as on 1. The OpenMP runtime is the one libtorch loaded, found at
+// run time (a CUDA wheel ships its own); without one this does nothing.
+class Serial {
+  using SetFn = void (*)(int);
+  using GetFn = int (*)();
+  SetFn set_ = nullptr;
+  int saved_ = 0;
+
+public:
+  explicit Serial(bool small) {
+    static SetFn set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    static GetFn get = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+    if (!small || !set || !get || (saved_ = get()) <= 1) return;
+    set_ = set;
+    set_(1);
+  }
+  ~Serial() {
+    if (set_) set_(saved_);
+  }
+};
+
+// smallPass says whether a pass's largest product is too small to share out among threads:
+// below about 2 MFLOP (rows times the largest weight's elements under 2^20).
+bool smallPass(int64_t n, const step_tensor *w, const at::Tensor &x) {
+  int64_t rows = x.numel() / x.size(-1), largest = 0;
+  for (int64_t i = 0; i < n * STEP_WEIGHTS; i++)
+    if (w[i]) largest = std::max(largest, T(w[i]).numel());
+  return rows * largest < (int64_t(1) << 20);
+}
+
 // needsGrad says whether autograd must record the pass: then it runs as plain ops, otherwise in
 // inference mode, which skips autograd's bookkeeping on every op.
 bool needsGrad(int64_t n, const step_tensor *w, const at::Tensor &x) {
@@ -143,6 +179,7 @@ extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tens
   try {
     const at::Tensor &x0 = T(xp);
     bool grad = needsGrad(n, weights, x0);
+    Serial serial(smallPass(n, weights, x0));
     Pass pass{*shape, T(cos), T(sin), mask ? &T(mask) : nullptr, past, grad};
     auto run = [&] {
       at::Tensor x = x0;
