@@ -18,6 +18,7 @@ import (
 	"colash/model/checkpoint"
 	"colash/model/hooks"
 	"colash/model/llama"
+	"colash/model/llama/compiled"
 	"colash/model/tensor"
 )
 
@@ -230,8 +231,9 @@ func TestObservingHooksLeaveTheCompiledLogits(t *testing.T) {
 	m := shipped(t).Llama
 	plain, plainDecode := allLogits(t, m, story), decodeLogits(t, m, story)
 	calls := 0
+	var undo []func()
 	for _, name := range m.HookNames() {
-		m.Hooks.Add(name, func(x *ts.Tensor, _ hooks.Site) *ts.Tensor { calls++; return nil })
+		undo = append(undo, m.Hooks.Add(name, func(x *ts.Tensor, _ hooks.Site) *ts.Tensor { calls++; return nil }))
 	}
 	if !slices.Equal(allLogits(t, m, story), plain) {
 		t.Error("observing hooks changed the logits of a whole-text forward pass")
@@ -241,5 +243,13 @@ func TestObservingHooksLeaveTheCompiledLogits(t *testing.T) {
 	}
 	if calls == 0 {
 		t.Error("no hook was called")
+	}
+	for _, u := range undo {
+		u()
+	}
+	before := compiled.Calls()
+	allLogits(t, m, story)
+	if compiled.Calls() == before {
+		t.Error("with every hook removed, a pass does not run compiled again")
 	}
 }
