@@ -78,8 +78,21 @@ func decodeRate(ctx context.Context, m *llama.Model, bos, B, n int, noCache, pin
 }
 
 // shipped loads the shipped stories260K in f32 on the CPU, and gives its folder.
-func shipped() (string, *checkpoint.Model, error) {
-	dir, err := models.Path(models.DefaultName)
+func shipped() (string, *checkpoint.Model, error) { return shippedModel(models.DefaultName) }
+
+// shippedCoLA loads the shipped CoLA in f32 on the CPU.
+func shippedCoLA() (*checkpoint.Model, error) {
+	_, m, err := shippedModel(models.DefaultCoLA)
+	if err == nil && m.CoLA == nil {
+		m.Free()
+		err = fmt.Errorf("%s is not a CoLA checkpoint", models.DefaultCoLA)
+	}
+	return m, err
+}
+
+// shippedModel loads the shipped model name in f32 on the CPU, and gives its folder.
+func shippedModel(name string) (string, *checkpoint.Model, error) {
+	dir, err := models.Path(name)
 	if err != nil {
 		return "", nil, err
 	}

@@ -5,30 +5,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sugarme/gotch"
-
 	"colash/engine/generate"
-	"colash/model/checkpoint"
 	"colash/model/llama"
-	"colash/models"
 )
 
 // CoLADecode compares decoding with the shipped CoLA (backbone, policy, world model per token)
 // to decoding with its backbone alone, at batch 1, with the compiled step and with the Go ops
 // alternating: the time ratio is the cost of CoLA's modules per token.
 func CoLADecode(ctx context.Context) ([]Result, error) {
-	dir, err := models.Path(models.DefaultCoLA)
-	if err != nil {
-		return nil, err
-	}
-	cm, err := checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	cm, err := shippedCoLA()
 	if err != nil {
 		return nil, err
 	}
 	defer cm.Free()
-	if cm.CoLA == nil {
-		return nil, fmt.Errorf("%s is not a CoLA checkpoint", dir)
-	}
 	const n = 128
 	bos := cm.Tok.BOS()
 	cola := func() (float64, error) {

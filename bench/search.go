@@ -5,24 +5,16 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sugarme/gotch"
-
 	"colash/engine/rl"
 	"colash/engine/search"
-	"colash/model/checkpoint"
 	"colash/model/tokenizer"
-	"colash/models"
 )
 
 // Search runs plain MCTS (math500 constants, 16 rounds, 48-token answers) on four story openings
 // of the shipped CoLA with prefix reuse (forked caches) and without (every prefix recomputed):
 // the same trees, so the ratios are the reuse's worth in forward tokens and in time.
 func Search(ctx context.Context) ([]Result, error) {
-	dir, err := models.Path(models.DefaultCoLA)
-	if err != nil {
-		return nil, err
-	}
-	m, err := checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	m, err := shippedCoLA()
 	if err != nil {
 		return nil, err
 	}
