@@ -26,6 +26,18 @@ char *dup(const std::string &s) {
   return p;
 }
 
+// guard runs f and turns any exception into an error string (NULL: none).
+template <typename F> char *guard(F f) {
+  try {
+    f();
+    return nullptr;
+  } catch (const c10::Error &e) {
+    return dup(e.what_without_backtrace()); // the message, not libtorch's C++ stack
+  } catch (const std::exception &e) {
+    return dup(e.what());
+  }
+}
+
 // rms is x / sqrt(mean(x^2) + eps) * w over the last axis, computed in float32 (nn.RMSNorm).
 at::Tensor rms(const at::Tensor &x, const at::Tensor &w, double eps) {
   bool f32 = x.scalar_type() == at::kFloat;
@@ -162,21 +174,16 @@ bool needsGrad(int64_t n, const step_tensor *w, const at::Tensor &x) {
 } // namespace
 
 extern "C" char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, step_tensor *out) {
-  try {
+  return guard([&] {
     bool grad = at::GradMode::is_enabled() && (T(q).requires_grad() || T(k).requires_grad() || T(v).requires_grad());
     *out = new at::Tensor(attendAny(T(q), T(k), T(v), mask ? &T(mask) : nullptr, grad));
-    return nullptr;
-  } catch (const c10::Error &e) {
-    return dup(e.what_without_backtrace());
-  } catch (const std::exception &e) {
-    return dup(e.what());
-  }
+  });
 }
 
 extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
                              const step_tensor *v, int64_t past, step_tensor xp, step_tensor cos, step_tensor sin,
                              step_tensor mask, step_tensor *out) {
-  try {
+  return guard([&] {
     const at::Tensor &x0 = T(xp);
     bool grad = needsGrad(n, weights, x0);
     Serial serial(smallPass(n, weights, x0));
@@ -189,20 +196,15 @@ extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tens
     };
     if (grad) {
       *out = new at::Tensor(run());
-      return nullptr;
+      return;
     }
     // The result must be an ordinary tensor (an inference tensor could not be saved for the
     // backward of whatever uses it later), so it is allocated outside inference mode.
     at::Tensor res = at::empty_like(x0);
     {
-      c10::InferenceMode guard;
+      c10::InferenceMode inference;
       res.copy_(run());
     }
     *out = new at::Tensor(res);
-    return nullptr;
-  } catch (const c10::Error &e) {
-    return dup(e.what_without_backtrace());
-  } catch (const std::exception &e) {
-    return dup(e.what());
-  }
+  });
 }
