@@ -37,6 +37,7 @@ var All = []Benchmark{
 	{"decode", Decode},
 	{"decode-big", DecodeBig},
 	{"decode-cola", CoLADecode},
+	{"decode-big-cola", BigCoLADecode},
 	{"load", Load},
 	{"hooks", Hooks},
 	{"soak", Soak},

@@ -11,6 +11,7 @@ import (
 
 	"colash/model/checkpoint"
 	"colash/model/llama"
+	"colash/model/nn"
 	"colash/model/safetensors"
 	"colash/model/tensor"
 )
@@ -41,7 +42,7 @@ func DecodeBig(ctx context.Context) ([]Result, error) {
 	// the default on a goroutine locked to its OS thread.
 	variants := []struct{ mv, pin bool }{{true, false}, {false, false}, {true, true}}
 	rate := make([]float64, len(variants))
-	defer func() { llama.MatVec = true }()
+	defer func() { nn.MatVec = true }()
 	pt, ptErr := 0.0, error(nil)
 	for rep := 0; rep < 3; rep++ {
 		if ptErr == nil { // PyTorch takes its turn in each round, so that all see the same load
@@ -50,7 +51,7 @@ func DecodeBig(ctx context.Context) ([]Result, error) {
 			pt = max(pt, r)
 		}
 		for i, v := range variants {
-			llama.MatVec = v.mv
+			nn.MatVec = v.mv
 			r, err := decodeRate(ctx, m, cfg.BOS, 1, n, false, v.pin)
 			if err != nil {
 				return nil, err

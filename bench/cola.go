@@ -3,10 +3,18 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"colash/engine/generate"
+	"colash/model/checkpoint"
+	"colash/model/cola"
 	"colash/model/llama"
+	"colash/model/safetensors"
+	"colash/model/weights"
+
+	"github.com/sugarme/gotch"
 )
 
 // CoLADecode compares decoding with the shipped CoLA (backbone, policy, world model per token)
@@ -57,4 +65,73 @@ func CoLADecode(ctx context.Context) ([]Result, error) {
 			Result{Name: "CoLA time per token / backbone's" + suffix, Value: p / c, Unit: "x"})
 	}
 	return res, nil
+}
+
+// BigCoLADecode decodes the generated d=1024 model wrapped in CoLA modules of the shape (3
+// policy blocks, 2 merge MLPs; random, seeded) against the backbone alone, at batch 1: a
+// memory-bound step's time should grow as the weight bytes it reads, which the world model's
+// second pass through lm_head and the policy add to the backbone's.
+func BigCoLADecode(ctx context.Context) ([]Result, error) {
+	dir, err := os.MkdirTemp("", "colash-bench-bigcola-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	cfg := BigConfig()
+	if _, err := WriteRandomLlama(dir, cfg, safetensors.F32, 1); err != nil {
+		return nil, err
+	}
+	mod := cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: 3}
+	bb, err := checkpoint.OpenLlama(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		return nil, err
+	}
+	m, err := cola.Wrap(bb, mod)
+	if err == nil {
+		err = m.InitModules(1)
+	}
+	if err != nil {
+		bb.Free()
+		return nil, err
+	}
+	defer m.Free()
+	var modules []weights.Param // what a CoLA step reads besides the backbone's step
+	for _, p := range weights.Walk(m) {
+		if strings.HasPrefix(p.Name, "model.policy_") || strings.HasPrefix(p.Name, "model.action_merge_layers") {
+			modules = append(modules, p)
+		}
+	}
+	backbone := float64(m.Model.NumParams()-int64(cfg.Vocab-1)*int64(cfg.Dim)) * 4 // one embedding row is read
+	extra := float64(weights.Count(modules)+int64(cfg.Vocab)*int64(cfg.Dim)) * 4   // + lm_head again
+	const n = 16
+	colaRate := func() (float64, error) {
+		sess := generate.NewCoLASession(m, n+1, generate.Sampling{})
+		defer sess.Close()
+		start := time.Now()
+		out, err := generate.Generate(ctx, sess, [][]int{{cfg.BOS}}, generate.Options{MaxTokens: n})
+		if err != nil {
+			return 0, err
+		}
+		return float64(len(out[0])) / time.Since(start).Seconds(), nil
+	}
+	var c, p float64
+	for rep := 0; rep < 3; rep++ {
+		rc, err := colaRate()
+		if err != nil {
+			return nil, err
+		}
+		rp, err := decodeRate(ctx, m.Model, cfg.BOS, 1, n, false, false)
+		if err != nil {
+			return nil, err
+		}
+		c, p = max(c, rc), max(p, rp)
+	}
+	bytesRatio := (backbone + extra) / backbone
+	return []Result{
+		{Name: "decode d=1024 CoLA (3 policy blocks, 2 merge MLPs) batch 1", Value: c, Unit: "tok/s", Note: fmt.Sprintf("%d tokens, best of 3, alternating; load average %s", n, LoadAverage())},
+		{Name: "decode its backbone alone batch 1", Value: p, Unit: "tok/s", Note: "same run"},
+		{Name: "CoLA time per token / backbone's", Value: p / c, Unit: "x"},
+		{Name: "CoLA weight bytes per token / backbone's", Value: bytesRatio, Unit: "x", Note: fmt.Sprintf("%.0f MB against %.0f MB", (backbone+extra)/1e6, backbone/1e6)},
+		{Name: "time ratio / bytes ratio", Value: p / c / bytesRatio, Unit: "x", Note: "target <= 1.02"},
+	}, nil
 }

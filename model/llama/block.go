@@ -31,6 +31,9 @@ func RunBlocks(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache *
 	if out := runCompiled(blocks, c, x, att, cache, s); out != nil {
 		return out
 	}
+	if Compiled { // the Go ops meet the BLAS kernels the compiled pass would
+		defer serially(blocks, x)()
+	}
 	for i, b := range blocks {
 		var kv *LayerKV
 		if cache != nil {
@@ -67,7 +70,7 @@ func (b *Block) forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, hk
 	}
 	z := s.T(attend(q, k, v, att.Mask, hk, s).MustTranspose(1, 2, false))          // [B,T,nH,hd]
 	o := s.T(hk.At("attn.hook_z", z, s).MustReshape([]int64{B, T, -1}, false))     // [B,T,nH*hd]
-	x = s.T(x.MustAdd(hk.At("hook_attn_out", s.T(linear(o, b.O.W, s)), s), false)) // residual
+	x = s.T(x.MustAdd(hk.At("hook_attn_out", s.T(nn.MatMul(o, b.O.W)), s), false)) // residual
 	x = hk.At("hook_resid_mid", x, s)
 
 	h = s.T(b.MLPNorm.ForwardAt(x, c.NormEps, hk.Norm("ln2", s)))

@@ -7,6 +7,7 @@ import (
 	"github.com/sugarme/gotch"
 
 	"colash/model/llama"
+	"colash/model/nn"
 	"colash/model/weights"
 )
 
@@ -31,11 +32,11 @@ func randomModel(t *testing.T) *llama.Model {
 // The batch-1 fast path (matrix-vector products) computes what the linear layers compute.
 func TestMatVecMatchesTheReference(t *testing.T) {
 	m := randomModel(t)
-	defer func() { llama.MatVec = true }()
-	llama.MatVec = false
+	defer func() { nn.MatVec = true }()
+	nn.MatVec = false
 	ids := []int64{1, 17, 400, 100, 137, 174, 211}
 	ref := decodeLogits(t, m, ids)
-	llama.MatVec = true
+	nn.MatVec = true
 	fast := decodeLogits(t, m, ids)
 	worst, scale := 0.0, 0.0
 	for i := range ref {

@@ -109,9 +109,9 @@ func (b *Block) project(c *Config, h *ts.Tensor, s *tensor.Scope) (qk, v *ts.Ten
 	nH, nKV, hd := int64(c.Heads), int64(c.KVHeads), int64(c.HeadDim())
 	var all *ts.Tensor
 	if b.fused != nil {
-		all = s.T(linear(h, b.fused.qkv, s)) // [B,T,(nH+2nKV)*hd]
+		all = s.T(nn.MatMul(h, b.fused.qkv)) // [B,T,(nH+2nKV)*hd]
 	} else {
-		all = s.T(ts.MustCat([]*ts.Tensor{s.T(linear(h, b.Q.W, s)), s.T(linear(h, b.K.W, s)), s.T(linear(h, b.V.W, s))}, 2))
+		all = s.T(ts.MustCat([]*ts.Tensor{s.T(nn.MatMul(h, b.Q.W)), s.T(nn.MatMul(h, b.K.W)), s.T(nn.MatMul(h, b.V.W))}, 2))
 	}
 	all = s.T(all.MustView([]int64{B, T, nH + 2*nKV, hd}, false))
 	return s.T(all.MustNarrow(2, 0, nH+nKV, false)), s.T(all.MustNarrow(2, nH+nKV, nKV, false))
@@ -123,12 +123,12 @@ func (b *Block) project(c *Config, h *ts.Tensor, s *tensor.Scope) (qk, v *ts.Ten
 func (b *Block) mlp(h *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
 	var gate, up *ts.Tensor // [B,T,ff]
 	if b.fused != nil {
-		parts := s.T(linear(h, b.fused.gateUp, s)).MustChunk(2, -1, false)
+		parts := s.T(nn.MatMul(h, b.fused.gateUp)).MustChunk(2, -1, false)
 		gate, up = s.T(parts[0]), s.T(parts[1])
 	} else {
-		gate, up = s.T(linear(h, b.MLP.Gate.W, s)), s.T(linear(h, b.MLP.Up.W, s))
+		gate, up = s.T(nn.MatMul(h, b.MLP.Gate.W)), s.T(nn.MatMul(h, b.MLP.Up.W))
 	}
 	gate = hk.At("mlp.hook_pre", gate, s)
 	up = hk.At("mlp.hook_pre_linear", up, s)
-	return s.T(linear(hk.At("mlp.hook_post", s.T(nn.Act(gate, up)), s), b.MLP.Down.W, s))
+	return s.T(nn.MatMul(hk.At("mlp.hook_post", s.T(nn.Act(gate, up)), s), b.MLP.Down.W))
 }

@@ -100,7 +100,7 @@ func (m *Model) Hidden(tokens *ts.Tensor, batch *Batch, cache *KVCache) (*ts.Ten
 func (m *Model) Logits(h *ts.Tensor) *ts.Tensor {
 	s := &tensor.Scope{}
 	defer s.Close()
-	lg := linear(h, m.LMHead.W, s)
+	lg := nn.MatMul(h, m.LMHead.W)
 	if m.Hooks.Len() == 0 {
 		return lg
 	}

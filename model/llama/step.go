@@ -4,6 +4,7 @@ import (
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/llama/compiled"
+	"colash/model/nn"
 	"colash/model/tensor"
 )
 
@@ -34,8 +35,8 @@ func runCompiled(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache
 		cache.reserve(att.Past+int(att.T), att.Past)
 		p.K, p.V = cache.K, cache.V
 	}
-	mv := int64(-1) // one-row products through mv, as linear does
-	if MatVec {
+	mv := int64(-1) // one-row products through mv, as nn.MatMul does
+	if nn.MatVec {
 		mv = 0
 	}
 	out, err := compiled.Blocks(compiled.Shape{Heads: c.Heads, KVHeads: c.KVHeads, Eps: c.NormEps, MatVecMin: mv}, layers, p)
@@ -52,4 +53,20 @@ func compiledAttend(q, k, v, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 		panic(err)
 	}
 	return s.T(out)
+}
+
+// serially runs what follows as the compiled step runs a pass of blocks over x (see
+// compiled.Serially) and returns the function that undoes it.
+func serially(blocks []*Block, x *ts.Tensor) (restore func()) {
+	largest := int64(0)
+	for _, b := range blocks {
+		for _, w := range []*ts.Tensor{b.Q.W, b.K.W, b.V.W, b.O.W, b.MLP.Gate.W, b.MLP.Up.W, b.MLP.Down.W} {
+			largest = max(largest, int64(w.Numel()))
+		}
+		if b.fused != nil {
+			largest = max(largest, int64(b.fused.qkv.Numel()), int64(b.fused.gateUp.Numel()))
+		}
+	}
+	sz := x.MustSize()
+	return compiled.Serially(int64(x.Numel())/sz[len(sz)-1], largest)
 }

@@ -9,6 +9,7 @@ import (
 
 	"colash/model/llama"
 	"colash/model/llama/compiled"
+	"colash/model/nn"
 	"colash/model/tensor"
 	"colash/model/weights"
 )
@@ -56,11 +57,11 @@ func TestCompiledDecodeMatchesTheReference(t *testing.T) {
 	m := stepModel(t)
 	ids := []int64{1, 17, 400, 100, 137, 174, 211, 5, 9, 999, 3, 42, 8, 77, 12, 300, 301, 302, 16, 4} // past the cache's first 16 slots
 	for _, mv := range []bool{true, false} {
-		llama.MatVec = mv
+		nn.MatVec = mv
 		fast, ref := bothPaths(t, func() []float32 { return decodeLogits(t, m, ids) })
 		requireClose(t, map[bool]string{true: "mv", false: "linear"}[mv], fast, ref, 1e-5)
 	}
-	llama.MatVec = true
+	nn.MatVec = true
 }
 
 // A whole prompt in one call, without a cache: T > 1 and the causal mask.

@@ -22,7 +22,31 @@ type Linear struct{ W *ts.Tensor }
 func (l *Linear) WeightPtr() **ts.Tensor { return &l.W }
 
 // Forward applies the layer to x [...,in], giving [...,out].
-func (l *Linear) Forward(x *ts.Tensor) *ts.Tensor { return ts.MustLinear(x, l.W, ts.None) }
+func (l *Linear) Forward(x *ts.Tensor) *ts.Tensor { return MatMul(x, l.W) }
+
+// MatVec routes single-row products (batch-1 decode) through matrix-vector products. With
+// Debian's libtorch and OpenBLAS, F.linear on one row is an sgemm with M = 1, 2.5-3.6x slower
+// than the sgemv of W·x on the same weights (sgemm also packs W first), and decode at batch 1 is
+// all such rows. The default is on; off gives the straightforward linear layers, the reference
+// the fast path is tested against. model/llama's compiled step follows the same rule.
+var MatVec = true
+
+// MatMul is x W^T for x [...,in] and W [out,in], giving [...,out]: mv when x is one row and
+// MatVec is on, F.linear otherwise.
+func MatMul(x, w *ts.Tensor) *ts.Tensor {
+	sz := x.MustSize()
+	rows := int64(1)
+	for _, d := range sz[:len(sz)-1] {
+		rows *= d
+	}
+	if !MatVec || rows != 1 {
+		return ts.MustLinear(x, w, ts.None)
+	}
+	out := append(append([]int64(nil), sz[:len(sz)-1]...), w.MustSize()[0])
+	v := x.MustReshape([]int64{-1}, false) // [in]
+	defer v.MustDrop()
+	return w.MustMatmul(v, false).MustView(out, true) // 2-D times 1-D: libtorch's mv
+}
 
 // RMSNorm is x / sqrt(mean(x^2) + eps) * w over the last axis, computed in float32.
 type RMSNorm struct{ W *ts.Tensor }

@@ -136,6 +136,19 @@ func Attend(q, k, v, mask *ts.Tensor) (*ts.Tensor, error) {
 	return ts.New(lib.Ctensor(out)), nil
 }
 
+// Serially makes the calling OS thread run libtorch's ops on itself alone until restore is
+// called, when a pass of rows rows whose largest weight has largest elements is small enough
+// that the compiled step would (BLAS picks other kernels, with other rounding, on one thread
+// than on several). The goroutine keeps its OS thread until then.
+func Serially(rows, largest int64) (restore func()) {
+	runtime.LockOSThread()
+	h := C.step_serial_begin(C.int64_t(rows), C.int64_t(largest))
+	return func() {
+		C.step_serial_end(h)
+		runtime.UnlockOSThread()
+	}
+}
+
 // cArray allocates n tensor handles in C memory.
 func cArray(n int) []C.step_tensor {
 	size := C.size_t(max(n, 1)) * C.size_t(unsafe.Sizeof(C.step_tensor(nil)))

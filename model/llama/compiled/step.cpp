@@ -154,11 +154,13 @@ public:
 
 // smallPass says whether a pass's largest product is too small to share out among threads:
 // below about 2 MFLOP (rows times the largest weight's elements under 2^20).
+bool smallPass(int64_t rows, int64_t largest) { return rows * largest < (int64_t(1) << 20); }
+
 bool smallPass(int64_t n, const step_tensor *w, const at::Tensor &x) {
-  int64_t rows = x.numel() / x.size(-1), largest = 0;
+  int64_t largest = 0;
   for (int64_t i = 0; i < n * STEP_WEIGHTS; i++)
     if (w[i]) largest = std::max(largest, T(w[i]).numel());
-  return rows * largest < (int64_t(1) << 20);
+  return smallPass(x.numel() / x.size(-1), largest);
 }
 
 // needsGrad says whether autograd must record the pass: then it runs as plain ops, otherwise in
@@ -172,6 +174,10 @@ bool needsGrad(int64_t n, const step_tensor *w, const at::Tensor &x) {
 }
 
 } // namespace
+
+extern "C" void *step_serial_begin(int64_t rows, int64_t largest) { return new Serial(smallPass(rows, largest)); }
+
+extern "C" void step_serial_end(void *s) { delete static_cast<Serial *>(s); }
 
 extern "C" char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, step_tensor *out) {
   return guard([&] {

@@ -35,6 +35,12 @@ char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights
                   const step_tensor *v, int64_t past, step_tensor x, step_tensor cos, step_tensor sin,
                   step_tensor mask, step_tensor *out);
 
+// step_serial_begin runs what follows on the calling thread alone, as step_blocks runs a small
+// pass (rows times the largest weight's elements under 2^20); step_serial_end undoes it. The Go
+// ops of a pass with hooks use it, so that they meet the same BLAS kernels as the compiled pass.
+void *step_serial_begin(int64_t rows, int64_t largest);
+void step_serial_end(void *s);
+
 // step_attend is the attention of step_blocks alone: q [B,nH,T,hd], k and v [B,nKV,S,hd], mask
 // [B,1,T,S] or NULL; *out receives a new [B,nH,T,hd].
 char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, step_tensor *out);
