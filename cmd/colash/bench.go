@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -18,28 +22,36 @@ func init() {
 	register("bench", "run the benchmarks under bench/ and print their figures", runBench)
 }
 
+const benchUsage = `usage: colash bench [--run REGEXP] [--threads N] [--json] [NAME...]
+NAMEs pick benchmarks by name; --run by regular expression; neither: all of them.`
+
+// benchResult is one figure as --json prints it.
+type benchResult struct {
+	Benchmark string  `json:"benchmark"`
+	Name      string  `json:"name"`
+	Value     float64 `json:"value"`
+	Unit      string  `json:"unit"`
+	Note      string  `json:"note,omitempty"`
+}
+
 func runBench(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	filter := fs.String("run", "", "only benchmarks whose name matches this regular expression")
 	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
+	asJSON := fs.Bool("json", false, "print the figures as a JSON array instead of a table")
+	fs.Usage = func() { fmt.Fprintln(fs.Output(), benchUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	re, err := regexp.Compile(*filter)
+	picked, err := pickBenchmarks(*filter, fs.Args())
 	if err != nil {
-		return fmt.Errorf("-run: %w", err)
+		return err
 	}
 	tensor.SetThreads(*threads)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(w, "benchmark\tvalue\tunit\tnote\n")
-	ran := 0
-	for _, b := range bench.All {
-		if !re.MatchString(b.Name) {
-			continue
-		}
-		ran++
+	var all []benchResult
+	for _, b := range picked {
 		start := time.Now()
 		fmt.Fprintf(os.Stderr, "running %s (libtorch threads: %d)...\n", b.Name, tensor.Threads())
 		res, err := b.Run(ctx)
@@ -47,12 +59,54 @@ func runBench(args []string) error {
 			return fmt.Errorf("%s: %w", b.Name, err)
 		}
 		for _, r := range res {
-			fmt.Fprintf(w, "%s\t%.4g\t%s\t%s\n", r.Name, r.Value, r.Unit, r.Note)
+			all = append(all, benchResult{b.Name, r.Name, r.Value, r.Unit, r.Note})
 		}
 		fmt.Fprintf(os.Stderr, "%s took %.1fs\n", b.Name, time.Since(start).Seconds())
 	}
-	if ran == 0 {
-		return fmt.Errorf("no benchmark matches %q", *filter)
+	return printBench(os.Stdout, all, *asJSON)
+}
+
+// pickBenchmarks gives the benchmarks named in names, else those matching filter.
+func pickBenchmarks(filter string, names []string) ([]bench.Benchmark, error) {
+	re, err := regexp.Compile(filter)
+	if err != nil {
+		return nil, fmt.Errorf("--run: %w", err)
+	}
+	var known []string
+	for _, b := range bench.All {
+		known = append(known, b.Name)
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return nil, fmt.Errorf("no benchmark %q (there are: %s)", n, strings.Join(known, ", "))
+		}
+	}
+	var picked []bench.Benchmark
+	for _, b := range bench.All {
+		if (len(names) == 0 && re.MatchString(b.Name)) || slices.Contains(names, b.Name) {
+			picked = append(picked, b)
+		}
+	}
+	if len(picked) == 0 {
+		return nil, fmt.Errorf("no benchmark matches %q (there are: %s)", filter, strings.Join(known, ", "))
+	}
+	return picked, nil
+}
+
+// printBench writes the figures as a table, or as JSON.
+func printBench(out io.Writer, all []benchResult, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if all == nil {
+			all = []benchResult{}
+		}
+		return enc.Encode(all)
+	}
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(w, "benchmark\tvalue\tunit\tnote\n")
+	for _, r := range all {
+		fmt.Fprintf(w, "%s\t%.4g\t%s\t%s\n", r.Name, r.Value, r.Unit, r.Note)
 	}
 	return w.Flush()
 }
