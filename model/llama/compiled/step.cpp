@@ -47,7 +47,7 @@ at::Tensor rms(const at::Tensor &x, const at::Tensor &w, double eps) {
   return (f32 ? y : y.to(x.scalar_type())) * w;
 }
 
-// linear is x W^T; a single row of a large enough W goes through mv (llama.MatVec).
+// linear is x W^T; a single row of a large enough W goes through mv (nn.MatMul).
 at::Tensor linear(const at::Tensor &x, const at::Tensor &w, int64_t mvMin) {
   if (mvMin >= 0 && x.numel() == x.size(-1) && w.numel() >= mvMin) {
     std::vector<int64_t> out = x.sizes().vec();
