@@ -45,8 +45,16 @@ func RunStageOn(ctx context.Context, g *dist.Group, m *cola.Model, seqs []Seq, c
 	if err := tr.SetGroup(g); err != nil {
 		return err
 	}
-	if g != nil && g.Rank() > 0 {
-		o.Out, o.Progress = "", nil
+	if g != nil && g.Size() > 1 {
+		// Every rank starts its loop where rank 0 resumes, so that none waits for an update rank 0
+		// will not take (a finished run resumed); rank 0's state reaches them at the first one.
+		first, err := g.FirstStep(run.CheckpointDir(o.Out), o.Resume != run.Fresh, m.Model.Device)
+		if err != nil {
+			return err
+		}
+		if g.Rank() > 0 {
+			tr.Step, o.Out, o.Progress = first, "", nil
+		}
 	}
 	o.Name, o.Steps = string(cfg.Stage), cfg.Steps
 	if o.Summary == nil {

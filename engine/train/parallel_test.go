@@ -58,7 +58,8 @@ func (exitTB) Fatal(a ...any)            { fmt.Fprintln(os.Stderr, a...); os.Exi
 func (exitTB) Fatalf(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...); os.Exit(1) }
 
 // dpRank trains half the steps, then resumes from rank 0's checkpoint with a fresh model: the
-// other ranks have no checkpoint and must take rank 0's state.
+// other ranks have no checkpoint and must take rank 0's state. It then resumes the finished run,
+// which must end on every rank without an update.
 func dpRank(out string) int {
 	g, err := dist.FromEnv(time.Minute)
 	if err != nil {
@@ -67,7 +68,7 @@ func dpRank(out string) int {
 	}
 	defer g.Close()
 	cfg := dpConfig()
-	for _, o := range []run.Options{{Out: out, StopAt: cfg.Steps / 2, Resume: run.Fresh}, {Out: out, Resume: run.Auto}} {
+	for _, o := range []run.Options{{Out: out, StopAt: cfg.Steps / 2, Resume: run.Fresh}, {Out: out, Resume: run.Auto}, {Out: out, Resume: run.Auto}} {
 		m := tinyCoLA(exitTB{}, 4)
 		err := RunStageOn(context.Background(), g, m.CoLA, dpCorpus(exitTB{}, m), cfg, o)
 		m.Free()
