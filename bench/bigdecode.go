@@ -3,16 +3,13 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
-	"colash/model/checkpoint"
 	"colash/model/llama"
 	"colash/model/nn"
-	"colash/model/safetensors"
 	"colash/model/tensor"
 )
 
@@ -21,19 +18,12 @@ import (
 // (alternating in this process), PyTorch eager written well (torch.mv), and a streaming read of a
 // buffer larger than the caches, the bound both approach.
 func DecodeBig(ctx context.Context) ([]Result, error) {
-	dir, err := os.MkdirTemp("", "colash-bench-big-")
+	m, dir, remove, err := openBigModel()
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	cfg := BigConfig()
-	if _, err := WriteRandomLlama(dir, cfg, safetensors.F32, 1); err != nil {
-		return nil, err
-	}
-	m, err := checkpoint.OpenLlama(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
-	if err != nil {
-		return nil, err
-	}
+	defer remove()
+	cfg := m.Config
 	defer m.Free()
 	perToken := float64(m.NumParams()-int64(cfg.Vocab-1)*int64(cfg.Dim)) * 4 // one embedding row is read
 	const n = 24

@@ -6,9 +6,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"colash/model/checkpoint"
 	"colash/model/llama"
 	"colash/model/safetensors"
 	"colash/model/weights"
+
+	"github.com/sugarme/gotch"
 )
 
 // BigConfig is the memory-bound benchmark shape: a Llama with d=1024, 8 layers, 16 query and 4
@@ -62,4 +65,22 @@ func WriteRandomLlama(dir string, cfg *llama.Config, dt safetensors.DType, seed 
 		}})
 	}
 	return total, safetensors.WriteSources(filepath.Join(dir, safetensors.SingleFileName), srcs, nil)
+}
+
+// openBigModel writes the BigConfig model in float32 into a new temporary folder and loads it on
+// the CPU. remove deletes the folder; call it once the model is freed.
+func openBigModel() (m *llama.Model, dir string, remove func(), err error) {
+	dir, err = os.MkdirTemp("", "colash-bench-big-")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	remove = func() { os.RemoveAll(dir) }
+	if _, err = WriteRandomLlama(dir, BigConfig(), safetensors.F32, 1); err == nil {
+		m, err = checkpoint.OpenLlama(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	}
+	if err != nil {
+		remove()
+		return nil, "", nil, err
+	}
+	return m, dir, remove, nil
 }

@@ -3,18 +3,13 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"colash/engine/generate"
-	"colash/model/checkpoint"
 	"colash/model/cola"
 	"colash/model/llama"
-	"colash/model/safetensors"
 	"colash/model/weights"
-
-	"github.com/sugarme/gotch"
 )
 
 // CoLADecode compares decoding with the shipped CoLA (backbone, policy, world model per token)
@@ -72,20 +67,13 @@ func CoLADecode(ctx context.Context) ([]Result, error) {
 // memory-bound step's time should grow as the weight bytes it reads, which the world model's
 // second pass through lm_head and the policy add to the backbone's.
 func BigCoLADecode(ctx context.Context) ([]Result, error) {
-	dir, err := os.MkdirTemp("", "colash-bench-bigcola-")
+	bb, _, remove, err := openBigModel()
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	cfg := BigConfig()
-	if _, err := WriteRandomLlama(dir, cfg, safetensors.F32, 1); err != nil {
-		return nil, err
-	}
+	defer remove()
+	cfg := bb.Config
 	mod := cola.Modules{Codes: 64, ActionLayers: 1, DynaLayers: 2, PolicyLayers: 3}
-	bb, err := checkpoint.OpenLlama(dir, checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
-	if err != nil {
-		return nil, err
-	}
 	m, err := cola.Wrap(bb, mod)
 	if err == nil {
 		err = m.InitModules(1)
