@@ -2,7 +2,7 @@
 
 package dist
 
-// #cgo CXXFLAGS: -std=c++17 -g -O3 -w -I/usr/include/torch/csrc/api/include
+// #cgo CXXFLAGS: -std=c++17 -g -O3 -w -I/usr/include/torch/csrc/api/include -I${SRCDIR}/../../internal/cguard
 // #cgo LDFLAGS: -Wl,--no-as-needed -lstdc++ -ltorch -ltorch_cpu -lc10
 // #include <stdlib.h>
 // #include "shim.h"

@@ -3,6 +3,7 @@
 // c10d over gotch tensors: a TCPStore rendezvous and a Gloo process group. Each collective waits
 // at most the group's timeout; failures (a peer gone, a timeout, a bad tensor) come back as strings.
 #include "shim.h"
+#include "cguard.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -22,25 +23,8 @@ struct Group {
   int size;
 };
 
-char *dup(const std::string &s) {
-  char *p = static_cast<char *>(std::malloc(s.size() + 1));
-  std::memcpy(p, s.c_str(), s.size() + 1);
-  return p;
-}
-
-// guard runs f and turns any exception into an error string.
-template <typename F> char *guard(F f) {
-  try {
-    f();
-    return nullptr;
-  } catch (const c10::Error &e) {
-    return dup(e.what_without_backtrace()); // the message, not libtorch's C++ stack
-  } catch (const std::exception &e) {
-    return dup(e.what());
-  } catch (...) {
-    return dup("unknown C++ exception");
-  }
-}
+using colash::dup;
+using colash::guard;
 
 // dense checks what Gloo needs: a contiguous CPU tensor (it reads raw memory).
 void dense(const at::Tensor &t) {

@@ -5,7 +5,7 @@
 // readable reference this is tested against.
 package compiled
 
-// #cgo CXXFLAGS: -std=c++17 -O3 -w -I/usr/include/torch/csrc/api/include
+// #cgo CXXFLAGS: -std=c++17 -O3 -w -I/usr/include/torch/csrc/api/include -I${SRCDIR}/../../../internal/cguard
 // #cgo LDFLAGS: -Wl,--no-as-needed -lstdc++ -ltorch -ltorch_cpu -lc10
 // #include <stdlib.h>
 // #include "step.h"

@@ -3,6 +3,7 @@
 // crossing, a Go allocation or a finaliser per op. Nothing here assumes a device: the ops run
 // wherever the weights are.
 #include "step.h"
+#include "cguard.h"
 #include "attend.h"
 
 #include <dlfcn.h>
@@ -20,23 +21,8 @@ namespace {
 
 const at::Tensor &T(step_tensor p) { return *static_cast<at::Tensor *>(p); }
 
-char *dup(const std::string &s) {
-  char *p = static_cast<char *>(std::malloc(s.size() + 1));
-  std::memcpy(p, s.c_str(), s.size() + 1);
-  return p;
-}
-
-// guard runs f and turns any exception into an error string (NULL: none).
-template <typename F> char *guard(F f) {
-  try {
-    f();
-    return nullptr;
-  } catch (const c10::Error &e) {
-    return dup(e.what_without_backtrace()); // the message, not libtorch's C++ stack
-  } catch (const std::exception &e) {
-    return dup(e.what());
-  }
-}
+using colash::dup;
+using colash::guard;
 
 // rms is x / sqrt(mean(x^2) + eps) * w over the last axis, computed in float32 (nn.RMSNorm).
 at::Tensor rms(const at::Tensor &x, const at::Tensor &w, double eps) {
