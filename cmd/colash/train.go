@@ -37,6 +37,7 @@ stages:
   fta-p    fine-tuning under policy action guidance: codes from the frozen policy (argmax),
            gradient to the backbone only through the -h path.
   report   held-out measurements of a trained CoLA (a markdown table; see docs/training.md).
+  lm       pretraining a plain Llama from scratch (colash train lm -h).
 
 --out receives the model (Hugging Face CoLA layout), metrics.jsonl (one line per update) and
 checkpoint/ (weights, optimiser, schedule, data cursor and noise state); --resume continues
@@ -48,8 +49,11 @@ func runTrain(args []string) error {
 		fmt.Fprint(os.Stderr, trainUsage)
 		return nil
 	}
-	if args[0] == "report" {
+	switch args[0] {
+	case "report":
 		return runTrainReport(args[1:])
+	case "lm":
+		return runTrainLM(args[1:])
 	}
 	stage := train.Stage(args[0])
 	def := train.Defaults(stage)

@@ -40,6 +40,52 @@ type Doc struct {
 // .jsonl or .json or the first non-blank byte is '{'). Every document starts with BOS and ends
 // with EOS.
 func ReadDocs(path string, tok tokenizer.Tokenizer, cfg DataConfig) ([]Doc, error) {
+	recs, err := readRecords(path, cfg)
+	if err != nil {
+		return nil, err
+	}
+	bos, eos := tok.BOS(), tok.EOS()
+	docs := make([]Doc, 0, len(recs))
+	for _, r := range recs {
+		var d Doc
+		if bos >= 0 {
+			d.Tokens, d.Loss = append(d.Tokens, bos), append(d.Loss, false)
+		}
+		for _, id := range tok.Encode(r.prompt, tokenizer.EncodeOptions{}) {
+			d.Tokens, d.Loss = append(d.Tokens, id), append(d.Loss, r.promptLoss)
+		}
+		for _, id := range tok.Encode(r.resp, tokenizer.EncodeOptions{}) {
+			d.Tokens, d.Loss = append(d.Tokens, id), append(d.Loss, true)
+		}
+		if eos >= 0 {
+			d.Tokens, d.Loss = append(d.Tokens, eos), append(d.Loss, true)
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// ReadTexts reads the documents of a text or JSONL file (field: the JSONL text field) as
+// ReadDocs does, untokenized: what a tokenizer is trained on.
+func ReadTexts(path, field string) ([]string, error) {
+	recs, err := readRecords(path, DataConfig{Field: field})
+	if err != nil {
+		return nil, err
+	}
+	texts := make([]string, len(recs))
+	for i, r := range recs {
+		texts[i] = r.prompt + r.resp
+	}
+	return texts, nil
+}
+
+// record is one document before tokenization: a prompt (a target when promptLoss) and a response.
+type record struct {
+	prompt, resp string
+	promptLoss   bool
+}
+
+func readRecords(path string, cfg DataConfig) ([]record, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read data: %w", err)
@@ -47,31 +93,14 @@ func ReadDocs(path string, tok tokenizer.Tokenizer, cfg DataConfig) ([]Doc, erro
 	text := string(b)
 	isJSON := strings.HasSuffix(path, ".jsonl") || strings.HasSuffix(path, ".json") ||
 		strings.HasPrefix(strings.TrimSpace(text), "{")
-	bos, eos := tok.BOS(), tok.EOS()
-	mk := func(prompt, resp string, promptLoss bool) Doc {
-		var d Doc
-		if bos >= 0 {
-			d.Tokens, d.Loss = append(d.Tokens, bos), append(d.Loss, false)
-		}
-		for _, id := range tok.Encode(prompt, tokenizer.EncodeOptions{}) {
-			d.Tokens, d.Loss = append(d.Tokens, id), append(d.Loss, promptLoss)
-		}
-		for _, id := range tok.Encode(resp, tokenizer.EncodeOptions{}) {
-			d.Tokens, d.Loss = append(d.Tokens, id), append(d.Loss, true)
-		}
-		if eos >= 0 {
-			d.Tokens, d.Loss = append(d.Tokens, eos), append(d.Loss, true)
-		}
-		return d
-	}
-	var docs []Doc
+	var recs []record
 	if !isJSON {
 		for _, para := range strings.Split(text, "\n\n") {
 			if p := strings.TrimSpace(para); p != "" {
-				docs = append(docs, mk(p, "", true))
+				recs = append(recs, record{p, "", true})
 			}
 		}
-		return docs, nil
+		return recs, nil
 	}
 	field := cfg.Field
 	if field == "" {
@@ -107,7 +136,7 @@ func ReadDocs(path string, tok tokenizer.Tokenizer, cfg DataConfig) ([]Doc, erro
 			if cfg.Template != "" {
 				p = strings.ReplaceAll(cfg.Template, "%s", p)
 			}
-			docs = append(docs, mk(p, r, false))
+			recs = append(recs, record{p, r, false})
 			continue
 		}
 		t, err := str(field)
@@ -115,9 +144,9 @@ func ReadDocs(path string, tok tokenizer.Tokenizer, cfg DataConfig) ([]Doc, erro
 			return nil, err
 		}
 		// Sampled text carries its BOS as a leading piece; Encode does not add one.
-		docs = append(docs, mk(t, "", true))
+		recs = append(recs, record{t, "", true})
 	}
-	return docs, sc.Err()
+	return recs, sc.Err()
 }
 
 // Pack concatenates documents into one token stream and cuts it into sequences of T tokens

@@ -8,6 +8,7 @@ import (
 	"colash/engine/dist"
 	"colash/engine/run"
 	"colash/model/cola"
+	"colash/model/llama"
 )
 
 // Sequences cuts documents into the training sequences of stage st, seq tokens each: packed text
@@ -30,6 +31,17 @@ func RunStage(ctx context.Context, m *cola.Model, seqs []Seq, cfg Config, o run.
 // Every rank passes the same model, sequences, configuration and options; rank 0 alone writes
 // o.Out and shows progress.
 func RunStageOn(ctx context.Context, g *dist.Group, m *cola.Model, seqs []Seq, cfg Config, o run.Options) error {
+	return runOn(ctx, g, seqs, cfg, o, func(data *Loader) (*Trainer, error) { return NewTrainer(m, data, cfg) })
+}
+
+// RunLMOn pretrains net (stage lm) on seqs, as RunStageOn runs a CoLA stage.
+func RunLMOn(ctx context.Context, g *dist.Group, net *llama.Model, seqs []Seq, cfg Config, o run.Options) error {
+	return runOn(ctx, g, seqs, cfg, o, func(data *Loader) (*Trainer, error) { return NewLMTrainer(net, data, cfg) })
+}
+
+// runOn builds the stage's trainer over the seeded data stream of seqs and runs it in run.Loop
+// on every rank of g.
+func runOn(ctx context.Context, g *dist.Group, seqs []Seq, cfg Config, o run.Options, build func(*Loader) (*Trainer, error)) error {
 	if len(seqs) == 0 {
 		return fmt.Errorf("train %s: no training sequences", cfg.Stage)
 	}
@@ -37,7 +49,7 @@ func RunStageOn(ctx context.Context, g *dist.Group, m *cola.Model, seqs []Seq, c
 	if err != nil {
 		return err
 	}
-	tr, err := NewTrainer(m, data, cfg)
+	tr, err := build(data)
 	if err != nil {
 		return err
 	}
@@ -48,7 +60,7 @@ func RunStageOn(ctx context.Context, g *dist.Group, m *cola.Model, seqs []Seq, c
 	if g != nil && g.Size() > 1 {
 		// Every rank starts its loop where rank 0 resumes, so that none waits for an update rank 0
 		// will not take (a finished run resumed); rank 0's state reaches them at the first one.
-		first, err := g.FirstStep(run.CheckpointDir(o.Out), o.Resume != run.Fresh, m.Model.Device)
+		first, err := g.FirstStep(run.CheckpointDir(o.Out), o.Resume != run.Fresh, tr.Net.Device)
 		if err != nil {
 			return err
 		}

@@ -70,7 +70,7 @@ func (t *Trainer) syncFromRank0() error {
 	for i, b := range noise {
 		state[4+i] = int64(b)
 	}
-	if state, err = t.Group.BroadcastInt64s(state, 0, t.M.Device); err != nil {
+	if state, err = t.Group.BroadcastInt64s(state, 0, t.Net.Device); err != nil {
 		return err
 	}
 	for i := range noise {
@@ -107,7 +107,7 @@ func (t *Trainer) reduce(mt *Metrics, counts []float64, nPos *float64) error {
 	for i, c := range counts {
 		v[7+i] = float32(c)
 	}
-	if v, err = t.Group.AllReduceFloat32s(v, dist.Sum, t.M.Device); err != nil {
+	if v, err = t.Group.AllReduceFloat32s(v, dist.Sum, t.Net.Device); err != nil {
 		return err
 	}
 	mt.Loss, mt.CE, mt.NegEnt, mt.Acc, mt.UsageKL = float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3]), float64(v[4])

@@ -13,6 +13,9 @@ import (
 // loss computes the stage's loss for this rank's rows of p (a scalar owned by s) and fills r's
 // measurements.
 func (t *Trainer) loss(p part, r *microResult, s *tensor.Scope) *ts.Tensor {
+	if t.Cfg.Stage == StageLM {
+		return t.lmLoss(p, r, s)
+	}
 	m, seqs := t.M, p.mine()
 	x, tgt, mask, n := batchTensors(seqs, m.Device, s)
 	r.n = n

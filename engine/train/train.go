@@ -10,6 +10,9 @@
 //   - FTA-P (StageFTAP): the backbone trained with codes from the frozen policy (argmax), the
 //     gradient reaching it only through the -h path: norm(s).detach() - h.
 //
+// Before any of them, a Llama can be pretrained from scratch (StageLM, lm.go): every weight of
+// the backbone on next-token cross-entropy, the backbone CoLA is later built on.
+//
 // A Trainer is one stage's loop: AdamW (engine/train/optim), warmup + cosine schedule, gradient
 // clipping and accumulation, a seeded data stream with a cursor, a Go PCG stream for the Gumbel
 // noise, and checkpoints from which a run resumes exactly.
@@ -25,6 +28,7 @@ import (
 	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/cola"
+	"colash/model/llama"
 	"colash/model/tensor"
 	"colash/model/weights"
 )
@@ -37,11 +41,12 @@ const (
 	StageBC   Stage = "bc"     // stage 1b: policy behaviour cloning
 	StageFTAI Stage = "fta-i"  // fine-tuning under IDM action guidance
 	StageFTAP Stage = "fta-p"  // fine-tuning under policy action guidance
+	StageLM   Stage = "lm"     // pretraining a plain Llama from scratch (lm.go)
 )
 
 // Config is one stage's hyperparameters; Defaults gives the paper's values where they apply.
 type Config struct {
-	Stage       Stage   `toml:"stage"`        // stage1, bc, fta-i or fta-p
+	Stage       Stage   `toml:"stage"`        // stage1, bc, fta-i, fta-p or lm
 	Steps       int     `toml:"steps"`        // optimiser updates
 	Batch       int     `toml:"batch"`        // sequences per micro-batch
 	Accum       int     `toml:"accum"`        // micro-batches per update (gradient accumulation)
@@ -75,8 +80,11 @@ const (
 func Defaults(stage Stage) Config {
 	c := Config{Stage: stage, Steps: 1000, Batch: 8, Accum: 1, LR: 1e-4, MinLR: 1e-5, Warmup: 100,
 		WeightDecay: 0.01, Beta1: 0.9, Beta2: 0.999, Clip: 1, Tau: 2, EntropyCoef: 0.001}
-	if stage == StageFTAI || stage == StageFTAP {
+	switch stage {
+	case StageFTAI, StageFTAP:
 		c.LR, c.MinLR, c.WeightDecay, c.Beta2 = 5e-6, 5e-7, 0, 0.95
+	case StageLM:
+		c = lmDefaults()
 	}
 	return c
 }
@@ -84,9 +92,9 @@ func Defaults(stage Stage) Config {
 // Validate checks the configuration.
 func (c Config) Validate() error {
 	switch c.Stage {
-	case StageIDM, StageBC, StageFTAI, StageFTAP:
+	case StageIDM, StageBC, StageFTAI, StageFTAP, StageLM:
 	default:
-		return fmt.Errorf("train: unknown stage %q (want stage1, bc, fta-i or fta-p)", c.Stage)
+		return fmt.Errorf("train: unknown stage %q (want stage1, bc, fta-i, fta-p or lm)", c.Stage)
 	}
 	if c.Steps <= 0 || c.Batch <= 0 || c.Accum <= 0 {
 		return fmt.Errorf("train: steps, batch and accum must be positive")
@@ -146,7 +154,8 @@ func SetRequiresGrad(params []optim.Param, on bool) error {
 
 // Trainer runs one stage.
 type Trainer struct {
-	M      *cola.Model
+	M      *cola.Model  // the CoLA whose modules train (nil when pretraining a plain Llama)
+	Net    *llama.Model // the backbone: M's, or the Llama that StageLM pretrains
 	Cfg    Config
 	Params []optim.Param
 	Opt    *optim.AdamW
@@ -162,20 +171,33 @@ type Trainer struct {
 // NewTrainer prepares a stage on m: the stage's weights start requiring grad, everything else
 // stays frozen. Free undoes that and releases the optimiser.
 func NewTrainer(m *cola.Model, data *Loader, cfg Config) (*Trainer, error) {
+	if cfg.Stage == StageLM {
+		return nil, fmt.Errorf("train: stage lm pretrains a plain Llama (NewLMTrainer)")
+	}
+	return newTrainer(m, m.Model, data, cfg)
+}
+
+// newTrainer prepares the stage on net, the backbone (m's, or nil m when pretraining).
+func newTrainer(m *cola.Model, net *llama.Model, data *Loader, cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Stage == StageFTAI || cfg.Stage == StageFTAP {
+	if cfg.Stage == StageFTAI || cfg.Stage == StageFTAP || cfg.Stage == StageLM {
 		// The backbone trains: its blocks need separate leaf weights, not views of fused ones.
 		if err := tensor.Guard(func() {
-			for _, b := range m.Layers {
+			for _, b := range net.Layers {
 				b.Unfuse()
 			}
 		}); err != nil {
 			return nil, err
 		}
 	}
-	params := Trainable(m, cfg.Stage)
+	var params []optim.Param // listed after unfusing: the leaf weights that train
+	if cfg.Stage == StageLM {
+		params = lmTrainable(net)
+	} else {
+		params = Trainable(m, cfg.Stage)
+	}
 	if len(params) == 0 {
 		return nil, fmt.Errorf("train: stage %s: no weights to train", cfg.Stage)
 	}
@@ -188,7 +210,7 @@ func NewTrainer(m *cola.Model, data *Loader, cfg Config) (*Trainer, error) {
 		SetRequiresGrad(params, false)
 		return nil, err
 	}
-	t := &Trainer{M: m, Cfg: cfg, Params: params, Opt: opt, Data: data}
+	t := &Trainer{M: m, Net: net, Cfg: cfg, Params: params, Opt: opt, Data: data}
 	t.noise = rand.NewPCG(cfg.Seed, 0x6a09e667f3bcc908)
 	t.rng = rand.New(t.noise)
 	return t, nil
@@ -228,8 +250,10 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	if err := t.Opt.ZeroGrad(); err != nil {
 		return mt, err
 	}
-	C := t.M.Config.NumCode
-	counts := make([]float64, C)
+	var counts []float64 // code counts (stage 1a)
+	if t.M != nil {
+		counts = make([]float64, t.M.Config.NumCode)
+	}
 	var nPos float64
 	for k := 0; k < t.Cfg.Accum; k++ {
 		p := t.split(t.Data.Next(t.Cfg.Batch))

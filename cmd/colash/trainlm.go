@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"colash/engine/dist"
+	"colash/engine/run"
+	"colash/engine/train"
+	"colash/model/checkpoint"
+	"colash/model/llama"
+	"colash/model/tensor"
+	"colash/model/tokenizer"
+)
+
+const trainLMUsage = `usage: colash train lm --config config.json --tokenizer tokenizer.json --data FILE --out DIR [flags]
+
+Pretrains a Llama from scratch: the shape from a Hugging Face config.json (hidden_size,
+intermediate_size, num_hidden_layers, num_attention_heads, num_key_value_heads,
+max_position_embeddings, rope_theta; vocab_size is the tokenizer's), weights drawn from
+--init-seed, every weight trained on next-token cross-entropy over packed --seq-token sequences.
+--out receives a Hugging Face folder every command loads (config.json, model.safetensors,
+tokenizer.json), metrics.jsonl and checkpoint/; --resume continues exactly. Under colash launch
+or torchrun it runs data-parallel.
+
+example:
+  colash tokenizer train --vocab 258 --data train.jsonl --out tok
+  colash train lm --config recipes/testbed/testbed-config.json --tokenizer tok/tokenizer.json \
+    --data train.jsonl --out lm --steps 3000 --batch 32 --seq 384
+`
+
+func runTrainLM(args []string) error {
+	def := train.Defaults(train.StageLM)
+	fs := flag.NewFlagSet("train lm", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, trainLMUsage); fs.PrintDefaults() }
+	config := fs.String("config", "", "config.json of the model's shape (required)")
+	tokPath := fs.String("tokenizer", "", "tokenizer.json (colash tokenizer train) or another tokenizer file (required)")
+	data := fs.String("data", "", "training text: JSONL (--field) or plain text (required)")
+	out := fs.String("out", "", "output folder (required)")
+	field := fs.String("field", "text", "JSONL text field")
+	seq := fs.Int("seq", 256, "tokens per packed sequence (at most max_position_embeddings)")
+	cfg := def
+	fs.IntVar(&cfg.Steps, "steps", def.Steps, "optimiser updates")
+	fs.IntVar(&cfg.Batch, "batch", def.Batch, "sequences per micro-batch")
+	fs.IntVar(&cfg.Accum, "accum", def.Accum, "micro-batches per update")
+	fs.Float64Var(&cfg.LR, "lr", def.LR, "peak learning rate")
+	fs.Float64Var(&cfg.MinLR, "min-lr", def.MinLR, "learning-rate floor of the cosine decay")
+	fs.IntVar(&cfg.Warmup, "warmup", def.Warmup, "linear warmup updates")
+	fs.Float64Var(&cfg.WeightDecay, "wd", def.WeightDecay, "AdamW weight decay (norm weights have none)")
+	fs.Float64Var(&cfg.Beta2, "beta2", def.Beta2, "AdamW beta2")
+	fs.Float64Var(&cfg.Clip, "clip", def.Clip, "gradient-norm clip (0: none)")
+	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed of the data order")
+	initSeed := fs.Uint64("init-seed", 0, "seed of the initial weights")
+	device := fs.String("device", "cpu", "cpu, cuda, cuda:N or auto")
+	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
+	saveEvery := fs.Int("save-every", 200, "checkpoint every N updates (and at the end)")
+	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
+	stopAt := fs.Int("stop-at", 0, "stop after this update with a checkpoint (0: run to --steps)")
+	var sf saveFlags
+	sf.register(fs, false)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *config == "" || *tokPath == "" || *data == "" || *out == "" {
+		return fmt.Errorf("--config, --tokenizer, --data and --out are required (colash train lm -h)")
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	so, err := sf.options()
+	if err != nil {
+		return err
+	}
+	tensor.SetThreads(*threads)
+	dev, err := tensor.ParseDevice(*device)
+	if err != nil {
+		return err
+	}
+	tok, err := loadTokenizerFile(*tokPath)
+	if err != nil {
+		return err
+	}
+	shape, err := lmShape(*config, tok, *seq)
+	if err != nil {
+		return err
+	}
+	net, err := train.NewLlama(shape, *initSeed, dev)
+	if err != nil {
+		return err
+	}
+	defer net.Free()
+	fmt.Fprintf(os.Stderr, "model %s: %s\n", *config, net)
+	docs, err := train.ReadDocs(*data, tok, train.DataConfig{Field: *field})
+	if err != nil {
+		return err
+	}
+	seqs := train.Pack(docs, *seq)
+	fmt.Fprintf(os.Stderr, "data %s: %d documents, %d sequences of %d tokens\n", *data, len(docs), len(seqs), *seq)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	g, err := dist.FromEnv(dist.DefaultTimeout)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	o := run.Options{Out: *out, SaveEvery: *saveEvery, Resume: resumeMode(*resume), StopAt: *stopAt, Progress: os.Stderr}
+	if err := train.RunLMOn(ctx, g, net, seqs, cfg, o); err != nil {
+		return err
+	}
+	if *stopAt > 0 && *stopAt < cfg.Steps {
+		fmt.Fprintf(os.Stderr, "stopped at update %d: continue with --resume\n", *stopAt)
+		return nil
+	}
+	if g.Rank() > 0 {
+		return nil // rank 0 writes the model
+	}
+	m := &checkpoint.Model{Llama: net, Tok: tok, Path: *out, TokenizerPath: *tokPath}
+	if err := m.Save(*out, so); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
+	return nil
+}
+
+// lmShape reads the model's shape from a config.json and completes it from the tokenizer:
+// vocab_size, BOS and EOS are the tokenizer's, the packed sequences must fit the positions.
+func lmShape(path string, tok tokenizer.Tokenizer, seq int) (*llama.Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	c := &llama.Config{}
+	if err := json.Unmarshal(b, c); err != nil {
+		return nil, fmt.Errorf("--config %s: %w", path, err)
+	}
+	if c.Vocab != 0 && c.Vocab != tok.VocabSize() {
+		return nil, fmt.Errorf("--config %s: vocab_size %d, but the tokenizer has %d tokens (leave vocab_size out or make them equal)", path, c.Vocab, tok.VocabSize())
+	}
+	c.Vocab, c.BOS, c.EOS = tok.VocabSize(), tok.BOS(), llama.IDs{tok.EOS()}
+	if c.ModelType == "" {
+		c.ModelType = "llama"
+	}
+	if len(c.Architectures) == 0 {
+		c.Architectures = []string{"LlamaForCausalLM"}
+	}
+	if seq > c.MaxPositions {
+		return nil, fmt.Errorf("--seq %d is longer than max_position_embeddings %d of %s", seq, c.MaxPositions, path)
+	}
+	return c, c.Validate()
+}
+
+// loadTokenizerFile loads a tokenizer file by its kind: tokenizer.json (Hugging Face), a tiktoken
+// .model file, or a llama2.c .bin file.
+func loadTokenizerFile(path string) (tokenizer.Tokenizer, error) {
+	switch filepath.Ext(path) {
+	case ".json":
+		return tokenizer.LoadHFJSON(path)
+	case ".model":
+		return tokenizer.LoadTiktoken(path)
+	case ".bin":
+		return tokenizer.LoadLlama2C(path, 0)
+	}
+	return nil, fmt.Errorf("tokenizer %s: want a .json, .model or .bin file", path)
+}
