@@ -195,7 +195,7 @@ var hookDocs = []struct{ suffix, doc string }{
 	{"attn.hook_v", "value heads [T,kv heads,hd]"},
 	{"attn.hook_rot_q", "query heads after RoPE [T,heads,hd]"},
 	{"attn.hook_rot_k", "key heads after RoPE [T,kv heads,hd]"},
-	{"attn.hook_attn_scores", "q.k/sqrt(hd), masked (-1e9), [heads,T,S]"},
+	{"attn.hook_attn_scores", "q.k/sqrt(hd), masked (-1e9, float16: -32752), [heads,T,S]"},
 	{"attn.hook_pattern", "attention pattern softmax(scores) [heads,T,S]"},
 	{"attn.hook_z", "each head's attention output, before o_proj [T,heads,hd]"},
 	{"hook_attn_out", "the attention's output added to the residual [T,d]"},

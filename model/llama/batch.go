@@ -22,7 +22,7 @@ type Attention struct {
 	T        int64
 	Cos, Sin *ts.Tensor // [B,T,1,hd] at each token's position
 	rope     *Rope
-	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else -1e9; nil: all visible
+	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else maskValue; nil: all visible
 	Hooks    *hooks.Run // the hook points of this call (nil: none)
 }
 
@@ -53,9 +53,21 @@ func (b *Batch) Positions(T int) []int64 {
 	return pos
 }
 
+// maskValue is what the mask adds to the score of a hidden slot in dtype dt: -1e9, or in float16
+// (whose largest finite magnitude is 65504, so -1e9 overflows) half its lowest finite value,
+// -32752. Either is far below any real score, and stays finite once a score is added to it: a
+// padding query sees nothing, and -inf there would give NaN, which a masked slot's value passes on
+// to the real queries (0 * NaN) in the next layer.
+func maskValue(dt gotch.DType) float64 {
+	if dt == gotch.Half {
+		return -65504.0 / 2
+	}
+	return -1e9
+}
+
 // Attention builds rotary tables and the mask for the next T slots; tensors belong to s.
 // Slot j is visible from query slot i (both absolute) iff Pad[b] <= j <= i. A padding query sees
-// nothing real; its output is ignored, and the -1e9 (not -inf) keeps it finite.
+// nothing real; its output is ignored, and a finite maskValue (not -inf) keeps it finite.
 func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 	B := int64(len(b.Pad))
 	cos, sin := r.At(b.Positions(int(T)), B, T, s)
@@ -76,6 +88,6 @@ func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 	pad := s.T(tensor.FromInt64s(pads, []int64{B, 1, 1, 1}, dev))
 	hidden := s.T(key.MustGtTensor(query, false).MustLogicalOr(s.T(pad.MustGtTensor(key, false)), true)) // [B,1,T,S]
 	zeros := s.T(ts.MustZeros([]int64{B, 1, T, S}, r.dt, dev))
-	mask := s.T(zeros.MustMaskedFill(hidden, tensor.Scalar(-1e9), false))
+	mask := s.T(zeros.MustMaskedFill(hidden, tensor.Scalar(maskValue(r.dt)), false))
 	return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, Mask: mask, rope: r}
 }
