@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,11 +18,16 @@ import (
 )
 
 func init() {
-	register("bench", "run the benchmarks under bench/ and print their figures", runBench)
+	var names []string
+	for _, b := range bench.All {
+		names = append(names, b.Name)
+	}
+	register("bench", "run the benchmarks under bench/ and print their figures", runBench).
+		withUsage("colash bench [--run REGEXP] [--threads N] [--json] [NAME...]").
+		withDoc("NAMEs pick benchmarks by name; --run by regular expression; neither: all of them.\n"+
+			"Benchmarks: "+strings.Join(names, ", ")+" (docs/performance.md says what each measures).").
+		withExample("colash bench decode load", "colash bench --threads 1 --run '^decode$' --json")
 }
-
-const benchUsage = `usage: colash bench [--run REGEXP] [--threads N] [--json] [NAME...]
-NAMEs pick benchmarks by name; --run by regular expression; neither: all of them.`
 
 // benchResult is one figure as --json prints it.
 type benchResult struct {
@@ -35,11 +39,10 @@ type benchResult struct {
 }
 
 func runBench(args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs := newFlags("bench")
 	filter := fs.String("run", "", "only benchmarks whose name matches this regular expression")
 	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
 	asJSON := fs.Bool("json", false, "print the figures as a JSON array instead of a table")
-	fs.Usage = func() { fmt.Fprintln(fs.Output(), benchUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

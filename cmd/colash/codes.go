@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,12 +14,17 @@ import (
 )
 
 func init() {
-	register("codes", "what each latent code of a CoLA means: how often the policy picks it, the tokens it makes, an example", runCodes)
+	register("codes", "what each latent code of a CoLA means: how often the policy picks it, the tokens it makes, an example", runCodes).
+		withUsage("colash codes [--model cola] [--prompts FILE] [--json]").
+		withDoc("Runs the policy over the prompts (default: four story openings) and prints, for each code,\n"+
+			"how often it is picked, the tokens the world model makes from it and an example: the table\n"+
+			"the shell's m.CodeTable() shows. --model defaults to the shipped CoLA (cola).").
+		withExample("colash codes", "colash codes --model cola --prompts prompts.txt --json > codes.json")
 }
 
 // runCodes prints the script API's CodeTable, so that the shell and this command show the same.
 func runCodes(args []string) error {
-	fs := flag.NewFlagSet("codes", flag.ContinueOnError)
+	fs := newFlags("codes")
 	var mf modelFlags
 	mf.register(fs)
 	promptFile := fs.String("prompts", "", "a file with one prompt per line (default: four story openings)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -13,15 +14,47 @@ import (
 )
 
 func init() {
-	register("eval", "evaluate a model on math500, a MATH or a GSM8K file (accuracy, pass@k, maj@k)", runEval)
+	register("eval", "evaluate a model: math500, MATH or GSM8K files (accuracy, pass@k, maj@k), math500 by search, the testbed's tasks", runEval).
+		asGroup().
+		withUsage("colash eval SET [--model M] [--n N] [--samples K] [--out FILE.jsonl] [flags]",
+			"colash eval math500 --search greedy|best-of-n|mcts|mcts-q [--qnet DIR] [--reward-model DIR | --oracle] [flags]").
+		withExample("colash eval math500 --model cola --n 50 --out math500.jsonl",
+			"colash eval math500 --search mcts-q --model cola --qnet DIR --reward-model DIR --n 20 --budget 6000")
+	set := func(name, summary, data string) {
+		c := register("eval "+name, summary, nil).
+			withUsage("colash eval " + name + data + " [--model M] [--n N] [--samples K] [--out FILE.jsonl] [flags]").
+			withDoc("Accuracy by subject and level, pass@k and maj@k over --samples completions per problem,\n" +
+				"graded by PRM800K's grader (--grading strict: docs/grading.md). With --out the run resumes.").
+			withExample("colash eval " + name + data + " --model cola --n 20 --samples 4 --out " + name + ".jsonl")
+		if name == "math500" {
+			c.usage = append(c.usage, "colash eval math500 --search greedy|best-of-n|mcts|mcts-q [--qnet DIR] [--reward-model DIR | --oracle] [flags]")
+			c.doc += "\n\nWith --search METHOD the problems are solved by search over latent codes (docs/search.md)\n" +
+				"and the flags are colash search's, listed below."
+			c.example = append(c.example, "colash eval math500 --search mcts-q --model cola --qnet DIR --reward-model DIR --n 20 --budget 6000")
+			c.extra = func(w io.Writer) {
+				fmt.Fprintf(w, "\nFlags with --search (colash search's; --task is math500):\n")
+				all := searchFlagSet(new(modelFlags), new(jobFlags), new(searchArgs))
+				fs := flag.NewFlagSet("eval math500 --search", flag.ContinueOnError)
+				all.VisitAll(func(f *flag.Flag) {
+					if f.Name != "task" && f.Name != "method" && f.Name != "words" { // --search and the set fix them
+						fs.Var(f.Value, f.Name, f.Usage)
+					}
+				})
+				fs.SetOutput(w)
+				fs.PrintDefaults()
+			}
+		}
+	}
+	set("math500", "the MATH-500 test problems shipped inside colash", "")
+	set("math", "a JSONL file in the MATH schema", " --data FILE")
+	set("gsm8k", "a JSONL file in GSM8K's schema (question, answer)", " --data FILE")
 }
 
 func runEval(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		return fmt.Errorf("usage: colash eval math500|math|gsm8k [--data FILE] [--model DIR] [--n N] [--samples K] [--out FILE.jsonl]\n" +
-			"       colash eval math500 --search greedy|best-of-n|mcts|mcts-q [--qnet DIR] [--reward-model DIR | --oracle] [colash search's flags]")
+	if len(args) == 0 {
+		return fmt.Errorf("which set? (colash eval --help)")
 	}
-	if method, rest, ok := searchFlag(args[1:]); ok {
+	if method, rest, ok := searchFlag(args[1:]); ok && !wantsHelp(rest) {
 		if args[0] != "math500" {
 			return fmt.Errorf("eval %s --search: search evaluates math500 (colash search --task for the others)", args[0])
 		}
@@ -29,7 +62,7 @@ func runEval(args []string) error {
 	}
 	e := recipes.DefaultEval()
 	e.Set = args[0]
-	fs := flag.NewFlagSet("eval "+e.Set, flag.ContinueOnError)
+	fs := newFlags("eval " + e.Set)
 	var mf modelFlags
 	mf.register(fs)
 	fs.StringVar(&e.Data, "data", "", "JSONL file (math: MATH schema; gsm8k: question/answer); math500 is built in")
@@ -42,6 +75,9 @@ func runEval(args []string) error {
 	fs.Uint64Var(&e.Seed, "seed", 0, "random seed")
 	fs.StringVar(&e.Grading, "grading", e.Grading, "grader: prm800k (the paper's) or strict (docs/grading.md)")
 	out := fs.String("out", "", "JSONL of every problem; an existing file is resumed")
+	if e.Set == "math500" {
+		fs.String("search", "", "solve by search over latent codes instead: greedy, best-of-n, mcts or mcts-q (flags below)")
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -14,11 +13,16 @@ import (
 )
 
 func init() {
-	register("generate", "continue a prompt with a model; prints the new text on stdout", runGenerate)
+	register("generate", "continue a prompt with a model; prints the new text on stdout", runGenerate).
+		withUsage("colash generate [--model M] [--prompt TEXT] [-n 200] [-t 0] [--top-k K] [--top-p P] [--seed S]").
+		withDoc("Tokens are greedy unless -t > 0. A CoLA (--model cola) samples a latent code per token\n"+
+			"(--latent-t, top-k 40) and its world model turns the code into the token. The speed goes to stderr.").
+		withExample("colash generate --prompt \"Once upon a time\" -n 100",
+			"colash generate --model cola --prompt \"Lily had a ball.\" --latent-t 1 --seed 3")
 }
 
 func runGenerate(args []string) error {
-	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fs := newFlags("generate")
 	var mf modelFlags
 	mf.register(fs)
 	prompt := fs.String("prompt", "", "text to continue (BOS is prepended)")

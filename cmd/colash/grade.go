@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,24 +14,25 @@ import (
 )
 
 func init() {
-	register("grade", "grade JSONL answers against gold answers (PRM800K's grader, or --mode strict)", runGrade)
+	register("grade", "grade JSONL answers against gold answers (PRM800K's grader, or --mode strict)", runGrade).
+		withUsage(gradeUsage).
+		withDoc("Each input line is a JSON object with a given and a gold answer; every field is written back\n"+
+			"in order with \"correct\": true|false set, and a summary goes to stderr (docs/grading.md).").
+		withExample("colash grade answers.jsonl > graded.jsonl",
+			"colash grade --mode strict --given-field answer --gold-field ref --in answers.jsonl --out graded.jsonl")
 }
 
-const gradeUsage = "usage: colash grade [--mode prm800k|strict] [--in FILE | FILE] [--out FILE] [--given-field given] [--gold-field gold]"
+const gradeUsage = "colash grade [--mode prm800k|strict] [--in FILE | FILE] [--out FILE] [--given-field given] [--gold-field gold]"
 
 // runGrade reads JSONL lines {"given": ..., "gold": ...} and writes each back,
 // every field kept in order, with "correct": true|false set.
 func runGrade(args []string) error {
-	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
+	fs := newFlags("grade")
 	mode := fs.String("mode", "prm800k", "prm800k: OpenAI's PRM800K grader, quirks included (as eval and RL grade); strict: sound equivalence only")
 	in := fs.String("in", "", "JSONL input (default: the positional FILE, else stdin)")
 	out := fs.String("out", "", "JSONL output (default stdout)")
 	givenField := fs.String("given-field", "given", "field holding the answer to grade")
 	goldField := fs.String("gold-field", "gold", "field holding the gold answer")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), gradeUsage)
-		fs.PrintDefaults()
-	}
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -50,7 +50,7 @@ func runGrade(args []string) error {
 	}
 	switch {
 	case len(positional) > 1:
-		return fmt.Errorf("one input file at most, got %q\n%s", positional, gradeUsage)
+		return fmt.Errorf("one input file at most, got %q\nusage: %s", positional, gradeUsage)
 	case len(positional) == 1 && *in != "" && *in != positional[0]:
 		return fmt.Errorf("two inputs: --in %s and %s", *in, positional[0])
 	case len(positional) == 1:

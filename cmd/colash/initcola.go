@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 
@@ -13,11 +12,18 @@ import (
 )
 
 func init() {
-	register("init-cola", "wrap a Llama checkpoint in fresh CoLA modules (IDM, codebook, world model, policy) and save it", runInitCoLA)
+	register("init-cola", "wrap a Llama checkpoint in fresh CoLA modules (IDM, codebook, world model, policy) and save it", runInitCoLA).
+		withUsage("colash init-cola --backbone M --out DIR [--codes 64] [--action-layers 4] [--dyna-layers 2] [--policy-layers 8] [--seed S]").
+		withDoc("The new modules' sizes default to the released CoLA's (64 codes, 4 IDM blocks, 2 merge MLPs,\n"+
+			"8 policy blocks); colash train stage1, which can wrap a plain Llama itself, defaults to smaller\n"+
+			"ones (64 / 2 / 2 / 2). The model is built on the CPU in float32, whatever it is saved as\n"+
+			"(--save-dtype): this command takes no --device or --dtype.").
+		withExample("colash init-cola --backbone models/stories260K --out cola-fresh --seed 3",
+			"colash init-cola --backbone models/stories260K --out small --codes 8 --action-layers 1 --dyna-layers 1 --policy-layers 1")
 }
 
 func runInitCoLA(args []string) error {
-	fs := flag.NewFlagSet("init-cola", flag.ContinueOnError)
+	fs := newFlags("init-cola")
 	backbone := fs.String("backbone", "", "Llama checkpoint: a Hugging Face folder or a llama2.c .bin file (required)")
 	tok := fs.String("tokenizer", "", "tokenizer file (default: the one beside the backbone)")
 	out := fs.String("out", "", "output folder (required)")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,14 +10,22 @@ import (
 )
 
 func init() {
-	register("kernel", "the Jupyter kernel: colash kernel -f CONNECTION_FILE; colash kernel install [--user]", runKernel)
+	register("kernel", "the Jupyter kernel: colash kernel -f CONNECTION_FILE; colash kernel install [--user]", runKernel).
+		withUsage("colash kernel -f CONNECTION_FILE [--device D] [--dtype T] [--threads N]",
+			"colash kernel install [--user] [--prefix DIR] [--device D]").
+		withDoc("Jupyter starts 'colash kernel -f FILE' itself once 'colash kernel install' has written the\n"+
+			"kernelspec; cells run in the colash shell's language (docs/notebooks.md).").
+		withExample("colash kernel install --user", "jupyter nbconvert --to notebook --execute examples/notebooks/rl.ipynb")
+	register("kernel install", "write the colash kernelspec so that Jupyter lists the kernel", installKernel).
+		withUsage("colash kernel install [--user] [--prefix DIR] [--device D]").
+		withExample("colash kernel install --user", "colash kernel install --prefix /opt/jupyter --device cuda")
 }
 
 func runKernel(args []string) error {
 	if len(args) > 0 && args[0] == "install" {
 		return installKernel(args[1:])
 	}
-	fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
+	fs := newFlags("kernel")
 	var sf sessionFlags
 	sf.register(fs)
 	file := fs.String("f", "", "the connection file Jupyter wrote for this kernel")
@@ -43,7 +50,7 @@ func runKernel(args []string) error {
 }
 
 func installKernel(args []string) error {
-	fs := flag.NewFlagSet("kernel install", flag.ContinueOnError)
+	fs := newFlags("kernel install")
 	user := fs.Bool("user", false, "install for this user (~/.local/share/jupyter) rather than system-wide")
 	prefix := fs.String("prefix", "", "install under PREFIX/share/jupyter (default /usr/local)")
 	device := fs.String("device", "", "the kernel's --device (default: cpu)")

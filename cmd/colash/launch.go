@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -20,30 +19,33 @@ import (
 )
 
 func init() {
-	register("launch", "run N local processes of a colash command as one distributed job (like torchrun)", runLaunch)
+	register("launch", "run N local processes of a colash command as one distributed job (like torchrun)", runLaunch).
+		withUsage(launchUsage).
+		withDoc(launchDoc).
+		withExample("colash launch -n 2 -- train stage1 --model stories260K --data text.jsonl --out two --threads 1",
+			"colash launch -n 2 -- rl --model cola --task story-word --steps 3 --out r2 --threads 1")
 }
 
-const launchUsage = `usage: colash launch -n N [--port P] [--addr HOST] [--any] -- COMMAND [ARGS...]
+const launchUsage = "colash launch -n N [--port P] [--addr HOST] [--any] -- COMMAND [ARGS...]"
 
-Starts N processes of 'colash COMMAND ARGS...' with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE
+const launchDoc = `Starts N processes of 'colash COMMAND ARGS...' with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE
 and LOCAL_RANK set (the torchrun contract, engine/dist), prefixes their output lines with
 "[rank R] ", and stops the job as soon as one process fails. Each process uses every core unless
 the command is given --threads; on one machine, share them out (N x threads <= cores).
-Commands that run data-parallel: train, rl, qnet train, rm train.`
+Commands that run data-parallel: train, rl, qnet train, rm train (docs/distributed.md).`
 
 func runLaunch(args []string) error {
-	fs := flag.NewFlagSet("launch", flag.ContinueOnError)
+	fs := newFlags("launch")
 	n := fs.Int("n", 2, "number of processes")
 	port := fs.Int("port", 0, "rendezvous port on rank 0 (0: a free one)")
 	addr := fs.String("addr", "127.0.0.1", "rendezvous address (rank 0's host)")
 	anyCmd := fs.Bool("any", false, "launch a command that does not join the job (N independent copies)")
-	fs.Usage = func() { fmt.Fprintln(fs.Output(), launchUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cmd := fs.Args()
 	if len(cmd) == 0 {
-		return fmt.Errorf("no command to launch\n%s", launchUsage)
+		return fmt.Errorf("no command to launch\nusage: %s", launchUsage)
 	}
 	if _, ok := commands[cmd[0]]; !ok || cmd[0] == "launch" {
 		return fmt.Errorf("cannot launch %q: not a colash command", cmd[0])

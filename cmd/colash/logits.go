@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -13,11 +12,13 @@ import (
 )
 
 func init() {
-	register("logits", "print a text's token ids and logits as JSON (with IDM codes, policy and world-model logits for CoLA)", runLogits)
+	register("logits", "print a text's token ids and logits as JSON (with IDM codes, policy and world-model logits for CoLA)", runLogits).
+		withUsage("colash logits [--model M] --text TEXT [--codes C1,C2,...]").
+		withExample("colash logits --text \"Once upon a time\"", "colash logits --model cola --text \"Once upon a time\" --codes 3,17,17,5,9")
 }
 
 func runLogits(args []string) error {
-	fs := flag.NewFlagSet("logits", flag.ContinueOnError)
+	fs := newFlags("logits")
 	var mf modelFlags
 	mf.register(fs)
 	text := fs.String("text", "", "text to run (BOS is prepended)")

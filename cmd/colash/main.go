@@ -2,10 +2,11 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 )
 
@@ -16,52 +17,52 @@ import (
 // thread the Go scheduler moves it to (docs/performance.md).
 func init() { runtime.LockOSThread() }
 
-// command is one subcommand: its one-line summary and its entry point (args after the name).
-type command struct {
-	summary string
-	run     func(args []string) error
-}
-
-var commands = map[string]command{}
-
-func register(name, summary string, run func([]string) error) {
-	commands[name] = command{summary, run}
-}
-
-func usage() {
-	fmt.Fprintf(os.Stderr, "colash: a research shell for CoLA (latent-action control of Llama models)\n\nusage: colash COMMAND [flags]\n\ncommands:\n")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintf(os.Stderr, "\n'colash COMMAND -h' describes a command's flags.\n")
-}
-
 func main() {
-	if len(os.Args) < 2 {
-		os.Args = append(os.Args, "shell") // no arguments: the interactive shell
+	args := os.Args[1:]
+	if len(args) == 0 {
+		args = []string{"shell"} // no arguments: the interactive shell
 	}
-	if os.Args[1] == "-e" {
-		os.Args = append([]string{os.Args[0], "run"}, os.Args[1:]...) // colash -e 'expr'
+	if args[0] == "-e" {
+		args = append([]string{"run"}, args...) // colash -e 'expr'
 	}
-	if os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
-		usage()
+	switch {
+	case isHelpFlag(args[0]) || (args[0] == "help" && len(args) == 1):
+		topUsage(os.Stdout)
 		return
+	case args[0] == "help":
+		args = append(args[1:], "--help") // colash help CMD [SUB]
 	}
-	cmd, ok := commands[os.Args[1]]
-	if !ok {
-		fmt.Fprintf(os.Stderr, "colash: unknown command %q\n\n", os.Args[1])
-		usage()
+	helpRequested = wantsHelp(args)
+	c, n := lookup(args)
+	if c == nil {
+		fmt.Fprintf(os.Stderr, "colash: unknown command %q\n\n", args[0])
+		topUsage(os.Stderr)
 		os.Exit(2)
 	}
-	if err := cmd.run(os.Args[2:]); err != nil {
+	rest := args[n:]
+	if c.group && (len(rest) == 0 || isHelpFlag(rest[0])) {
+		// A command whose first argument names a subcommand: list them.
+		if len(rest) == 0 {
+			fmt.Fprintf(os.Stderr, "colash %s: which subcommand?\n\n", c.name)
+			printHelp(os.Stderr, c, nil)
+			os.Exit(2)
+		}
+		printHelp(os.Stdout, c, nil)
+		return
+	}
+	err := c.call(rest)
+	if errors.Is(err, flag.ErrHelp) || (err == nil && len(rest) > 0 && isHelpFlag(rest[0])) {
+		// The command printed its usage and flags: a flag set from newFlags printed the table's
+		// help, example included; one made otherwise gets the example here.
+		if !helpShown && len(c.example) > 0 {
+			fmt.Fprintf(os.Stdout, "\nExample:\n%s", indent(c.example))
+		}
+		return
+	}
+	if err != nil {
 		msg := err.Error()
 		if !strings.HasPrefix(msg, "colash") {
-			msg = "colash " + os.Args[1] + ": " + msg
+			msg = "colash " + c.name + ": " + msg
 		}
 		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -15,7 +14,21 @@ import (
 )
 
 func init() {
-	register("qnet", "MCTS-Q's Q-network: collect best-of-N samples (JSONL), train by double-DQN, assess on held-out samples", runQNet)
+	register("qnet", "MCTS-Q's Q-network: collect best-of-N samples (JSONL), train by double-DQN, assess on held-out samples", runQNet).
+		asGroup().
+		withDoc("The Q-network guides MCTS-Q (colash search --method mcts-q --qnet DIR; docs/search.md).").
+		withExample("colash qnet collect --model cola --task story-target --n 112 --samples 8 --max-tokens 48 --out target.jsonl",
+			"colash qnet train --model cola --data target.jsonl --steps 300 --batch 16 --lr 1e-3 --out target-q",
+			"colash qnet assess --qnet target-q --data target-held.jsonl")
+	register("qnet collect", "best-of-N samples of a task's problems with the code of every token and their reward (JSONL)", qnetCollect).
+		withUsage("colash qnet collect --model cola --task T --out FILE.jsonl [--n N] [--samples K] [--max-tokens N] [--seed S]").
+		withExample("colash qnet collect --model cola --task story-target --n 112 --samples 8 --max-tokens 48 --seed 101 --out target.jsonl")
+	register("qnet train", "the Q-network by offline double-DQN on collected samples (resumable)", qnetTrain).
+		withUsage("colash qnet train --model cola --data FILE.jsonl --out DIR [--steps N] [--batch B] [--lr LR] [--resume]").
+		withExample("colash qnet train --model cola --data target.jsonl --steps 300 --batch 16 --lr 1e-3 --min-lr 1e-4 --target-every 50 --out target-q")
+	register("qnet assess", "a Q-network's TD error and ranking of successes on held-out samples (one JSON line)", qnetAssess).
+		withUsage("colash qnet assess --qnet DIR --data FILE.jsonl [--gamma 0.99]").
+		withExample("colash qnet assess --qnet target-q --data target-held.jsonl")
 }
 
 func runQNet(args []string) error {
@@ -30,11 +43,11 @@ func runQNet(args []string) error {
 	case "assess":
 		return qnetAssess(args[1:])
 	}
-	return fmt.Errorf("usage: colash qnet collect|train|assess [flags] (-h for the flags)")
+	return fmt.Errorf("unknown subcommand %q (colash qnet --help)", args[0])
 }
 
 func qnetCollect(args []string) error {
-	fs := flag.NewFlagSet("qnet collect", flag.ContinueOnError)
+	fs := newFlags("qnet collect")
 	var mf modelFlags
 	mf.register(fs)
 	j := qlearn.DefaultCollect()
@@ -73,7 +86,7 @@ func qnetCollect(args []string) error {
 }
 
 func qnetTrain(args []string) error {
-	fs := flag.NewFlagSet("qnet train", flag.ContinueOnError)
+	fs := newFlags("qnet train")
 	var mf modelFlags
 	mf.register(fs)
 	j := qlearn.DefaultTrain()
@@ -109,7 +122,7 @@ func qnetTrain(args []string) error {
 }
 
 func qnetAssess(args []string) error {
-	fs := flag.NewFlagSet("qnet assess", flag.ContinueOnError)
+	fs := newFlags("qnet assess")
 	var mf modelFlags
 	mf.register(fs) // --device, --dtype, --threads
 	dir := fs.String("qnet", "", "Q-network folder (required)")

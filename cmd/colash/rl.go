@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -11,11 +10,17 @@ import (
 )
 
 func init() {
-	register("rl", "reinforcement learning over latent actions (CoLA policy) or tokens (baseline): GRPO, ReMax, RLOO, PPO", runRL)
+	register("rl", "reinforcement learning over latent actions (CoLA policy) or tokens (baseline): GRPO, ReMax, RLOO, PPO", runRL).
+		withUsage("colash rl --model M --task T [--algo grpo|remax|rloo|ppo] [--token-level [--layers N]] [--turns N] --out DIR [--resume] [flags]").
+		withDoc("Latent mode trains only a CoLA's policy (a plain Llama is first wrapped in fresh CoLA modules);\n"+
+			"--token-level trains the Llama's tokens instead, the baseline. OUT receives metrics.jsonl,\n"+
+			"summary.json, checkpoint/ and model/ (docs/rl.md).").
+		withExample("colash rl --model cola --task story-word --steps 250 --prompts 8 --group 8 --max-tokens 32 --lr 5e-4 --min-lr 5e-5 --out runs/latent",
+			"colash rl --model stories260K --task story-word --token-level --layers 2 --steps 250 --lr 5e-4 --out runs/token")
 }
 
 func runRL(args []string) error {
-	fs := flag.NewFlagSet("rl", flag.ContinueOnError)
+	fs := newFlags("rl")
 	var mf modelFlags
 	mf.register(fs)
 	j := rl.DefaultJob()

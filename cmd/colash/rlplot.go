@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,11 +10,13 @@ import (
 )
 
 func init() {
-	register("rl-plot", "plot metrics.jsonl curves of rl runs (reward and KL against step) to PNG", runRLPlot)
+	register("rl-plot", "plot metrics.jsonl curves of rl runs (reward and KL against step) to PNG", runRLPlot).
+		withUsage("colash rl-plot --runs LABEL=DIR[,LABEL=DIR...] [--out rl.png] [--smooth 10]").
+		withExample("colash rl-plot --runs latent=runs/latent,token=runs/token --out docs/rl.png")
 }
 
 func runRLPlot(args []string) error {
-	fs := flag.NewFlagSet("rl-plot", flag.ContinueOnError)
+	fs := newFlags("rl-plot")
 	runs := fs.String("runs", "", "comma-separated label=DIR of rl runs (required)")
 	out := fs.String("out", "rl.png", "output PNG; the KL plot goes beside it with a -kl suffix")
 	smooth := fs.Int("smooth", 10, "moving-average window of the reward, in steps")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -14,7 +13,11 @@ import (
 )
 
 func init() {
-	register("run", "run a script: colash run script.go [args]; -e 'expr' evaluates one expression", runScript)
+	register("run", "run a script: colash run script.go [args]; -e 'expr' evaluates one expression", runScript).
+		withUsage("colash run [flags] script.go [args]", "colash -e [flags] 'EXPR'").
+		withDoc("Scripts are Go, interpreted with the colash API loaded (examples/README.md); the flags set where\n"+
+			"the script's models load.").
+		withExample("colash run examples/hooks_patch.go", "colash -e 'colash.Load(\"\").Generate(\"Once upon a time\")'")
 }
 
 // contextWithInterrupt is cancelled by the first Ctrl-C.
@@ -24,14 +27,10 @@ func contextWithInterrupt() context.Context {
 }
 
 func runScript(args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlags("run")
 	var sf sessionFlags
 	sf.register(fs)
 	expr := fs.Bool("e", false, "evaluate the arguments as one expression or statement list")
-	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: colash run [flags] script.go [args]  |  colash -e [flags] 'expr'")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -11,11 +10,14 @@ import (
 )
 
 func init() {
-	register("sample", "write text sampled from a model (batched, seeded) as JSONL, e.g. a training corpus", runSample)
+	register("sample", "write text sampled from a model (batched, seeded) as JSONL, e.g. a training corpus", runSample).
+		withUsage("colash sample [--model M] --tokens N --out FILE.jsonl [--len 256] [--batch 64] [-t 1] [--seed S]").
+		withDoc("A CoLA samples from its backbone. Each line is {\"text\": ...}; samples end at EOS or --len tokens.").
+		withExample("colash sample --tokens 65536 --seed 2 --out heldout.jsonl")
 }
 
 func runSample(args []string) error {
-	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
+	fs := newFlags("sample")
 	var mf modelFlags
 	mf.register(fs)
 	c := train.DefaultSample

@@ -14,7 +14,13 @@ import (
 )
 
 func init() {
-	register("search", "tree search over latent codes (MCTS-Q, MCTS) against greedy and best-of-N at equal forward tokens", runSearch)
+	register("search", "tree search over latent codes (MCTS-Q, MCTS) against greedy and best-of-N at equal forward tokens", runSearch).
+		withUsage("colash search --model cola --task T --method greedy,best-of-n,mcts,mcts-q [--budget TOKENS] [--qnet DIR] [--reward-model DIR | --oracle] [--out results.json] [flags]").
+		withDoc("Runs each method on the task's first --n problems at one forward-token budget and prints\n"+
+			"success rates with 95% intervals (docs/search.md). mcts-q needs a Q-network (colash qnet train);\n"+
+			"math tasks need --reward-model or --oracle.").
+		withExample("colash search --model cola --task story-target --method greedy,best-of-n,mcts --budget 300 --n 20",
+			"colash search --model cola --task story-target --method mcts-q --qnet target-q --budget 300 --n 20 --out q.json")
 }
 
 // searchFlags are the search constants as flags over a named configuration.
@@ -113,33 +119,47 @@ func (f *jobFlags) build(j *search.Job) error {
 	return nil
 }
 
-func runSearch(args []string) error {
-	fs := flag.NewFlagSet("search", flag.ContinueOnError)
-	var mf modelFlags
+// searchArgs are the flags of colash search besides the model's and the job's.
+type searchArgs struct {
+	j                   search.Job
+	words, methods, out string
+}
+
+// searchFlagSet is colash search's flag set (also the flags of colash eval math500 --search).
+func searchFlagSet(mf *modelFlags, jf *jobFlags, a *searchArgs) *flag.FlagSet {
+	fs := newFlags("search")
 	mf.register(fs)
-	var jf jobFlags
 	jf.register(fs)
-	j := search.DefaultJob()
-	fs.StringVar(&j.Task, "task", j.Task, "task: "+search.TaskNames())
-	words := fs.String("words", "", "story tasks: comma-separated target words")
-	methods := fs.String("method", "mcts-q", "comma-separated: "+strings.Join(search.Methods, ", "))
-	fs.IntVar(&j.N, "n", j.N, "problems")
-	fs.Float64Var(&j.Success, "success", j.Success, "an answer succeeds when its task reward reaches this")
-	out := fs.String("out", "", "results.json (an object for one method, a list for several)")
+	a.j = search.DefaultJob()
+	fs.StringVar(&a.j.Task, "task", a.j.Task, "task: "+search.TaskNames())
+	fs.StringVar(&a.words, "words", "", "story tasks: comma-separated target words")
+	fs.StringVar(&a.methods, "method", "mcts-q", "comma-separated: "+strings.Join(search.Methods, ", "))
+	fs.IntVar(&a.j.N, "n", a.j.N, "problems")
+	fs.Float64Var(&a.j.Success, "success", a.j.Success, "an answer succeeds when its task reward reaches this")
+	fs.StringVar(&a.out, "out", "", "results.json (an object for one method, a list for several)")
+	return fs
+}
+
+func runSearch(args []string) error {
+	var mf modelFlags
+	var jf jobFlags
+	var a searchArgs
+	fs := searchFlagSet(&mf, &jf, &a)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	j := a.j
 	if err := jf.build(&j); err != nil {
 		return err
 	}
-	j.Methods = strings.Split(*methods, ",")
-	if *words != "" {
-		j.Words = strings.Split(*words, ",")
+	j.Methods = strings.Split(a.methods, ",")
+	if a.words != "" {
+		j.Words = strings.Split(a.words, ",")
 	}
 	if err := j.Validate(); err != nil {
 		return err
 	}
-	return searchAndReport(&mf, j, *out)
+	return searchAndReport(&mf, j, a.out)
 }
 
 // searchAndReport loads the model, runs the job, prints its table and writes results.json.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"log"
 	"os"
@@ -13,11 +12,15 @@ import (
 )
 
 func init() {
-	register("shell", "the interactive colash shell (also: colash with no arguments)", runShell)
+	register("shell", "the interactive colash shell (also: colash with no arguments)", runShell).
+		withUsage("colash shell [--device D] [--dtype T] [--threads N]", "colash").
+		withDoc("Go interpreted by yaegi with the colash API loaded: :help lists the shell's commands, TAB\n"+
+			"completes, :doc NAME describes a function. Piped input runs line by line.").
+		withExample("colash", "echo 'colash.Load(\"cola\").Generate(\"Once upon a time\")' | colash shell")
 }
 
 func runShell(args []string) error {
-	fs := flag.NewFlagSet("shell", flag.ContinueOnError)
+	fs := newFlags("shell")
 	var sf sessionFlags
 	sf.register(fs)
 	if err := fs.Parse(args); err != nil {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -21,33 +20,54 @@ import (
 )
 
 func init() {
-	register("train", "train CoLA: stage1 (IDM + world model), bc (policy), fta-i / fta-p (backbone); report", runTrain)
+	register("train", "train CoLA: stage1 (IDM + world model), bc (policy), fta-i / fta-p (backbone); report; lm (a Llama from scratch)", runTrain).
+		asGroup().
+		withUsage("colash train STAGE --model M --data FILE --out DIR [flags]",
+			"colash train report --model DIR --data FILE [flags]").
+		withDoc(trainOut).
+		withExample("colash sample --tokens 200000 --out text.jsonl",
+			"colash train stage1 --model stories260K --data text.jsonl --out s1 --steps 200 --usage 0.1",
+			"colash train bc --model s1 --data text.jsonl --out bc --steps 200",
+			"colash train report --model bc --data heldout.jsonl --reference stories260K")
+	stage := func(name, summary, doc, example string) {
+		register("train "+name, summary, nil).
+			withUsage("colash train " + name + " --model M --data FILE --out DIR [flags]").
+			withDoc(doc + "\n\n" + trainOut).
+			withExample(example)
+	}
+	stage("stage1", `stage 1a: IDM, codebook and world-model merge MLPs ("action" weights); backbone frozen`,
+		"--model may be a plain Llama, wrapped in fresh CoLA modules sized by --codes, --action-layers,\n"+
+			"--dyna-layers and --policy-layers (defaults 64 / 2 / 2 / 2: smaller than init-cola's, which\n"+
+			"are the released model's 64 / 4 / 2 / 8), or a CoLA folder.",
+		"colash train stage1 --model stories260K --data text.jsonl --out s1 --steps 4000 --batch 16 --lr 3e-3 --min-lr 3e-4 --usage 0.1")
+	stage("bc", "stage 1b: the policy cloned onto the IDM's argmax codes; everything else frozen",
+		"--model is a CoLA (the output of stage1). --policy-layers N first replaces the policy with a\n"+
+			"fresh one of N blocks.",
+		"colash train bc --model s1 --data text.jsonl --out bc --steps 4000 --batch 16 --lr 3e-3 --min-lr 3e-4 --policy-layers 6")
+	stage("fta-i", "fine-tuning under IDM action guidance: the backbone on response tokens, codes read by the IDM",
+		"--data is prompt/response JSONL (--prompt-field, --response-field, --template); the prompt is\n"+
+			"masked from the loss. --bc-steps N re-clones the policy afterwards (into OUT/bc).",
+		"colash train fta-i --model bc --data pairs.jsonl --out ftai --steps 500 --lr 3e-5 --bc-steps 500")
+	stage("fta-p", "fine-tuning under policy action guidance: codes from the frozen policy, gradient through -h only",
+		"--data is prompt/response JSONL, as for fta-i. The backbone's gradient is exactly that of\n"+
+			"-lm_head(h) (docs/training.md).",
+		"colash train fta-p --model bc --data pairs.jsonl --out ftap --steps 500 --lr 1e-4")
+	register("train report", "held-out measurements of a trained CoLA (a markdown table; docs/training.md)", runTrainReport).
+		withUsage("colash train report --model DIR --data FILE [--reference BACKBONE] [--json FILE] [flags]").
+		withDoc("Fluency (the reference's NLL of the CoLA's own text against the backbone's), diversity,\n" +
+			"code usage, BC accuracy, world-model NLL and the IDM-codes reproduction test.").
+		withExample("colash train report --model cola --data heldout.jsonl --reference stories260K")
 }
 
-const trainUsage = `usage: colash train STAGE --model DIR --data FILE --out DIR [flags]
-       colash train report --model DIR --data FILE [flags]
-
-stages:
-  stage1   stage 1a: IDM, codebook and world-model merge MLPs ("action" weights); backbone frozen.
-           --model may be a plain Llama (wrapped in fresh CoLA modules sized by --codes and
-           --action-layers/--dyna-layers/--policy-layers) or a CoLA folder.
-  bc       stage 1b: the policy cloned onto the IDM's argmax codes; everything else frozen.
-  fta-i    fine-tuning under IDM action guidance: the backbone on response tokens (prompt
-           masked), codes read by the IDM from the text; then --bc-steps of policy re-cloning.
-  fta-p    fine-tuning under policy action guidance: codes from the frozen policy (argmax),
-           gradient to the backbone only through the -h path.
-  report   held-out measurements of a trained CoLA (a markdown table; see docs/training.md).
-  lm       pretraining a plain Llama from scratch (colash train lm -h).
-
---out receives the model (Hugging Face CoLA layout), metrics.jsonl (one line per update) and
+// trainOut says what every training stage writes, and in which dtype it trains.
+const trainOut = `--out receives the model (Hugging Face CoLA layout), metrics.jsonl (one line per update) and
 checkpoint/ (weights, optimiser, schedule, data cursor and noise state); --resume continues
-from out/checkpoint exactly.
-`
+from OUT/checkpoint exactly. --dtype bf16 trains in bf16 throughout (weights and AdamW moments,
+no float32 master copy): it runs, but every figure in docs/training.md was measured in f32.`
 
 func runTrain(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(os.Stderr, trainUsage)
-		return nil
+	if len(args) == 0 {
+		return fmt.Errorf("which stage? (colash train --help)")
 	}
 	switch args[0] {
 	case "report":
@@ -56,9 +76,11 @@ func runTrain(args []string) error {
 		return runTrainLM(args[1:])
 	}
 	stage := train.Stage(args[0])
+	if commands["train "+args[0]] == nil || stage == train.StageLM {
+		return fmt.Errorf("unknown stage %q (colash train --help lists them)", args[0])
+	}
 	def := train.Defaults(stage)
-	fs := flag.NewFlagSet("train "+args[0], flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, trainUsage); fs.PrintDefaults() }
+	fs := newFlags("train " + args[0])
 	var mf modelFlags // --model (required): a CoLA folder, or (stage1) a Llama checkpoint
 	mf.register(fs)
 	data := fs.String("data", "", "training data: JSONL or plain text (required)")
@@ -182,7 +204,7 @@ func runTrain(args []string) error {
 }
 
 func runTrainReport(args []string) error {
-	fs := flag.NewFlagSet("train report", flag.ContinueOnError)
+	fs := newFlags("train report")
 	d := train.DefaultReport
 	var mf modelFlags // --model (required): a trained CoLA folder
 	mf.register(fs)

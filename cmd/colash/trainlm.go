@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,26 +17,24 @@ import (
 	"colash/model/tokenizer"
 )
 
-const trainLMUsage = `usage: colash train lm --config config.json --tokenizer tokenizer.json --data FILE --out DIR [flags]
-
-Pretrains a Llama from scratch: the shape from a Hugging Face config.json (hidden_size,
-intermediate_size, num_hidden_layers, num_attention_heads, num_key_value_heads,
-max_position_embeddings, rope_theta; vocab_size is the tokenizer's), weights drawn from
---init-seed, every weight trained on next-token cross-entropy over packed --seq-token sequences.
---out receives a Hugging Face folder every command loads (config.json, model.safetensors,
-tokenizer.json), metrics.jsonl and checkpoint/; --resume continues exactly. Under colash launch
-or torchrun it runs data-parallel.
-
-example:
-  colash tokenizer train --vocab 258 --data train.jsonl --out tok
-  colash train lm --config recipes/testbed/testbed-config.json --tokenizer tok/tokenizer.json \
-    --data train.jsonl --out lm --steps 3000 --batch 32 --seq 384
-`
+func init() {
+	register("train lm", "pretrain a plain Llama from scratch on next-token cross-entropy", runTrainLM).
+		withUsage("colash train lm --config config.json --tokenizer tokenizer.json --data FILE --out DIR [flags]").
+		withDoc(`The shape comes from a Hugging Face config.json (hidden_size, intermediate_size,
+num_hidden_layers, num_attention_heads, num_key_value_heads, max_position_embeddings,
+rope_theta; vocab_size is the tokenizer's), weights are drawn from --init-seed, and every weight
+trains on next-token cross-entropy over packed --seq-token sequences. --out receives a Hugging
+Face folder every command loads (config.json, model.safetensors, tokenizer.json), metrics.jsonl
+and checkpoint/; --resume continues exactly. Under colash launch or torchrun it runs
+data-parallel.`).
+		withExample("colash tokenizer train --vocab 258 --data train.jsonl --out tok",
+			"colash train lm --config recipes/testbed/testbed-config.json --tokenizer tok/tokenizer.json \\",
+			"    --data train.jsonl --out lm --steps 3000 --batch 32 --seq 384")
+}
 
 func runTrainLM(args []string) error {
 	def := train.Defaults(train.StageLM)
-	fs := flag.NewFlagSet("train lm", flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, trainLMUsage); fs.PrintDefaults() }
+	fs := newFlags("train lm")
 	config := fs.String("config", "", "config.json of the model's shape (required)")
 	tokPath := fs.String("tokenizer", "", "tokenizer.json (colash tokenizer train) or another tokenizer file (required)")
 	data := fs.String("data", "", "training text: JSONL (--field) or plain text (required)")
