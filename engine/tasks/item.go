@@ -1,7 +1,10 @@
 package tasks
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -84,4 +87,17 @@ func Reward(it Item, completion string) float64 {
 		return 1
 	}
 	return 0
+}
+
+// WriteItems writes items as JSONL, one line of Fields each: the form ReadItems reads.
+func WriteItems(path string, items []Item) error {
+	var b bytes.Buffer
+	for _, it := range items {
+		line, err := json.Marshal(it.Fields())
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		b.Write(append(line, '\n'))
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }

@@ -80,3 +80,25 @@ func TestReadItems(t *testing.T) {
 		t.Errorf("unknown task: %v", err)
 	}
 }
+
+func TestWriteItemsRoundTrip(t *testing.T) {
+	for _, c := range []struct{ task, level string }{{TaskCountdown, "cd4"}, {TaskArith, ""}} {
+		items, err := Load(c.task, c.level, 20, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "p.jsonl")
+		if err := WriteItems(path, items); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadItems(c.task, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range items {
+			if items[i].Prompt() != back[i].Prompt() {
+				t.Fatalf("%s %d: %q read back as %q", c.task, i, items[i].Prompt(), back[i].Prompt())
+			}
+		}
+	}
+}

@@ -1,0 +1,46 @@
+package taskeval
+
+import (
+	"context"
+
+	"colash/engine/env"
+	"colash/engine/env/household"
+)
+
+// Episodes plays one household episode per seed with agent (at most cfg's step limit) and
+// reports each as a Result (seed, goal, steps, success, transcript) and their success rate.
+func Episodes(ctx context.Context, agent env.Agent, cfg household.Config, seeds []uint64, cfgRun Config) ([]Result, Summary, error) {
+	e, err := household.New(cfg)
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	steps := cfg.MaxSteps
+	if steps <= 0 {
+		steps = household.DefaultMaxSteps
+	}
+	bar := newBar(cfgRun.Progress, len(seeds))
+	var res []Result
+	won, tokens := 0, 0
+	for _, seed := range seeds {
+		ep, err := env.Play(ctx, e, seed, agent, steps)
+		if err != nil {
+			return res, Summary{}, err
+		}
+		ok := ep.Return >= 1
+		if ok {
+			won++
+		}
+		if cfgRun.Tokens != nil {
+			// Every turn reads the whole transcript so far (the agent keeps no cache between turns).
+			seen := ""
+			for _, t := range ep.Turns {
+				seen += t.Observation
+				tokens += cfgRun.Tokens(seen, t.Action)
+				seen += t.Action
+			}
+		}
+		res = append(res, Result{"seed": seed, "split": cfg.Split, "goal": e.Goal(), "steps": len(ep.Turns), "correct": ok, "completion": ep.Transcript})
+		bar.step(1, won, len(res))
+	}
+	return res, Summarize(won, len(res), tokens), nil
+}

@@ -1,0 +1,152 @@
+// Package taskeval evaluates a model on the testbed's verifiable tasks: countdown and arith
+// (a completion per problem, checked by the task's exact verifier) and the household
+// environment (an episode per seed, success when the goal is reached).
+package taskeval
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+
+	"colash/engine/eval"
+	"colash/engine/run"
+	"colash/engine/tasks"
+)
+
+// Result is one problem's line of the answers file: the problem's fields, plus "completion",
+// "answer" (what follows "Answer:") and "correct".
+type Result map[string]any
+
+// Summary is what --summary writes.
+type Summary struct {
+	N                       int     `json:"n"`
+	Correct                 int     `json:"correct"`
+	Accuracy                float64 `json:"accuracy"`
+	CILow                   float64 `json:"ci_low"`  // Wilson 95% interval
+	CIHigh                  float64 `json:"ci_high"` //
+	ForwardTokensPerProblem float64 `json:"forward_tokens_per_problem"`
+}
+
+// Config controls Run.
+type Config struct {
+	Batch    int       // problems per Generate call (default 16)
+	Progress io.Writer // a progress bar (nil: none)
+	// Tokens counts the forward tokens of a prompt and its completion (nil: not counted).
+	Tokens func(prompt, completion string) int
+}
+
+// Run generates one completion for every item, verifies each, and summarises.
+func Run(ctx context.Context, gen eval.Generator, items []tasks.Item, cfg Config) ([]Result, Summary, error) {
+	if len(items) == 0 {
+		return nil, Summary{}, fmt.Errorf("eval: no problems")
+	}
+	batch := cfg.Batch
+	if batch <= 0 {
+		batch = 16
+	}
+	bar := newBar(cfg.Progress, len(items))
+	var res []Result
+	correct, tokens := 0, 0
+	for lo := 0; lo < len(items); lo += batch {
+		part := items[lo:min(lo+batch, len(items))]
+		prompts := make([]string, len(part))
+		for i, it := range part {
+			prompts[i] = it.Prompt()
+		}
+		outs, err := gen.Generate(ctx, prompts, 1)
+		if err != nil {
+			return res, Summary{}, err
+		}
+		for i, it := range part {
+			c := outs[i][0]
+			ok, ans := it.Verify(c)
+			r := Result{}
+			for k, v := range it.Fields() {
+				r[k] = v
+			}
+			r["completion"], r["answer"], r["correct"] = c, ans, ok
+			res = append(res, r)
+			if ok {
+				correct++
+			}
+			if cfg.Tokens != nil {
+				tokens += cfg.Tokens(prompts[i], c)
+			}
+		}
+		bar.step(len(part), correct, len(res))
+	}
+	return res, Summarize(correct, len(res), tokens), nil
+}
+
+// Summarize is the accuracy of correct in n with its Wilson interval, and tokens per problem.
+func Summarize(correct, n, tokens int) Summary {
+	lo, hi := Wilson(correct, n)
+	s := Summary{N: n, Correct: correct, CILow: lo, CIHigh: hi}
+	if n > 0 {
+		s.Accuracy = float64(correct) / float64(n)
+		s.ForwardTokensPerProblem = float64(tokens) / float64(n)
+	}
+	return s
+}
+
+// Wilson is the 95% Wilson score interval of k successes in n trials.
+func Wilson(k, n int) (lo, hi float64) {
+	if n == 0 {
+		return 0, 1
+	}
+	const z = 1.959963984540054
+	p, fn := float64(k)/float64(n), float64(n)
+	den := 1 + z*z/fn
+	mid := (p + z*z/(2*fn)) / den
+	half := z * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn)) / den
+	return max(0, mid-half), min(1, mid+half)
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("accuracy %.1f%% (%d of %d; 95%% CI %.1f-%.1f%%), %.0f forward tokens per problem",
+		100*s.Accuracy, s.Correct, s.N, 100*s.CILow, 100*s.CIHigh, s.ForwardTokensPerProblem)
+}
+
+// WriteResults writes one JSON line per result.
+func WriteResults(path string, res []Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for _, r := range res {
+		if err := enc.Encode(r); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
+// WriteSummary writes s as JSON.
+func WriteSummary(path string, s Summary) error {
+	b, _ := json.MarshalIndent(s, "", "  ")
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+type bar struct{ pb *progressbar.ProgressBar }
+
+func newBar(w io.Writer, total int) *bar {
+	if w == nil {
+		return &bar{}
+	}
+	return &bar{run.NewBar(w, "eval", total)}
+}
+
+func (b *bar) step(n, correct, done int) {
+	if b.pb == nil {
+		return
+	}
+	b.pb.Describe(fmt.Sprintf("eval acc %5.1f%%", 100*float64(correct)/float64(done)))
+	b.pb.Add(n)
+}

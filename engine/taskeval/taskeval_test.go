@@ -1,0 +1,100 @@
+package taskeval
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"colash/engine/env/household"
+	"colash/engine/tasks"
+)
+
+// oracle answers every other problem with its worked solution and the rest with nonsense.
+type oracle struct{ items map[string]tasks.Item }
+
+func (o oracle) Generate(_ context.Context, prompts []string, k int) ([][]string, error) {
+	out := make([][]string, len(prompts))
+	for i, p := range prompts {
+		c := "Answer: 1+1\n"
+		if len(p)%2 == 0 {
+			c = o.items[p].Solution()
+		}
+		out[i] = []string{c}
+	}
+	return out, nil
+}
+
+func TestRunVerifiesEveryCompletion(t *testing.T) {
+	items, err := tasks.Load("countdown", "cd3", 60, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := oracle{map[string]tasks.Item{}}
+	want := 0
+	for _, it := range items {
+		o.items[it.Prompt()] = it
+		if len(it.Prompt())%2 == 0 {
+			want++
+		}
+	}
+	res, s, err := Run(context.Background(), o, items, Config{Batch: 7, Tokens: func(p, c string) int { return len(p) + len(c) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.N != 60 || s.Correct != want || len(res) != 60 {
+		t.Fatalf("summary %+v, want %d of 60 correct", s, want)
+	}
+	for i, r := range res {
+		if r["correct"] != (len(items[i].Prompt())%2 == 0) || r["nums"] == nil || r["target"] == nil {
+			t.Fatalf("result %d: %v", i, r)
+		}
+	}
+	if s.ForwardTokensPerProblem <= 0 || !(s.CILow < s.Accuracy && s.Accuracy < s.CIHigh) {
+		t.Fatalf("summary %+v", s)
+	}
+}
+
+func TestWilson(t *testing.T) {
+	// Reference values (statsmodels proportion_confint(method="wilson")).
+	for _, c := range []struct {
+		k, n   int
+		lo, hi float64
+	}{{50, 100, 0.4038, 0.5962}, {0, 10, 0, 0.2775}, {10, 10, 0.7225, 1}, {3, 40, 0.0258, 0.1989}} {
+		lo, hi := Wilson(c.k, c.n)
+		if math.Abs(lo-c.lo) > 5e-4 || math.Abs(hi-c.hi) > 5e-4 {
+			t.Errorf("Wilson(%d,%d) = %.4f, %.4f, want %.4f, %.4f", c.k, c.n, lo, hi, c.lo, c.hi)
+		}
+	}
+}
+
+func TestEpisodesExpertAndIdle(t *testing.T) {
+	cfg := household.Config{Split: "unseen"}
+	seeds := []uint64{1, 2, 3, 4, 5}
+	plans := map[string][]string{}
+	for _, s := range seeds {
+		tr, acts, err := household.Expert(cfg, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(tr, household.Prompt)
+		plans[first] = acts
+	}
+	expert := func(_ context.Context, transcript string) (string, error) {
+		for first, acts := range plans {
+			if strings.HasPrefix(transcript, first) {
+				return acts[strings.Count(transcript, household.Prompt)-1], nil
+			}
+		}
+		return "look", nil
+	}
+	_, s, err := Episodes(context.Background(), expert, cfg, seeds, Config{})
+	if err != nil || s.Correct != 5 {
+		t.Fatalf("expert: %+v, %v", s, err)
+	}
+	idle := func(context.Context, string) (string, error) { return "look", nil }
+	_, s, err = Episodes(context.Background(), idle, cfg, seeds, Config{})
+	if err != nil || s.Correct != 0 {
+		t.Fatalf("idle agent: %+v, %v", s, err)
+	}
+}
