@@ -13,9 +13,26 @@
 
 namespace colash {
 
+void attendCheck(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) {
+  TORCH_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4, "attention: want q [B,nH,T,hd], k and v [B,nKV,S,hd], got ",
+              q.sizes(), ", ", k.sizes(), " and ", v.sizes());
+  TORCH_CHECK(k.sizes() == v.sizes(), "attention: k ", k.sizes(), " and v ", v.sizes(), " differ in shape");
+  TORCH_CHECK(q.size(0) == k.size(0) && q.size(3) == k.size(3), "attention: q ", q.sizes(), " and k ", k.sizes(),
+              " differ in batch or head size");
+  TORCH_CHECK(k.size(1) > 0 && q.size(1) % k.size(1) == 0, "attention: ", q.size(1), " query heads are not a multiple of ",
+              k.size(1), " key/value heads");
+}
+
 bool attendKernelApplies(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask) {
   auto cpuF32 = [](const at::Tensor &t) { return t.device().is_cpu() && t.scalar_type() == at::kFloat && t.stride(-1) == 1; };
-  return cpuF32(q) && cpuF32(k) && cpuF32(v) && (!mask || (cpuF32(*mask) && mask->size(1) == 1));
+  if (!cpuF32(q) || !cpuF32(k) || !cpuF32(v)) return false;
+  if (!mask) return true;
+  // Each axis of the mask is the scores' own or 1 (broadcast), the heads' always 1.
+  const int64_t want[4] = {q.size(0), 1, q.size(2), k.size(2)};
+  if (!mask->defined() || !mask->device().is_cpu() || mask->scalar_type() != at::kFloat || mask->dim() != 4) return false;
+  for (int i = 0; i < 4; i++)
+    if (mask->size(i) != want[i] && mask->size(i) != 1) return false;
+  return true;
 }
 
 // out[b,h,t,:] = sum_s softmax_s(q[b,h,t,:]·k[b,h/g,s,:] * scale + mask[b,0,t,s]) v[b,h/g,s,:]
@@ -26,6 +43,9 @@ at::Tensor attendKernel(const at::Tensor &q, const at::Tensor &k, const at::Tens
   at::Tensor out = at::empty({B, nH, T, hd}, q.options().memory_format(at::MemoryFormat::Contiguous));
   const float *qp = q.data_ptr<float>(), *kp = k.data_ptr<float>(), *vp = v.data_ptr<float>();
   const float *mp = mask ? mask->data_ptr<float>() : nullptr;
+  // The mask's strides, 0 along the axes it is broadcast on.
+  auto mstride = [&](int i) { return mask && mask->size(i) != 1 ? mask->stride(i) : int64_t(0); };
+  const int64_t mb = mstride(0), mt = mstride(2), ms = mstride(3);
   float *op = out.data_ptr<float>();
   // Tasks are shared out among threads only in chunks worth a fork (as ATen's grain size does for
   // its own kernels): a decode step of a small model runs its attention on the calling thread.
@@ -39,13 +59,13 @@ at::Tensor attendKernel(const at::Tensor &q, const at::Tensor &k, const at::Tens
       for (int64_t h = kv * g; h < (kv + 1) * g; h++) {
         for (int64_t t = 0; t < T; t++) {
           const float *qr = qp + b * q.stride(0) + h * q.stride(1) + t * q.stride(2);
-          const float *mr = mp ? mp + b * mask->stride(0) + t * mask->stride(2) : nullptr;
+          const float *mr = mp ? mp + b * mb + t * mt : nullptr;
           float top = -INFINITY;
           for (int64_t s = 0; s < S; s++) {
             const float *kr = kb + s * k.stride(2);
             float dot = 0;
             for (int64_t d = 0; d < hd; d++) dot += qr[d] * kr[d];
-            p[s] = dot * scale + (mr ? mr[s * mask->stride(3)] : 0.f);
+            p[s] = dot * scale + (mr ? mr[s * ms] : 0.f);
             top = std::max(top, p[s]);
           }
           float sum = 0;

@@ -5,13 +5,19 @@
 
 namespace colash {
 
-// attendKernelApplies says whether attendKernel takes these tensors: float32 on the CPU, each row
-// of head values contiguous, and a mask (may be null) shared by the heads.
+// attendCheck throws (c10::Error, naming what is wrong) unless q [B,nH,T,hd], k and v
+// [B,nKV,S,hd] fit together: four axes each, the same B and hd, k and v of one shape, and nH a
+// positive multiple of nKV. The mask is left to ATen's broadcasting.
+void attendCheck(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v);
+
+// attendKernelApplies says whether attendKernel takes these tensors (attendCheck passed): float32
+// on the CPU, each row of head values contiguous, and a mask (may be null) of float32 on the CPU
+// shared by the heads, [B,1,T,S] or broadcast to it along axes of size 1 ([1,1,T,S], [B,1,1,S]...).
 bool attendKernelApplies(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask);
 
 // attendKernel is softmax(q k^T / sqrt(hd) + mask) v for q [B,nH,T,hd], k and v [B,nKV,S,hd]
-// (query head h reads key/value head h / (nH/nKV)) and mask [B,1,T,S] or null, giving a new
-// contiguous [B,nH,T,hd].
+// (query head h reads key/value head h / (nH/nKV)) and mask [B,1,T,S] (as attendKernelApplies
+// allows) or null, giving a new contiguous [B,nH,T,hd].
 at::Tensor attendKernel(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask);
 
 } // namespace colash

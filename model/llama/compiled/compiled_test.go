@@ -1,11 +1,14 @@
 package compiled
 
 import (
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
+
+	"colash/model/tensor"
 )
 
 func ones(shape ...int64) *ts.Tensor { return ts.MustOnes(shape, gotch.Float, gotch.CPU) }
@@ -44,6 +47,92 @@ func TestBlocksReportsBadInput(t *testing.T) {
 		l, p := layer(), pass(3)
 		c.edit(&l, &p)
 		if _, err := Blocks(sh, []Layer{l}, p); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// attendRef is attention written with ATen's ops from Go: each query head h reads key/value head
+// h / (nH/nKV), and mask is broadcast to the scores [B,nH,T,S].
+func attendRef(t *testing.T, q, k, v, mask *ts.Tensor) []float32 {
+	t.Helper()
+	nH, nKV, hd := q.MustSize()[1], k.MustSize()[1], q.MustSize()[3]
+	idx := make([]int64, nH)
+	for h := range idx {
+		idx[h] = int64(h) / (nH / nKV)
+	}
+	heads := ts.MustOfSlice(idx)
+	kr, vr := k.MustIndexSelect(1, heads, false), v.MustIndexSelect(1, heads, false)
+	scores := q.MustMatmul(kr.MustTranspose(2, 3, false), false).MustMulScalar(ts.FloatScalar(1/math.Sqrt(float64(hd))), true)
+	if mask != nil {
+		scores = scores.MustAdd(mask, true)
+	}
+	out := scores.MustSoftmax(-1, gotch.Float, true).MustMatmul(vr, true)
+	return tensor.Float32s(out)
+}
+
+func randn(shape ...int64) *ts.Tensor { return ts.MustRandn(shape, gotch.Float, gotch.CPU) }
+
+// hiddenMask is a [B,1,T,S] mask whose entries are 0 or -1e9 at random.
+func hiddenMask(shape ...int64) *ts.Tensor {
+	return ts.MustRand(shape, gotch.Float, gotch.CPU).MustGt(ts.FloatScalar(0.7), true).
+		MustTotype(gotch.Float, true).MustMulScalar(ts.FloatScalar(-1e9), true)
+}
+
+// Attend takes whatever ATen's attention takes, on its own kernel or through ATen: masks broadcast
+// along any axis of size 1, strided or transposed inputs; what does not fit is an error that says
+// so, never a result read past a tensor's end or left unwritten.
+func TestAttendChecksItsInputs(t *testing.T) {
+	const B, nH, nKV, T, S, hd = 2, 4, 2, 3, 5, 8
+	q, k, v := randn(B, nH, T, hd), randn(B, nKV, S, hd), randn(B, nKV, S, hd)
+	for _, c := range []struct {
+		name    string
+		q, k, v *ts.Tensor
+		mask    *ts.Tensor
+	}{
+		{"no mask", q, k, v, nil},
+		{"[B,1,T,S] mask", q, k, v, hiddenMask(B, 1, T, S)},
+		{"[1,1,T,S] mask", q, k, v, hiddenMask(1, 1, T, S)},
+		{"[B,1,1,S] mask", q, k, v, hiddenMask(B, 1, 1, S)},
+		{"[T,S] mask", q, k, v, hiddenMask(T, S)},
+		{"per-head mask", q, k, v, hiddenMask(B, nH, T, S)},
+		{"transposed mask", q, k, v, hiddenMask(B, 1, S, T).MustTranspose(2, 3, true)},
+		{"strided q", randn(B, T, nH, hd).MustTranspose(1, 2, true), k, v, nil},
+		{"head values not contiguous", q, randn(B, nKV, hd, S).MustTranspose(2, 3, true), randn(B, nKV, hd, S).MustTranspose(2, 3, true), nil},
+		{"one key/value head", q, randn(B, 1, S, hd), randn(B, 1, S, hd), hiddenMask(B, 1, T, S)},
+	} {
+		out, err := Attend(c.q, c.k, c.v, c.mask)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		got, want := tensor.Float32s(out), attendRef(t, c.q, c.k, c.v, c.mask)
+		if len(got) != len(want) {
+			t.Errorf("%s: %d values, want %d", c.name, len(got), len(want))
+			continue
+		}
+		for i := range got {
+			if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5) {
+				t.Errorf("%s: value %d is %g, ATen's %g", c.name, i, got[i], want[i])
+				break
+			}
+		}
+	}
+	for _, c := range []struct {
+		name       string
+		q, k, v, m *ts.Tensor
+		want       string
+	}{
+		{"a short mask", q, k, v, hiddenMask(B, 1, T, S-1), "size of tensor"},
+		{"a mask of too many rows", q, k, v, hiddenMask(B, 1, T+1, S), "size of tensor"},
+		{"a mask of another batch", q, k, v, hiddenMask(B+1, 1, T, S), "size of tensor"},
+		{"heads not a multiple", randn(B, 3, T, hd), k, v, nil, "3 query heads are not a multiple of 2 key/value heads"},
+		{"other head sizes", randn(B, nH, T, hd/2), k, v, nil, "differ in batch or head size"},
+		{"another batch", randn(B+1, nH, T, hd), k, v, hiddenMask(B+1, 1, T, S), "differ in batch or head size"},
+		{"k and v differ", q, k, randn(B, nKV, S+1, hd), nil, "differ in shape"},
+		{"three axes", randn(nH, T, hd), k, v, nil, "want q [B,nH,T,hd]"},
+	} {
+		if _, err := Attend(c.q, c.k, c.v, c.m); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}

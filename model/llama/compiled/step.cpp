@@ -52,8 +52,11 @@ at::Tensor rope(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &si
 
 // attendAny is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads stacked along time, so
 // K and V are never repeated (llama.attend). q [B,nH,T,hd], k and v [B,nKV,S,hd], mask [B,1,T,S]
-// or null. The written-out kernel takes float32 CPU tensors when autograd need not record it.
+// or null (or broadcast to it). Shapes that do not fit are an error; the written-out kernel takes
+// float32 CPU tensors of the shapes it is written for when autograd need not record it, ATen's ops
+// the rest.
 at::Tensor attendAny(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool grad) {
+  colash::attendCheck(q, k, v);
   if (!grad && colash::attendKernelApplies(q, k, v, mask)) return colash::attendKernel(q, k, v, mask);
   int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
   int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
