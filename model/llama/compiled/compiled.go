@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 
@@ -74,8 +75,15 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 		return nil, fmt.Errorf("compiled: %d layers but %d/%d cache tensors", n, len(p.K), len(p.V))
 	}
 	keep := make([]*ts.Tensor, 0, 6*n+2*len(p.K)+4) // held until the call returns
-	handle := func(t *ts.Tensor) C.step_tensor {
-		if t == nil {
+	var missing []string
+	// handle is t's C handle, NULL for an optional tensor left out; a required one that is nil,
+	// and any that was freed, is named in missing (the C++ side dereferences what it is given).
+	handle := func(t *ts.Tensor, required bool, what string, args ...any) C.step_tensor {
+		if t == nil && !required {
+			return nil
+		}
+		if t == nil || t.Ctensor() == nil {
+			missing = append(missing, fmt.Sprintf(what, args...))
 			return nil
 		}
 		keep = append(keep, t)
@@ -90,7 +98,7 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 			return nil, fmt.Errorf("compiled: layer %d: %w", i, err)
 		}
 		for j, t := range ws {
-			w[C.STEP_WEIGHTS*i+j] = handle(t)
+			w[C.STEP_WEIGHTS*i+j] = handle(t, false, "layer %d's weight %d", i, j)
 		}
 	}
 	var kp, vp *C.step_tensor
@@ -99,16 +107,19 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 		defer C.free(unsafe.Pointer(&k[0]))
 		defer C.free(unsafe.Pointer(&v[0]))
 		for i := range n {
-			k[i], v[i] = handle(p.K[i]), handle(p.V[i])
+			k[i], v[i] = handle(p.K[i], true, "K[%d]", i), handle(p.V[i], true, "V[%d]", i)
 		}
 		kp, vp = &k[0], &v[0]
+	}
+	x, cos, sin, mask := handle(p.X, true, "X"), handle(p.Cos, true, "Cos"), handle(p.Sin, true, "Sin"), handle(p.Mask, false, "Mask")
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("compiled: no tensor (nil or freed) for %s", strings.Join(missing, ", "))
 	}
 	shape := C.step_shape{heads: C.int64_t(sh.Heads), kv_heads: C.int64_t(sh.KVHeads),
 		eps: C.double(sh.Eps), matvec_min: C.int64_t(sh.MatVecMin)}
 	calls.Add(1)
 	var out C.step_tensor
-	msg := C.step_blocks(&shape, C.int64_t(n), &w[0], kp, vp, C.int64_t(p.Past),
-		handle(p.X), handle(p.Cos), handle(p.Sin), handle(p.Mask), &out)
+	msg := C.step_blocks(&shape, C.int64_t(n), &w[0], kp, vp, C.int64_t(p.Past), x, cos, sin, mask, &out)
 	runtime.KeepAlive(keep)
 	if msg != nil {
 		defer C.free(unsafe.Pointer(msg))
@@ -122,6 +133,18 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 // [B,nH,T,hd]: a pass that runs the Go ops (one with hooks) calls it, so that its attention is
 // the compiled pass's, bit for bit.
 func Attend(q, k, v, mask *ts.Tensor) (*ts.Tensor, error) {
+	var missing []string
+	for _, t := range []struct {
+		name string
+		t    *ts.Tensor
+	}{{"q", q}, {"k", k}, {"v", v}, {"mask", mask}} {
+		if (t.t == nil && t.name != "mask") || (t.t != nil && t.t.Ctensor() == nil) {
+			missing = append(missing, t.name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("compiled attention: no tensor (nil or freed) for %s", strings.Join(missing, ", "))
+	}
 	var mp C.step_tensor
 	if mask != nil {
 		mp = C.step_tensor(mask.Ctensor())
@@ -142,6 +165,11 @@ func Attend(q, k, v, mask *ts.Tensor) (*ts.Tensor, error) {
 // than on several). The goroutine keeps its OS thread until then.
 func Serially(rows, largest int64) (restore func()) {
 	runtime.LockOSThread()
+	// A gotch call gives the thread libtorch's thread count first, if it has not got it yet (an OS
+	// thread new to libtorch starts with OpenMP's default): otherwise the first op after
+	// step_serial_begin would set it, undoing the serial pass, and restore would put back the
+	// default, above libtorch's count.
+	lib.AtGetNumThreads()
 	h := C.step_serial_begin(C.int64_t(rows), C.int64_t(largest))
 	return func() {
 		C.step_serial_end(h)

@@ -2,10 +2,16 @@ package compiled
 
 import (
 	"math"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/sugarme/gotch"
+	lib "github.com/sugarme/gotch/libtch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/tensor"
@@ -134,6 +140,104 @@ func TestAttendChecksItsInputs(t *testing.T) {
 	} {
 		if _, err := Attend(c.q, c.k, c.v, c.m); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// onFreshThread runs f on an OS thread that did not exist when it was called, so one that libtorch
+// has not seen: every goroutine it starts holds a thread of its own until all have one, and there
+// is one more of them than the threads that existed. The threads end with their goroutines.
+func onFreshThread(t *testing.T, f func()) {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Skipf("no list of the process's threads: %v", err)
+	}
+	old := map[int]bool{}
+	for _, e := range entries {
+		tid, _ := strconv.Atoi(e.Name())
+		old[tid] = true
+	}
+	var once sync.Once
+	ran, release := make(chan bool), make(chan struct{})
+	for range len(old) + 1 {
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+			fresh := false
+			if !old[syscall.Gettid()] {
+				once.Do(func() { f(); fresh = true })
+			}
+			ran <- fresh
+			<-release
+		}()
+	}
+	did := false
+	for range len(old) + 1 {
+		did = <-ran || did
+	}
+	close(release)
+	if !did {
+		t.Fatal("no goroutine ran on a new thread")
+	}
+}
+
+// On an OS thread new to libtorch, a serial pass runs on one thread and then leaves the thread at
+// libtorch's count, not at OpenMP's default for a new thread.
+func TestSeriallyOnAFreshThread(t *testing.T) {
+	before := lib.AtGetNumThreads()
+	defer lib.AtSetNumThreads(before)
+	n := runtime.NumCPU() + 1 // unlike OpenMP's default (one per core, or $OMP_NUM_THREADS)
+	if v, err := strconv.Atoi(os.Getenv("OMP_NUM_THREADS")); err == nil && v == n {
+		n++
+	}
+	lib.AtSetNumThreads(n)
+	var inside, after int
+	onFreshThread(t, func() {
+		restore := Serially(1, 1)
+		inside = lib.AtGetNumThreads()
+		restore()
+		after = lib.AtGetNumThreads()
+	})
+	if inside != 1 || after != n {
+		t.Errorf("threads %d during the serial pass (want 1) and %d after it (want %d)", inside, after, n)
+	}
+}
+
+// A nil or freed tensor is an error, before any C++ code could dereference it.
+func TestNilTensorsAreErrors(t *testing.T) {
+	sh := Shape{Heads: 2, KVHeads: 1, Eps: 1e-5, MatVecMin: 0}
+	freed := ones(1, 3, 1, 4)
+	freed.MustDrop()
+	for _, c := range []struct {
+		name string
+		edit func(*Layer, *Pass)
+		want string
+	}{
+		{"nil x", func(_ *Layer, p *Pass) { p.X = nil }, "X"},
+		{"nil cos", func(_ *Layer, p *Pass) { p.Cos = nil }, "Cos"},
+		{"freed sin", func(_ *Layer, p *Pass) { p.Sin = freed }, "Sin"},
+		{"freed mask", func(_ *Layer, p *Pass) { p.Mask = freed }, "Mask"},
+		{"a nil cache tensor", func(_ *Layer, p *Pass) { p.K, p.V = []*ts.Tensor{ones(1, 1, 4, 4)}, []*ts.Tensor{nil} }, "V[0]"},
+		{"a freed weight", func(l *Layer, _ *Pass) { l.Down = freed }, "layer 0's weight 10"},
+	} {
+		l, p := layer(), pass(3)
+		c.edit(&l, &p)
+		if _, err := Blocks(sh, []Layer{l}, p); err == nil || !strings.Contains(err.Error(), "no tensor (nil or freed) for "+c.want) {
+			t.Errorf("%s: error %v, want one naming %s", c.name, err, c.want)
+		}
+	}
+	q, k := randn(1, 2, 3, 4), randn(1, 1, 3, 4)
+	for _, c := range []struct {
+		name       string
+		q, k, v, m *ts.Tensor
+		want       string
+	}{
+		{"nil q", nil, k, k, nil, "q"},
+		{"nil k and v", q, nil, nil, nil, "k, v"},
+		{"freed mask", q, k, k, freed, "mask"},
+	} {
+		if _, err := Attend(c.q, c.k, c.v, c.m); err == nil || !strings.Contains(err.Error(), "no tensor (nil or freed) for "+c.want) {
+			t.Errorf("%s: error %v, want one naming %s", c.name, err, c.want)
 		}
 	}
 }

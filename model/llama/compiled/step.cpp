@@ -15,6 +15,7 @@
 #include <string>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 
 namespace {
@@ -132,6 +133,10 @@ public:
   explicit Serial(bool small) {
     static SetFn set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
     static GetFn get = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+    // ATen gives an OS thread its thread count at the thread's first parallel op; until then the
+    // thread has OpenMP's default. Done here first, so that what is read and restored is ATen's
+    // count, and no op of the pass sets it again.
+    at::internal::lazy_init_num_threads();
     if (!small || !set || !get || (saved_ = get()) <= 1) return;
     set_ = set;
     set_(1);
