@@ -4,7 +4,8 @@
 //
 //   - metrics.jsonl: one JSON line per step, with "step" (the steps done after it);
 //   - checkpoints every SaveEvery steps, at the end, at StopAt and on Ctrl-C, written atomically
-//     (model/atomic) to Out/checkpoint;
+//     (model/atomic) to Out/checkpoint, always at a step boundary: a step that Ctrl-C cuts short
+//     is not saved (the checkpoint stays the last one written);
 //   - resume: a checkpoint is loaded and metrics.jsonl cut back to it, so that a run killed at any
 //     moment (kill -9 included) and resumed logs and computes what an uninterrupted one would;
 //   - a progress bar on stderr (schollz/progressbar) with the job's own summary of each step.
@@ -24,8 +25,8 @@ import (
 // Job is resumable step-by-step work.
 type Job interface {
 	// Advance takes one step and returns its measurements (a JSON-encodable value: a map or a
-	// struct). Cancelling ctx may stop it midway; then it returns ctx's error and its state is
-	// that of before the step.
+	// struct). Cancelling ctx may stop it midway; then it returns ctx's error, and part of its
+	// state may have moved on (a data cursor, some optimiser moments): the loop saves none of it.
 	Advance(ctx context.Context) (any, error)
 	// Done is the number of steps taken so far.
 	Done() int
@@ -58,7 +59,8 @@ type Options struct {
 	OnStep func(step int, metrics any)
 }
 
-// ErrInterrupted is returned when the context is cancelled; a checkpoint was saved first.
+// ErrInterrupted is returned when the context is cancelled. Between two steps a checkpoint is
+// saved first; during a step the checkpoint stays the last one written.
 var ErrInterrupted = errors.New("interrupted")
 
 // CheckpointDir is where a loop with output folder out keeps its checkpoint.
@@ -66,7 +68,7 @@ func CheckpointDir(out string) string { return filepath.Join(out, "checkpoint") 
 
 // Loop runs job until it has taken o.Steps steps (or o.StopAt), then saves a checkpoint.
 func Loop(ctx context.Context, job Job, o Options) (err error) {
-	log, err := o.start(job)
+	log, saved, err := o.start(job)
 	if err != nil {
 		return err
 	}
@@ -78,12 +80,16 @@ func Loop(ctx context.Context, job Job, o Options) (err error) {
 		last = o.StopAt
 	}
 	for job.Done() < last {
+		if ctx.Err() != nil {
+			return o.interrupted(job, bar)
+		}
+		done := job.Done()
 		m, err := job.Advance(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
-				return o.interrupted(job, bar)
+				return o.cutShort(done, saved, bar)
 			}
-			return fmt.Errorf("%s step %d: %w", o.Name, job.Done()+1, err)
+			return fmt.Errorf("%s step %d: %w", o.Name, done+1, err)
 		}
 		if err := log.write(job.Done(), m); err != nil {
 			return err
@@ -103,37 +109,42 @@ func Loop(ctx context.Context, job Job, o Options) (err error) {
 			if err := o.save(job); err != nil {
 				return err
 			}
+			saved = job.Done()
 		}
 	}
 	return o.save(job)
 }
 
-// start resumes or starts the job and opens its log.
-func (o Options) start(job Job) (*metricsLog, error) {
+// start resumes or starts the job and opens its log; saved is the step of the checkpoint on disk
+// (-1: none).
+func (o Options) start(job Job) (log *metricsLog, saved int, err error) {
 	if o.Out == "" {
-		return &metricsLog{}, nil
+		return &metricsLog{}, -1, nil
 	}
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return nil, err
+		return nil, -1, err
 	}
+	saved = -1
 	dir, ok := atomic.Resolve(CheckpointDir(o.Out))
 	switch {
 	case o.Resume == Required && !ok:
-		return nil, fmt.Errorf("no checkpoint to resume in %s", CheckpointDir(o.Out))
+		return nil, -1, fmt.Errorf("no checkpoint to resume in %s", CheckpointDir(o.Out))
 	case ok && o.Resume != Fresh:
 		if err := job.Load(dir); err != nil {
-			return nil, fmt.Errorf("resume %s: %w", dir, err)
+			return nil, -1, fmt.Errorf("resume %s: %w", dir, err)
 		}
+		saved = job.Done()
 		if o.Progress != nil {
 			fmt.Fprintf(o.Progress, "%s: resumed %s at step %d\n", o.Name, dir, job.Done())
 		}
 	default:
 		if err := os.RemoveAll(CheckpointDir(o.Out)); err != nil {
-			return nil, err
+			return nil, -1, err
 		}
 		os.RemoveAll(CheckpointDir(o.Out) + ".old")
 	}
-	return openLog(filepath.Join(o.Out, "metrics.jsonl"), job.Done())
+	log, err = openLog(filepath.Join(o.Out, "metrics.jsonl"), job.Done())
+	return log, saved, err
 }
 
 func (o Options) save(job Job) error {
@@ -156,4 +167,19 @@ func (o Options) interrupted(job Job, bar *bar) error {
 	}
 	return fmt.Errorf("%s: %w at step %d (checkpoint in %s; run again with resume to continue)",
 		o.Name, ErrInterrupted, job.Done(), CheckpointDir(o.Out))
+}
+
+// cutShort is the error of a step (done+1) that cancelling stopped midway: the job's state may be
+// partly that of the next step, so nothing is saved; the checkpoint on disk, of step saved (-1:
+// none), is where a rerun resumes.
+func (o Options) cutShort(done, saved int, bar *bar) error {
+	bar.finish()
+	switch {
+	case o.Out == "":
+		return fmt.Errorf("%s: %w during step %d", o.Name, ErrInterrupted, done+1)
+	case saved < 0:
+		return fmt.Errorf("%s: %w during step %d, before any checkpoint (a rerun starts over)", o.Name, ErrInterrupted, done+1)
+	}
+	return fmt.Errorf("%s: %w during step %d, which is not saved (checkpoint of step %d in %s; run again with resume to continue)",
+		o.Name, ErrInterrupted, done+1, saved, CheckpointDir(o.Out))
 }

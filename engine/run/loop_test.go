@@ -143,3 +143,95 @@ func TestLoopWithoutOutputWritesNothing(t *testing.T) {
 		t.Fatalf("files %v, steps seen %v", entries, seen)
 	}
 }
+
+// halfway is a counter with a data cursor that Advance moves before the work that cancelling can
+// stop, as a real job's loader or optimiser moves on before the step is whole: cancel, when set,
+// is called during step cancelAt, which then returns ctx's error with the cursor moved.
+type halfway struct {
+	step, sum, cursor int
+	cancelAt          int
+	cancel            func()
+}
+
+func (h *halfway) Advance(ctx context.Context) (any, error) {
+	h.cursor++
+	if h.step+1 == h.cancelAt {
+		h.cancel()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	h.step++
+	h.sum += h.cursor * h.cursor
+	return map[string]any{"sum": h.sum}, nil
+}
+
+func (h *halfway) Done() int { return h.step }
+
+func (h *halfway) Save(dir string) error {
+	return os.WriteFile(filepath.Join(dir, "state"), []byte(fmt.Sprintf("%d %d %d", h.step, h.sum, h.cursor)), 0o644)
+}
+
+func (h *halfway) Load(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, "state"))
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Sscan(string(b), &h.step, &h.sum, &h.cursor)
+	return err
+}
+
+// A step cut short by cancelling is not saved: the checkpoint on disk is the last completed
+// step's, written at a step boundary, and resuming from it logs what an uninterrupted run does.
+func TestLoopInterruptMidStepKeepsTheLastCompletedStep(t *testing.T) {
+	whole := t.TempDir()
+	if err := Loop(context.Background(), &halfway{}, Options{Steps: 8, Out: whole}); err != nil {
+		t.Fatal(err)
+	}
+	want := read(t, filepath.Join(whole, "metrics.jsonl"))
+
+	// Cancelled during step 5, after step 4's checkpoint: step 4 stays on disk as it was.
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	err := Loop(ctx, &halfway{cancelAt: 5, cancel: cancel}, Options{Steps: 8, Out: out, SaveEvery: 2})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupt during step 5: %v", err)
+	}
+	var st halfway
+	if err := st.Load(CheckpointDir(out)); err != nil || st.step != 4 || st.cursor != 4 || st.sum != 1+4+9+16 {
+		t.Fatalf("checkpoint after an interrupt during step 5: %+v, %v; want step 4's (cursor 4, sum 30)", st, err)
+	}
+	if !strings.Contains(err.Error(), "during step 5") || !strings.Contains(err.Error(), "checkpoint of step 4") {
+		t.Errorf("interrupt during step 5: %v", err)
+	}
+
+	// Cancelled during step 6, two steps after the last checkpoint (step 3): it stays at step 3,
+	// and the resumed run's log is the uninterrupted run's.
+	out = t.TempDir()
+	ctx, cancel = context.WithCancel(context.Background())
+	err = Loop(ctx, &halfway{cancelAt: 6, cancel: cancel}, Options{Steps: 8, Out: out, SaveEvery: 3})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupt during step 6: %v", err)
+	}
+	st = halfway{}
+	if err := st.Load(CheckpointDir(out)); err != nil || st.step != 3 || st.cursor != 3 {
+		t.Errorf("checkpoint after an interrupt during step 6: %+v, %v; want step 3's", st, err)
+	}
+	if err := Loop(context.Background(), &halfway{}, Options{Steps: 8, Out: out, SaveEvery: 3, Resume: Required}); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(out, "metrics.jsonl")); got != want {
+		t.Fatalf("resumed log differs from the uninterrupted one:\n%s\nwant\n%s", got, want)
+	}
+
+	// Cancelled during the first step of a fresh run: there is no checkpoint to write.
+	out = t.TempDir()
+	ctx, cancel = context.WithCancel(context.Background())
+	err = Loop(ctx, &halfway{cancelAt: 1, cancel: cancel}, Options{Steps: 8, Out: out})
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "before any checkpoint") {
+		t.Fatalf("interrupt during step 1: %v", err)
+	}
+	if _, err := os.Stat(CheckpointDir(out)); !os.IsNotExist(err) {
+		t.Fatalf("a checkpoint was written for a step cut short: %v", err)
+	}
+}
