@@ -151,6 +151,8 @@ func (r *Recipe) checkFiles() error {
 		switch {
 		case s.Train != nil:
 			data(s.Train.Data)
+			data(s.Train.Shape)
+			data(s.Train.Tokenizer)
 		case s.Report != nil:
 			data(s.Report.Data)
 			model(s.Report.Reference)

@@ -34,6 +34,7 @@ import (
 	"colash/engine/rl"
 	"colash/engine/search"
 	"colash/engine/search/qlearn"
+	"colash/engine/taskeval"
 	"colash/engine/train"
 )
 
@@ -75,6 +76,9 @@ type Stage struct {
 	QCollect *qlearn.CollectJob `toml:"qnet-collect"` // kind qnet-collect's: samples for the Q-network
 	QTrain   *qlearn.TrainJob   `toml:"qnet-train"`   // kind qnet-train's: the Q-network
 	Search   *search.Job        `toml:"search"`       // kind search's: methods evaluated
+
+	Corpus   *CorpusStage   `toml:"corpus"`    // kind corpus's: the testbed's text and tokenizer
+	TaskEval *TaskEvalStage `toml:"task-eval"` // kind task-eval's: a testbed task's accuracy
 }
 
 // decodeSearch reads a search table over the defaults of the preset it names (config).
@@ -93,7 +97,7 @@ func decodeSearch(md toml.MetaData, p toml.Primitive) (*search.Job, error) {
 }
 
 // Kinds are the stage kinds a recipe can run.
-var Kinds = []string{"sample", "train", "rl", "report", "eval", "rm", "qnet-collect", "qnet-train", "search"}
+var Kinds = []string{"sample", "train", "rl", "report", "eval", "rm", "qnet-collect", "qnet-train", "search", "corpus", "task-eval"}
 
 // modelKinds are the kinds of stage that leave a model in OUT/<stage>/model.
 var modelKinds = []string{"train", "rl"}
@@ -121,6 +125,9 @@ type rawStage struct {
 	QCollect toml.Primitive `toml:"qnet-collect"`
 	QTrain   toml.Primitive `toml:"qnet-train"`
 	Search   toml.Primitive `toml:"search"`
+
+	Corpus   toml.Primitive `toml:"corpus"`
+	TaskEval toml.Primitive `toml:"task-eval"`
 }
 
 // Load reads and checks a recipe.
@@ -199,6 +206,20 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 		if has("search") && err == nil {
 			st.Search, err = decodeSearch(md, rs.Search)
 		}
+		if has("corpus") && err == nil {
+			st.Corpus = defaultCorpusStage()
+			err = md.PrimitiveDecode(rs.Corpus, st.Corpus)
+		}
+		if has("task-eval") && err == nil {
+			// The defaults depend on the task the table names: read it first.
+			var which struct {
+				Task string `toml:"task"`
+			}
+			if err = md.PrimitiveDecode(rs.TaskEval, &which); err == nil {
+				st.TaskEval = &TaskEvalStage{taskeval.DefaultJob(which.Task)}
+				err = md.PrimitiveDecode(rs.TaskEval, st.TaskEval)
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("recipe %s: stage %d (%s): %w", path, i+1, rs.Name, err)
 		}
@@ -246,7 +267,8 @@ func (s *Stage) validate(before map[string]string) error {
 	}
 	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil,
 		"eval": s.Eval != nil, "rl": s.RL != nil, "rm": s.RM != nil,
-		"qnet-collect": s.QCollect != nil, "qnet-train": s.QTrain != nil, "search": s.Search != nil}
+		"qnet-collect": s.QCollect != nil, "qnet-train": s.QTrain != nil, "search": s.Search != nil,
+		"corpus": s.Corpus != nil, "task-eval": s.TaskEval != nil}
 	if !tables[s.Kind] {
 		if _, known := tables[s.Kind]; !known {
 			return fmt.Errorf("kind %q is not one of %s", s.Kind, strings.Join(Kinds, ", "))
@@ -261,6 +283,10 @@ func (s *Stage) validate(before map[string]string) error {
 	switch s.Kind {
 	case "sample":
 		return s.Sample.validate()
+	case "corpus":
+		return s.Corpus.validate()
+	case "task-eval":
+		return s.TaskEval.validate()
 	case "train":
 		return s.Train.validate(before)
 	case "report":

@@ -173,6 +173,16 @@ func (r *Recipe) withAbsoluteData() *Recipe {
 			j.QNet, j.RewardModel = abs(j.QNet), abs(j.RewardModel)
 			c.Stages[i].Search = &j
 		}
+		if s.Train != nil {
+			t := *s.Train
+			t.Data, t.Shape, t.Tokenizer = abs(t.Data), abs(t.Shape), abs(t.Tokenizer)
+			c.Stages[i].Train = &t
+		}
+		if s.TaskEval != nil {
+			t := *s.TaskEval
+			t.Data = abs(t.Data)
+			c.Stages[i].TaskEval = &t
+		}
 	}
 	return &c
 }

@@ -125,6 +125,7 @@ func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
 	run := map[string]func(context.Context, Stage, string) (any, error){
 		"sample": e.sample, "train": e.train, "rl": e.rl, "report": e.report, "eval": e.eval, "rm": e.rm,
 		"qnet-collect": e.qnetCollect, "qnet-train": e.qnetTrain, "search": e.search,
+		"corpus": e.corpus, "task-eval": e.taskEval,
 	}[s.Kind]
 	metrics, err := run(ctx, s, dir)
 	if err != nil {

@@ -38,6 +38,11 @@ func (r *Recipe) Smoke() {
 			if j.Budget > 0 {
 				j.Budget = min(j.Budget, 400)
 			}
+		case s.Corpus != nil:
+			c := s.Corpus
+			c.CD3, c.CD4, c.Arith, c.Household = min(c.CD3, 40), min(c.CD4, 40), min(c.Arith, 40), min(c.Household, 20)
+		case s.TaskEval != nil:
+			s.TaskEval.N, s.TaskEval.MaxTokens = min(s.TaskEval.N, 4), min(max(s.TaskEval.MaxTokens, 16), 16)
 		case s.Eval != nil:
 			e := s.Eval
 			e.N, e.Samples, e.MaxTokens = 2, min(e.Samples, 2), min(e.MaxTokens, 16)

@@ -42,7 +42,9 @@ type TrainStage struct {
 	ActionLayers  int    `toml:"action_layers"`  // IDM blocks
 	DynaLayers    int    `toml:"dyna_layers"`    // world-model merge MLPs
 	PolicyLayers  int    `toml:"policy_layers"`  // stage 1 from a Llama: of the new modules; bc: a fresh policy of this depth (0: keep)
-	InitSeed      uint64 `toml:"init_seed"`      // seed of new modules' weights
+	InitSeed      uint64 `toml:"init_seed"`      // seed of new modules' weights (lm: of every weight)
+	Shape         string `toml:"config"`         // lm: config.json of the model's shape
+	Tokenizer     string `toml:"tokenizer"`      // lm: "@stage" (a corpus stage's) or a tokenizer file
 }
 
 // defaultTrainStage is `colash train`'s defaults for stage st.
@@ -56,8 +58,16 @@ func (t *TrainStage) validate(before map[string]string) error {
 	if t.Data == "" {
 		return fmt.Errorf("train needs data (a file, or \"@stage\" of a sample stage)")
 	}
-	if err := refersTo(t.Data, before, "data", "sample"); err != nil {
+	if err := refersTo(t.Data, before, "data", "sample", "corpus"); err != nil {
 		return err
+	}
+	if t.Stage == train.StageLM {
+		if t.Shape == "" || t.Tokenizer == "" {
+			return fmt.Errorf("train lm needs config (the model's shape) and tokenizer")
+		}
+		if err := refersTo(t.Tokenizer, before, "tokenizer", "corpus"); err != nil {
+			return err
+		}
 	}
 	if t.Seq < 2 {
 		return fmt.Errorf("seq must be at least 2")
@@ -75,6 +85,8 @@ type ReportStage struct {
 	Field     string `toml:"field"`           // JSONL text field
 	Samples   int    `toml:"fluency_samples"` // continuations per story prompt
 	Tokens    int    `toml:"fluency_tokens"`  // tokens per continuation
+	// Prompts are the fluency prompts (none: the story openings the shipped stories models continue).
+	Prompts []string `toml:"fluency_prompts"`
 }
 
 func defaultReportStage() *ReportStage {
@@ -86,7 +98,7 @@ func (r *ReportStage) validate(before map[string]string) error {
 	if r.Data == "" {
 		return fmt.Errorf("report needs data (held-out text: a file, or \"@stage\")")
 	}
-	return refersTo(r.Data, before, "data", "sample")
+	return refersTo(r.Data, before, "data", "sample", "corpus")
 }
 
 // env is what every stage needs: the recipe, its output folder, where tensors go and progress.
@@ -152,6 +164,9 @@ func (e *env) sample(ctx context.Context, s Stage, dir string) (any, error) {
 
 func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 	t := s.Train
+	if t.Stage == train.StageLM {
+		return e.pretrain(ctx, s, dir)
+	}
 	path, err := e.modelPath(s.Model)
 	if err != nil {
 		return nil, err
@@ -183,6 +198,26 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 	if err := train.RunStage(ctx, m.CoLA, seqs, t.Config, o); err != nil {
 		return nil, err
 	}
+	return e.saveTrained(m, t, dir)
+}
+
+// pretrain trains a Llama from scratch (stage lm) of the shape and tokenizer the stage names.
+func (e *env) pretrain(ctx context.Context, s Stage, dir string) (any, error) {
+	t := s.Train
+	setup := train.LMSetup{Shape: e.dataPath(t.Shape), Tokenizer: e.tokenizerPath(t.Tokenizer), Data: e.dataPath(t.Data),
+		Field: t.Field, Seq: t.Seq, InitSeed: t.InitSeed, Device: e.opt.Device}
+	o := run.Options{Name: s.Name, Out: dir, SaveEvery: t.SaveEvery, Resume: run.Auto, Progress: e.progress}
+	m, err := train.Pretrain(ctx, nil, setup, t.Config, o)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Free()
+	return e.saveTrained(m, t, dir)
+}
+
+// saveTrained writes a train stage's model to OUT/<stage>/model and returns its last update's
+// metrics.
+func (e *env) saveTrained(m *checkpoint.Model, t *TrainStage, dir string) (any, error) {
 	dt, _ := checkpoint.ParseStoredDType(t.SaveDType) // checked by validate
 	if err := m.Save(filepath.Join(dir, "model"), checkpoint.SaveOptions{DType: dt}); err != nil {
 		return nil, err
@@ -219,6 +254,9 @@ func (e *env) report(ctx context.Context, s Stage, dir string) (any, error) {
 	}
 	cfg := train.DefaultReport
 	cfg.Fluency.PerPrompt, cfg.Fluency.Tokens = rs.Samples, rs.Tokens
+	if len(rs.Prompts) > 0 {
+		cfg.Fluency.Prompts = rs.Prompts
+	}
 	if e.r.smoke {
 		cfg.MaxSeqs, cfg.Prompts, cfg.Cont, cfg.GenLen, cfg.Repro = 4, 2, 2, 8, 2
 		cfg.Fluency.Prompts = cfg.Fluency.Prompts[:2]

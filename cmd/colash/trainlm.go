@@ -2,19 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 
 	"colash/engine/dist"
 	"colash/engine/run"
 	"colash/engine/train"
-	"colash/model/checkpoint"
-	"colash/model/llama"
 	"colash/model/tensor"
-	"colash/model/tokenizer"
 )
 
 func init() {
@@ -78,26 +73,6 @@ func runTrainLM(args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := loadTokenizerFile(*tokPath)
-	if err != nil {
-		return err
-	}
-	shape, err := lmShape(*config, tok, *seq)
-	if err != nil {
-		return err
-	}
-	net, err := train.NewLlama(shape, *initSeed, dev)
-	if err != nil {
-		return err
-	}
-	defer net.Free()
-	fmt.Fprintf(os.Stderr, "model %s: %s\n", *config, net)
-	docs, err := train.ReadDocs(*data, tok, train.DataConfig{Field: *field})
-	if err != nil {
-		return err
-	}
-	seqs := train.Pack(docs, *seq)
-	fmt.Fprintf(os.Stderr, "data %s: %d documents, %d sequences of %d tokens\n", *data, len(docs), len(seqs), *seq)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
@@ -109,9 +84,12 @@ func runTrainLM(args []string) error {
 	}
 	defer g.Close()
 	o := run.Options{Out: *out, SaveEvery: *saveEvery, Resume: resumeMode(*resume), StopAt: *stopAt, Progress: os.Stderr}
-	if err := train.RunLMOn(ctx, g, net, seqs, cfg, o); err != nil {
+	setup := train.LMSetup{Shape: *config, Tokenizer: *tokPath, Data: *data, Field: *field, Seq: *seq, InitSeed: *initSeed, Device: dev}
+	m, err := train.Pretrain(ctx, g, setup, cfg, o)
+	if err != nil {
 		return err
 	}
+	defer m.Free()
 	if *stopAt > 0 && *stopAt < cfg.Steps {
 		fmt.Fprintf(os.Stderr, "stopped at update %d: continue with --resume\n", *stopAt)
 		return nil
@@ -119,51 +97,9 @@ func runTrainLM(args []string) error {
 	if g.Rank() > 0 {
 		return nil // rank 0 writes the model
 	}
-	m := &checkpoint.Model{Llama: net, Tok: tok, Path: *out, TokenizerPath: *tokPath}
 	if err := m.Save(*out, so); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
 	return nil
-}
-
-// lmShape reads the model's shape from a config.json and completes it from the tokenizer:
-// vocab_size, BOS and EOS are the tokenizer's, the packed sequences must fit the positions.
-func lmShape(path string, tok tokenizer.Tokenizer, seq int) (*llama.Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--config: %w", err)
-	}
-	c := &llama.Config{}
-	if err := json.Unmarshal(b, c); err != nil {
-		return nil, fmt.Errorf("--config %s: %w", path, err)
-	}
-	if c.Vocab != 0 && c.Vocab != tok.VocabSize() {
-		return nil, fmt.Errorf("--config %s: vocab_size %d, but the tokenizer has %d tokens (leave vocab_size out or make them equal)", path, c.Vocab, tok.VocabSize())
-	}
-	c.Vocab, c.BOS, c.EOS = tok.VocabSize(), tok.BOS(), llama.IDs{tok.EOS()}
-	if c.ModelType == "" {
-		c.ModelType = "llama"
-	}
-	if len(c.Architectures) == 0 {
-		c.Architectures = []string{"LlamaForCausalLM"}
-	}
-	if seq > c.MaxPositions {
-		return nil, fmt.Errorf("--seq %d is longer than max_position_embeddings %d of %s", seq, c.MaxPositions, path)
-	}
-	return c, c.Validate()
-}
-
-// loadTokenizerFile loads a tokenizer file by its kind: tokenizer.json (Hugging Face), a tiktoken
-// .model file, or a llama2.c .bin file.
-func loadTokenizerFile(path string) (tokenizer.Tokenizer, error) {
-	switch filepath.Ext(path) {
-	case ".json":
-		return tokenizer.LoadHFJSON(path)
-	case ".model":
-		return tokenizer.LoadTiktoken(path)
-	case ".bin":
-		return tokenizer.LoadLlama2C(path, 0)
-	}
-	return nil, fmt.Errorf("tokenizer %s: want a .json, .model or .bin file", path)
 }

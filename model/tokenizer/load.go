@@ -69,3 +69,17 @@ func configVocabSize(path string) (int, error) {
 	}
 	return cfg.VocabSize, nil
 }
+
+// LoadFile loads one tokenizer file by its kind: tokenizer.json (Hugging Face), a tiktoken
+// .model rank file, or a llama2.c .bin file (its token count from the file).
+func LoadFile(path string) (Tokenizer, error) {
+	switch filepath.Ext(path) {
+	case ".json":
+		return LoadHFJSON(path)
+	case ".model":
+		return LoadTiktoken(path)
+	case ".bin":
+		return LoadLlama2C(path, 0)
+	}
+	return nil, fmt.Errorf("tokenizer %s: want a .json, .model or .bin file", path)
+}

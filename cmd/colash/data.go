@@ -1,0 +1,82 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"colash/engine/tasks"
+	"colash/engine/testbed"
+)
+
+func init() {
+	register("data", "write the testbed's data: a training corpus of worked solutions, or problems to evaluate on", runData)
+}
+
+const dataUsage = `usage: colash data testbed --out FILE.jsonl [--seed S] [--cd3 N --cd4 N --arith N --household N]
+       colash data problems --task countdown|arith --n N --out FILE.jsonl [--level cd3|cd4] [--seed S]
+
+testbed   the pretraining corpus: countdown search traces (cd3, cd4), step-by-step arithmetic and
+          household expert episodes (seen split), shuffled, one {"text": ...} line each.
+problems  generated problems, one JSON line each ({"nums": [...], "target": T} or {"expr": "..."}),
+          the --data files of colash eval countdown|arith.
+
+example:
+  colash data testbed --out train.jsonl --seed 1
+  colash data problems --task countdown --level cd4 --n 200 --seed 7 --out cd4.jsonl
+`
+
+func runData(args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(os.Stderr, dataUsage)
+		return nil
+	}
+	fs := flag.NewFlagSet("data "+args[0], flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, dataUsage); fs.PrintDefaults() }
+	out := fs.String("out", "", "output JSONL file (required)")
+	seed := fs.Uint64("seed", 1, "generator seed")
+	switch args[0] {
+	case "testbed":
+		mix := testbed.DefaultMix
+		fs.IntVar(&mix.CD3, "cd3", mix.CD3, "countdown problems with 3 numbers")
+		fs.IntVar(&mix.CD4, "cd4", mix.CD4, "countdown problems with 4 numbers")
+		fs.IntVar(&mix.Arith, "arith", mix.Arith, "arithmetic problems")
+		fs.IntVar(&mix.Household, "household", mix.Household, "household expert episodes")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *out == "" {
+			return fmt.Errorf("--out is required (colash data -h)")
+		}
+		docs, err := testbed.Corpus(mix, *seed)
+		if err != nil {
+			return err
+		}
+		if err := testbed.WriteJSONL(*out, docs); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s: %d documents\n", *out, len(docs))
+		return nil
+	case "problems":
+		task := fs.String("task", "", "countdown or arith (required)")
+		level := fs.String("level", "", "countdown level: cd3 or cd4")
+		n := fs.Int("n", 100, "problems")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *out == "" || *task == "" {
+			return fmt.Errorf("--task and --out are required (colash data -h)")
+		}
+		items, err := tasks.Load(*task, *level, *n, *seed)
+		if err != nil {
+			return err
+		}
+		if err := tasks.WriteItems(*out, items); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "wrote %s: %d problems\n", *out, len(items))
+		return nil
+	}
+	fmt.Fprint(os.Stderr, dataUsage)
+	return fmt.Errorf("data: unknown subcommand %q (have: testbed, problems)", args[0])
+}

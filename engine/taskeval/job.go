@@ -1,0 +1,124 @@
+package taskeval
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"colash/engine/env/household"
+	"colash/engine/env/taskenv"
+	"colash/engine/eval"
+	"colash/engine/generate"
+	"colash/engine/tasks"
+	"colash/model/checkpoint"
+	"colash/model/tokenizer"
+)
+
+// Job is one evaluation of a model on a testbed task: `colash eval countdown|arith|household`
+// and the recipes' task-eval stage.
+type Job struct {
+	Task              string  `toml:"task"`               // countdown, arith or household
+	Level             string  `toml:"level"`              // countdown: cd3 or cd4
+	Split             string  `toml:"split"`              // household: seen or unseen
+	Data              string  `toml:"data"`               // problems JSONL ("": N generated from Seed)
+	N                 int     `toml:"n"`                  // generated problems or episodes
+	Seed              uint64  `toml:"seed"`               // of generated problems and of sampling
+	Batch             int     `toml:"batch"`              // problems per generation batch
+	MaxTokens         int     `toml:"max_tokens"`         // new tokens per completion (0: the task's)
+	Temperature       float64 `toml:"temperature"`        // token temperature (0: greedy)
+	LatentTemperature float64 `toml:"latent_temperature"` // CoLA code temperature, top-k 40 (0: greedy codes)
+}
+
+// DefaultJob evaluates 100 held-out problems (seed 2: the testbed trains on seed 1) greedily in
+// tokens, with CoLA codes sampled at the paper's settings.
+func DefaultJob(task string) Job {
+	j := Job{Task: task, N: 100, Seed: 2, Batch: 16, LatentTemperature: generate.PaperLatent.Temperature}
+	switch task {
+	case tasks.TaskCountdown:
+		j.Level = "cd4"
+	case "household":
+		j.Split = "unseen"
+	}
+	return j
+}
+
+// Tasks are the tasks a Job evaluates.
+var Tasks = []string{tasks.TaskCountdown, tasks.TaskArith, "household"}
+
+// Validate checks the job's settings.
+func (j Job) Validate() error {
+	switch j.Task {
+	case tasks.TaskCountdown, tasks.TaskArith:
+	case "household":
+		if j.Data != "" {
+			return fmt.Errorf("household episodes come from n and seed, not data")
+		}
+		if _, err := household.New(household.Config{Split: j.Split}); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown task %q (have countdown, arith, household)", j.Task)
+	}
+	if j.Data == "" && j.N <= 0 {
+		return fmt.Errorf("n must be positive (or give data)")
+	}
+	return nil
+}
+
+// maxTokens is the job's completion length: a whole worked solution, or one household action.
+func (j Job) maxTokens() int {
+	if j.MaxTokens > 0 {
+		return j.MaxTokens
+	}
+	return map[string]int{tasks.TaskCountdown: 400, tasks.TaskArith: 120, "household": 48}[j.Task]
+}
+
+// Run evaluates m: a completion per problem (or an episode per seed), each verified.
+func (j Job) Run(ctx context.Context, m *checkpoint.Model, progress io.Writer) ([]Result, Summary, error) {
+	if err := j.Validate(); err != nil {
+		return nil, Summary{}, err
+	}
+	latent := generate.PaperLatent
+	latent.Temperature, latent.Seed = j.LatentTemperature, j.Seed
+	opt := generate.Options{MaxTokens: j.maxTokens(), Sampling: generate.Sampling{Temperature: j.Temperature, Seed: j.Seed}}
+	cfg := Config{Batch: j.Batch, Progress: progress, Tokens: forwardTokens(m.Tok)}
+	if j.Task == "household" {
+		opt.Stop = append(m.Tok.StopTokens(), newlineTokens(m.Tok)...)
+		seeds := make([]uint64, j.N)
+		for i := range seeds {
+			seeds[i] = j.Seed<<20 + uint64(i) // the testbed's corpus draws its episodes as seed<<20 + i
+		}
+		return Episodes(ctx, taskenv.ModelAgent(m, latent, opt, true), household.Config{Split: j.Split}, seeds, cfg)
+	}
+	var items []tasks.Item
+	var err error
+	if j.Data != "" {
+		items, err = tasks.ReadItems(j.Task, j.Data)
+	} else {
+		items, err = tasks.Load(j.Task, j.Level, j.N, j.Seed)
+	}
+	if err != nil {
+		return nil, Summary{}, err
+	}
+	gen := &eval.ModelGenerator{
+		NewSession: func(capacity int) generate.Session { return generate.NewSession(m, capacity, latent) },
+		Tok:        m.Tok, Options: opt,
+	}
+	return Run(ctx, gen, items, cfg)
+}
+
+// forwardTokens counts the tokens a model runs for a prompt and its completion: the prompt with
+// BOS, the completion and the token that ended it.
+func forwardTokens(tok tokenizer.Tokenizer) func(prompt, completion string) int {
+	return func(prompt, completion string) int {
+		return len(tok.Encode(prompt, tokenizer.EncodeOptions{BOS: true})) + len(tok.Encode(completion, tokenizer.EncodeOptions{})) + 1
+	}
+}
+
+// newlineTokens is the id of "\n" when it is one token: an agent's action ends there.
+func newlineTokens(tok tokenizer.Tokenizer) []int {
+	if ids := tok.Encode("\n", tokenizer.EncodeOptions{}); len(ids) == 1 {
+		return []int{ids[0]}
+	}
+	return nil
+}
