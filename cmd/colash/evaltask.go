@@ -26,9 +26,54 @@ func init() {
 				"forward_tokens_per_problem. Problems: --data (colash data problems), or --n generated from --seed.").
 			withExample(t.example)
 	}
+	for _, c := range []string{"eval countdown", "eval arith"} {
+		commands[c].usage = append(commands[c].usage, "colash "+c+" --search greedy|best-of-n|mcts|mcts-q --model cola --budget TOKENS [--qnet DIR] [--n N] [colash search's flags]")
+		commands[c].doc += "\n\nWith --search METHOD the held-out problems (seed 2) are solved by search over latent codes,\n" +
+			"scored by the task's verifier (it needs only the prompt: no oracle); the flags are colash search's."
+	}
+}
+
+// runTaskSearch evaluates a task's held-out problems by search: colash search on task cd3-test,
+// cd4-test or arith-test (engine/rl's testbed tasks, the problems colash eval draws with seed 2).
+func runTaskSearch(task, method string, args []string) error {
+	if task == "household" {
+		return fmt.Errorf("eval household --search: search runs single-turn tasks (countdown, arith)")
+	}
+	level, n := "cd4", "100"
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case (a == "--level" || a == "--n" || a == "--seed") && i+1 < len(args):
+			v := args[i+1]
+			i++
+			switch a {
+			case "--level":
+				level = v
+			case "--n":
+				n = v
+			case "--seed":
+				if v != "2" {
+					return fmt.Errorf("eval %s --search: search runs on the held-out problems of seed 2 (no --seed %s)", task, v)
+				}
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	name := level + "-test"
+	if task == "arith" {
+		name = "arith-test"
+	} else if level != "cd3" && level != "cd4" {
+		return fmt.Errorf("eval countdown: level %q: want cd3 or cd4", level)
+	}
+	return runSearch(append([]string{"--task", name, "--method", method, "--n", n}, rest...))
 }
 
 func runEvalTask(task string, args []string) error {
+	if method, rest, ok := searchFlag(args); ok && !wantsHelp(rest) {
+		return runTaskSearch(task, method, rest)
+	}
 	j := taskeval.DefaultJob(task)
 	fs := newFlags("eval " + task)
 	var mf modelFlags

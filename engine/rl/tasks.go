@@ -21,7 +21,8 @@ type TaskOptions struct {
 }
 
 // TaskNames lists the built-in tasks.
-var TaskNames = []string{"story-word", "story-words", "story-end", "math", "countdown", "dsp"}
+var TaskNames = []string{"story-word", "story-words", "story-end", "math", "countdown", "dsp",
+	"cd3", "cd4", "arith", "cd3-test", "cd4-test", "arith-test"}
 
 // NewTask builds a built-in task:
 //
@@ -32,7 +33,12 @@ var TaskNames = []string{"story-word", "story-words", "story-end", "math", "coun
 //	             \boxed answer (evaluate on MATH-500 with colash eval: the two sets are disjoint)
 //	countdown    Limit (default 200) seeded problems, three numbers to a target; exact reward (Countdown)
 //	dsp          the DSP queries (Data); the reward is a reward model's score (Job.RewardModel)
+//	cd3, cd4, arith                 the testbed's training problems, exactly verified (testbed.go)
+//	cd3-test, cd4-test, arith-test  its held-out problems
 func NewTask(name string, o TaskOptions) (Task, error) {
+	if t, ok, err := testbedTask(name, o.Limit); ok {
+		return t, err
+	}
 	words := o.Words
 	if len(words) == 0 {
 		words = []string{"friend", "friends"}
