@@ -61,6 +61,7 @@ type Options struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Args           []string // the script's os.Args (default: the program's)
+	Env            []string // the script's environment, "key=value" (default: the process's)
 	// Imports makes every package usable without an import line, as in the shell; files with a
 	// package clause import what they use either way.
 	Imports bool
@@ -79,7 +80,11 @@ func NewInterp(o Options) (*Interp, error) {
 	}
 	pos := &panicPos{w: o.Stderr}
 	stdout, stderr := o.Stdout, io.Writer(pos)
-	yi := interp.New(interp.Options{Stdin: o.Stdin, Stdout: stdout, Stderr: stderr, Args: o.Args})
+	if o.Env == nil {
+		// The interpreter's os.Getenv, os.Environ... read its own copy, empty unless given one.
+		o.Env = os.Environ()
+	}
+	yi := interp.New(interp.Options{Stdin: o.Stdin, Stdout: stdout, Stderr: stderr, Args: o.Args, Env: o.Env})
 	if err := yi.Use(stdlib.Symbols); err != nil {
 		return nil, err
 	}
