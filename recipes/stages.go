@@ -206,6 +206,13 @@ func (e *env) pretrain(ctx context.Context, s Stage, dir string) (any, error) {
 	t := s.Train
 	setup := train.LMSetup{Shape: e.dataPath(t.Shape), Tokenizer: e.tokenizerPath(t.Tokenizer), Data: e.dataPath(t.Data),
 		Field: t.Field, Seq: t.Seq, InitSeed: t.InitSeed, Device: e.opt.Device}
+	if s.Model != "" { // an lm stage starts from fresh weights unless it names a model to continue
+		from, err := e.modelPath(s.Model)
+		if err != nil {
+			return nil, err
+		}
+		setup.From = from
+	}
 	o := run.Options{Name: s.Name, Out: dir, SaveEvery: t.SaveEvery, Resume: run.Auto, Progress: e.progress}
 	m, err := train.Pretrain(ctx, nil, setup, t.Config, o)
 	if err != nil {

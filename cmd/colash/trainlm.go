@@ -48,6 +48,7 @@ func runTrainLM(args []string) error {
 	fs.Float64Var(&cfg.Clip, "clip", def.Clip, "gradient-norm clip (0: none)")
 	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed of the data order")
 	initSeed := fs.Uint64("init-seed", 0, "seed of the initial weights")
+	from := fs.String("from", "", "continue from this Llama folder instead of fresh weights (same shape; e.g. on longer --seq)")
 	device := fs.String("device", "cpu", "cpu, cuda, cuda:N or auto")
 	threads := fs.Int("threads", 0, "CPU threads for libtorch (0: one per core)")
 	saveEvery := fs.Int("save-every", 200, "checkpoint every N updates (and at the end)")
@@ -84,7 +85,7 @@ func runTrainLM(args []string) error {
 	}
 	defer g.Close()
 	o := run.Options{Out: *out, SaveEvery: *saveEvery, Resume: resumeMode(*resume), StopAt: *stopAt, Progress: os.Stderr}
-	setup := train.LMSetup{Shape: *config, Tokenizer: *tokPath, Data: *data, Field: *field, Seq: *seq, InitSeed: *initSeed, Device: dev}
+	setup := train.LMSetup{Shape: *config, Tokenizer: *tokPath, Data: *data, Field: *field, Seq: *seq, InitSeed: *initSeed, From: *from, Device: dev}
 	m, err := train.Pretrain(ctx, g, setup, cfg, o)
 	if err != nil {
 		return err

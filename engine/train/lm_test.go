@@ -1,15 +1,22 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
 
+	"colash/engine/run"
+	"colash/model/checkpoint"
 	"colash/model/llama"
+	"colash/model/safetensors"
 	"colash/model/tensor"
+	"colash/model/tokenizer"
 	"colash/model/weights"
 )
 
@@ -102,6 +109,14 @@ func TestLMPretrainingLearnsAndResumesExactly(t *testing.T) {
 	}
 }
 
+func lmValues(m *llama.Model) []float32 {
+	var v []float32
+	for _, p := range weights.Walk(m) {
+		v = append(v, tensor.Float32s(*p.Ptr)...)
+	}
+	return v
+}
+
 func TestNewLlamaIsSeeded(t *testing.T) {
 	a, b, c := newLM(t, 1), newLM(t, 1), newLM(t, 2)
 	defer a.Free()
@@ -117,5 +132,81 @@ func TestNewLlamaIsSeeded(t *testing.T) {
 	}
 	if _, err := NewTrainer(nil, nil, Defaults(StageLM)); err == nil {
 		t.Fatal("NewTrainer ran stage lm on a CoLA")
+	}
+}
+
+// pretrainFiles writes what Pretrain reads: a byte tokenizer, counting text, a shape.
+func pretrainFiles(t *testing.T) LMSetup {
+	dir := t.TempDir()
+	var docs []string
+	for i := range 300 {
+		docs = append(docs, fmt.Sprintf("count %d %d %d %d %d\n", i%50, i%50+1, i%50+2, i%50+3, i%50+4))
+	}
+	tok, merges, err := tokenizer.TrainBPE(docs, 258)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := LMSetup{Shape: filepath.Join(dir, "config.json"), Tokenizer: filepath.Join(dir, "tokenizer.json"),
+		Data: filepath.Join(dir, "data.txt"), Seq: 32, InitSeed: 3, Device: gotch.CPU}
+	if err := tokenizer.WriteHFJSON(s.Tokenizer, tok, merges); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.Data, []byte(strings.Join(docs, "\n\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shape := `{"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+		"num_key_value_heads": 2, "max_position_embeddings": 64, "rope_theta": 10000, "rms_norm_eps": 1e-5}`
+	if err := os.WriteFile(s.Shape, []byte(shape), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestPretrainSavesAndContinues(t *testing.T) {
+	s := pretrainFiles(t)
+	cfg := Defaults(StageLM)
+	cfg.Steps, cfg.Batch, cfg.Warmup, cfg.LR = 30, 8, 2, 1e-2
+	out := t.TempDir()
+	m, err := Pretrain(context.Background(), nil, s, cfg, run.Options{Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(filepath.Join(out, "model"), checkpoint.SaveOptions{DType: safetensors.F32}); err != nil {
+		t.Fatal(err)
+	}
+	trained := lmValues(m.Llama)
+	m.Free()
+	first := func(s LMSetup) float64 {
+		cfg := cfg
+		cfg.Steps, cfg.LR, cfg.MinLR = 1, 1e-9, 1e-9
+		out := t.TempDir()
+		m, err := Pretrain(context.Background(), nil, s, cfg, run.Options{Out: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Free()
+		if s.From != "" {
+			for i, v := range lmValues(m.Llama) {
+				if d := v - trained[i]; d > 1e-6 || d < -1e-6 {
+					t.Fatalf("continued weight %d is %g, the saved model's %g", i, v, trained[i])
+				}
+			}
+		}
+		lines, err := run.ReadMetrics(filepath.Join(out, "metrics.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lines[0]["loss"].(float64)
+	}
+	fresh := first(s)
+	s.From = filepath.Join(out, "model")
+	if cont := first(s); !(cont < 0.7*fresh) {
+		t.Fatalf("first loss continuing %.3f, from fresh weights %.3f", cont, fresh)
+	}
+	bad := pretrainFiles(t)
+	os.WriteFile(bad.Shape, []byte(`{"hidden_size": 64, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 64}`), 0o644)
+	bad.From = s.From
+	if _, err := Pretrain(context.Background(), nil, bad, cfg, run.Options{}); err == nil || !strings.Contains(err.Error(), "shape") {
+		t.Fatalf("a model of another shape continued: %v", err)
 	}
 }

@@ -25,7 +25,10 @@ type LMSetup struct {
 	Field     string // JSONL text field
 	Seq       int    // tokens per packed sequence
 	InitSeed  uint64 // seed of the initial weights
-	Device    gotch.Device
+	// From is a Llama checkpoint to continue from instead of fresh weights (continued pretraining,
+	// e.g. on longer sequences): its shape must be Shape's, max_position_embeddings aside.
+	From   string
+	Device gotch.Device
 }
 
 // Pretrain builds the Llama of s and pretrains it (stage lm, cfg) in run's loop on every rank of
@@ -47,7 +50,7 @@ func Pretrain(ctx context.Context, g *dist.Group, s LMSetup, cfg Config, o run.O
 	if err != nil {
 		return nil, err
 	}
-	net, err := NewLlama(shape, s.InitSeed, s.Device)
+	net, err := s.initial(shape)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +64,31 @@ func Pretrain(ctx context.Context, g *dist.Group, s LMSetup, cfg Config, o run.O
 		return nil, err
 	}
 	return &checkpoint.Model{Llama: net, Tok: tok, Path: o.Out, TokenizerPath: s.Tokenizer}, nil
+}
+
+// initial is the model pretraining starts from: fresh weights, or those of s.From.
+func (s LMSetup) initial(shape *llama.Config) (*llama.Model, error) {
+	if s.From == "" {
+		return NewLlama(shape, s.InitSeed, s.Device)
+	}
+	net, err := checkpoint.OpenLlama(s.From, checkpoint.Options{Device: s.Device, DType: gotch.Float})
+	if err != nil {
+		return nil, err
+	}
+	c := *net.Config
+	c.MaxPositions, c.RopeTheta = shape.MaxPositions, shape.RopeTheta
+	c.TorchDType = shape.TorchDType
+	if c.Dim != shape.Dim || c.FFN != shape.FFN || c.Layers != shape.Layers || c.Heads != shape.Heads ||
+		c.KVHeads != shape.KVHeads || c.HeadDim() != shape.HeadDim() || c.Vocab != shape.Vocab || c.TieEmbeddings != shape.TieEmbeddings {
+		net.Free()
+		return nil, fmt.Errorf("continue from %s: its shape (d=%d ffn=%d layers=%d heads=%d/%d vocab=%d) is not %s's (d=%d ffn=%d layers=%d heads=%d/%d vocab=%d)",
+			s.From, c.Dim, c.FFN, c.Layers, c.Heads, c.KVHeads, c.Vocab, s.Shape, shape.Dim, shape.FFN, shape.Layers, shape.Heads, shape.KVHeads, shape.Vocab)
+	}
+	if net.Config.MaxPositions != shape.MaxPositions || net.Config.RopeTheta != shape.RopeTheta {
+		*net.Config = c
+		net.Rope = llama.NewRope(net.Config, s.Device, gotch.Float)
+	}
+	return net, nil
 }
 
 // ReadShape reads a model's shape from a config.json and completes it from the tokenizer:
