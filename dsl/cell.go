@@ -42,8 +42,7 @@ func (s *Shell) Cell(ctx context.Context, name, src string) (v reflect.Value, sh
 
 // evalValue runs one input, records it, and returns its value when the shell would print it.
 func (s *Shell) evalValue(ctx context.Context, src string) (reflect.Value, bool, error) {
-	print := s.shouldPrint(ctx, src)
-	v, err := s.in.Eval(ctx, "", src)
+	v, print, err := s.evalShown(ctx, src)
 	if err != nil {
 		return reflect.Value{}, false, err
 	}

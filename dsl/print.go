@@ -43,6 +43,49 @@ func (s *Shell) shouldPrint(ctx context.Context, src string) bool {
 	return !(t.NumOut() == 2 && t.Out(0).Kind() == reflect.Int && t.Out(1) == errT)
 }
 
+// evalShown runs src and says whether the shell shows its value: src is an expression that
+// shouldPrint lets through, or statements whose last is one (a := 3; a + 1), judged once the
+// statements before it have run.
+func (s *Shell) evalShown(ctx context.Context, src string) (reflect.Value, bool, error) {
+	print := s.shouldPrint(ctx, src)
+	last := ""
+	if !print {
+		last = lastExpr(src)
+	}
+	v, err := s.in.Eval(ctx, "", src)
+	if err != nil {
+		return reflect.Value{}, false, err
+	}
+	if last != "" {
+		print = s.shouldPrint(ctx, last)
+	}
+	return v, print, nil
+}
+
+// lastExpr is the source of the last statement of src when src is several statements and that
+// one is an expression; "" otherwise.
+func lastExpr(src string) string {
+	if _, err := parser.ParseExpr(src); err == nil {
+		return ""
+	}
+	const head = "package p\nfunc _() {\n"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", head+src+"\n}", 0)
+	if err != nil || len(f.Decls) != 1 {
+		return ""
+	}
+	fn, ok := f.Decls[0].(*ast.FuncDecl)
+	if !ok || fn.Body == nil || len(fn.Body.List) < 2 {
+		return ""
+	}
+	e, ok := fn.Body.List[len(fn.Body.List)-1].(*ast.ExprStmt)
+	if !ok {
+		return ""
+	}
+	base := fset.File(f.Pos()).Base() + len(head)
+	return src[int(e.X.Pos())-base : int(e.X.End())-base]
+}
+
 func isBuiltinNoValue(n string) bool {
 	switch n {
 	case "print", "println", "panic", "close", "delete", "copy", "clear":

@@ -133,8 +133,7 @@ func (s *Shell) PrintError(err error) {
 }
 
 func (s *Shell) eval(ctx context.Context, src string, record bool) error {
-	print := s.shouldPrint(ctx, src)
-	v, err := s.in.Eval(ctx, "", src)
+	v, print, err := s.evalShown(ctx, src)
 	if err != nil {
 		return err
 	}
