@@ -37,6 +37,9 @@ func hint(msg, src string) string {
 			return "the interpreter cannot range over a function (Go 1.23 iterators): call the function with a yield callback, or collect the values into a slice first"
 		}
 	}
+	if strings.Contains(msg, "definition loop") {
+		return "the interpreter cannot type this definition at the top level (v := s[i] of a string s, var v = x[0], ...): index a conversion (v := []byte(s)[i]), write v := ... instead of var, or do it inside a function"
+	}
 	if strings.Contains(msg, "generic") || strings.Contains(msg, "type parameter") {
 		return "generic functions of compiled packages cannot be called from the interpreter; write the loop out or use a colash helper"
 	}

@@ -117,9 +117,12 @@ func (in *Interp) Eval(ctx context.Context, name, src string) (res reflect.Value
 	if name != "" && strings.HasPrefix(strings.TrimSpace(stripComments(src)), "package ") {
 		prog, err = in.compileFile(name, src)
 	} else {
-		prog, err = in.yi.Compile(src)
+		prog, err = in.compile(src)
 	}
 	if err != nil {
+		if _, ok := err.(*Panic); ok {
+			return reflect.Value{}, err
+		}
 		return reflect.Value{}, explain(err, src)
 	}
 	backend.SetContext(ctx)
@@ -140,6 +143,34 @@ func (in *Interp) Eval(ctx context.Context, name, src string) (res reflect.Value
 		return reflect.Value{}, err
 	}
 	return res, nil
+}
+
+// compile compiles src, shell input. A top-level definition that indexes a value of compiled
+// code, which the interpreter fails to compile ("constant definition loop", or a panic of its
+// compiler), compiles once convertIndexed has rewritten it. Compiling runs nothing of src.
+func (in *Interp) compile(src string) (*interp.Program, error) {
+	prog, err := in.compileOnce(src)
+	if err == nil {
+		return prog, nil
+	}
+	if _, panicked := err.(*Panic); panicked || strings.Contains(err.Error(), "definition loop") {
+		if fixed, ok := in.convertIndexed(src); ok {
+			if p, e := in.compileOnce(fixed); e == nil {
+				return p, nil
+			}
+		}
+	}
+	return nil, err
+}
+
+// compileOnce is the interpreter's Compile, its panics turned into errors (*Panic).
+func (in *Interp) compileOnce(src string) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			prog, err = nil, explainPanic(r, src, debug.Stack())
+		}
+	}()
+	return in.yi.Compile(src)
 }
 
 // compileFile compiles a whole Go file so that positions carry its name.
