@@ -62,7 +62,7 @@ func CoLADecode(ctx context.Context) ([]Result, error) {
 	return res, nil
 }
 
-// BigCoLADecode decodes the generated d=1024 model wrapped in CoLA modules of the shape (3
+// BigCoLADecode decodes the generated d=1024 model wrapped in CoLA modules of a fixed shape (3
 // policy blocks, 2 merge MLPs; random, seeded) against the backbone alone, at batch 1: a
 // memory-bound step's time should grow as the weight bytes it reads, which the world model's
 // second pass through lm_head and the policy add to the backbone's.

@@ -49,17 +49,22 @@ func (r *Recipe) CheckLengths() []LengthIssue {
 		byName[r.Stages[i].Name] = &r.Stages[i]
 	}
 	// root follows "@stage" models back to the checkpoint they were trained from: training
-	// keeps the backbone, and with it the context.
-	var root func(ref string, depth int) string
-	root = func(ref string, depth int) string {
+	// keeps the backbone, and with it the context. A model pretrained by the recipe itself
+	// (a train stage with stage = "lm") does not exist before the run: ok is false.
+	var root func(ref string, depth int) (string, bool)
+	root = func(ref string, depth int) (string, bool) {
 		name, ok := strings.CutPrefix(ref, "@")
 		if !ok || depth > len(r.Stages) {
-			return ref
+			return ref, true
 		}
-		if s := byName[name]; s != nil {
-			return root(s.Model, depth+1)
+		s := byName[name]
+		if s == nil {
+			return ref, true
 		}
-		return ref
+		if s.Train != nil && s.Train.Stage == train.StageLM {
+			return "", false
+		}
+		return root(s.Model, depth+1)
 	}
 	type peeked struct {
 		ctx  int
@@ -68,7 +73,11 @@ func (r *Recipe) CheckLengths() []LengthIssue {
 	}
 	cache := map[string]*peeked{}
 	peek := func(ref string) *peeked {
-		p, err := e.modelPath(root(ref, 0))
+		base, ok := root(ref, 0)
+		if !ok {
+			return nil
+		}
+		p, err := e.modelPath(base)
 		if err != nil {
 			return nil
 		}
@@ -77,7 +86,7 @@ func (r *Recipe) CheckLengths() []LengthIssue {
 		}
 		var out *peeked
 		if cfg, tok, err := checkpoint.Peek(p); err == nil && cfg.MaxPositions > 0 {
-			out = &peeked{cfg.MaxPositions, tok, cmp.Or(root(ref, 0), r.Model.Path, "the default model")}
+			out = &peeked{cfg.MaxPositions, tok, cmp.Or(base, r.Model.Path, "the default model")}
 		}
 		cache[p] = out
 		return out
@@ -85,6 +94,9 @@ func (r *Recipe) CheckLengths() []LengthIssue {
 	var issues []LengthIssue
 	for i := range r.Stages {
 		s := &r.Stages[i]
+		if s.Train != nil && s.Train.Stage == train.StageLM {
+			continue // its shape is its config, which colash train lm checks against seq
+		}
 		m := peek(s.Model)
 		if m == nil {
 			continue

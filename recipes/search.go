@@ -11,7 +11,7 @@ import (
 	"colash/model/checkpoint"
 )
 
-// The MCTS-Q pipeline's stages (cola-paper.md sections 2.4 and 4): qnet-collect samples scored
+// The MCTS-Q pipeline's stages (docs/paper.md, "The Q-network" and "MCTS-Q"): qnet-collect samples scored
 // answers with their codes, qnet-train fits the Q-network to them, search evaluates methods.
 
 // qnetCollect writes OUT/<stage>/samples.jsonl.

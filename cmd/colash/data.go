@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 
@@ -10,29 +9,26 @@ import (
 )
 
 func init() {
-	register("data", "write the testbed's data: a training corpus of worked solutions, or problems to evaluate on", runData)
+	register("data", "write the testbed's data: a training corpus of worked solutions, or problems to evaluate on", runData).
+		asGroup().
+		withExample("colash data testbed --out train.jsonl --seed 1",
+			"colash data problems --task countdown --level cd4 --n 200 --seed 7 --out cd4.jsonl")
+	register("data testbed", "the pretraining corpus: countdown search traces, step-by-step arithmetic, household expert episodes", nil).
+		withUsage("colash data testbed --out FILE.jsonl [--seed S] [--cd3 N --cd4 N --arith N --household N]").
+		withDoc("Countdown search traces (cd3, cd4), step-by-step arithmetic and household expert episodes\n" +
+			"(seen split), shuffled, one {\"text\": ...} line each.").
+		withExample("colash data testbed --out train.jsonl --seed 1")
+	register("data problems", "generated problems, one JSON line each: the --data files of colash eval countdown|arith", nil).
+		withUsage("colash data problems --task countdown|arith --n N --out FILE.jsonl [--level cd3|cd4] [--seed S]").
+		withDoc("One JSON line per problem ({\"nums\": [...], \"target\": T} or {\"expr\": \"...\"}).").
+		withExample("colash data problems --task countdown --level cd4 --n 200 --seed 7 --out cd4.jsonl")
 }
 
-const dataUsage = `usage: colash data testbed --out FILE.jsonl [--seed S] [--cd3 N --cd4 N --arith N --household N]
-       colash data problems --task countdown|arith --n N --out FILE.jsonl [--level cd3|cd4] [--seed S]
-
-testbed   the pretraining corpus: countdown search traces (cd3, cd4), step-by-step arithmetic and
-          household expert episodes (seen split), shuffled, one {"text": ...} line each.
-problems  generated problems, one JSON line each ({"nums": [...], "target": T} or {"expr": "..."}),
-          the --data files of colash eval countdown|arith.
-
-example:
-  colash data testbed --out train.jsonl --seed 1
-  colash data problems --task countdown --level cd4 --n 200 --seed 7 --out cd4.jsonl
-`
-
 func runData(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(os.Stderr, dataUsage)
-		return nil
+	if len(args) == 0 {
+		return fmt.Errorf("which subcommand? (colash data --help)")
 	}
-	fs := flag.NewFlagSet("data "+args[0], flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, dataUsage); fs.PrintDefaults() }
+	fs := newFlags("data " + args[0])
 	out := fs.String("out", "", "output JSONL file (required)")
 	seed := fs.Uint64("seed", 1, "generator seed")
 	switch args[0] {
@@ -77,6 +73,5 @@ func runData(args []string) error {
 		fmt.Fprintf(os.Stderr, "wrote %s: %d problems\n", *out, len(items))
 		return nil
 	}
-	fmt.Fprint(os.Stderr, dataUsage)
-	return fmt.Errorf("data: unknown subcommand %q (have: testbed, problems)", args[0])
+	return fmt.Errorf("unknown subcommand %q (colash data --help)", args[0])
 }

@@ -182,7 +182,7 @@ func TestGradeNotEquivalent(t *testing.T) {
 	}
 }
 
-// The rules for comparison by value hold in both modes: no numeric
+// The rules for comparison by value hold in both modes: no numeric
 // approximation of an irrational is accepted (sympy says no), and sample
 // points outside a square root's real domain do not reject equal answers.
 func TestGradeNumericRules(t *testing.T) {

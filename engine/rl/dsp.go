@@ -8,7 +8,7 @@ import (
 	"colash/model/checkpoint"
 )
 
-// The dsp task: the paper's preference RL (cola-paper.md, "DSP"). The prompts are the DSP
+// The dsp task: the paper's preference RL (docs/paper.md, "DSP: preference RL"). The prompts are the DSP
 // queries; the reward is a reward model's score of (prompt, completion), one trained on the
 // chosen domain's preferences (engine/rm, a recipe's rm stage).
 

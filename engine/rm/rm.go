@@ -7,7 +7,7 @@
 //
 //	L = −log σ(r(x, y_chosen) − r(x, y_rejected))
 //
-// as the paper's per-domain DSP reward models (cola-paper.md, "DSP"). It scores RL rollouts
+// as the paper's per-domain DSP reward models (docs/paper.md, "DSP: preference RL"). It scores RL rollouts
 // through engine/rl's reward-model reward.
 package rm
 

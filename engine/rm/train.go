@@ -14,7 +14,7 @@ import (
 )
 
 // Config is a reward model's training. The paper's DSP reward models: lr 9e-6, batch 256, one
-// epoch, max_len 512 (cola-paper.md, "DSP"); the rest follows OpenRLHF's train_rm defaults.
+// epoch, max_len 512 (docs/paper.md, "DSP: preference RL"); the rest follows OpenRLHF's train_rm defaults.
 type Config struct {
 	LR          float64 `toml:"lr"`           // peak learning rate (cosine to min_lr after warmup)
 	MinLR       float64 `toml:"min_lr"`       // the schedule's floor

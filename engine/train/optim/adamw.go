@@ -49,7 +49,8 @@ func DefaultConfig() Config {
 //	m ← β1·m + (1−β1)·g        v ← β2·v + (1−β2)·g²
 //	w ← w − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps)
 //
-// Moments are float32 tensors owned by the optimiser (Free releases them), so State can save them.
+// Moments are tensors of each weight's dtype (bf16 weights get bf16 moments: there is no float32
+// master copy), owned by the optimiser (Free releases them), so State can save them.
 type AdamW struct {
 	Cfg    Config
 	Params []Param
