@@ -358,7 +358,9 @@ func TestDocsSayWhatIsMeasuredDoneAndDesigned(t *testing.T) {
 		for _, h := range sectionOrder {
 			i := strings.Index(text, "\n"+h+"\n")
 			if i < 0 {
-				t.Errorf("%s: no %q section", name, h)
+				t.Errorf("%s: no %q section (every document but glossary.md and paper.md says, under these "+
+					"headings and in this order, what is measured with its command, what the code does, and what is "+
+					"designed but not built)", name, h)
 				continue
 			}
 			if i < last {
