@@ -24,7 +24,7 @@ func init() {
 		withUsage("colash recipe run FILE.toml [--out DIR] [--smoke] [--set STAGE.KEY=VALUE ...]").
 		withDoc(recipeDoc()).
 		withExample("colash recipe run recipes/tiny-cola/tiny-cola.toml --smoke --out /tmp/smoke",
-			"colash recipe run recipes/grpo-math-latent.toml --set rl.lr=5e-4 --set model.device=cuda --out runs/grpo-latent")
+			"colash recipe run recipes/grpo-math-latent.toml --set rl.lr=5e-4 --set model.threads=1 --out runs/grpo-latent")
 	register("recipe check", "check recipes without running them: keys, values, files, lengths against the model's context", nil).
 		withUsage("colash recipe check [--strict] FILE.toml...").
 		withDoc("Reports unknown keys and bad values with their line, stages that refer to no earlier stage,\n" +
