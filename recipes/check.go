@@ -144,31 +144,15 @@ func (r *Recipe) checkFiles() error {
 		}
 	}
 	model(r.Model.Path)
-	for _, s := range r.Stages {
-		if s.Model != "" {
-			model(s.Model)
-		}
-		switch {
-		case s.Train != nil:
-			data(s.Train.Data)
-			data(s.Train.Shape)
-			data(s.Train.Tokenizer)
-		case s.Report != nil:
-			data(s.Report.Data)
-			model(s.Report.Reference)
-		case s.Eval != nil:
-			data(s.Eval.Data)
-		case s.RM != nil:
-			data(s.RM.Data)
-			data(s.RM.Samples)
-		case s.QTrain != nil:
-			data(s.QTrain.Data)
-		case s.Search != nil:
-			data(s.Search.QNet)
-			data(s.Search.RewardModel)
-		case s.RL != nil:
-			data(s.RL.Data)
-			data(s.RL.RewardModel)
+	for i := range r.Stages {
+		for _, rf := range r.Stages[i].refs() {
+			switch {
+			case *rf.p == "":
+			case rf.model:
+				model(*rf.p)
+			default:
+				data(*rf.p)
+			}
 		}
 	}
 	if len(missing) > 0 {

@@ -30,7 +30,7 @@ var curves = map[string][]string{
 func writeConfig(r *Recipe, out string) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# %s as run (defaults filled in, --set overrides applied%s)\n", r.Name, map[bool]string{true: ", --smoke"}[r.smoke])
-	if err := toml.NewEncoder(&buf).Encode(r.withAbsoluteData()); err != nil {
+	if err := toml.NewEncoder(&buf).Encode(r.withAbsolutePaths()); err != nil {
 		return err
 	}
 	return atomic.WriteFile(filepath.Join(out, "config.toml"), buf.Bytes())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"colash/engine/rl"
@@ -135,54 +134,4 @@ func (e *env) rmPath(ref string) string {
 		return filepath.Join(e.dir(name), "model")
 	}
 	return e.dataPath(ref)
-}
-
-// withAbsoluteData is a copy of the recipe whose rm and rl data and reward-model paths, relative to
-// the recipe file, are absolute: config.toml lives elsewhere and must load as it ran.
-func (r *Recipe) withAbsoluteData() *Recipe {
-	e := &env{r: r}
-	abs := func(p string) string {
-		if p == "" || strings.HasPrefix(p, "@") {
-			return p
-		}
-		if a, err := filepath.Abs(e.dataPath(p)); err == nil {
-			return a
-		}
-		return p
-	}
-	c := *r
-	c.Stages = slices.Clone(r.Stages)
-	for i, s := range c.Stages {
-		if s.RM != nil {
-			rs := *s.RM
-			rs.Data, rs.Samples = abs(rs.Data), abs(rs.Samples)
-			c.Stages[i].RM = &rs
-		}
-		if s.RL != nil {
-			j := *s.RL
-			j.Data, j.RewardModel = abs(j.Data), abs(j.RewardModel)
-			c.Stages[i].RL = &j
-		}
-		if s.QTrain != nil {
-			j := *s.QTrain
-			j.Data = abs(j.Data)
-			c.Stages[i].QTrain = &j
-		}
-		if s.Search != nil {
-			j := *s.Search
-			j.QNet, j.RewardModel = abs(j.QNet), abs(j.RewardModel)
-			c.Stages[i].Search = &j
-		}
-		if s.Train != nil {
-			t := *s.Train
-			t.Data, t.Shape, t.Tokenizer = abs(t.Data), abs(t.Shape), abs(t.Tokenizer)
-			c.Stages[i].Train = &t
-		}
-		if s.TaskEval != nil {
-			t := *s.TaskEval
-			t.Data = abs(t.Data)
-			c.Stages[i].TaskEval = &t
-		}
-	}
-	return &c
 }

@@ -102,6 +102,7 @@ func (r *Recipe) SetCommand(c string) { r.command = c }
 
 // stage runs one stage unless an earlier run completed it.
 func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
+	s = s.withAbsolutePaths(e.r) // the stage reads what checkFiles found, whatever the working folder
 	dir := e.dir(s.Name)
 	done := filepath.Join(dir, "done.json")
 	if b, err := os.ReadFile(done); err == nil {
