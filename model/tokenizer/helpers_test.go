@@ -32,12 +32,15 @@ var (
 	oracleSplitRe = regexp2.MustCompile(Llama3Pattern, regexp2.None)
 )
 
-// needFile skips the test when a shared data file is missing.
+// needFile skips the test (fails it under CI) when path, inside the shared folder, is missing:
+// testenv.Shared's rule.
 func needFile(tb testing.TB, path string) {
 	tb.Helper()
-	if _, err := os.Stat(path); err != nil {
-		testenv.Missing(tb, "shared data", err)
+	rel, err := filepath.Rel(sharedDir, path)
+	if err != nil {
+		tb.Fatal(err)
 	}
+	testenv.Shared(tb, rel)
 }
 
 func tiktokenTok(tb testing.TB) *BPE {
