@@ -193,13 +193,18 @@ func runTrain(args []string) error {
 			return err
 		}
 	}
+	return saveOnRank0(g, m, *out, so)
+}
+
+// saveOnRank0 writes a trained model to out on rank 0 of g (every rank holds the same weights).
+func saveOnRank0(g *dist.Group, m *checkpoint.Model, out string, so checkpoint.SaveOptions) error {
 	if g.Rank() > 0 {
-		return nil // rank 0 writes the model
+		return nil
 	}
-	if err := m.Save(*out, so); err != nil {
+	if err := m.Save(out, so); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
+	fmt.Fprintf(os.Stderr, "wrote %s\n", out)
 	return nil
 }
 

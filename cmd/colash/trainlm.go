@@ -95,12 +95,5 @@ func runTrainLM(args []string) error {
 		fmt.Fprintf(os.Stderr, "stopped at update %d: continue with --resume\n", *stopAt)
 		return nil
 	}
-	if g.Rank() > 0 {
-		return nil // rank 0 writes the model
-	}
-	if err := m.Save(*out, so); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
-	return nil
+	return saveOnRank0(g, m, *out, so)
 }

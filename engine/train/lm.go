@@ -52,21 +52,8 @@ func NewLMTrainer(net *llama.Model, data *Loader, cfg Config) (*Trainer, error) 
 
 // lmTrainable lists every weight of net once (a tied head shares the embedding's entry).
 func lmTrainable(net *llama.Model) []optim.Param {
-	params := weights.Walk(net)
-	var out []optim.Param
-	seen := map[*ts.Tensor]bool{}
-	for _, p := range params {
-		if *p.Ptr == nil || seen[*p.Ptr] || weights.IsTied(params, p) {
-			continue
-		}
-		seen[*p.Ptr] = true
-		q := optim.Param{Name: p.Name, W: *p.Ptr}
-		if strings.Contains(p.Name, "norm") {
-			q.Group = "nodecay"
-		}
-		out = append(out, q)
-	}
-	return out
+	all := func(string) bool { return true }
+	return selectParams(weights.Walk(net), all, func(name string) bool { return strings.Contains(name, "norm") })
 }
 
 // lmLoss is the mean next-token cross-entropy of this rank's rows of p under the backbone.

@@ -117,25 +117,30 @@ func (c Config) Schedule() optim.Schedule {
 // stage 1a (IDM, codebook, merge), "policy" for BC, the backbone for FTA. A tied weight appears
 // once. The codebook is in the "nodecay" group.
 func Trainable(m *cola.Model, stage Stage) []optim.Param {
-	params := m.Params()
+	take := func(name string) bool {
+		switch stage {
+		case StageIDM:
+			return strings.Contains(name, "action")
+		case StageBC:
+			return strings.Contains(name, "policy")
+		}
+		return !cola.IsModuleTensor(name)
+	}
+	return selectParams(m.Params(), take, func(name string) bool { return strings.Contains(name, "code_book") })
+}
+
+// selectParams lists the weights of params that take accepts, each tensor once (a tied weight
+// is its source's), those that nodecay names in the "nodecay" group.
+func selectParams(params []weights.Param, take, nodecay func(name string) bool) []optim.Param {
 	var out []optim.Param
 	seen := map[*ts.Tensor]bool{}
 	for _, p := range params {
-		var take bool
-		switch stage {
-		case StageIDM:
-			take = strings.Contains(p.Name, "action")
-		case StageBC:
-			take = strings.Contains(p.Name, "policy")
-		default:
-			take = !cola.IsModuleTensor(p.Name)
-		}
-		if !take || *p.Ptr == nil || seen[*p.Ptr] || weights.IsTied(params, p) {
+		if !take(p.Name) || *p.Ptr == nil || seen[*p.Ptr] || weights.IsTied(params, p) {
 			continue
 		}
 		seen[*p.Ptr] = true
 		q := optim.Param{Name: p.Name, W: *p.Ptr}
-		if strings.Contains(p.Name, "code_book") {
+		if nodecay(p.Name) {
 			q.Group = "nodecay"
 		}
 		out = append(out, q)
