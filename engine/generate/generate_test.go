@@ -3,6 +3,7 @@ package generate_test
 import (
 	"context"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,5 +176,28 @@ func TestBadTokenIDsAreNamed(t *testing.T) {
 	_, err := generate.Generate(context.Background(), sess, [][]int{{1, 2}, {1, 600}}, generate.Options{MaxTokens: 2})
 	if err == nil || !strings.Contains(err.Error(), "token id 600 (sequence 1, position 1)") || !strings.Contains(err.Error(), "vocabulary of 512") {
 		t.Fatalf("bad id: %v", err)
+	}
+}
+
+// Continue shows the text of the tokens before a stop token and not the stop token's own.
+func TestContinueHidesTheStopToken(t *testing.T) {
+	l := shipped(t)
+	p := l.Tok.Encode("Once upon a time", tokenizer.EncodeOptions{BOS: true})
+	full := run(t, l, [][]int{p}, generate.Options{MaxTokens: 30}, false)[0]
+	stop := full[10]
+	sess := generate.NewLlamaSession(l.Llama, 64, false)
+	defer sess.Close()
+	var text strings.Builder
+	out, err := generate.Continue(context.Background(), sess, l.Tok, p, generate.Options{MaxTokens: 30, Stop: []int{stop}}, func(s string) { text.WriteString(s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[len(out)-1] != stop {
+		t.Fatalf("generation did not end at the stop token: %v", out)
+	}
+	all := l.Tok.Decode(append(slices.Clone(p), out...))
+	before := l.Tok.Decode(append(slices.Clone(p), out[:len(out)-1]...))
+	if want := strings.TrimPrefix(before, l.Tok.Decode(p)); text.String() != want || all == before {
+		t.Fatalf("shown %q, want %q (the stop token %d is %q)", text.String(), want, stop, l.Tok.Decode([]int{stop}))
 	}
 }
