@@ -38,7 +38,7 @@ func Pretrain(ctx context.Context, g *dist.Group, s LMSetup, cfg Config, o run.O
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	tok, err := tokenizer.LoadFile(s.Tokenizer)
+	tok, err := tokenizer.LoadFile(s.Tokenizer, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -75,18 +75,17 @@ func (s LMSetup) initial(shape *llama.Config) (*llama.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := *net.Config
-	c.MaxPositions, c.RopeTheta = shape.MaxPositions, shape.RopeTheta
-	c.TorchDType = shape.TorchDType
+	c := net.Config
 	if c.Dim != shape.Dim || c.FFN != shape.FFN || c.Layers != shape.Layers || c.Heads != shape.Heads ||
 		c.KVHeads != shape.KVHeads || c.HeadDim() != shape.HeadDim() || c.Vocab != shape.Vocab || c.TieEmbeddings != shape.TieEmbeddings {
 		net.Free()
 		return nil, fmt.Errorf("continue from %s: its shape (d=%d ffn=%d layers=%d heads=%d/%d vocab=%d) is not %s's (d=%d ffn=%d layers=%d heads=%d/%d vocab=%d)",
 			s.From, c.Dim, c.FFN, c.Layers, c.Heads, c.KVHeads, c.Vocab, s.Shape, shape.Dim, shape.FFN, shape.Layers, shape.Heads, shape.KVHeads, shape.Vocab)
 	}
-	if net.Config.MaxPositions != shape.MaxPositions || net.Config.RopeTheta != shape.RopeTheta {
-		*net.Config = c
-		net.Rope = llama.NewRope(net.Config, s.Device, gotch.Float)
+	c.MaxPositions = shape.MaxPositions // the positions may grow: that is what continuing is for
+	if c.RopeTheta != shape.RopeTheta {
+		c.RopeTheta = shape.RopeTheta
+		net.Rope = llama.NewRope(c, s.Device, gotch.Float)
 	}
 	return net, nil
 }

@@ -139,18 +139,7 @@ func loadTokenizer(dir, named string, vocab int) (string, tokenizer.Tokenizer, e
 		tok, err := tokenizer.Load(named)
 		return named, tok, err
 	}
-	var (
-		tok tokenizer.Tokenizer
-		err error
-	)
-	switch {
-	case strings.HasSuffix(named, ".json"):
-		tok, err = tokenizer.LoadHFJSON(named)
-	case strings.HasSuffix(named, ".model"):
-		tok, err = tokenizer.LoadTiktoken(named)
-	default:
-		tok, err = tokenizer.LoadLlama2C(named, vocab)
-	}
+	tok, err := tokenizer.LoadFile(named, vocab)
 	return named, tok, err
 }
 

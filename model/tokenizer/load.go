@@ -71,15 +71,13 @@ func configVocabSize(path string) (int, error) {
 }
 
 // LoadFile loads one tokenizer file by its kind: tokenizer.json (Hugging Face), a tiktoken
-// .model rank file, or a llama2.c .bin file (its token count from the file).
-func LoadFile(path string) (Tokenizer, error) {
+// .model rank file, or else a llama2.c .bin file of vocab tokens (0: as many as the file has).
+func LoadFile(path string, vocab int) (Tokenizer, error) {
 	switch filepath.Ext(path) {
 	case ".json":
 		return LoadHFJSON(path)
 	case ".model":
 		return LoadTiktoken(path)
-	case ".bin":
-		return LoadLlama2C(path, 0)
 	}
-	return nil, fmt.Errorf("tokenizer %s: want a .json, .model or .bin file", path)
+	return LoadLlama2C(path, vocab)
 }
