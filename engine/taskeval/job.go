@@ -10,6 +10,7 @@ import (
 	"colash/engine/eval"
 	"colash/engine/generate"
 	"colash/engine/tasks"
+	"colash/engine/testbed"
 	"colash/model/checkpoint"
 	"colash/model/tokenizer"
 )
@@ -41,9 +42,6 @@ func DefaultJob(task string) Job {
 	}
 	return j
 }
-
-// Tasks are the tasks a Job evaluates.
-var Tasks = []string{tasks.TaskCountdown, tasks.TaskArith, "household"}
 
 // Validate checks the job's settings.
 func (j Job) Validate() error {
@@ -86,7 +84,7 @@ func (j Job) Run(ctx context.Context, m *checkpoint.Model, progress io.Writer) (
 		opt.Stop = append(m.Tok.StopTokens(), newlineTokens(m.Tok)...)
 		seeds := make([]uint64, j.N)
 		for i := range seeds {
-			seeds[i] = j.Seed<<20 + uint64(i) // the testbed's corpus draws its episodes as seed<<20 + i
+			seeds[i] = testbed.EpisodeSeed(j.Seed, i)
 		}
 		return Episodes(ctx, taskenv.ModelAgent(m, latent, opt, true), household.Config{Split: j.Split}, seeds, cfg)
 	}

@@ -44,7 +44,7 @@ func Corpus(mix Mix, seed uint64) ([]string, error) {
 	}
 	cfg := household.Config{Split: "seen"}
 	for i := range mix.Household {
-		tr, _, err := household.Expert(cfg, seed<<20+uint64(i))
+		tr, _, err := household.Expert(cfg, EpisodeSeed(seed, i))
 		if err != nil {
 			return nil, err
 		}
@@ -54,6 +54,10 @@ func Corpus(mix Mix, seed uint64) ([]string, error) {
 	r.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
 	return docs, nil
 }
+
+// EpisodeSeed is the seed of the i-th household episode of a stream seeded by seed: the corpus
+// (seen split) and colash eval household draw their episodes so, and keep apart by seed.
+func EpisodeSeed(seed uint64, i int) uint64 { return seed<<20 + uint64(i) }
 
 // WriteJSONL writes docs as JSONL lines {"text": doc}, what colash train lm and colash tokenizer
 // train read.
