@@ -32,6 +32,7 @@ type TrainStage struct {
 	train.Config
 	Data          string `toml:"data"`           // "@stage" (a sample stage) or a file
 	Seq           int    `toml:"seq"`            // tokens per sequence
+	AlignDocs     bool   `toml:"align_docs"`     // every packed sequence starts at a document
 	Field         string `toml:"field"`          // JSONL text field
 	PromptField   string `toml:"prompt_field"`   // FTA: prompt/response JSONL
 	ResponseField string `toml:"response_field"` // FTA: the response field
@@ -40,6 +41,7 @@ type TrainStage struct {
 	SaveDType     string `toml:"save_dtype"`     // the saved model's dtype: f32, f16 or bf16
 	Codes         int    `toml:"codes"`          // new modules (stage 1 from a plain Llama): codes
 	ActionLayers  int    `toml:"action_layers"`  // IDM blocks
+	WMMinusH      bool   `toml:"wm_minus_h"`     // the world model outputs norm(s) - h (the released code's); false: norm(s)
 	DynaLayers    int    `toml:"dyna_layers"`    // world-model merge MLPs
 	PolicyLayers  int    `toml:"policy_layers"`  // stage 1 from a Llama: of the new modules; bc: a fresh policy of this depth (0: keep)
 	InitSeed      uint64 `toml:"init_seed"`      // seed of new modules' weights (lm: of every weight)
@@ -51,7 +53,7 @@ type TrainStage struct {
 func defaultTrainStage(st train.Stage) *TrainStage {
 	return &TrainStage{Config: train.Defaults(st), Seq: 128, Field: "text", PromptField: "prompt",
 		ResponseField: "response", Template: "User: %s\nAssistant: ", SaveEvery: 200, SaveDType: "f32",
-		Codes: 64, ActionLayers: 2, DynaLayers: 2}
+		Codes: 64, ActionLayers: 2, DynaLayers: 2, WMMinusH: true}
 }
 
 func (t *TrainStage) validate(before map[string]string) error {
@@ -173,7 +175,7 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 	}
 	var wrap *cola.Modules
 	if t.Stage == train.StageIDM {
-		wrap = &cola.Modules{Codes: t.Codes, ActionLayers: t.ActionLayers, DynaLayers: t.DynaLayers, PolicyLayers: cmp.Or(t.PolicyLayers, 2)}
+		wrap = &cola.Modules{Codes: t.Codes, ActionLayers: t.ActionLayers, DynaLayers: t.DynaLayers, PolicyLayers: cmp.Or(t.PolicyLayers, 2), NoMinusH: !t.WMMinusH}
 	}
 	m, err := checkpoint.OpenCoLA(path, e.opt, wrap, t.InitSeed)
 	if err != nil {
@@ -188,7 +190,7 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	seqs := train.Sequences(docs, t.Stage, t.Seq, max(m.Tok.EOS(), 0))
+	seqs := train.Sequences(docs, t.Stage, t.Seq, max(m.Tok.EOS(), 0), t.AlignDocs)
 	if t.Stage == train.StageBC {
 		if err := train.ResizePolicy(m.CoLA, t.PolicyLayers, t.InitSeed); err != nil {
 			return nil, err
@@ -205,7 +207,7 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 func (e *env) pretrain(ctx context.Context, s Stage, dir string) (any, error) {
 	t := s.Train
 	setup := train.LMSetup{Shape: e.dataPath(t.Shape), Tokenizer: e.tokenizerPath(t.Tokenizer), Data: e.dataPath(t.Data),
-		Field: t.Field, Seq: t.Seq, InitSeed: t.InitSeed, Device: e.opt.Device}
+		Field: t.Field, Seq: t.Seq, AlignDocs: t.AlignDocs, InitSeed: t.InitSeed, Device: e.opt.Device}
 	if s.Model != "" { // an lm stage starts from fresh weights unless it names a model to continue
 		from, err := e.modelPath(s.Model)
 		if err != nil {

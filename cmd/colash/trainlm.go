@@ -36,6 +36,7 @@ func runTrainLM(args []string) error {
 	out := fs.String("out", "", "output folder (required)")
 	field := fs.String("field", "text", "JSONL text field")
 	seq := fs.Int("seq", 256, "tokens per packed sequence (at most max_position_embeddings)")
+	align := fs.Bool("align-docs", false, alignDocsUsage)
 	cfg := def
 	fs.IntVar(&cfg.Steps, "steps", def.Steps, "optimiser updates")
 	fs.IntVar(&cfg.Batch, "batch", def.Batch, "sequences per micro-batch")
@@ -85,7 +86,7 @@ func runTrainLM(args []string) error {
 	}
 	defer g.Close()
 	o := run.Options{Out: *out, SaveEvery: *saveEvery, Resume: resumeMode(*resume), StopAt: *stopAt, Progress: os.Stderr}
-	setup := train.LMSetup{Shape: *config, Tokenizer: *tokPath, Data: *data, Field: *field, Seq: *seq, InitSeed: *initSeed, From: *from, Device: dev}
+	setup := train.LMSetup{Shape: *config, Tokenizer: *tokPath, Data: *data, Field: *field, Seq: *seq, AlignDocs: *align, InitSeed: *initSeed, From: *from, Device: dev}
 	m, err := train.Pretrain(ctx, g, setup, cfg, o)
 	if err != nil {
 		return err
@@ -97,3 +98,6 @@ func runTrainLM(args []string) error {
 	}
 	return saveOnRank0(g, m, *out, so)
 }
+
+// alignDocsUsage is the --align-docs flag of colash train lm and the CoLA stages alike.
+const alignDocsUsage = "start every packed sequence at a document (a document cut by the sequence's end starts the next one again), so every token sees its document from the start"

@@ -169,6 +169,38 @@ func Pack(docs []Doc, T int) []Seq {
 	return out
 }
 
+// PackAligned cuts documents into sequences of T tokens that each start at a document's first
+// token, so that every token sees its document from the start (a household episode or a long
+// search trace longer than the gap a stream would leave). Whole documents fill a sequence while
+// they fit; the first one that does not fill its remainder with its own opening tokens and then
+// starts the next sequence again, so no position is padding. A document longer than T gives one
+// sequence of its first T tokens.
+func PackAligned(docs []Doc, T int) []Seq {
+	var out []Seq
+	cur := Seq{Tokens: make([]int64, 0, T), Loss: make([]bool, 0, T)}
+	put := func(d Doc, n int) {
+		for i := range n {
+			cur.Tokens = append(cur.Tokens, int64(d.Tokens[i]))
+			cur.Loss = append(cur.Loss, d.Loss[i] && len(cur.Tokens) > 1)
+		}
+	}
+	flush := func() {
+		out = append(out, cur)
+		cur = Seq{Tokens: make([]int64, 0, T), Loss: make([]bool, 0, T)}
+	}
+	for _, d := range docs {
+		if len(cur.Tokens) > 0 && len(cur.Tokens)+len(d.Tokens) > T {
+			put(d, T-len(cur.Tokens))
+			flush()
+		}
+		put(d, min(len(d.Tokens), T))
+		if len(cur.Tokens) == T {
+			flush()
+		}
+	}
+	return out // a last sequence that is not full is dropped, as Pack drops its tail
+}
+
 // Pad makes one sequence per document, cut to T tokens and right-padded with pad (never a target):
 // for prompt/response data, where a sequence must start at its prompt.
 func Pad(docs []Doc, T int, pad int) []Seq {

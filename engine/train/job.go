@@ -12,10 +12,14 @@ import (
 )
 
 // Sequences cuts documents into the training sequences of stage st, seq tokens each: packed text
-// for stage 1 and BC, one padded prompt/response pair per sequence for FTA (pad: the pad token).
-func Sequences(docs []Doc, st Stage, seq, pad int) []Seq {
-	if st == StageFTAI || st == StageFTAP {
+// for pretraining, stage 1 and BC (each sequence starting at a document when aligned, PackAligned),
+// one padded prompt/response pair per sequence for FTA (pad: the pad token).
+func Sequences(docs []Doc, st Stage, seq, pad int, aligned bool) []Seq {
+	switch {
+	case st == StageFTAI || st == StageFTAP:
 		return Pad(docs, seq, pad)
+	case aligned:
+		return PackAligned(docs, seq)
 	}
 	return Pack(docs, seq)
 }

@@ -24,6 +24,7 @@ type LMSetup struct {
 	Data      string // training text: JSONL (Field) or plain text
 	Field     string // JSONL text field
 	Seq       int    // tokens per packed sequence
+	AlignDocs bool   // every sequence starts at a document (PackAligned), not anywhere in the stream
 	InitSeed  uint64 // seed of the initial weights
 	// From is a Llama checkpoint to continue from instead of fresh weights (continued pretraining,
 	// e.g. on longer sequences): its shape must be Shape's, max_position_embeddings aside.
@@ -54,7 +55,7 @@ func Pretrain(ctx context.Context, g *dist.Group, s LMSetup, cfg Config, o run.O
 	if err != nil {
 		return nil, err
 	}
-	seqs := Pack(docs, s.Seq)
+	seqs := Sequences(docs, StageLM, s.Seq, 0, s.AlignDocs)
 	if w := o.Progress; w != nil {
 		fmt.Fprintf(w, "model %s: %s\n", s.Shape, net)
 		fmt.Fprintf(w, "data %s: %d documents, %d sequences of %d tokens\n", s.Data, len(docs), len(seqs), s.Seq)

@@ -462,3 +462,28 @@ func TestMarginalNLL(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPackAligned(t *testing.T) {
+	doc := func(ids ...int) Doc {
+		d := Doc{Tokens: ids, Loss: make([]bool, len(ids))}
+		for i := range d.Loss {
+			d.Loss[i] = i > 0
+		}
+		return d
+	}
+	// T 6: [a a a] fits, [b b b b] does not, so its first 3 tokens fill the rest and it starts the
+	// next sequence; [c ... c] (8 tokens) is cut to 6 in a sequence of its own; [d] is the unfilled tail.
+	seqs := PackAligned([]Doc{doc(1, 10, 11), doc(1, 20, 21, 22), doc(1, 30, 31, 32, 33, 34, 35, 36), doc(1, 40)}, 6)
+	var got []string
+	for _, s := range seqs {
+		got = append(got, fmt.Sprint(s.Tokens, s.Loss))
+	}
+	want := []string{
+		"[1 10 11 1 20 21] [false true true false true true]",
+		"[1 20 21 22 1 30] [false true true true false true]",
+		"[1 30 31 32 33 34] [false true true true true true]",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("aligned packing\n got %q\nwant %q", got, want)
+	}
+}
