@@ -92,6 +92,7 @@ func runTrain(args []string) error {
 	steps := fs.Int("steps", def.Steps, "optimiser updates")
 	batch := fs.Int("batch", def.Batch, "sequences per micro-batch")
 	seq := fs.Int("seq", 128, "tokens per sequence")
+	align := fs.Bool("align-docs", false, alignDocsUsage)
 	accum := fs.Int("accum", def.Accum, "micro-batches per update (gradient accumulation)")
 	lr := fs.Float64("lr", def.LR, "peak learning rate")
 	minLR := fs.Float64("min-lr", def.MinLR, "learning-rate floor of the cosine decay")
@@ -107,6 +108,7 @@ func runTrain(args []string) error {
 	initSeed := fs.Uint64("init-seed", 0, "seed of fresh CoLA modules (stage1 from a Llama)")
 	codes := fs.Int("codes", 64, "latent codes (stage1 from a Llama)")
 	aL := fs.Int("action-layers", 2, "IDM blocks (stage1 from a Llama)")
+	minusH := fs.Bool("wm-minus-h", true, "the world model outputs norm(s) - h, as the released code does; false: norm(s) (stage1 from a Llama)")
 	dL := fs.Int("dyna-layers", 2, "merge MLPs (stage1 from a Llama)")
 	pL := fs.Int("policy-layers", 0, "policy blocks: of new modules (stage1 from a Llama; 0: 2), or of a fresh policy that bc clones (0: keep the model's)")
 	bcSteps := fs.Int("bc-steps", 0, "fta-i: policy re-cloning updates after the backbone (0: none)")
@@ -138,7 +140,7 @@ func runTrain(args []string) error {
 	}
 	var wrap *cola.Modules // stage 1 may start from a plain Llama; later stages need its CoLA
 	if stage == train.StageIDM {
-		wrap = &cola.Modules{Codes: *codes, ActionLayers: *aL, DynaLayers: *dL, PolicyLayers: cmp.Or(*pL, 2)}
+		wrap = &cola.Modules{Codes: *codes, ActionLayers: *aL, DynaLayers: *dL, PolicyLayers: cmp.Or(*pL, 2), NoMinusH: !*minusH}
 	}
 	m, err := checkpoint.OpenCoLA(model, opt, wrap, *initSeed)
 	if err != nil {
@@ -158,7 +160,7 @@ func runTrain(args []string) error {
 	if err != nil {
 		return err
 	}
-	seqs := train.Sequences(docs, stage, *seq, max(m.Tok.EOS(), 0))
+	seqs := train.Sequences(docs, stage, *seq, max(m.Tok.EOS(), 0), *align)
 	if stage == train.StageBC {
 		if err := train.ResizePolicy(m.CoLA, *pL, *initSeed); err != nil {
 			return err

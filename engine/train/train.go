@@ -179,6 +179,9 @@ func NewTrainer(m *cola.Model, data *Loader, cfg Config) (*Trainer, error) {
 	if cfg.Stage == StageLM {
 		return nil, fmt.Errorf("train: stage lm pretrains a plain Llama (NewLMTrainer)")
 	}
+	if cfg.Stage == StageFTAP && !m.Config.MinusH() {
+		return nil, fmt.Errorf("train: fta-p trains the backbone only through the world model's -h, and this CoLA's world model has none (wm_minus_h = false)")
+	}
 	return newTrainer(m, m.Model, data, cfg)
 }
 

@@ -131,6 +131,21 @@ func TestConfigRoundTrip(t *testing.T) {
 	if len(c.ActionLayers) != 2 || len(c.Merge) != 2 || len(c.PolicyLayers) != 3 || len(c.Layers) != 5 {
 		t.Errorf("layer counts %d/%d/%d/%d", len(c.ActionLayers), len(c.Merge), len(c.PolicyLayers), len(c.Layers))
 	}
+	// The released layout writes no wm_minus_h and means norm(s) - h; a world model without the
+	// - h says so in its config.json, and reads back so.
+	if _, ok := raw["wm_minus_h"]; ok || !c.Config.MinusH() {
+		t.Errorf("released layout: wm_minus_h %v in config.json, MinusH %v", raw["wm_minus_h"], c.Config.MinusH())
+	}
+	plain := cola.NewConfig(c.Config.Config, cola.Modules{Codes: 8, ActionLayers: 1, DynaLayers: 1, PolicyLayers: 1, NoMinusH: true})
+	pdir := t.TempDir()
+	pb, _ := json.Marshal(plain)
+	if err := os.WriteFile(filepath.Join(pdir, "config.json"), pb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, err := cola.ReadConfig(pdir)
+	if err != nil || back.MinusH() {
+		t.Errorf("wm_minus_h = false did not read back (%s): %v", pb, err)
+	}
 }
 
 func TestInitIsSeeded(t *testing.T) {

@@ -26,11 +26,20 @@ type Config struct {
 	NumDynaLayer   int `json:"num_dyna_layer"`   // merge MLPs of the world model (2)
 	NumPolicyLayer int `json:"num_policy_layer"` // policy blocks (8)
 	V              int `json:"v"`                // model variant; 1 is the released one
+	// WMMinusH is whether the world model's output is norm(s) - h, as in the released code
+	// (absent: true). A checkpoint trained with false outputs norm(s): on a small backbone that is
+	// confident about its next token, subtracting h caps how confident the world model can be
+	// (docs/training.md, "The world model's - h").
+	WMMinusH *bool `json:"wm_minus_h,omitempty"`
 }
+
+// MinusH reports whether the world model subtracts h from its output (the released code does).
+func (c *Config) MinusH() bool { return c.WMMinusH == nil || *c.WMMinusH }
 
 // Modules are the sizes of the CoLA modules, with the paper's values as defaults.
 type Modules struct {
 	Codes, ActionLayers, DynaLayers, PolicyLayers int
+	NoMinusH                                      bool // the world model outputs norm(s), not norm(s) - h
 }
 
 // Released are the module sizes of the released Llama-3.1-CoLA checkpoint.
@@ -40,6 +49,9 @@ var Released = Modules{Codes: 64, ActionLayers: 4, DynaLayers: 2, PolicyLayers: 
 func NewConfig(backbone llama.Config, mod Modules) *Config {
 	c := &Config{Config: backbone, NumCode: mod.Codes, NumActionLayer: mod.ActionLayers,
 		NumDynaLayer: mod.DynaLayers, NumPolicyLayer: mod.PolicyLayers, V: 1}
+	if mod.NoMinusH {
+		c.WMMinusH = new(bool)
+	}
 	c.Architectures = []string{Architecture}
 	if c.ModelType == "" {
 		c.ModelType = "llama"

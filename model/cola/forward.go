@@ -83,7 +83,8 @@ const (
 //	o = final_norm(s) - h                                            [B,T,d]
 //
 // with the backbone's own final norm; lm_head(o) are the next-token logits. No attention: each
-// position stands alone. Intermediates and the result belong to sc.
+// position stands alone. Intermediates and the result belong to sc. A checkpoint whose config
+// says wm_minus_h = false outputs o = final_norm(s); g then only says whether h is detached.
 func (m *Model) WorldModelState(h, e *ts.Tensor, g Grad, sc *tensor.Scope) *ts.Tensor {
 	hk := m.follow("wm.", h)
 	s := h
@@ -92,6 +93,9 @@ func (m *Model) WorldModelState(h, e *ts.Tensor, g Grad, sc *tensor.Scope) *ts.T
 		s = sc.T(s.MustAdd(hk.Nth("merge", i).At("hook_out", sc.T(mlp.Forward(x, sc)), sc), false))
 	}
 	n := sc.T(m.Norm.ForwardAt(s, m.Config.NormEps, hk.Norm("ln_final", sc)))
+	if !m.Config.MinusH() {
+		return n
+	}
 	switch g {
 	case GradNorm:
 		return sc.T(n.MustSub(sc.T(h.MustDetach(false)), false))

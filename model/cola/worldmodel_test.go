@@ -78,4 +78,16 @@ func TestWorldModelGradientRouting(t *testing.T) {
 	if norm == 0 {
 		t.Error("GradNorm: no gradient reaches h through the merge path and the norm")
 	}
+	// The same weights with wm_minus_h = false output norm(s): o + h of the released form.
+	no := false
+	m.Config.WMMinusH = &no
+	defer func() { m.Config.WMMinusH = nil }()
+	oPlain, _ := run(cola.GradBoth)
+	h := seeded(3)
+	defer h.MustDrop()
+	withH := tensor.Float32s(h)
+	for i := range withH {
+		withH[i] += oBoth[i]
+	}
+	check("wm_minus_h = false: o = norm(s) = (norm(s) - h) + h", oPlain, withH, 1e-5)
 }

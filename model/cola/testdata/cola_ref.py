@@ -124,7 +124,10 @@ def forward(cfg, w, ids, codes):
         g = torch.nn.functional.silu(se @ w[pre + "gate_proj.weight"].T)
         u = se @ w[pre + "up_proj.weight"].T
         s = s + (g * u) @ w[pre + "down_proj.weight"].T
-    wm = (rms_norm(s, w["model.norm.weight"], eps) - h) @ w["lm_head.weight"].T
+    o = rms_norm(s, w["model.norm.weight"], eps)
+    if cfg.get("wm_minus_h", True):  # the released code's output; a config may say false
+        o = o - h
+    wm = o @ w["lm_head.weight"].T
     return {"idm": z.tolist(), "policy": pol.tolist(), "wm": wm.tolist(), "logits": logits.tolist()}
 
 
