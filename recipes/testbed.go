@@ -24,8 +24,8 @@ func defaultCorpusStage() *CorpusStage {
 }
 
 func (c *CorpusStage) validate() error {
-	if c.CD3 < 0 || c.CD4 < 0 || c.Arith < 0 || c.Household < 0 || c.CD3+c.CD4+c.Arith+c.Household == 0 {
-		return fmt.Errorf("corpus: cd3, cd4, arith and household are counts, at least one positive")
+	if err := c.Mix.Validate(); err != nil {
+		return err
 	}
 	if c.Vocab < 258 {
 		return fmt.Errorf("corpus: vocab %d is below the 256 bytes and 2 special tokens", c.Vocab)

@@ -85,7 +85,7 @@ func runEvalTask(task string, args []string) error {
 		fs.StringVar(&j.Level, "level", j.Level, "countdown level: cd3 or cd4")
 	}
 	if task == "household" {
-		fs.StringVar(&j.Split, "split", j.Split, "household split: seen or unseen")
+		fs.StringVar(&j.Split, "split", j.Split, "household split: seen, unseen, or invented (the training-only split of made-up names)")
 	}
 	fs.IntVar(&j.Batch, "batch", j.Batch, "problems per generation batch")
 	fs.IntVar(&j.MaxTokens, "max-tokens", 0, "new tokens per completion (0: the task's: countdown 400, arith 120, household 48 per action)")

@@ -20,7 +20,7 @@ import (
 type Job struct {
 	Task              string  `toml:"task"`               // countdown, arith or household
 	Level             string  `toml:"level"`              // countdown: cd3 or cd4
-	Split             string  `toml:"split"`              // household: seen or unseen
+	Split             string  `toml:"split"`              // household: seen, unseen or invented
 	Data              string  `toml:"data"`               // problems JSONL ("": N generated from Seed)
 	N                 int     `toml:"n"`                  // generated problems or episodes
 	Seed              uint64  `toml:"seed"`               // of generated problems and of sampling

@@ -20,15 +20,25 @@ type Mix struct {
 	CD4       int `toml:"cd4"`       // countdown, 4 numbers from 1 to 99
 	Arith     int `toml:"arith"`     // integer expressions, 2 to 4 operations
 	Household int `toml:"household"` // expert episodes of the seen split
+	// Expert episodes of the seen split with 1 or 2 detours each (a mistake, the environment's
+	// answer, the expert's recovery): what follows a mistake, which flawless play never shows.
+	HouseholdDetours int `toml:"household_detours"`
+	// Expert episodes of the household's invented split (names made up per episode, never the
+	// unseen split's), a third without detours and the rest with 1 or 2: names must be copied
+	// from the room, not remembered.
+	HouseholdInvented int `toml:"household_invented"`
 }
 
 // DefaultMix is the corpus the shipped testbed is trained on.
-var DefaultMix = Mix{CD3: 12000, CD4: 16000, Arith: 8000, Household: 6000}
+var DefaultMix = Mix{CD3: 12000, CD4: 16000, Arith: 8000, Household: 6000, HouseholdDetours: 3000, HouseholdInvented: 3000}
 
 // Corpus builds the documents of mix from seed, shuffled: each is a prompt and its worked
 // solution (or a whole expert episode), the text the model is pretrained on. Training problems
 // are drawn from streams seeded by seed; evaluate on other seeds (or files).
 func Corpus(mix Mix, seed uint64) ([]string, error) {
+	if err := mix.Validate(); err != nil {
+		return nil, err
+	}
 	var docs []string
 	for _, part := range []struct {
 		task, level string
@@ -50,14 +60,83 @@ func Corpus(mix Mix, seed uint64) ([]string, error) {
 		}
 		docs = append(docs, tr)
 	}
+	detoured, err := detourEpisodes("seen", mix.HouseholdDetours, seed^detourStream, func(i int) int { return 1 + i%2 })
+	if err != nil {
+		return nil, err
+	}
+	invented, err := detourEpisodes("invented", mix.HouseholdInvented, seed^inventedStream, func(i int) int { return i % 3 })
+	if err != nil {
+		return nil, err
+	}
+	docs = append(append(docs, detoured...), invented...)
 	r := rand.New(rand.NewPCG(seed, 0x7e57bed))
 	r.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
 	return docs, nil
 }
 
+// Validate checks that every count is a count and that the corpus is not empty.
+func (m Mix) Validate() error {
+	counts := []int{m.CD3, m.CD4, m.Arith, m.Household, m.HouseholdDetours, m.HouseholdInvented}
+	total := 0
+	for _, n := range counts {
+		if n < 0 {
+			return fmt.Errorf("testbed: corpus counts must not be negative: cd3 %d, cd4 %d, arith %d, household %d, household_detours %d, household_invented %d",
+				m.CD3, m.CD4, m.Arith, m.Household, m.HouseholdDetours, m.HouseholdInvented)
+		}
+		total += n
+	}
+	if total == 0 {
+		return fmt.Errorf("testbed: an empty corpus (every count is 0)")
+	}
+	return nil
+}
+
 // EpisodeSeed is the seed of the i-th household episode of a stream seeded by seed: the corpus
 // (seen split) and colash eval household draw their episodes so, and keep apart by seed.
 func EpisodeSeed(seed uint64, i int) uint64 { return seed<<20 + uint64(i) }
+
+// Streams of the detour and invented episodes: their seeds are EpisodeSeed(seed^stream, j),
+// which sets bit 63 (detours) or bit 62 (invented) of the episode seed. EpisodeSeed(s, i) sets
+// neither for any s below 2^42, so these are no plain episode's seeds and no evaluation
+// stream's, and apart from each other.
+const (
+	detourStream   = 1 << 43
+	inventedStream = 1 << 42
+)
+
+// detourEpisodes are n expert episodes of split from stream, the i-th asking for detours(i)
+// detours. An episode that asked for detours and had room for none (the expert's own episode
+// is near household.ExpertBudget; about one in five) gives way to the stream's next one; many
+// in a row mean detours are broken, an error rather than an endless loop.
+func detourEpisodes(split string, n int, stream uint64, detours func(i int) int) ([]string, error) {
+	const maxSkips = 50
+	cfg := household.Config{Split: split}
+	var docs []string
+	for j, skips := 0, 0; len(docs) < n; j++ {
+		if skips > maxSkips {
+			return nil, fmt.Errorf("testbed: %d %s household episodes in a row without room for a detour", skips, split)
+		}
+		s := EpisodeSeed(stream, j)
+		d := detours(len(docs))
+		tr, _, err := household.ExpertDetours(cfg, s, d)
+		if err != nil {
+			return nil, err
+		}
+		if d > 0 {
+			plain, _, err := household.Expert(cfg, s)
+			if err != nil {
+				return nil, err
+			}
+			if tr == plain {
+				skips++
+				continue
+			}
+		}
+		skips = 0
+		docs = append(docs, tr)
+	}
+	return docs, nil
+}
 
 // WriteJSONL writes docs as JSONL lines {"text": doc}, what colash train lm and colash tokenizer
 // train read.

@@ -1,10 +1,5 @@
 package household
 
-import (
-	"fmt"
-	"strings"
-)
-
 // expertAction is the planner's next action. It plays as a careful agent would from the
 // transcript alone: it searches for the task's object in the order the first observation lists
 // the receptacles (passing over the target, the microwave and the sinkbasin, where the object
@@ -80,17 +75,27 @@ func (w *world) expertAction() string {
 // expertLength plays the expert on a copy of w and returns the characters of its whole episode
 // (the last observation included) and whether it solved the task within expertSteps.
 func expertLength(w *world) (int, bool) {
-	e := &Env{cfg: Config{MaxSteps: expertSteps}, w: w.clone(), started: true}
-	n := len(w.first()) + len(Prompt)
+	e := &Env{cfg: Config{MaxSteps: expertSteps}, w: w, started: true}
+	n, _, ok := e.expertFinish()
+	return len(w.first()) + len(Prompt) + n, ok
+}
+
+// expertFinish plays the expert on a copy of e from its state to the episode's end and returns
+// the characters it adds (every action and observation, the last included), its actions, and
+// whether it solved the task within e's step limit. e is unchanged.
+func (e *Env) expertFinish() (chars, actions int, solved bool) {
+	c := *e
+	c.w = e.w.clone()
 	for {
-		a := e.w.expertAction()
-		obs, r, done, err := e.Step(a)
+		a := c.w.expertAction()
+		obs, r, done, err := c.Step(a)
 		if err != nil {
-			return 0, false
+			return 0, 0, false
 		}
-		n += len(a) + len(obs)
+		chars += len(a) + len(obs)
+		actions++
 		if done {
-			return n, r == 1
+			return chars, actions, r == 1
 		}
 	}
 }
@@ -100,32 +105,5 @@ func expertLength(w *world) (int, bool) {
 // left out), and its actions. It fails when the planner does not solve the task within
 // cfg.MaxSteps (never with the default).
 func Expert(cfg Config, seed uint64) (string, []string, error) {
-	e, err := New(cfg)
-	if err != nil {
-		return "", nil, err
-	}
-	obs, err := e.Reset(seed)
-	if err != nil {
-		return "", nil, err
-	}
-	var b strings.Builder
-	var actions []string
-	for {
-		b.WriteString(obs)
-		a := e.w.expertAction()
-		b.WriteString(a)
-		actions = append(actions, a)
-		var r float64
-		var done bool
-		obs, r, done, err = e.Step(a)
-		if err != nil {
-			return "", nil, err
-		}
-		if done {
-			if r != 1 {
-				return b.String(), actions, fmt.Errorf("household: the expert did not solve seed %d in %d steps", seed, e.cfg.MaxSteps)
-			}
-			return b.String(), actions, nil
-		}
-	}
+	return ExpertDetours(cfg, seed, 0)
 }

@@ -65,6 +65,18 @@
 // appliances a task does not need more often. A model trained on the seen split's expert
 // episodes meets only new names on the unseen split, as with ALFWorld's unseen split.
 //
+// The invented split, for training only, draws its layouts as the seen split does but invents
+// the room, receptacle and object names of each episode from its seed (pronounceable lowercase
+// words of 4 to 8 letters, never a name of the seen or unseen split): a model trained on it
+// learns to copy names from the room rather than recall them, and the unseen split stays new.
+//
+// # Detours
+//
+// ExpertDetours writes expert episodes with mistakes in them: a wrong action (an admissible one
+// that is not the expert's, or one naming a receptacle or object that is not in the room), the
+// environment's real answer, and the expert's recovery from there, still within the step limit
+// and ExpertBudget.
+//
 // Every layout is one whose expert episode takes at most 12 actions and, with every
 // observation, at most ExpertBudget characters: layouts are drawn from the seed until one does.
 package household
@@ -87,7 +99,7 @@ const Prompt = "\n> "
 
 // Config configures an Env.
 type Config struct {
-	Split    string // "seen" (the default when empty) or "unseen"
+	Split    string // "seen" (the default when empty), "unseen", or "invented" (for training only)
 	MaxSteps int    // actions per episode; DefaultMaxSteps when 0
 }
 

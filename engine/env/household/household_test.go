@@ -389,8 +389,8 @@ func TestAlphabet(t *testing.T) {
 	}
 	r := &rng{s: 7}
 	for i := range uint64(2000) {
-		split := Splits[i%2]
-		seed := i / 2
+		split := Splits[i%uint64(len(Splits))]
+		seed := i / uint64(len(Splits))
 		tr, _, err := Expert(Config{Split: split}, seed)
 		if err != nil {
 			t.Fatal(err)

@@ -17,14 +17,16 @@ type splitSpec struct {
 	rooms                    []string
 	kinds                    []kindSpec
 	objects                  []string
-	minRecs, maxRecs         int // receptacles besides the appliances
-	minDistract, maxDistract int // objects besides the task's
-	pairPct                  int // percent of layouts with two numbered receptacles of one kind
-	appliancePct             int // percent chance of each appliance the task does not need
+	minRecs, maxRecs         int  // receptacles besides the appliances
+	minDistract, maxDistract int  // objects besides the task's
+	pairPct                  int  // percent of layouts with two numbered receptacles of one kind
+	appliancePct             int  // percent chance of each appliance the task does not need
+	invent                   bool // rooms, kinds and objects are invented per episode (invent.go)
 }
 
 // The seen and unseen splits draw rooms, receptacle kinds and objects from disjoint lists; only
-// the three appliances, which the action grammar names, are in both.
+// the three appliances, which the action grammar names, are in both. The invented split
+// (invent.go) is the seen split's shape with names invented per episode.
 var splits = map[string]*splitSpec{
 	"seen": {
 		salt:  0x5ee1,
@@ -58,8 +60,8 @@ var splits = map[string]*splitSpec{
 	},
 }
 
-// Splits are the valid Config.Split values.
-var Splits = []string{"seen", "unseen"}
+// Splits are the valid Config.Split values. "invented" is for training only (see Config).
+var Splits = []string{"seen", "unseen", "invented"}
 
 // rng is splitmix64: small, and the same sequence for a seed on every Go version.
 type rng struct{ s uint64 }
@@ -85,7 +87,7 @@ func shuffle[T any](r *rng, s []T) {
 
 // draw makes one candidate layout for a task of the given kind.
 func (sp *splitSpec) draw(r *rng, kind int) *world {
-	w := &world{room: sp.rooms[r.intn(len(sp.rooms))], at: -1}
+	w := &world{room: sp.rooms[r.intn(len(sp.rooms))], at: -1, names: sp}
 
 	// Receptacles: kinds drawn with replacement, sometimes a forced pair; a kind that occurs
 	// more than once is numbered.
@@ -182,6 +184,9 @@ const (
 func (sp *splitSpec) layout(seed uint64) (*world, error) {
 	r := &rng{s: seed ^ sp.salt*0x9e3779b97f4a7c15}
 	kind := r.intn(numKinds)
+	if sp.invent {
+		sp = sp.invented(r)
+	}
 	for range maxDraws {
 		w := sp.draw(r, kind)
 		if n, ok := expertLength(w); ok && n <= ExpertBudget {

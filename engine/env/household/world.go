@@ -82,6 +82,7 @@ type world struct {
 	hand   item
 	looked []bool // the contents of recs[i] have been shown
 	task   task
+	names  *splitSpec // the lists its names were drawn from (an invented episode's own)
 }
 
 func (w *world) clone() *world {
