@@ -41,6 +41,7 @@ func (r *Recipe) Smoke() {
 		case s.Corpus != nil:
 			c := s.Corpus
 			c.CD3, c.CD4, c.Arith, c.Household = min(c.CD3, 40), min(c.CD4, 40), min(c.Arith, 40), min(c.Household, 20)
+			c.HouseholdDetours, c.HouseholdInvented = min(c.HouseholdDetours, 10), min(c.HouseholdInvented, 10)
 		case s.TaskEval != nil:
 			s.TaskEval.N, s.TaskEval.MaxTokens = min(s.TaskEval.N, 4), min(max(s.TaskEval.MaxTokens, 16), 16)
 		case s.Eval != nil:
