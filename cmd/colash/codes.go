@@ -58,7 +58,8 @@ func runCodes(args []string) error {
 	return nil
 }
 
-// readPrompts reads one prompt per non-empty line ("": none, the defaults).
+// readPrompts reads one prompt per non-empty line ("": none, the defaults). A line that starts
+// with a double quote is a JSON string, for prompts with newlines: "countdown 36 9 28 > 24\n".
 func readPrompts(path string) ([]string, error) {
 	if path == "" {
 		return nil, nil
@@ -70,8 +71,14 @@ func readPrompts(path string) ([]string, error) {
 	defer f.Close()
 	var out []string
 	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" {
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, `"`) {
+			if err := json.Unmarshal([]byte(line), &line); err != nil {
+				return nil, fmt.Errorf("%s:%d: a prompt in quotes must be a JSON string: %w", path, n, err)
+			}
+		}
+		if line != "" {
 			out = append(out, line)
 		}
 	}

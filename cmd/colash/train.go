@@ -226,7 +226,8 @@ func runTrainReport(args []string) error {
 	fs.IntVar(&d.Repro, "repro", d.Repro, "texts for the IDM-codes reproduction test")
 	fs.Uint64Var(&d.Seed, "seed", d.Seed, "sampling seed")
 	reference := fs.String("reference", "", "the original backbone that scores sampled text (default: the CoLA's own; give it after FTA)")
-	fs.IntVar(&d.Fluency.PerPrompt, "fluency-samples", d.Fluency.PerPrompt, "fluency: continuations per story prompt")
+	fs.IntVar(&d.Fluency.PerPrompt, "fluency-samples", d.Fluency.PerPrompt, "fluency: continuations per prompt")
+	fluencyPrompts := fs.String("fluency-prompts", "", "fluency: a file of prompts, one per line, a JSON string where it has newlines (default: story openings)")
 	fs.IntVar(&d.Fluency.Tokens, "fluency-tokens", d.Fluency.Tokens, "fluency: new tokens per continuation")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	if err := fs.Parse(args); err != nil {
@@ -234,6 +235,11 @@ func runTrainReport(args []string) error {
 	}
 	if mf.path == "" || *data == "" {
 		return fmt.Errorf("--model and --data are required")
+	}
+	if prompts, err := readPrompts(*fluencyPrompts); err != nil {
+		return err
+	} else if prompts != nil {
+		d.Fluency.Prompts = prompts
 	}
 	model, opt, err := mf.options()
 	if err != nil {
