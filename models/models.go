@@ -1,7 +1,9 @@
-// Package models ships colash's default checkpoints inside the binary: stories260K (Karpathy's
+// Package models ships colash's checkpoints inside the binary: stories260K (Karpathy's
 // 260K-parameter TinyStories Llama, MIT licence), converted to the Hugging Face layout by
-// `colash convert`, and stories260K-cola, a CoLA trained on it by `colash train` (docs/training.md).
-// A checkpoint is written out to the user's cache folder the first time it is needed.
+// `colash convert`, and stories260K-cola, a CoLA trained on it by `colash train` (docs/training.md);
+// testbed, a Llama pretrained from scratch on verifiable problems, and testbed-cola, its CoLA
+// (docs/testbed.md, recipes/testbed). A checkpoint is written out to the user's cache folder the
+// first time it is needed.
 package models
 
 import (
@@ -15,13 +17,15 @@ import (
 	"strings"
 )
 
-//go:embed all:stories260K all:stories260K-cola
+//go:embed all:stories260K all:stories260K-cola all:testbed all:testbed-cola
 var files embed.FS
 
 // DefaultName is the shipped model used when no --model is given; DefaultCoLA is the shipped CoLA.
 const (
 	DefaultName = "stories260K"
 	DefaultCoLA = "stories260K-cola"
+	Testbed     = "testbed"      // the reasoning testbed's Llama
+	TestbedCoLA = "testbed-cola" // its CoLA
 )
 
 // StoryPrompts are openings in the style of TinyStories, the shipped models' training text: for
