@@ -14,6 +14,7 @@ import (
 	"colash/engine/rl"
 	"colash/engine/search"
 	"colash/engine/search/qlearn"
+	"colash/engine/train"
 )
 
 // tables maps each table path of a recipe to the Go struct it decodes into: the schema that
@@ -23,11 +24,11 @@ var tables = map[string]reflect.Type{
 	"model":        reflect.TypeFor[Model](),
 	"stage":        reflect.TypeFor[rawStage](),
 	"stage.sample": reflect.TypeFor[SampleStage](),
-	"stage.train":  reflect.TypeFor[TrainStage](),
+	"stage.train":  reflect.TypeFor[train.Job](),
 	"stage.rl":     reflect.TypeFor[rl.Job](),
 	"stage.report": reflect.TypeFor[ReportStage](),
 	"stage.eval":   reflect.TypeFor[Eval](),
-	"stage.rm":     reflect.TypeFor[RMStage](),
+	"stage.rm":     reflect.TypeFor[RMJob](),
 
 	"stage.qnet-collect": reflect.TypeFor[qlearn.CollectJob](),
 	"stage.qnet-train":   reflect.TypeFor[qlearn.TrainJob](),

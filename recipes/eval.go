@@ -12,16 +12,16 @@ import (
 
 // Eval is a math evaluation: Math500 (built in), a MATH-format or a GSM8K file.
 type Eval struct {
-	Set               string  `toml:"set"`                // math500, math or gsm8k
-	Data              string  `toml:"data"`               // the file, for math and gsm8k
-	N                 int     `toml:"n"`                  // first N problems; 0 = all
-	Samples           int     `toml:"samples"`            // completions per problem (k of pass@k, maj@k)
-	Batch             int     `toml:"batch"`              // problems decoded together
-	MaxTokens         int     `toml:"max_tokens"`         // new tokens per completion
-	Temperature       float64 `toml:"temperature"`        // tokens; 0 = greedy, as CoLA decodes
-	LatentTemperature float64 `toml:"latent_temperature"` // CoLA codes (top-k 40); 0 = greedy
-	Seed              uint64  `toml:"seed"`               // sampling seed
-	Grading           string  `toml:"grading"`            // prm800k (the paper's grader) or strict (docs/grading.md)
+	Set               string  `toml:"set" flag:"-"` // math500, math or gsm8k (on the command line: colash eval SET)
+	Data              string  `toml:"data" help:"JSONL file (math: MATH schema; gsm8k: question/answer); math500 is built in"`
+	N                 int     `toml:"n" help:"evaluate the first N problems (0: all)"`
+	Samples           int     `toml:"samples" help:"completions per problem, for pass@k and maj@k"`
+	Batch             int     `toml:"batch" help:"problems decoded together"`
+	MaxTokens         int     `toml:"max_tokens" help:"new tokens per completion"`
+	Temperature       float64 `toml:"temperature" help:"token temperature (0: greedy, as CoLA decodes tokens)"`
+	LatentTemperature float64 `toml:"latent_temperature" help:"CoLA code temperature (0: greedy codes); top-k 40 as in the paper"`
+	Seed              uint64  `toml:"seed" help:"random seed"`
+	Grading           string  `toml:"grading" help:"prm800k (the paper's grader) or strict (docs/grading.md)"`
 }
 
 // DefaultEval is the paper's setting: greedy tokens, codes sampled at temperature 1.

@@ -67,11 +67,11 @@ type Stage struct {
 	Kind   string       `toml:"kind"`   // one of Kinds: the table it reads
 	Model  string       `toml:"model"`  // "" = the recipe's model; "@stage" = that stage's model
 	Sample *SampleStage `toml:"sample"` // kind sample's settings
-	Train  *TrainStage  `toml:"train"`  // kind train's
+	Train  *train.Job   `toml:"train"`  // kind train's
 	Report *ReportStage `toml:"report"` // kind report's
 	Eval   *Eval        `toml:"eval"`   // kind eval's
 	RL     *rl.Job      `toml:"rl"`     // kind rl's
-	RM     *RMStage     `toml:"rm"`     // kind rm's
+	RM     *RMJob     `toml:"rm"`     // kind rm's
 
 	QCollect *qlearn.CollectJob `toml:"qnet-collect"` // kind qnet-collect's: samples for the Q-network
 	QTrain   *qlearn.TrainJob   `toml:"qnet-train"`   // kind qnet-train's: the Q-network
@@ -171,7 +171,7 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 				Stage train.Stage `toml:"stage"`
 			}
 			if err = md.PrimitiveDecode(rs.Train, &which); err == nil {
-				st.Train = defaultTrainStage(which.Stage)
+				st.Train = train.NewJob(which.Stage)
 				err = md.PrimitiveDecode(rs.Train, st.Train)
 			}
 		}
@@ -190,7 +190,7 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 			err = md.PrimitiveDecode(rs.RL, st.RL)
 		}
 		if has("rm") && err == nil {
-			st.RM = defaultRMStage()
+			st.RM = NewRMJob()
 			err = md.PrimitiveDecode(rs.RM, st.RM)
 		}
 		if has("qnet-collect") && err == nil {
@@ -288,7 +288,7 @@ func (s *Stage) validate(before map[string]string) error {
 	case "task-eval":
 		return s.TaskEval.validate()
 	case "train":
-		return s.Train.validate(before)
+		return validateTrain(s.Train, before)
 	case "report":
 		return s.Report.validate(before)
 	case "rl":

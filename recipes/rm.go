@@ -6,42 +6,42 @@ import (
 	"path/filepath"
 	"strings"
 
+	"colash/engine/job"
 	"colash/engine/rl"
 	"colash/engine/rm"
-	"colash/engine/run"
 	"colash/engine/search"
 	"colash/engine/search/qlearn"
+	"colash/model/checkpoint"
 )
 
-// RMStage trains a reward model (engine/rm): the stage's model (a plain Llama) with a scalar head,
+// RMJob trains a reward model (engine/rm): the stage's model (a plain Llama) with a scalar head,
 // on preference pairs, with held-out queries' pairs to measure its accuracy: one DSP domain's
 // (data, domain), or an outcome reward model's (samples: answers the grader scored, right ones
 // preferred to wrong ones of the same problem, with reference solutions as right answers too).
 // The reward model is OUT/<stage>/model; an rl or search stage's reward_model = "@stage" uses it.
-type RMStage struct {
+type RMJob struct {
 	rm.Config
-	Data       string  `toml:"data"`        // DSP: the JSON file (CC BY-NC 4.0, not shipped)
-	Domain     string  `toml:"domain"`      // DSP: academy, business, entertainment or literature
-	Samples    string  `toml:"samples"`     // outcome: scored answers, "@stage" of a qnet-collect stage or its JSONL
-	References string  `toml:"references"`  // outcome: a task whose reference solutions are right answers too ("math"; "": none)
-	PerProblem int     `toml:"per_problem"` // outcome: pairs a problem (0: one per wrong answer)
-	HeldOut    float64 `toml:"held_out"`    // fraction of queries held out (their pairs measure accuracy)
-	Limit      int     `toml:"limit"`       // first N training pairs, after shuffling (0: all)
-	SaveEvery  int     `toml:"save_every"`  // checkpoint every N updates
+	Data       string  `toml:"data" help:"DSP: the JSON file (CC BY-NC 4.0, not shipped; docs/rm.md)"`
+	Domain     string  `toml:"domain" help:"DSP: the preferred style: academy, business, entertainment or literature"`
+	Samples    string  `toml:"samples" help:"outcome: scored answers, colash qnet collect's JSONL (in a recipe \"@stage\": a qnet-collect stage's)"`
+	References string  `toml:"references" help:"outcome: a task whose reference solutions are right answers too (\"math\"; \"\": none)"`
+	PerProblem int     `toml:"per_problem" help:"outcome: pairs a problem (0: one per wrong answer)"`
+	HeldOut    float64 `toml:"held_out" help:"fraction of queries held out (their pairs measure accuracy)"`
+	Limit      int     `toml:"limit" help:"first N training pairs, after shuffling (0: all)"`
+	SaveEvery  int     `toml:"save_every" help:"checkpoint every N updates"`
 }
 
-func defaultRMStage() *RMStage {
-	return &RMStage{Config: rm.DefaultConfig(), HeldOut: 0.1, SaveEvery: 10}
+// NewRMJob is the defaults of `colash rm train` and a recipe's rm stage.
+func NewRMJob() *RMJob {
+	return &RMJob{Config: rm.DefaultConfig(), HeldOut: 0.1, SaveEvery: 10}
 }
 
-func (s *RMStage) validate(before map[string]string) error {
+// Validate checks the settings before anything is loaded.
+func (s *RMJob) Validate() error {
 	switch {
 	case (s.Data == "") == (s.Samples == ""):
 		return fmt.Errorf("rm needs data (the DSP JSON file) or samples (an outcome reward model's scored answers), not both")
 	case s.Samples != "":
-		if err := refersTo(s.Samples, before, "samples", "qnet-collect"); err != nil {
-			return err
-		}
 		if s.References != "" {
 			if _, err := search.NewTask(s.References, rl.TaskOptions{}); err != nil {
 				return fmt.Errorf("references: %w", err)
@@ -58,56 +58,78 @@ func (s *RMStage) validate(before map[string]string) error {
 	return s.Config.Validate()
 }
 
+// validate checks the stage against the stages before it.
+func (s *RMJob) validate(before map[string]string) error {
+	if err := refersTo(s.Samples, before, "samples", "qnet-collect"); err != nil {
+		return err
+	}
+	return s.Validate()
+}
+
 // RMResult is an rm stage's result.
 type RMResult = rm.Result
 
-func (e *env) rm(ctx context.Context, s Stage, dir string) (any, error) {
-	c := s.RM
-	train, held, err := e.rmPairs(c)
+// Run trains env.Model's backbone with a fresh scalar head on the job's pairs, on every rank of
+// env.Group: `colash rm train` and a recipe's rm stage. The reward model is OUT/model.
+func (s *RMJob) Run(ctx context.Context, env *job.Env) (any, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	train, held, err := s.pairs(env)
 	if err != nil {
 		return nil, err
 	}
-	if c.Limit > 0 && c.Limit < len(train) {
-		train = rm.Shuffled(train, c.Seed)[:c.Limit]
+	if s.Limit > 0 && s.Limit < len(train) {
+		train = rm.Shuffled(train, s.Seed)[:s.Limit]
 	}
-	if e.r.smoke {
+	if env.Smoke {
 		held = held[:min(len(held), 8)]
 	}
-	bb, err := e.open(s.Model)
+	bb, err := checkpoint.Open(env.Model, env.Opt)
 	if err != nil {
 		return nil, err
 	}
-	m, err := rm.New(bb, c.MaxLen, c.Seed)
+	m, err := rm.New(bb, s.MaxLen, s.Seed)
 	if err != nil {
 		bb.Free()
 		return nil, err
 	}
 	defer m.Free()
-	res, err := rm.RunTrainOn(ctx, nil, m, c.Config, train, held, rm.Run{Name: s.Name, Out: dir, Domain: c.Domain,
-		SaveEvery: c.SaveEvery, Resume: run.Auto, Progress: e.progress})
-	if err != nil {
+	res, err := rm.RunTrainOn(ctx, env.Group, m, s.Config, train, held, rm.Run{Name: "rm", Out: env.Out, Domain: s.Domain,
+		SaveEvery: s.SaveEvery, Resume: env.Resume, Progress: env.Progress})
+	if err != nil || res == nil {
 		return nil, err
 	}
+	env.Logf("held-out accuracy %.3f (untrained %.3f) on %d pairs; reward model in %s",
+		res.HeldOutAcc, res.HeldOutAccInit, res.HeldOutPairs, filepath.Join(env.Out, "model"))
 	return res, nil
 }
 
-// rmPairs are the stage's training and held-out pairs.
-func (e *env) rmPairs(c *RMStage) (train, held []rm.Pair, err error) {
-	if c.Samples == "" {
-		qs, err := rm.LoadDSP(e.dataPath(c.Data))
+// pairs are the job's training and held-out pairs.
+func (s *RMJob) pairs(env *job.Env) (train, held []rm.Pair, err error) {
+	if s.Samples == "" {
+		data, err := env.Path(s.Data, job.DataRef)
 		if err != nil {
 			return nil, nil, err
 		}
-		trainQ, heldQ := rm.SplitQueries(qs, c.HeldOut, c.Seed)
-		return rm.DomainPairs(trainQ, c.Domain), rm.DomainPairs(heldQ, c.Domain), nil
+		qs, err := rm.LoadDSP(data)
+		if err != nil {
+			return nil, nil, err
+		}
+		trainQ, heldQ := rm.SplitQueries(qs, s.HeldOut, s.Seed)
+		return rm.DomainPairs(trainQ, s.Domain), rm.DomainPairs(heldQ, s.Domain), nil
 	}
-	samples, err := qlearn.ReadSamples(e.samplesPath(c.Samples))
+	path, err := env.Path(s.Samples, job.SamplesRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	samples, err := qlearn.ReadSamples(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	refs := map[string]string{}
-	if c.References != "" {
-		tk, err := search.NewTask(c.References, rl.TaskOptions{})
+	if s.References != "" {
+		tk, err := search.NewTask(s.References, rl.TaskOptions{})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -116,15 +138,23 @@ func (e *env) rmPairs(c *RMStage) (train, held []rm.Pair, err error) {
 		}
 	}
 	outs := make([]rm.Outcome, len(samples))
-	for i, s := range samples {
-		outs[i] = rm.Outcome{Problem: s.Prompt, Prompt: s.Prompt, Response: s.Completion, Reward: s.Reward}
+	for i, x := range samples {
+		outs[i] = rm.Outcome{Problem: x.Prompt, Prompt: x.Prompt, Response: x.Completion, Reward: x.Reward}
 	}
-	trainO, heldO := rm.SplitOutcomes(outs, c.HeldOut, c.Seed)
-	train, held = rm.OutcomePairs(trainO, refs, c.PerProblem), rm.OutcomePairs(heldO, refs, c.PerProblem)
+	trainO, heldO := rm.SplitOutcomes(outs, s.HeldOut, s.Seed)
+	train, held = rm.OutcomePairs(trainO, refs, s.PerProblem), rm.OutcomePairs(heldO, refs, s.PerProblem)
 	if len(train) == 0 {
 		return nil, nil, fmt.Errorf("rm: the samples give no training pairs: no problem has both a right and a wrong answer (give references)")
 	}
 	return train, held, nil
+}
+
+func (e *env) rm(ctx context.Context, s Stage, dir string) (any, error) {
+	env, err := e.jobEnv(s, dir, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.RM.Run(ctx, env)
 }
 
 // rmPath resolves a reward model reference: an earlier rm stage's model, or a folder (relative to

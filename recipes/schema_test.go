@@ -19,7 +19,7 @@ import (
 )
 
 // The key tables of docs/recipes.md are generated from the Go structs a recipe decodes into
-// (keys, types, defaults, and the fields' comments), so they cannot go stale: this test fails
+// (keys, types, defaults, and the fields' help tags or comments), so they cannot go stale: this test fails
 // when they differ and rewrites them with COLASH_UPDATE_DOCS=1.
 func TestRecipesDocSchema(t *testing.T) {
 	const doc = "../docs/recipes.md"
@@ -49,11 +49,11 @@ func TestRecipesDocSchema(t *testing.T) {
 // schemaDefaults are the values a table starts from before the recipe's keys are decoded.
 var schemaDefaults = map[string]any{
 	"stage.sample": SampleStage{SampleConfig: train.DefaultSample},
-	"stage.train":  *defaultTrainStage(train.StageIDM),
+	"stage.train":  *train.NewJob(train.StageIDM),
 	"stage.rl":     rl.DefaultJob(),
 	"stage.report": *defaultReportStage(),
 	"stage.eval":   DefaultEval(),
-	"stage.rm":     *defaultRMStage(),
+	"stage.rm":     *NewRMJob(),
 
 	"stage.qnet-collect": qlearn.DefaultCollect(),
 	"stage.qnet-train":   qlearn.DefaultTrain(),
@@ -117,7 +117,11 @@ func writeRows(b *strings.Builder, typ reflect.Type, def reflect.Value, comments
 		if strings.HasPrefix(typ.Name(), "raw") {
 			owner = path.Base(typ.PkgPath()) + "." + strings.ToUpper(typ.Name()[3:4]) + typ.Name()[4:]
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", tag, kind, value, comments[owner+"."+f.Name])
+		meaning := f.Tag.Get("help") // a job's flag usage; else the field's comment
+		if meaning == "" {
+			meaning = comments[owner+"."+f.Name]
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", tag, kind, value, strings.ReplaceAll(meaning, "|", "\\|"))
 	}
 }
 

@@ -1,7 +1,6 @@
 package recipes
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -9,11 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"colash/engine/rl"
+	"colash/engine/job"
 	"colash/engine/run"
 	"colash/engine/train"
 	"colash/model/checkpoint"
-	"colash/model/cola"
 	"colash/model/llama"
 	"colash/models"
 )
@@ -25,59 +23,15 @@ type SampleStage struct {
 
 func (s *SampleStage) validate() error { return s.SampleConfig.Validate() }
 
-// TrainStage trains one CoLA stage (engine/train) on a data file or an earlier sample stage's
-// text; a stage 1 from a plain Llama wraps it in new modules of the sizes given. The trained model
-// is OUT/<stage>/model.
-type TrainStage struct {
-	train.Config
-	Data          string `toml:"data"`           // "@stage" (a sample stage) or a file
-	Seq           int    `toml:"seq"`            // tokens per sequence
-	AlignDocs     bool   `toml:"align_docs"`     // every packed sequence starts at a document
-	Field         string `toml:"field"`          // JSONL text field
-	PromptField   string `toml:"prompt_field"`   // FTA: prompt/response JSONL
-	ResponseField string `toml:"response_field"` // FTA: the response field
-	Template      string `toml:"template"`       // FTA: the prompt's template (%s: the prompt)
-	SaveEvery     int    `toml:"save_every"`     // checkpoint every N updates
-	SaveDType     string `toml:"save_dtype"`     // the saved model's dtype: f32, f16 or bf16
-	Codes         int    `toml:"codes"`          // new modules (stage 1 from a plain Llama): codes
-	ActionLayers  int    `toml:"action_layers"`  // IDM blocks
-	WMMinusH      bool   `toml:"wm_minus_h"`     // the world model outputs norm(s) - h (the released code's); false: norm(s)
-	DynaLayers    int    `toml:"dyna_layers"`    // world-model merge MLPs
-	PolicyLayers  int    `toml:"policy_layers"`  // stage 1 from a Llama: of the new modules; bc: a fresh policy of this depth (0: keep)
-	InitSeed      uint64 `toml:"init_seed"`      // seed of new modules' weights (lm: of every weight)
-	Shape         string `toml:"config"`         // lm: config.json of the model's shape
-	Tokenizer     string `toml:"tokenizer"`      // lm: "@stage" (a corpus stage's) or a tokenizer file
-}
-
-// defaultTrainStage is `colash train`'s defaults for stage st.
-func defaultTrainStage(st train.Stage) *TrainStage {
-	return &TrainStage{Config: train.Defaults(st), Seq: 128, Field: "text", PromptField: "prompt",
-		ResponseField: "response", Template: "User: %s\nAssistant: ", SaveEvery: 200, SaveDType: "f32",
-		Codes: 64, ActionLayers: 2, DynaLayers: 2, WMMinusH: true}
-}
-
-func (t *TrainStage) validate(before map[string]string) error {
-	if t.Data == "" {
-		return fmt.Errorf("train needs data (a file, or \"@stage\" of a sample stage)")
-	}
+// validateTrain checks a train stage's "@stage" references against the stages before it.
+func validateTrain(t *train.Job, before map[string]string) error {
 	if err := refersTo(t.Data, before, "data", "sample", "corpus"); err != nil {
 		return err
 	}
-	if t.Stage == train.StageLM {
-		if t.Shape == "" || t.Tokenizer == "" {
-			return fmt.Errorf("train lm needs config (the model's shape) and tokenizer")
-		}
-		if err := refersTo(t.Tokenizer, before, "tokenizer", "corpus"); err != nil {
-			return err
-		}
-	}
-	if t.Seq < 2 {
-		return fmt.Errorf("seq must be at least 2")
-	}
-	if _, err := checkpoint.ParseStoredDType(t.SaveDType); err != nil {
+	if err := refersTo(t.Tokenizer, before, "tokenizer", "corpus"); err != nil {
 		return err
 	}
-	return t.Config.Validate()
+	return t.Validate()
 }
 
 // ReportStage measures a trained CoLA (`colash train report`) on held-out text.
@@ -164,78 +118,43 @@ func (e *env) sample(ctx context.Context, s Stage, dir string) (any, error) {
 	return map[string]int{"texts": texts, "tokens": tokens}, err
 }
 
+// train runs a train stage's job (engine/train); the trained model is OUT/<stage>/model. An lm
+// stage starts from fresh weights unless it names a model to continue.
 func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
-	t := s.Train
-	if t.Stage == train.StageLM {
-		return e.pretrain(ctx, s, dir)
-	}
-	path, err := e.modelPath(s.Model)
+	env, err := e.jobEnv(s, dir, s.Train.Stage != train.StageLM || s.Model != "")
 	if err != nil {
 		return nil, err
 	}
-	var wrap *cola.Modules
-	if t.Stage == train.StageIDM {
-		wrap = &cola.Modules{Codes: t.Codes, ActionLayers: t.ActionLayers, DynaLayers: t.DynaLayers, PolicyLayers: cmp.Or(t.PolicyLayers, 2), NoMinusH: !t.WMMinusH}
-	}
-	m, err := checkpoint.OpenCoLA(path, e.opt, wrap, t.InitSeed)
-	if err != nil {
-		return nil, err
-	}
-	defer m.Free()
-	dc := train.DataConfig{Field: t.Field}
-	if t.Stage == train.StageFTAI || t.Stage == train.StageFTAP {
-		dc.PromptField, dc.ResponseField, dc.Template = t.PromptField, t.ResponseField, t.Template
-	}
-	docs, err := train.ReadDocs(e.dataPath(t.Data), m.Tok, dc)
-	if err != nil {
-		return nil, err
-	}
-	seqs := train.Sequences(docs, t.Stage, t.Seq, max(m.Tok.EOS(), 0), t.AlignDocs)
-	if t.Stage == train.StageBC {
-		if err := train.ResizePolicy(m.CoLA, t.PolicyLayers, t.InitSeed); err != nil {
-			return nil, err
-		}
-	}
-	o := run.Options{Name: s.Name, Out: dir, SaveEvery: t.SaveEvery, Resume: run.Auto, Progress: e.progress}
-	if err := train.RunStage(ctx, m.CoLA, seqs, t.Config, o); err != nil {
-		return nil, err
-	}
-	return e.saveTrained(m, t, dir)
+	env.SaveTo = filepath.Join(dir, "model")
+	return s.Train.Run(ctx, env)
 }
 
-// pretrain trains a Llama from scratch (stage lm) of the shape and tokenizer the stage names.
-func (e *env) pretrain(ctx context.Context, s Stage, dir string) (any, error) {
-	t := s.Train
-	setup := train.LMSetup{Shape: e.dataPath(t.Shape), Tokenizer: e.tokenizerPath(t.Tokenizer), Data: e.dataPath(t.Data),
-		Field: t.Field, Seq: t.Seq, AlignDocs: t.AlignDocs, InitSeed: t.InitSeed, Device: e.opt.Device}
-	if s.Model != "" { // an lm stage starts from fresh weights unless it names a model to continue
-		from, err := e.modelPath(s.Model)
+// jobEnv is the environment of a job (engine/job) run as stage s in dir: the stage's model (when
+// withModel), resumed from its checkpoint when there is one, "@stage" references resolved to
+// earlier stages' outputs.
+func (e *env) jobEnv(s Stage, dir string, withModel bool) (*job.Env, error) {
+	env := &job.Env{Opt: e.opt, Out: dir, Resume: run.Auto, Progress: e.progress, Smoke: e.r.smoke, Resolve: e.resolve}
+	if withModel {
+		m, err := e.modelPath(s.Model)
 		if err != nil {
 			return nil, err
 		}
-		setup.From = from
+		env.Model = m
 	}
-	o := run.Options{Name: s.Name, Out: dir, SaveEvery: t.SaveEvery, Resume: run.Auto, Progress: e.progress}
-	m, err := train.Pretrain(ctx, nil, setup, t.Config, o)
-	if err != nil {
-		return nil, err
-	}
-	defer m.Free()
-	return e.saveTrained(m, t, dir)
+	return env, nil
 }
 
-// saveTrained writes a train stage's model to OUT/<stage>/model and returns its last update's
-// metrics.
-func (e *env) saveTrained(m *checkpoint.Model, t *TrainStage, dir string) (any, error) {
-	dt, _ := checkpoint.ParseStoredDType(t.SaveDType) // checked by validate
-	if err := m.Save(filepath.Join(dir, "model"), checkpoint.SaveOptions{DType: dt}); err != nil {
-		return nil, err
+// resolve resolves a job's reference: "@stage" is that stage's output of the kind asked for.
+func (e *env) resolve(ref string, what job.Ref) (string, error) {
+	switch what {
+	case job.ModelRef:
+		return e.modelPath(ref)
+	case job.TokenizerRef:
+		return e.tokenizerPath(ref), nil
+	case job.SamplesRef:
+		return e.samplesPath(ref), nil
 	}
-	lines, err := run.ReadMetrics(filepath.Join(dir, "metrics.jsonl"))
-	if err != nil || len(lines) == 0 {
-		return nil, err
-	}
-	return lines[len(lines)-1], nil // the last update's metrics
+	return e.dataPath(ref), nil
 }
 
 func (e *env) report(ctx context.Context, s Stage, dir string) (any, error) {
@@ -293,19 +212,11 @@ func (e *env) eval(ctx context.Context, s Stage, dir string) (any, error) {
 	return RunEval(ctx, m, *s.Eval, filepath.Join(dir, "problems.jsonl"), e.progress)
 }
 
-// rl trains the stage's model with RL (engine/rl.RunJob); the trained model is OUT/<stage>/model.
+// rl trains the stage's model with RL (rl.Job); the trained model is OUT/<stage>/model.
 func (e *env) rl(ctx context.Context, s Stage, dir string) (any, error) {
-	m, err := e.open(s.Model)
+	env, err := e.jobEnv(s, dir, true)
 	if err != nil {
 		return nil, err
 	}
-	defer m.Free()
-	j := *s.RL
-	if j.Data != "" {
-		j.Data = e.dataPath(j.Data)
-	}
-	if j.RewardModel != "" {
-		j.RewardModel = e.rmPath(j.RewardModel)
-	}
-	return rl.RunJob(ctx, m, j, dir, run.Auto, e.progress)
+	return s.RL.Run(ctx, env)
 }

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 
+	"colash/engine/job"
 	api "colash/stdlib"
 	"colash/stdlib/backend"
 )
@@ -32,7 +31,7 @@ func runCodes(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	prompts, err := readPrompts(*promptFile)
+	prompts, err := job.ReadLines(*promptFile)
 	if err != nil {
 		return err
 	}
@@ -56,39 +55,6 @@ func runCodes(args []string) error {
 	}
 	fmt.Println(table)
 	return nil
-}
-
-// readPrompts reads one prompt per non-empty line ("": none, the defaults). A line that starts
-// with a double quote is a JSON string, for prompts with newlines: "countdown 36 9 28 > 24\n".
-func readPrompts(path string) ([]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, `"`) {
-			if err := json.Unmarshal([]byte(line), &line); err != nil {
-				return nil, fmt.Errorf("%s:%d: a prompt in quotes must be a JSON string: %w", path, n, err)
-			}
-		}
-		if line != "" {
-			out = append(out, line)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--prompts %s: no prompts", path)
-	}
-	return out, nil
 }
 
 // tryCodeTable turns the script API's panic (an *api.Error) into an error.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"colash/engine/job"
 	"colash/recipes"
 )
 
@@ -33,10 +34,10 @@ func init() {
 			c.example = append(c.example, "colash eval math500 --search mcts-q --model cola --qnet DIR --reward-model DIR --n 20 --budget 6000")
 			c.extra = func(w io.Writer) {
 				fmt.Fprintf(w, "\nFlags with --search (colash search's; --task is math500):\n")
-				all := searchFlagSet(new(modelFlags), new(jobFlags), new(searchArgs))
+				all, _ := searchFlagSet(new(modelFlags), new(searchArgs), nil)
 				fs := flag.NewFlagSet("eval math500 --search", flag.ContinueOnError)
 				all.VisitAll(func(f *flag.Flag) {
-					if f.Name != "task" && f.Name != "method" && f.Name != "words" { // --search and the set fix them
+					if f.Name != "task" && f.Name != "methods" && f.Name != "words" { // --search and the set fix them
 						fs.Var(f.Value, f.Name, f.Usage)
 					}
 				})
@@ -58,22 +59,14 @@ func runEval(args []string) error {
 		if args[0] != "math500" {
 			return fmt.Errorf("eval %s --search: search evaluates math500 (colash search --task for the others)", args[0])
 		}
-		return runSearch(append([]string{"--task", "math500", "--method", method, "--n", "500"}, rest...))
+		return runSearch(append([]string{"--task", "math500", "--methods", method, "--n", "500"}, rest...))
 	}
 	e := recipes.DefaultEval()
 	e.Set = args[0]
 	fs := newFlags("eval " + e.Set)
 	var mf modelFlags
 	mf.register(fs)
-	fs.StringVar(&e.Data, "data", "", "JSONL file (math: MATH schema; gsm8k: question/answer); math500 is built in")
-	fs.IntVar(&e.N, "n", 0, "evaluate the first N problems (0: all)")
-	fs.IntVar(&e.Samples, "samples", e.Samples, "completions per problem, for pass@k and maj@k")
-	fs.IntVar(&e.Batch, "batch", e.Batch, "problems per generation batch")
-	fs.IntVar(&e.MaxTokens, "max-tokens", e.MaxTokens, "new tokens per completion")
-	fs.Float64Var(&e.Temperature, "t", 0, "token temperature (0: greedy, as CoLA decodes tokens)")
-	fs.Float64Var(&e.LatentTemperature, "latent-t", e.LatentTemperature, "CoLA code temperature (0: greedy codes); top-k 40 as in the paper")
-	fs.Uint64Var(&e.Seed, "seed", 0, "random seed")
-	fs.StringVar(&e.Grading, "grading", e.Grading, "grader: prm800k (the paper's) or strict (docs/grading.md)")
+	job.Flags(fs, &e)
 	out := fs.String("out", "", "JSONL of every problem; an existing file is resumed")
 	if e.Set == "math500" {
 		fs.String("search", "", "solve by search over latent codes instead: greedy, best-of-n, mcts or mcts-q (flags below)")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 
+	"colash/engine/job"
 	"colash/engine/taskeval"
 )
 
@@ -20,7 +21,7 @@ func init() {
 	} {
 		register("eval "+t.name, t.summary, func(args []string) error { return runEvalTask(t.name, args) }).
 			withUsage("colash eval " + t.name + " --model M (--data FILE.jsonl | --n N --seed S)" + t.data + " [--out FILE.jsonl] [--summary FILE.json]").
-			withDoc("Greedy completions (a CoLA samples codes as --latent-t says), each checked by the task's\n" +
+			withDoc("Greedy completions (a CoLA samples codes as --latent-temperature says), each checked by the task's\n" +
 				"verifier; prints the accuracy with its Wilson 95% interval. --out keeps every problem's fields\n" +
 				"with completion, answer and correct; --summary writes n, accuracy, ci_low, ci_high and\n" +
 				"forward_tokens_per_problem. Problems: --data (colash data problems), or --n generated from --seed.").
@@ -67,7 +68,7 @@ func runTaskSearch(task, method string, args []string) error {
 	} else if level != "cd3" && level != "cd4" {
 		return fmt.Errorf("eval countdown: level %q: want cd3 or cd4", level)
 	}
-	return runSearch(append([]string{"--task", name, "--method", method, "--n", n}, rest...))
+	return runSearch(append([]string{"--task", name, "--methods", method, "--n", n}, rest...))
 }
 
 func runEvalTask(task string, args []string) error {
@@ -78,19 +79,7 @@ func runEvalTask(task string, args []string) error {
 	fs := newFlags("eval " + task)
 	var mf modelFlags
 	mf.register(fs)
-	fs.StringVar(&j.Data, "data", "", "problems, one JSON line each (countdown: {\"nums\": [..], \"target\": T}; arith: {\"expr\": \"...\"})")
-	fs.IntVar(&j.N, "n", j.N, "generated problems or episodes (without --data)")
-	fs.Uint64Var(&j.Seed, "seed", j.Seed, "seed of the generated problems or episodes (the testbed trains on seed 1)")
-	if task == "countdown" {
-		fs.StringVar(&j.Level, "level", j.Level, "countdown level: cd3 or cd4")
-	}
-	if task == "household" {
-		fs.StringVar(&j.Split, "split", j.Split, "household split: seen, unseen, or invented (the training-only split of made-up names)")
-	}
-	fs.IntVar(&j.Batch, "batch", j.Batch, "problems per generation batch")
-	fs.IntVar(&j.MaxTokens, "max-tokens", 0, "new tokens per completion (0: the task's: countdown 400, arith 120, household 48 per action)")
-	fs.Float64Var(&j.Temperature, "t", 0, "token temperature (0: greedy)")
-	fs.Float64Var(&j.LatentTemperature, "latent-t", j.LatentTemperature, "CoLA code temperature (top-k 40, the paper's; 0: greedy codes)")
+	job.Flags(fs, &j)
 	out := fs.String("out", "", "JSONL of every problem with its completion, answer and correct")
 	summary := fs.String("summary", "", "JSON summary: n, accuracy, ci_low, ci_high, forward_tokens_per_problem")
 	if err := fs.Parse(args); err != nil {

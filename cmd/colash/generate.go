@@ -16,9 +16,9 @@ func init() {
 	register("generate", "continue a prompt with a model; prints the new text on stdout", runGenerate).
 		withUsage("colash generate [--model M] [--prompt TEXT] [-n 200] [-t 0] [--top-k K] [--top-p P] [--seed S]").
 		withDoc("Tokens are greedy unless -t > 0. A CoLA (--model cola) samples a latent code per token\n"+
-			"(--latent-t, top-k 40) and its world model turns the code into the token. The speed goes to stderr.").
+			"(--latent-temperature, top-k 40) and its world model turns the code into the token. The speed goes to stderr.").
 		withExample("colash generate --prompt \"Once upon a time\" -n 100",
-			"colash generate --model cola --prompt \"Lily had a ball.\" --latent-t 1 --seed 3")
+			"colash generate --model cola --prompt \"Lily had a ball.\" --latent-temperature 1 --seed 3")
 }
 
 func runGenerate(args []string) error {
@@ -27,12 +27,12 @@ func runGenerate(args []string) error {
 	mf.register(fs)
 	prompt := fs.String("prompt", "", "text to continue (BOS is prepended)")
 	n := fs.Int("n", 200, "tokens to generate")
-	temp := fs.Float64("t", 0, "temperature (0: greedy)")
+	temp := fs.Float64("temperature", 0, "token temperature (0: greedy)")
 	topK := fs.Int("top-k", 0, "sample from the k most likely tokens (0: all)")
 	topP := fs.Float64("top-p", 0, "sample from the smallest set with this total probability (0: all)")
 	seed := fs.Uint64("seed", 0, "random seed for sampling")
 	noCache := fs.Bool("no-cache", false, "recompute the whole sequence at every step (Llama only, for comparison)")
-	latentT := fs.Float64("latent-t", 1, "CoLA: code temperature (0: greedy codes); top-k 40 as in the paper")
+	latentT := fs.Float64("latent-temperature", 1, "CoLA: code temperature (0: greedy codes); top-k 40 as in the paper")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

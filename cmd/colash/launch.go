@@ -60,7 +60,7 @@ func runLaunch(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return launch(ctx, job{exe: exe, args: cmd, n: *n, port: *port, addr: *addr, grace: 5 * time.Second}, os.Stdout, os.Stderr)
+	return launch(ctx, launchJob{exe: exe, args: cmd, n: *n, port: *port, addr: *addr, grace: 5 * time.Second}, os.Stdout, os.Stderr)
 }
 
 // joins lists the commands (and subcommands) that join the job described by the environment
@@ -84,8 +84,8 @@ func joinJob() (ctx context.Context, g *dist.Group, done func(), err error) {
 	return ctx, g, func() { g.Close(); stop() }, nil
 }
 
-// job is N copies of one command line.
-type job struct {
+// launchJob is N copies of one command line.
+type launchJob struct {
 	exe     string
 	args    []string
 	n, port int
@@ -96,7 +96,7 @@ type job struct {
 // launch runs the job and returns nil when every rank exits 0. The first rank to fail, or ctx
 // ending, stops the others: SIGINT (colash commands checkpoint on it, as on Ctrl-C), then
 // SIGKILL after the grace period.
-func launch(ctx context.Context, j job, stdout, stderr io.Writer) error {
+func launch(ctx context.Context, j launchJob, stdout, stderr io.Writer) error {
 	if j.n < 1 {
 		return fmt.Errorf("-n %d: want at least 1 process", j.n)
 	}

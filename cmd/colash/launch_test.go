@@ -12,7 +12,7 @@ func launchSh(t *testing.T, n int, script string) (stdout, stderr string, err er
 	t.Helper()
 	var out, errb strings.Builder
 	start := time.Now()
-	err = launch(context.Background(), job{exe: "/bin/sh", args: []string{"-c", script}, n: n, addr: "127.0.0.1", grace: time.Second}, &out, &errb)
+	err = launch(context.Background(), launchJob{exe: "/bin/sh", args: []string{"-c", script}, n: n, addr: "127.0.0.1", grace: time.Second}, &out, &errb)
 	return out.String(), errb.String(), err, time.Since(start)
 }
 
@@ -67,7 +67,7 @@ func TestLaunchRejectsBadCommands(t *testing.T) {
 			t.Errorf("launch %v: no error", args)
 		}
 	}
-	if err := launch(context.Background(), job{exe: "/bin/true", n: 0, addr: "127.0.0.1"}, nil, nil); err == nil {
+	if err := launch(context.Background(), launchJob{exe: "/bin/true", n: 0, addr: "127.0.0.1"}, nil, nil); err == nil {
 		t.Error("-n 0: no error")
 	}
 }

@@ -17,9 +17,14 @@ type modelFlags struct {
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
+	m.registerModel(fs)
+	fs.StringVar(&m.tokenizer, "tokenizer", "", "tokenizer file (default: the one beside the model)")
+}
+
+// registerModel registers the model's flags but --tokenizer, for a job that has its own.
+func (m *modelFlags) registerModel(fs *flag.FlagSet) {
 	fs.StringVar(&m.path, "model", "", "model: a Hugging Face or CoLA folder, a llama2.c .bin file, or a shipped one: "+
 		models.DefaultName+" (the default), "+models.DefaultCoLA+" (also: cola), "+models.Testbed+" or "+models.TestbedCoLA)
-	fs.StringVar(&m.tokenizer, "tokenizer", "", "tokenizer file (default: the one beside the model)")
 	fs.StringVar(&m.device, "device", "cpu", "cpu, cuda, cuda:N or auto")
 	fs.StringVar(&m.dtype, "dtype", "f32", "compute dtype: f32, f16 or bf16")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads for libtorch (0: one per core)")

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 
-	"colash/engine/search"
+	"colash/engine/job"
 	"colash/engine/search/qlearn"
 	"colash/model/qnet"
 )
@@ -16,7 +15,7 @@ import (
 func init() {
 	register("qnet", "MCTS-Q's Q-network: collect best-of-N samples (JSONL), train by double-DQN, assess on held-out samples", runQNet).
 		asGroup().
-		withDoc("The Q-network guides MCTS-Q (colash search --method mcts-q --qnet DIR; docs/search.md).").
+		withDoc("The Q-network guides MCTS-Q (colash search --methods mcts-q --qnet DIR; docs/search.md).").
 		withExample("colash qnet collect --model cola --task story-target --n 112 --samples 8 --max-tokens 48 --out target.jsonl",
 			"colash qnet train --model cola --data target.jsonl --steps 300 --batch 16 --lr 1e-3 --out target-q",
 			"colash qnet assess --qnet target-q --data target-held.jsonl")
@@ -51,21 +50,13 @@ func qnetCollect(args []string) error {
 	var mf modelFlags
 	mf.register(fs)
 	j := qlearn.DefaultCollect()
-	fs.StringVar(&j.Task, "task", j.Task, "task: "+search.TaskNames())
-	words := fs.String("words", "", "story tasks: comma-separated target words")
-	fs.IntVar(&j.Problems, "n", j.Problems, "problems (from the first)")
-	fs.IntVar(&j.Samples, "samples", j.Samples, "samples per problem (best-of-N)")
-	fs.IntVar(&j.MaxTokens, "max-tokens", j.MaxTokens, "tokens per sample")
-	fs.Uint64Var(&j.Seed, "seed", j.Seed, "seed of code sampling")
+	job.Flags(fs, &j)
 	out := fs.String("out", "", "JSONL file to write (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("--out is required")
-	}
-	if *words != "" {
-		j.Words = strings.Split(*words, ",")
 	}
 	if err := j.Validate(); err != nil {
 		return err
@@ -90,15 +81,7 @@ func qnetTrain(args []string) error {
 	var mf modelFlags
 	mf.register(fs)
 	j := qlearn.DefaultTrain()
-	fs.StringVar(&j.Data, "data", "", "samples from colash qnet collect (required)")
-	fs.IntVar(&j.Steps, "steps", j.Steps, "TD steps")
-	fs.IntVar(&j.Batch, "batch", j.Batch, "samples per step")
-	fs.IntVar(&j.TargetEvery, "target-every", j.TargetEvery, "steps between target-network copies")
-	fs.Float64Var(&j.Gamma, "gamma", j.Gamma, "TD discount")
-	fs.Float64Var(&j.LR, "lr", j.LR, "peak learning rate (the paper: 5e-6)")
-	fs.Float64Var(&j.MinLR, "min-lr", j.MinLR, "final learning rate")
-	fs.Uint64Var(&j.Seed, "seed", 0, "seed of the head's initialisation and of batches")
-	fs.IntVar(&j.SaveEvery, "save-every", j.SaveEvery, "checkpoint every N steps")
+	job.Flags(fs, &j)
 	out := fs.String("out", "", "output folder: the Q-network, metrics.jsonl, checkpoint/ (required)")
 	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
 	if err := fs.Parse(args); err != nil {

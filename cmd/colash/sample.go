@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 
+	"colash/engine/job"
 	"colash/engine/train"
 )
 
@@ -21,12 +22,8 @@ func runSample(args []string) error {
 	var mf modelFlags
 	mf.register(fs)
 	c := train.DefaultSample
-	fs.IntVar(&c.Tokens, "tokens", 100000, "total new tokens to sample (at least)")
-	fs.IntVar(&c.Len, "len", c.Len, "largest tokens per sample (a sample also ends at EOS)")
-	fs.IntVar(&c.Batch, "batch", c.Batch, "sequences decoded together")
-	fs.Float64Var(&c.Temperature, "t", c.Temperature, "temperature")
-	fs.Uint64Var(&c.Seed, "seed", 0, "random seed")
-	fs.StringVar(&c.Field, "field", c.Field, "JSON field of each line")
+	c.Tokens = 100000
+	job.Flags(fs, &c)
 	out := fs.String("out", "", "output JSONL file (required)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -18,7 +18,7 @@ func TestSearchAndQNetCommands(t *testing.T) {
 	if _, errs, err := colash(t, "qnet", "train", "--model", "cola", "--data", data, "--steps", "4", "--batch", "2", "--target-every", "2", "--out", q); err != nil {
 		t.Fatalf("train: %v %s", err, errs)
 	}
-	out, errs, err := colash(t, "search", "--model", "cola", "--task", "story-target", "--method", "greedy,best-of-n,mcts,mcts-q",
+	out, errs, err := colash(t, "search", "--model", "cola", "--task", "story-target", "--methods", "greedy,best-of-n,mcts,mcts-q",
 		"--qnet", q, "--budget", "200", "--n", "2", "--answer-tokens", "8", "--depth", "8", "--out", res)
 	if err != nil || !strings.Contains(out, "mcts-q") {
 		t.Fatalf("search: %v\n%s\n%s", err, out, errs)
@@ -38,7 +38,7 @@ func TestSearchAndQNetCommands(t *testing.T) {
 			t.Fatalf("%s spent %v forward tokens a problem at budget 200", r["method"], f)
 		}
 	}
-	if _, errs, err := colash(t, "search", "--model", "cola", "--method", "mcts-q", "--n", "1"); err == nil || !strings.Contains(errs, "--qnet") {
+	if _, errs, err := colash(t, "search", "--model", "cola", "--methods", "mcts-q", "--n", "1"); err == nil || !strings.Contains(errs, "--qnet") {
 		t.Fatalf("mcts-q without a Q-network: %v %s", err, errs)
 	}
 	// colash eval math500 --search: the grader is an oracle, refused unless asked for and then

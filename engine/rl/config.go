@@ -4,46 +4,46 @@ package rl
 // applies (clip 0.2, gamma 1, lambda 0.95, k1 KL in the reward, whitening, grad clip 1,
 // Adam betas 0.9/0.95), with a learning rate and KL suited to small models.
 type Config struct {
-	Algo      Algo `toml:"algo"`       // grpo, remax, rloo or ppo
-	Steps     int  `toml:"steps"`      // rollout + update rounds
-	Prompts   int  `toml:"prompts"`    // prompts per step
-	Group     int  `toml:"group"`      // samples per prompt
-	MaxTokens int  `toml:"max_tokens"` // completion length limit
+	Algo      Algo `toml:"algo" help:"advantage estimator: grpo, remax, rloo or ppo"`
+	Steps     int  `toml:"steps" help:"RL steps (rollout + update)"`
+	Prompts   int  `toml:"prompts" help:"prompts per step"`
+	Group     int  `toml:"group" help:"samples per prompt"`
+	MaxTokens int  `toml:"max_tokens" help:"completion length limit"`
 
-	LR          float64 `toml:"lr"`           // cosine from LR to MinLR after Warmup steps
-	MinLR       float64 `toml:"min_lr"`       // the schedule's floor
-	Warmup      int     `toml:"warmup"`       // linear warmup steps
-	WeightDecay float64 `toml:"weight_decay"` // AdamW weight decay
-	Beta1       float64 `toml:"beta1"`        // Adam β1
-	Beta2       float64 `toml:"beta2"`        // Adam β2
-	GradClip    float64 `toml:"grad_clip"`    // global grad-norm clip (0: none)
+	LR          float64 `toml:"lr" help:"peak learning rate (cosine to min_lr after warmup)"`
+	MinLR       float64 `toml:"min_lr" help:"final learning rate of the cosine schedule"`
+	Warmup      int     `toml:"warmup" help:"linear warmup optimiser steps"`
+	WeightDecay float64 `toml:"weight_decay" help:"AdamW weight decay"`
+	Beta1       float64 `toml:"beta1" help:"Adam β1"`
+	Beta2       float64 `toml:"beta2" help:"Adam β2"`
+	GradClip    float64 `toml:"grad_clip" help:"global grad-norm clip (0: none)"`
 
-	Epochs      int     `toml:"epochs"`       // passes over each rollout batch
-	MiniBatches int     `toml:"mini_batches"` // optimiser steps per pass
-	MicroBatch  int     `toml:"micro_batch"`  // rows per forward/backward (0: the mini-batch)
-	ClipEps     float64 `toml:"clip"`         // PPO ratio clip
+	Epochs      int     `toml:"epochs" help:"PPO epochs: passes over each rollout batch"`
+	MiniBatches int     `toml:"mini_batches" help:"optimiser steps per pass"`
+	MicroBatch  int     `toml:"micro_batch" help:"rows per forward/backward (0: the mini-batch)"`
+	ClipEps     float64 `toml:"clip" help:"PPO ratio clip epsilon"`
 
-	KLCoef    float64     `toml:"kl"`           // initial KL coefficient
-	KLTarget  float64     `toml:"kl_target"`    // > 0: adaptive coefficient towards this per-sequence KL
-	KLHorizon float64     `toml:"kl_horizon"`   // adaptive controller horizon, in samples
-	KL        KLEstimator `toml:"kl_estimator"` // k1 or k3
-	KLInLoss  bool        `toml:"kl_in_loss"`   // KL as a loss term (k3, with grad) instead of a reward penalty
+	KLCoef    float64     `toml:"kl" help:"KL coefficient (initial, when adaptive)"`
+	KLTarget  float64     `toml:"kl_target" help:"adaptive KL: target per-sequence KL (0: fixed coefficient)"`
+	KLHorizon float64     `toml:"kl_horizon" help:"adaptive controller horizon, in samples"`
+	KL        KLEstimator `toml:"kl_estimator" help:"KL estimator in the reward: k1 or k3"`
+	KLInLoss  bool        `toml:"kl_in_loss" help:"KL as a loss term (k3, with grad) instead of a reward penalty"`
 
-	Gamma  float64 `toml:"gamma"`  // discount
-	Lambda float64 `toml:"lambda"` // GAE λ
-	Whiten bool    `toml:"whiten"` // whiten advantages over the batch
+	Gamma  float64 `toml:"gamma" help:"discount (gamma)"`
+	Lambda float64 `toml:"lambda" help:"GAE λ"`
+	Whiten bool    `toml:"whiten" help:"whiten advantages over the batch"`
 
-	ValueLRScale float64 `toml:"value_lr_scale"` // PPO value head: learning-rate multiple
-	VFCoef       float64 `toml:"vf_coef"`        // value loss weight
-	ValueClip    float64 `toml:"value_clip"`     // PPO value clip
+	ValueLRScale float64 `toml:"value_lr_scale" help:"PPO value head: learning-rate multiple"`
+	VFCoef       float64 `toml:"vf_coef" help:"value loss weight"`
+	ValueClip    float64 `toml:"value_clip" help:"PPO value clip"`
 
 	// Turns > 1 makes every sample an episode of up to Turns tries (multi-turn RL, episodes.go):
 	// a miss is answered with feedback and the policy tries again; the episode's reward is its
-	// last try's. grpo and rloo only.
-	Turns int `toml:"turns"`
+	// last try's.
+	Turns int `toml:"turns" help:"tries per episode: > 1 is multi-turn RL (a miss gets feedback and another try; grpo, rloo)"`
 
-	Seed    uint64 `toml:"seed"`    // prompts, sampling and shuffles
-	Workers int    `toml:"workers"` // reward goroutines
+	Seed    uint64 `toml:"seed" help:"seed of prompts, sampling and shuffles"`
+	Workers int    `toml:"workers" help:"goroutines scoring rewards"`
 }
 
 // DefaultConfig is GRPO with the released recipe's estimator settings.

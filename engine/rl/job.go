@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"colash/engine/dist"
 	"colash/engine/generate"
+	"colash/engine/job"
 	"colash/engine/run"
 	"colash/model/checkpoint"
 	"colash/model/cola"
@@ -20,26 +20,26 @@ import (
 // policy or, for the baseline, the Llama's tokens), the optimisation (Config) and the sampling.
 type Job struct {
 	Config
-	Task  string   `toml:"task"`  // story-word, story-words, story-end, math or dsp
-	Words []string `toml:"words"` // story-word(s): target words
-	Limit int      `toml:"limit"` // math: first N training problems
+	Task  string   `toml:"task" help:"task: story-word, story-words, story-end, math, countdown, dsp, cd3, cd4, arith, cd3-test, cd4-test or arith-test"`
+	Words []string `toml:"words" help:"story-word(s): comma-separated target words (default friend,friends)"`
+	Limit int      `toml:"limit" help:"math: use the first N training problems"`
 
-	Data        string `toml:"data"`         // dsp: the DSP JSON file
-	Domain      string `toml:"domain"`       // dsp: academy, business, entertainment or literature
-	RewardModel string `toml:"reward_model"` // a reward model folder whose score is the reward ("@stage": a recipe's rm stage)
+	Data        string `toml:"data" help:"dsp: the DSP JSON file"`
+	Domain      string `toml:"domain" help:"dsp: academy, business, entertainment or literature"`
+	RewardModel string `toml:"reward_model" help:"a reward model folder whose score is the reward (in a recipe \"@stage\": an rm stage's)"`
 
-	TokenLevel bool `toml:"token_level"` // the baseline: train the Llama's tokens
-	Layers     int  `toml:"layers"`      // token level: last N blocks + norm + head (0: the full model)
+	TokenLevel bool `toml:"token_level" help:"baseline: sample and train tokens of the plain Llama instead of CoLA's latent policy"`
+	Layers     int  `toml:"layers" help:"token level: train the last N decoder blocks + final norm + lm_head (0: the full model)"`
 
-	TopK        int     `toml:"top_k"`       // action sampling (codes, or tokens at token level)
-	Temperature float64 `toml:"temperature"` // action sampling temperature (log-probs use it too)
-	TopP        float64 `toml:"top_p"`       // action sampling top-p
+	TopK        int     `toml:"top_k" help:"action sampling top-k (codes, or tokens at token level)"`
+	Temperature float64 `toml:"temperature" help:"action sampling temperature (log-probs use it too)"`
+	TopP        float64 `toml:"top_p" help:"action sampling top-p"`
 
-	WrapSeed     uint64 `toml:"wrap_seed"`     // latent RL on a plain Llama: fresh CoLA modules' seed
-	PolicyLayers int    `toml:"policy_layers"` // and their policy depth
+	WrapSeed     uint64 `toml:"wrap_seed" help:"latent mode with a plain Llama: seed of the fresh CoLA modules"`
+	PolicyLayers int    `toml:"policy_layers" help:"latent mode with a plain Llama: policy blocks of the fresh modules"`
 
-	HeldOut   int `toml:"held_out"`   // capability check: backbone-sampled continuations (0: skip)
-	SaveEvery int `toml:"save_every"` // checkpoint every N steps (and at the end)
+	HeldOut   int `toml:"held_out" help:"capability check: backbone-sampled held-out continuations (0: skip)"`
+	SaveEvery int `toml:"save_every" help:"checkpoint every N steps (and at the end)"`
 }
 
 // DefaultJob is GRPO with DefaultConfig, codes sampled as the paper does (top-k 40, T = 1).
@@ -93,18 +93,42 @@ type Summary struct {
 	Final           Metrics `json:"final"`            // the last step's metrics
 }
 
-// RunJob trains m with j into out (metrics.jsonl, checkpoint/, summary.json, model/), resuming
-// as resume says. m changes in place: it ends as the trained model.
-func RunJob(ctx context.Context, m *checkpoint.Model, j Job, out string, resume run.Resume, progress io.Writer) (*Summary, error) {
-	return RunJobOn(ctx, nil, m, j, out, resume, progress)
+// Run trains env.Model with the job into env.Out (metrics.jsonl, checkpoint/, summary.json,
+// model/) on every rank of env.Group (nil: one process; parallel.go): rollouts and the update are
+// shared out, rank 0 alone writes and reads the checkpoint a resume starts from. It returns the
+// summary (rank 0).
+func (j *Job) Run(ctx context.Context, env *job.Env) (any, error) {
+	jj := *j
+	var err error
+	if jj.Data, err = env.Path(j.Data, job.DataRef); err != nil {
+		return nil, err
+	}
+	if jj.RewardModel, err = env.Path(j.RewardModel, job.ModelRef); err != nil {
+		return nil, err
+	}
+	if err := jj.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := checkpoint.Open(env.Model, env.Opt)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Free()
+	env.Logf("loaded %s: %s", env.Model, m)
+	sum, err := jj.train(ctx, m, env)
+	if err != nil || sum == nil {
+		return nil, err
+	}
+	env.Logf("wrote %s (metrics.jsonl, summary.json, checkpoint/, model/)", env.Out)
+	return sum, nil
 }
 
-// RunJobOn is RunJob as one rank of g (nil: one process; parallel.go): rollouts and the update
-// are shared out, rank 0 alone writes out and reads the checkpoint a resume starts from.
-func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, out string, resume run.Resume, progress io.Writer) (*Summary, error) {
+// train trains m with j in env; m changes in place: it ends as the trained model.
+func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Summary, error) {
 	if err := j.checkConfig(); err != nil {
 		return nil, err
 	}
+	g, out, resume, progress := env.Group, env.Out, env.Resume, env.Progress
 	many := g != nil && g.Size() > 1
 	if many && g.Rank() > 0 {
 		out, progress = "", nil // rank 0 reads and writes; the others take its state at the first step
@@ -141,7 +165,7 @@ func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, ou
 		}
 	}
 	if out == "" { // a rank other than 0: the same steps from rank 0's state, nothing written
-		err := run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, Resume: run.Fresh})
+		err := run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, Resume: run.Fresh, StopAt: env.StopAt})
 		return nil, err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -162,12 +186,17 @@ func RunJobOn(ctx context.Context, g *dist.Group, m *checkpoint.Model, j Job, ou
 	}
 	start := time.Now()
 	err = run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery,
-		Resume: resume, Progress: progress, Summary: progressLine,
+		Resume: resume, StopAt: env.StopAt, Progress: progress, Summary: progressLine,
 		OnStep: func(_ int, mt any) { sum.Final, _ = mt.(Metrics) }})
 	sum.TrainSeconds += time.Since(start).Seconds()
 	if err != nil {
 		checkpoint.WriteJSON(sumPath, sum) // keeps the time spent for the resumed run
 		return nil, err
+	}
+	if env.StopAt > 0 && env.StopAt < j.Steps {
+		checkpoint.WriteJSON(sumPath, sum)
+		env.Logf("stopped at step %d: continue with --resume", env.StopAt)
+		return nil, nil
 	}
 	if held != nil {
 		if sum.NLLAfter, err = NLL(actor, held); err != nil {

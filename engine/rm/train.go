@@ -16,19 +16,19 @@ import (
 // Config is a reward model's training. The paper's DSP reward models: lr 9e-6, batch 256, one
 // epoch, max_len 512 (docs/paper.md, "DSP: preference RL"); the rest follows OpenRLHF's train_rm defaults.
 type Config struct {
-	LR          float64 `toml:"lr"`           // peak learning rate (cosine to min_lr after warmup)
-	MinLR       float64 `toml:"min_lr"`       // the schedule's floor
-	Warmup      int     `toml:"warmup"`       // linear warmup updates
-	WeightDecay float64 `toml:"weight_decay"` // AdamW weight decay
-	Beta1       float64 `toml:"beta1"`        // Adam β1
-	Beta2       float64 `toml:"beta2"`        // Adam β2
-	GradClip    float64 `toml:"grad_clip"`    // global grad-norm clip (0: none)
-	Batch       int     `toml:"batch"`        // pairs per update
-	MicroBatch  int     `toml:"micro_batch"`  // pairs per forward/backward (0: the batch)
-	Epochs      float64 `toml:"epochs"`       // passes over the training pairs (sets the updates)
-	MaxLen      int     `toml:"max_len"`      // tokens per prompt + response
-	EvalEvery   int     `toml:"eval_every"`   // held-out accuracy every N updates (0: first and last only)
-	Seed        uint64  `toml:"seed"`         // head init and pair order
+	LR          float64 `toml:"lr" help:"peak learning rate (cosine to min_lr after warmup)"`
+	MinLR       float64 `toml:"min_lr" help:"final learning rate of the cosine schedule"`
+	Warmup      int     `toml:"warmup" help:"linear warmup updates"`
+	WeightDecay float64 `toml:"weight_decay" help:"AdamW weight decay"`
+	Beta1       float64 `toml:"beta1" help:"Adam β1"`
+	Beta2       float64 `toml:"beta2" help:"Adam β2"`
+	GradClip    float64 `toml:"grad_clip" help:"global grad-norm clip (0: none)"`
+	Batch       int     `toml:"batch" help:"pairs per update"`
+	MicroBatch  int     `toml:"micro_batch" help:"pairs per forward/backward (0: the batch)"`
+	Epochs      float64 `toml:"epochs" help:"passes over the training pairs (sets the updates)"`
+	MaxLen      int     `toml:"max_len" help:"tokens per prompt + response"`
+	EvalEvery   int     `toml:"eval_every" help:"held-out accuracy every N updates (0: first and last only)"`
+	Seed        uint64  `toml:"seed" help:"seed of the head, the split and the pair order"`
 }
 
 // DefaultConfig is the paper's reward-model training.

@@ -12,41 +12,41 @@ import (
 // Config holds every constant of a search. Math500 is the released Math500 call; CodeDefaults
 // the constructor's defaults in mcts_utils.py.
 type Config struct {
-	CPUCT float64 `toml:"cpuct"`  // PUCT exploration weight
-	Gamma float64 `toml:"gamma"`  // backup discount: q(a) = (R_c - R_self) + Gamma * value_c (node.gamma)
-	B1    int     `toml:"b1"`     // children of the root
-	B2    int     `toml:"b2"`     // children of every other node
-	T     int     `toml:"rounds"` // selection rounds per search
-	D     int     `toml:"depth"`  // depth in tokens at which a node is terminal
+	CPUCT float64 `toml:"cpuct" help:"PUCT exploration weight (the paper's 0.7)"`
+	Gamma float64 `toml:"gamma" help:"backup discount: q(a) = (R_c - R_self) + gamma * value_c"`
+	B1    int     `toml:"b1" help:"children of the root"`
+	B2    int     `toml:"b2" help:"children of every other node"`
+	T     int     `toml:"rounds" help:"selection rounds per search"`
+	D     int     `toml:"depth" help:"depth in tokens at which a node is terminal"`
 
-	TDGamma     float64 `toml:"td_gamma"`     // discount of the TD uncertainty (Q(s,a) - TDGamma * max Q(s',.))^2
-	Uncertainty float64 `toml:"uncertainty"`  // below it a child is "confident" and extends greedily (.py: 0.01)
-	ExtendMax   int     `toml:"extend"`       // tokens a confident child extends by (.py: 64)
-	SimTokens   int     `toml:"sim_tokens"`   // rollout length from a new child (.py: 1024)
-	Temperature float64 `toml:"temperature"`  // code-sampling temperature of extensions and rollouts (.py: 0.5)
-	TopK        int     `toml:"top_k"`        // code-sampling top-k (the paper's latent sampling: 40)
-	MaxTries    int     `toml:"max_tries"`    // expansion calls per round (.py: 10)
-	DepthWindow int     `toml:"depth_window"` // selection ignores nodes shallower than the deepest minus this (.py: 100)
-	RootPrior   float64 `toml:"root_prior"`   // policy_prob of the root (.py: 0.5)
+	TDGamma     float64 `toml:"td_gamma" help:"discount of the TD uncertainty (Q(s,a) - td_gamma * max Q(s',.))^2"`
+	Uncertainty float64 `toml:"uncertainty" help:"below it a child is \"confident\" and extends greedily (.py: 0.01)"`
+	ExtendMax   int     `toml:"extend" help:"tokens a confident child extends by (.py: 64)"`
+	SimTokens   int     `toml:"sim_tokens" help:"rollout length from a new child (.py: 1024)"`
+	Temperature float64 `toml:"temperature" help:"code-sampling temperature of extensions and rollouts (.py: 0.5)"`
+	TopK        int     `toml:"top_k" help:"code-sampling top-k (the paper's latent sampling: 40)"`
+	MaxTries    int     `toml:"max_tries" help:"expansion calls per round (.py: 10)"`
+	DepthWindow int     `toml:"depth_window" help:"selection ignores nodes shallower than the deepest minus this (.py: 100)"`
+	RootPrior   float64 `toml:"root_prior" help:"policy_prob of the root (.py: 0.5)"`
 
 	// Variant "py" is the committed mcts_utils.py (multi-token nodes under the TD rule); "pyc"
 	// the older compiled one: single-token nodes, terminal when the TD uncertainty (with the
 	// reward at EOS) is below PycUncertainty, the reward computed at EOS inside expansion.
-	Variant        string  `toml:"variant"`
-	PycUncertainty float64 `toml:"pyc_uncertainty"` // .pyc: 0.002
+	Variant        string  `toml:"variant" help:"py (the committed mcts_utils.py) or pyc (the older compiled variant)"`
+	PycUncertainty float64 `toml:"pyc_uncertainty" help:"pyc variant: the TD uncertainty below which a node is terminal (.pyc: 0.002)"`
 
 	// AnswerTokens caps an answer (earlier searches' text + path + rollout) in tokens, so that
 	// methods compare on answers of one length (0: no cap, as released: rollouts of SimTokens
 	// from any depth). Rollouts and extensions stop at the cap and so does the driver.
-	AnswerTokens int `toml:"answer_tokens"`
+	AnswerTokens int `toml:"answer_tokens" help:"cap on an answer's length in tokens, for every method (0: none, as released)"`
 
-	Restarts       int `toml:"restarts"`        // driver: searches re-run from the best partial text (max_mcts_num 4)
-	CompleteTokens int `toml:"complete_tokens"` // driver: normal generation that completes a partial answer (1024)
+	Restarts       int `toml:"restarts" help:"driver: searches re-run from the best partial text (max_mcts_num 4)"`
+	CompleteTokens int `toml:"complete_tokens" help:"driver: normal generation that completes a partial answer (1024)"`
 
 	// Budget stops a search (and the driver) once this many forward tokens are spent (0: the
 	// T rounds alone bound it). A colash addition, for comparisons at equal compute. Inside Run
 	// it is the model counter's value at which the problem's budget is spent.
-	Budget int64 `toml:"budget"`
+	Budget int64 `toml:"budget" help:"forward tokens per problem (0: T rounds / N samples bound it)"`
 }
 
 // Math500 is the call behind the paper's Math500 number:

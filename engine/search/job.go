@@ -18,18 +18,18 @@ import (
 // scored by the task's reward or guided by a reward model.
 type Job struct {
 	Config               // the search constants (cpuct, b1, ...) over the Preset's
-	Preset      string   `toml:"config"`       // math500 (the paper's call) or code-default
-	Task        string   `toml:"task"`         // a search task (TaskNames)
-	Words       []string `toml:"words"`        // story tasks: target words
-	Methods     []string `toml:"methods"`      // of Methods, each evaluated on the same problems
-	N           int      `toml:"n"`            // the first N problems
-	Samples     int      `toml:"samples"`      // best-of-n without a budget: samples
-	QNet        string   `toml:"qnet"`         // the Q-network folder mcts-q needs
-	RewardModel string   `toml:"reward_model"` // a reward model that scores rollouts (math: the non-oracle scorer)
-	Oracle      bool     `toml:"oracle"`       // math: let the grader against the gold answer score rollouts
-	Success     float64  `toml:"success"`      // an answer succeeds when the task's reward reaches this
-	Seed        uint64   `toml:"seed"`         // code sampling
-	NoReuse     bool     `toml:"no_reuse"`     // recompute every prefix (to measure prefix reuse)
+	Preset      string   `toml:"config" help:"search constants: math500 (the paper's call) or code-default; the other constants' defaults are its"`
+	Task        string   `toml:"task" help:"task: story-target, story-pair, math500 or an RL task (colash rl --help)"`
+	Words       []string `toml:"words" help:"story tasks: comma-separated target words"`
+	Methods     []string `toml:"methods" help:"comma-separated: greedy, best-of-n, mcts, mcts-q, each on the same problems"`
+	N           int      `toml:"n" help:"the first N problems"`
+	Samples     int      `toml:"samples" help:"best-of-n without a budget: samples"`
+	QNet        string   `toml:"qnet" help:"the Q-network folder mcts-q needs"`
+	RewardModel string   `toml:"reward_model" help:"a reward model that scores rollouts (math: the non-oracle scorer)"`
+	Oracle      bool     `toml:"oracle" help:"math: let the grader against the gold answer score rollouts"`
+	Success     float64  `toml:"success" help:"an answer succeeds when the task's reward reaches this"`
+	Seed        uint64   `toml:"seed" help:"seed of code sampling"`
+	NoReuse     bool     `toml:"no_reuse" help:"recompute every prefix (to measure prefix reuse)"`
 }
 
 // DefaultJob is the paper's Math500 search constants on the story-target task.

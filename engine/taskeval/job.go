@@ -18,16 +18,16 @@ import (
 // Job is one evaluation of a model on a testbed task: `colash eval countdown|arith|household`
 // and the recipes' task-eval stage.
 type Job struct {
-	Task              string  `toml:"task"`               // countdown, arith or household
-	Level             string  `toml:"level"`              // countdown: cd3 or cd4
-	Split             string  `toml:"split"`              // household: seen, unseen or invented
-	Data              string  `toml:"data"`               // problems JSONL ("": N generated from Seed)
-	N                 int     `toml:"n"`                  // generated problems or episodes
-	Seed              uint64  `toml:"seed"`               // of generated problems and of sampling
-	Batch             int     `toml:"batch"`              // problems per generation batch
-	MaxTokens         int     `toml:"max_tokens"`         // new tokens per completion (0: the task's)
-	Temperature       float64 `toml:"temperature"`        // token temperature (0: greedy)
-	LatentTemperature float64 `toml:"latent_temperature"` // CoLA code temperature, top-k 40 (0: greedy codes)
+	Task              string  `toml:"task" flag:"-"` // countdown, arith or household (on the command line: colash eval TASK)
+	Level             string  `toml:"level" help:"countdown level: cd3 or cd4"`
+	Split             string  `toml:"split" help:"household split: seen, unseen, or invented (the training-only split of made-up names)"`
+	Data              string  `toml:"data" help:"problems, one JSON line each (countdown: {\"nums\": [..], \"target\": T}; arith: {\"expr\": \"...\"}); none: n generated from seed"`
+	N                 int     `toml:"n" help:"generated problems or episodes (without data)"`
+	Seed              uint64  `toml:"seed" help:"seed of the generated problems or episodes (the testbed trains on seed 1) and of sampling"`
+	Batch             int     `toml:"batch" help:"problems per generation batch"`
+	MaxTokens         int     `toml:"max_tokens" help:"new tokens per completion (0: the task's: countdown 400, arith 120, household 48 per action)"`
+	Temperature       float64 `toml:"temperature" help:"token temperature (0: greedy)"`
+	LatentTemperature float64 `toml:"latent_temperature" help:"CoLA code temperature (top-k 40, the paper's; 0: greedy codes)"`
 }
 
 // DefaultJob evaluates 100 held-out problems (seed 2: the testbed trains on seed 1) greedily in

@@ -16,12 +16,12 @@ import (
 // SampleConfig is how much text a backbone writes for CoLA's training: rounds of Batch stories
 // from BOS, each up to Len tokens (or EOS), at Temperature, until Tokens tokens are written.
 type SampleConfig struct {
-	Tokens      int     `toml:"tokens"`      // at least this many tokens in all
-	Batch       int     `toml:"batch"`       // sequences decoded together
-	Len         int     `toml:"len"`         // largest tokens per sample (a sample also ends at EOS)
-	Temperature float64 `toml:"temperature"` // token sampling temperature
-	Seed        uint64  `toml:"seed"`        // sampling seed
-	Field       string  `toml:"field"`       // the JSONL field of each text
+	Tokens      int     `toml:"tokens" help:"total new tokens to sample (at least)"`
+	Batch       int     `toml:"batch" help:"sequences decoded together"`
+	Len         int     `toml:"len" help:"largest tokens per sample (a sample also ends at EOS)"`
+	Temperature float64 `toml:"temperature" help:"token temperature"`
+	Seed        uint64  `toml:"seed" help:"random seed"`
+	Field       string  `toml:"field" help:"JSON field of each line"`
 }
 
 // DefaultSample is `colash sample`'s default.

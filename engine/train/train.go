@@ -45,23 +45,24 @@ const (
 )
 
 // Config is one stage's hyperparameters; Defaults gives the paper's values where they apply.
+// Each help tag is the flag's usage of `colash train` (engine/job).
 type Config struct {
-	Stage       Stage   `toml:"stage"`        // stage1, bc, fta-i, fta-p or lm
-	Steps       int     `toml:"steps"`        // optimiser updates
-	Batch       int     `toml:"batch"`        // sequences per micro-batch
-	Accum       int     `toml:"accum"`        // micro-batches per update (gradient accumulation)
-	LR          float64 `toml:"lr"`           // peak of the cosine schedule
-	MinLR       float64 `toml:"min_lr"`       // its floor
-	Warmup      int     `toml:"warmup"`       // linear warmup updates
-	WeightDecay float64 `toml:"weight_decay"` // all weights except the codebook (no decay)
-	Beta1       float64 `toml:"beta1"`        // AdamW β1
-	Beta2       float64 `toml:"beta2"`        // AdamW β2
-	Clip        float64 `toml:"clip"`         // global gradient-norm clip (0: none)
-	Seed        uint64  `toml:"seed"`         // data shuffle and Gumbel noise
-	Tau         float64 `toml:"tau"`          // Gumbel-softmax temperature (stage 1a)
-	EntropyCoef float64 `toml:"entropy"`      // weight of the mean negative entropy (stage 1a)
-	UsageCoef   float64 `toml:"usage"`        // weight of KL(batch code usage || uniform) (stage 1a; 0, the paper's, is off)
-	BCLoss      BCLoss  `toml:"bc_loss"`      // stage 1b's loss ("": the paper's, BCCodes)
+	Stage       Stage   `toml:"stage" flag:"-"` // stage1, bc, fta-i, fta-p or lm (on the command line: colash train STAGE)
+	Steps       int     `toml:"steps" help:"optimiser updates"`
+	Batch       int     `toml:"batch" help:"sequences per micro-batch"`
+	Accum       int     `toml:"accum" help:"micro-batches per update (gradient accumulation)"`
+	LR          float64 `toml:"lr" help:"peak learning rate"`
+	MinLR       float64 `toml:"min_lr" help:"learning-rate floor of the cosine decay"`
+	Warmup      int     `toml:"warmup" help:"linear warmup updates"`
+	WeightDecay float64 `toml:"weight_decay" help:"AdamW weight decay (the codebook and norms have none)"`
+	Beta1       float64 `toml:"beta1" help:"AdamW beta1"`
+	Beta2       float64 `toml:"beta2" help:"AdamW beta2"`
+	Clip        float64 `toml:"clip" help:"gradient-norm clip (0: none)"`
+	Seed        uint64  `toml:"seed" help:"seed of the data order and Gumbel noise"`
+	Tau         float64 `toml:"tau" help:"Gumbel-softmax temperature (stage1)"`
+	EntropyCoef float64 `toml:"entropy" help:"weight of the negative-entropy term (stage1)"`
+	UsageCoef   float64 `toml:"usage" help:"weight of KL(batch code usage || uniform) (stage1; 0: off, as in the paper)"`
+	BCLoss      BCLoss  `toml:"bc_loss" help:"bc: fit the IDM's argmax codes (codes, the paper's) or the data's tokens through the world model (marginal)"`
 }
 
 // BCLoss is what stage 1b fits the policy to.

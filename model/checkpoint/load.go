@@ -23,9 +23,9 @@ type Options struct {
 	Tokenizer string      // tokenizer file or folder; "" = the one beside the checkpoint
 }
 
-// withDefaults fills the zero device (which gotch does not know) with the CPU. The zero dtype
+// WithDefaults fills the zero device (which gotch does not know) with the CPU. The zero dtype
 // (gotch's Uint8, never a compute dtype) stays: it means "as stored" (see dtypeFor).
-func (o Options) withDefaults() Options {
+func (o Options) WithDefaults() Options {
 	if o.Device.Name == "" {
 		o.Device = gotch.CPU
 	}
@@ -74,7 +74,7 @@ func loadLlama(path string, opt Options) (*Model, error) {
 // model.safetensors), without a tokenizer. Safetensors are read straight into the tensors' storage;
 // with opt.DType unset, the model computes in the dtype the checkpoint stores.
 func OpenLlama(path string, opt Options) (*llama.Model, error) {
-	opt = opt.withDefaults()
+	opt = opt.WithDefaults()
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("load model: %w", err)

@@ -25,7 +25,7 @@ type Model struct {
 // Open loads the checkpoint at path: a CoLA folder (config.json with the CoLA fields), a
 // Hugging Face Llama folder (or its model.safetensors), or a llama2.c .bin file.
 func Open(path string, opt Options) (*Model, error) {
-	opt = opt.withDefaults()
+	opt = opt.WithDefaults()
 	if st, err := os.Stat(path); err == nil && st.IsDir() && cola.IsCoLA(path) {
 		return loadCoLA(path, opt)
 	}

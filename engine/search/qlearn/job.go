@@ -20,12 +20,12 @@ import (
 // CollectJob is a collection as `colash qnet collect` and recipes' qnet-collect stages describe
 // it: best-of-N completions of a task's first problems, scored by the task's reward.
 type CollectJob struct {
-	Task      string   `toml:"task"`       // a search task (search.TaskNames)
-	Words     []string `toml:"words"`      // story tasks: target words
-	Problems  int      `toml:"n"`          // the first N problems
-	Samples   int      `toml:"samples"`    // completions per problem (best-of-N)
-	MaxTokens int      `toml:"max_tokens"` // tokens per completion
-	Seed      uint64   `toml:"seed"`       // code sampling
+	Task      string   `toml:"task" help:"task: story-target, story-pair, math500 or an RL task (colash rl --help)"`
+	Words     []string `toml:"words" help:"story tasks: comma-separated target words"`
+	Problems  int      `toml:"n" help:"problems (from the first)"`
+	Samples   int      `toml:"samples" help:"completions per problem (best-of-N)"`
+	MaxTokens int      `toml:"max_tokens" help:"tokens per completion"`
+	Seed      uint64   `toml:"seed" help:"seed of code sampling"`
 }
 
 // DefaultCollect is 8 samples of 48 tokens for each of 100 story-target problems.
@@ -102,8 +102,8 @@ func summarise(data []Sample) *CollectSummary {
 // describe it.
 type TrainJob struct {
 	Config
-	Data      string `toml:"data"`       // samples from a collection (a file, or a recipe's "@stage")
-	SaveEvery int    `toml:"save_every"` // checkpoint every N steps
+	Data      string `toml:"data" help:"samples from colash qnet collect (in a recipe \"@stage\": a qnet-collect stage's)"`
+	SaveEvery int    `toml:"save_every" help:"checkpoint every N steps"`
 }
 
 // DefaultTrain is Paper's training, checkpointed every 50 steps.

@@ -19,15 +19,15 @@ import (
 
 // Config is the TD training's hyperparameters; Paper gives section 2.4's.
 type Config struct {
-	Gamma       float64 `toml:"gamma"`        // discount of the TD target (0.99)
-	TargetEvery int     `toml:"target_every"` // steps between hard copies of the online network into the target (50)
-	Batch       int     `toml:"batch"`        // samples per step
-	Steps       int     `toml:"steps"`        // TD updates
-	LR          float64 `toml:"lr"`           // peak learning rate
-	MinLR       float64 `toml:"min_lr"`       // the cosine schedule's floor
-	Warmup      int     `toml:"warmup"`       // linear warmup updates
-	GradClip    float64 `toml:"grad_clip"`    // global grad-norm clip
-	Seed        uint64  `toml:"seed"`         // the head's initialisation and batch order
+	Gamma       float64 `toml:"gamma" help:"discount of the TD target (0.99)"`
+	TargetEvery int     `toml:"target_every" help:"steps between hard copies of the online network into the target (50)"`
+	Batch       int     `toml:"batch" help:"samples per step"`
+	Steps       int     `toml:"steps" help:"TD updates"`
+	LR          float64 `toml:"lr" help:"peak learning rate"`
+	MinLR       float64 `toml:"min_lr" help:"final learning rate of the cosine schedule"`
+	Warmup      int     `toml:"warmup" help:"linear warmup updates"`
+	GradClip    float64 `toml:"grad_clip" help:"global grad-norm clip (0: none)"`
+	Seed        uint64  `toml:"seed" help:"seed of the head's initialisation and of batches"`
 }
 
 // Paper is train_q_intention's settings with a batch that fits a CPU: lr 5e-6 there.

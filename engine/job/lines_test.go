@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"os"
@@ -13,7 +13,7 @@ func TestReadPromptsTakesJSONStrings(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "p.txt")
 	os.WriteFile(path, []byte("Once upon a time\n\n\"countdown 36 9 28 > 24\\n\"\n  \"task: x.\\n> \"  \n"), 0o644)
-	got, err := readPrompts(path)
+	got, err := ReadLines(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestReadPromptsTakesJSONStrings(t *testing.T) {
 		t.Fatalf("prompts %q, want %q", got, want)
 	}
 	os.WriteFile(path, []byte("fine\n\"unterminated\n"), 0o644)
-	if _, err := readPrompts(path); err == nil || !strings.Contains(err.Error(), "p.txt:2") {
+	if _, err := ReadLines(path); err == nil || !strings.Contains(err.Error(), "p.txt:2") {
 		t.Fatalf("a broken JSON string: %v, want an error at p.txt:2", err)
 	}
 }
