@@ -71,7 +71,7 @@ type Stage struct {
 	Report *ReportStage `toml:"report"` // kind report's
 	Eval   *Eval        `toml:"eval"`   // kind eval's
 	RL     *rl.Job      `toml:"rl"`     // kind rl's
-	RM     *RMJob     `toml:"rm"`     // kind rm's
+	RM     *RMJob       `toml:"rm"`     // kind rm's
 
 	QCollect *qlearn.CollectJob `toml:"qnet-collect"` // kind qnet-collect's: samples for the Q-network
 	QTrain   *qlearn.TrainJob   `toml:"qnet-train"`   // kind qnet-train's: the Q-network
