@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"colash/engine/generate"
+	"colash/model/tensor"
 )
 
 // A child forked from a branch's caches has the policy of the same text computed from scratch,
@@ -87,5 +88,83 @@ func TestBranchRolloutStacked(t *testing.T) {
 	defer full.Free()
 	if d := maxDiff(ext.Policy(), full.Policy()); d > 1e-4 {
 		t.Fatalf("extended branch's policy differs from the recomputed one by %g", d)
+	}
+}
+
+// A CoLASession (a padded batch of two prompts) and a Branch per prompt, given the same codes,
+// walk the same text: the same policy logits before each code and the same world-model token
+// after it, so generation and search decode alike.
+func TestCoLASessionAndBranchAgree(t *testing.T) {
+	m := tinyCoLA(t, testModules)
+	m.CodeBook.W.MustMulScalar_(tensor.Scalar(40)) // codes change the world model's argmax
+	prompts := [][]int{prompt, prompt[:4]}
+	codes := [][]int{{3, 9, 0, 15, 7, 7, 12, 1}, {14, 2, 2, 5, 11, 0, 8, 6}}
+	var count generate.Forward
+	branches := make([]*generate.Branch, len(prompts))
+	for i, p := range prompts {
+		b, err := generate.NewBranch(m, nil, p, &count)
+		if err != nil {
+			t.Fatal(err)
+		}
+		branches[i] = b
+	}
+	defer func() {
+		for _, b := range branches {
+			b.Free()
+		}
+	}()
+	s := generate.NewCoLASession(m, 32, generate.PaperLatent)
+	defer s.Close()
+	policy := make([][]float32, len(prompts))
+	s.Steer(generate.Steering{Hook: func(ev generate.CodeEvent) int {
+		policy[ev.Seq] = slices.Clone(ev.PolicyLogits)
+		return ev.Code
+	}})
+	ids, pad := generate.LeftPad(prompts, len(prompt))
+	distinct := map[int]bool{}
+	for step := range codes[0] {
+		undo := s.Steer(func() generate.Steering {
+			st := s.Steering()
+			st.Next = []int{codes[0][step], codes[1][step]}
+			return st
+		}())
+		var logits [][]float32
+		var err error
+		if step == 0 {
+			logits, err = s.Prefill(ids, len(prompts), len(prompt), pad)
+		} else {
+			logits, err = s.Step(ids)
+		}
+		undo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = make([]int64, len(prompts))
+		for i, b := range branches {
+			if d := maxDiff(policy[i], b.Policy()); d > 1e-4 {
+				t.Fatalf("step %d seq %d: session and branch policies differ by %g", step, i, d)
+			}
+			tok := generate.Argmax(logits[i])
+			got, err := b.Next(codes[i][step])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tok {
+				t.Fatalf("step %d seq %d: branch token %d, session token %d", step, i, got, tok)
+			}
+			distinct[tok] = true
+			c, err := b.Child(tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Free()
+			branches[i], ids[i] = c, int64(tok)
+		}
+	}
+	if got := s.Codes(); !slices.Equal(got[0], codes[0]) || !slices.Equal(got[1], codes[1]) {
+		t.Fatalf("session used codes %v, forced %v", got, codes)
+	}
+	if len(distinct) < 3 {
+		t.Fatalf("only %d distinct tokens: the test cannot tell codes apart", len(distinct))
 	}
 }

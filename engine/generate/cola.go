@@ -5,11 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/sugarme/gotch/ts"
-
 	"colash/model/cola"
-	"colash/model/llama"
-	"colash/model/tensor"
 )
 
 // NoCode marks "no code forced" in Steering.Next and Steering.Fixed.
@@ -56,16 +52,16 @@ type Steering struct {
 	Hook func(CodeEvent) int
 }
 
-// CoLASession decodes with a CoLA model: per token, the backbone step (cache "main"), the policy
-// step (cache "policy"), a latent code, and the world model's next-token logits for that code,
-// from which Generate picks the token. Every step's code and its policy log-prob are recorded.
+// CoLASession decodes with a CoLA model: per token, the decoder's step (backbone with cache
+// "main", policy with cache "policy", a latent code chosen by the session, the world model's
+// next-token logits for that code), from which Generate picks the token. Every step's code and
+// its policy log-prob are recorded.
 type CoLASession struct {
 	M      *cola.Model
 	Latent Sampling // how codes are sampled (PaperLatent; Temperature 0: greedy)
 
 	steer    Steering
-	batch    *llama.Batch
-	caches   *cola.Caches
+	dec      *decoder // nil before Prefill and after Close
 	cap      int
 	samplers []*Sampler
 	prev     []int
@@ -84,8 +80,7 @@ func NewCoLASession(m *cola.Model, capacity int, latent Sampling) *CoLASession {
 // for the code chosen at each prompt's last position.
 func (s *CoLASession) Prefill(tokens []int64, B, L int, pad []int) ([][]float32, error) {
 	s.Close()
-	s.batch = &llama.Batch{Pad: append([]int(nil), pad...)}
-	s.caches = s.M.NewCaches(B, max(s.cap, L+1))
+	s.dec = newDecoder(s.M, nil, pad, max(s.cap, L+1), nil)
 	s.samplers = make([]*Sampler, B)
 	for b := range s.samplers {
 		// A stream of its own, apart from the token sampler's for the same seed and sequence.
@@ -102,8 +97,8 @@ func (s *CoLASession) Prefill(tokens []int64, B, L int, pad []int) ([][]float32,
 
 // Step feeds one token per sequence.
 func (s *CoLASession) Step(tokens []int64) ([][]float32, error) {
-	if s.batch == nil {
-		return nil, fmt.Errorf("cola session: Step before Prefill")
+	if s.dec == nil {
+		return nil, fmt.Errorf("cola session: Step before Prefill or after Close")
 	}
 	for b, t := range tokens {
 		s.prev[b] = int(t)
@@ -112,39 +107,16 @@ func (s *CoLASession) Step(tokens []int64) ([][]float32, error) {
 }
 
 func (s *CoLASession) run(tokens []int64, B, T int) ([][]float32, error) {
-	m := s.M
-	x, err := m.Tokens(tokens, B, T)
-	if err != nil {
-		return nil, err
-	}
-	defer x.MustDrop()
-	var h, pol *ts.Tensor
-	err = tensor.Guard(func() {
-		hid, err := m.Hidden(x, s.batch, s.caches.Main) // [B,T,d]
-		if err != nil {
-			panic(err)
-		}
-		defer hid.MustDrop()
-		h = hid.MustNarrow(1, int64(T-1), 1, false) // [B,1,d]
-		pl, err := m.PolicyLogits(hid, s.batch, s.caches.Policy)
-		if err != nil {
-			panic(err)
-		}
-		defer pl.MustDrop()
-		pol = pl.MustSelect(1, int64(T-1), false) // [B,C]
-	})
-	s.batch.Advance(T)
-	if err != nil {
-		tensor.Drop(h, pol)
-		return nil, err
-	}
-	defer h.MustDrop()
-	policy := Rows(tensor.Float32s(pol), B)
-	pol.MustDrop()
+	_, logits, err := s.dec.step(tokens, B, T, s.chooseAll)
+	return logits, err
+}
 
-	codes := make([]int64, B)
+// chooseAll picks and records the code of every sequence at this step, policy [B][C].
+func (s *CoLASession) chooseAll(policy [][]float32) ([]int64, error) {
+	codes := make([]int64, len(policy))
+	batch := s.dec.batch
 	for b := range codes {
-		st := Step{Seq: b, Index: s.step, Pos: s.batch.Len - s.batch.Pad[b] - 1, Prev: s.prev[b], PolicyLogits: policy[b]}
+		st := Step{Seq: b, Index: s.step, Pos: batch.Len - batch.Pad[b] - 1, Prev: s.prev[b], PolicyLogits: policy[b]}
 		code, lp, drawn, err := s.choose(st)
 		if err != nil {
 			return nil, err
@@ -156,19 +128,7 @@ func (s *CoLASession) run(tokens []int64, B, T int) ([][]float32, error) {
 	}
 	s.steer.Next = nil
 	s.step++
-
-	var logits [][]float32
-	err = tensor.Guard(func() {
-		c := tensor.FromInt64s(codes, []int64{int64(B), 1}, m.Device)
-		defer c.MustDrop()
-		wm, err := m.WorldModelLogits(h, c) // [B,1,V]
-		if err != nil {
-			panic(err)
-		}
-		defer wm.MustDrop()
-		logits = Rows(tensor.Float32s(wm), B)
-	})
-	return logits, err
+	return codes, nil
 }
 
 // choose picks the code of one sequence at one step. It returns the code's log-prob under the
@@ -322,6 +282,6 @@ func (s *CoLASession) ReadCodes(ids []int) ([]int, error) { return s.M.ReadCodes
 
 // Close frees the session's caches.
 func (s *CoLASession) Close() {
-	s.caches.Free()
-	s.caches = nil
+	s.dec.free()
+	s.dec = nil
 }

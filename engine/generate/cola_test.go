@@ -460,3 +460,19 @@ func TestCoLADrawnLogProbs(t *testing.T) {
 		t.Errorf("hook-replaced code: drawn %v, want NaN", d)
 	}
 }
+
+// A closed session has no caches: Step is an error, not a decode of the token without its past.
+func TestCoLAStepAfterCloseFails(t *testing.T) {
+	m := tinyCoLA(t, testModules)
+	s := generate.NewCoLASession(m, 32, generate.PaperLatent)
+	if _, err := s.Step([]int64{int64(prompt[0])}); err == nil {
+		t.Error("Step before Prefill: no error")
+	}
+	if _, err := s.Prefill(toInt64(prompt), 1, len(prompt), []int{0}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if lg, err := s.Step([]int64{int64(prompt[1])}); err == nil {
+		t.Errorf("Step after Close: no error, %d rows of logits", len(lg))
+	}
+}
