@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/tensor"
@@ -174,14 +173,11 @@ func (t *Trainer) forward(in *Layout, ref, grad bool, s *tensor.Scope) (logp, en
 	return logp, entropy, h
 }
 
-// values applies the value head to h [B,L,d] (detached), giving [B,L].
+// values applies the value head to h [B,L,d] (detached: the value loss trains the head only),
+// giving [B,L].
 func (t *Trainer) values(h *ts.Tensor, s *tensor.Scope) *ts.Tensor {
-	d := h.MustSize()[2]
-	w := s.T(t.value.MustNarrow(1, 0, d, false))                                       // [1,d]
-	bias := s.T(t.value.MustNarrow(1, d, 1, false))                                    // [1,1]
-	hd := s.T(h.MustDetach(false).MustTotype(gotch.Float, true))                       // [B,L,d], float32 as the head
-	v := s.T(s.T(hd.MustMatmul(s.T(w.MustT(false)), false)).MustSqueezeDim(-1, false)) // [B,L]
-	return s.T(v.MustAdd(s.T(bias.MustSqueezeDim(-1, false)), false))
+	v := s.T(t.value.Forward(s.T(h.MustDetach(false)))) // [B,L,1], float32 as the head
+	return s.T(v.MustSqueezeDim(-1, false))
 }
 
 // perSlot reads a [B,L] tensor's values at each row's action slots.

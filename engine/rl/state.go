@@ -4,6 +4,7 @@ import (
 	"colash/engine/train/optim"
 	"context"
 	"fmt"
+	"os"
 )
 
 // State is what a checkpoint needs besides weights and optimiser moments. All randomness of a
@@ -41,7 +42,14 @@ func (t *Trainer) Load(dir string) error {
 		return fmt.Errorf("checkpoint has seed %d, algo %s and task %q; this run %d, %s and %q",
 			st.Seed, st.Algo, st.Task, t.Cfg.Seed, t.Cfg.Algo, t.Task.Name)
 	}
-	if err := t.Opt.LoadCheckpoint(dir); err != nil {
+	src, err := unpackValueHead(dir)
+	if err != nil {
+		return err
+	}
+	if src != dir {
+		defer os.RemoveAll(src)
+	}
+	if err := t.Opt.LoadCheckpoint(src); err != nil {
 		return err
 	}
 	t.Step, t.KLC.Coef = st.Step, st.KLCoef

@@ -8,11 +8,10 @@ import (
 	"time"
 
 	"github.com/sugarme/gotch"
-	"github.com/sugarme/gotch/ts"
 
 	"colash/engine/dist"
 	"colash/engine/train/optim"
-	"colash/model/tensor"
+	"colash/model/head"
 	"colash/model/tokenizer"
 )
 
@@ -30,7 +29,7 @@ type Trainer struct {
 
 	params []optim.Param
 	synced bool       // rank 0's state has reached every rank (parallel.go)
-	value  *ts.Tensor // PPO value head [1, d+1] (weights, bias) over the detached hidden state
+	value  *head.Head // PPO value head "value_head" (W [1,d], B [1]) over the detached hidden state
 }
 
 // NewTrainer checks cfg and makes the optimiser over the actor's trainable weights (and a value
@@ -61,15 +60,17 @@ func NewTrainer(actor Actor, tok tokenizer.Tokenizer, task Task, cfg Config) (*T
 	ocfg := optim.Config{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: 1e-8, WeightDecay: cfg.WeightDecay,
 		Groups: map[string]optim.Group{"value": {LRScale: cfg.ValueLRScale}}}
 	if cfg.Algo == PPO {
-		err := tensor.Guard(func() {
-			d := int64(actor.(hiddenSize).HiddenSize())
-			t.value = ts.MustZeros([]int64{1, d + 1}, gotch.Float, actor.Device()) // float32 whatever the model's dtype
-			SetTrainable(t.value)
-		})
+		// Zeros, float32 whatever the model's dtype.
+		v, err := head.New(head.Config{Name: "value_head", In: actor.(hiddenSize).HiddenSize(), Out: 1, Bias: true,
+			Device: actor.Device(), DType: gotch.Float}, 0)
 		if err != nil {
 			return nil, err
 		}
-		t.params = append(t.params, optim.Param{Name: "value_head.weight", W: t.value, Group: "value"})
+		t.value = v
+		for _, p := range v.Params() {
+			SetTrainable(*p.Ptr)
+			t.params = append(t.params, optim.Param{Name: p.Name, W: *p.Ptr, Group: "value"})
+		}
 	}
 	opt, err := optim.NewAdamW(t.params, ocfg)
 	if err != nil {
@@ -92,7 +93,7 @@ func (t *Trainer) Close() {
 	if t.Opt != nil {
 		t.Opt.Free()
 	}
-	tensor.Drop(t.value)
+	t.value.Free()
 	t.value = nil
 }
 

@@ -14,7 +14,6 @@ package rm
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -22,6 +21,7 @@ import (
 	"colash/engine/generate"
 	"colash/engine/train/optim"
 	"colash/model/checkpoint"
+	"colash/model/head"
 	"colash/model/llama"
 	"colash/model/tensor"
 	"colash/model/tokenizer"
@@ -30,13 +30,13 @@ import (
 // Model is a reward model. The head is float32 on the backbone's device whatever the backbone's
 // dtype: the hidden state is cast up before it.
 type Model struct {
-	*checkpoint.Model            // the backbone (a plain Llama) and its tokenizer
-	W, B              *ts.Tensor // score head: weight [1,d], bias [1]
-	MaxLen            int        // tokens per sequence, the closing EOS included
+	*checkpoint.Model     // the backbone (a plain Llama) and its tokenizer
+	*head.Head            // score head "score": W [1,d], B [1]
+	MaxLen            int // tokens per sequence, the closing EOS included
 }
 
-// New puts a fresh score head on m (weights ~ N(0, 1/(d+1)), as OpenRLHF's value head; bias 0),
-// drawn from seed. m must be a plain Llama: a CoLA's backbone is saved as a CoLA.
+// New puts a fresh score head on m (weights ~ N(0, std²) with std = 1/(d+1), as OpenRLHF's value
+// head; bias 0), drawn from seed. m must be a plain Llama: a CoLA's backbone is saved as a CoLA.
 func New(m *checkpoint.Model, maxLen int, seed uint64) (*Model, error) {
 	if m.CoLA != nil {
 		return nil, fmt.Errorf("rm: %s is a CoLA model; a reward model's backbone is a plain Llama (the CoLA's base model)", m.Path)
@@ -45,28 +45,26 @@ func New(m *checkpoint.Model, maxLen int, seed uint64) (*Model, error) {
 		return nil, fmt.Errorf("rm: max_len %d: want at least 2 tokens", maxLen)
 	}
 	d := m.Llama.Config.Dim
-	r := rand.New(rand.NewPCG(seed, 0x5c07e))
-	w := make([]float32, d)
-	for i := range w {
-		w[i] = float32(r.NormFloat64() / float64(d+1))
+	h, err := head.New(head.Config{Name: "score", In: d, Out: 1, Bias: true, Std: 1 / float64(d+1),
+		Stream: 0x5c07e, Device: m.Device(), DType: gotch.Float}, seed)
+	if err != nil {
+		return nil, err
 	}
-	rm := &Model{Model: m, MaxLen: maxLen}
-	err := tensor.Guard(func() {
-		rm.W = tensor.FromFloat32s(w, []int64{1, int64(d)}, m.Device())
-		rm.B = tensor.FromFloat32s([]float32{0}, []int64{1}, m.Device())
-	})
-	return rm, err
+	return &Model{Model: m, Head: h, MaxLen: maxLen}, nil
 }
 
-// HeadParams are the score head's weights, as checkpoints name them.
+// HeadParams are the score head's weights, as checkpoints name them (score.weight, score.bias).
 func (m *Model) HeadParams() []optim.Param {
-	return []optim.Param{{Name: "score.weight", W: m.W}, {Name: "score.bias", W: m.B}}
+	var out []optim.Param
+	for _, p := range m.Head.Params() {
+		out = append(out, optim.Param{Name: p.Name, W: *p.Ptr})
+	}
+	return out
 }
 
 // Free releases the head and the backbone.
 func (m *Model) Free() {
-	tensor.Drop(m.W, m.B)
-	m.W, m.B = nil, nil
+	m.Head.Free()
 	m.Model.Free()
 }
 
@@ -100,12 +98,8 @@ func (m *Model) rewards(seqs [][]int, s *tensor.Scope) (*ts.Tensor, error) {
 	}
 	s.T(h)
 	last := s.T(h.MustSelect(1, int64(T-1), false)) // [B,d]: left padding ends every sequence here
-	if last.DType() != gotch.Float {
-		last = s.T(last.MustTotype(gotch.Float, false))
-	}
-	r := s.T(last.MustMatmul(s.T(m.W.MustT(false)), false)) // [B,1]
-	r = s.T(r.MustAdd(m.B, false))
-	return s.T(r.MustSqueezeDim(1, false)), nil // [B]
+	r := s.T(m.Head.Forward(last))                  // [B,1], float32 as the head
+	return s.T(r.MustSqueezeDim(1, false)), nil     // [B]
 }
 
 // Score is the reward of each (prompt, response), without gradients, batch sequences at a time

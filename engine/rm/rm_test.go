@@ -88,6 +88,9 @@ func toInt64(ids []int) []int64 {
 // Bradley-Terry loss and accuracy are −log σ(r_c − r_r) and [r_c > r_r] of those scores.
 func TestScoresAndLossByHand(t *testing.T) {
 	m := tiny(t, 64, 3)
+	if err := tensor.Guard(func() { m.B.MustFill_(tensor.Scalar(0.5)) }); err != nil { // a bias the sums see
+		t.Fatal(err)
+	}
 	prompts := []string{"Tom and Sue went to the park.", "Anna had a red ball.", "The cat sat on the mat."}
 	resps := []string{" They played.", " She threw it to her dog and they ran all day long in the sun.", " It slept."}
 	got, err := m.Score(prompts, resps, 0)
@@ -214,5 +217,37 @@ func TestLoadRefusesOtherFolders(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, InfoFile), []byte(`{"format": "something-else"}`), 0o644)
 	if _, _, err := Load(dir, cpu); err == nil || !strings.Contains(err.Error(), "not a colash-reward-model") {
 		t.Errorf("a foreign info file: %v", err)
+	}
+}
+
+// testdata/score-seed7-bias0.375.safetensors is the score.safetensors that Save wrote before the
+// head was a head.Head, for New(stories260K, 64, 7) with the bias then set to 0.375. A folder
+// holding it still loads, to the weights seed 7 draws today and that bias.
+func TestLoadsAHeadFileOfTheEarlierLayout(t *testing.T) {
+	m := tiny(t, 64, 7)
+	dir := t.TempDir()
+	if err := m.Save(dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile("testdata/score-seed7-bias0.375.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, HeadFile), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, _, err := Load(dir, cpu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Free()
+	want, got := tensor.Float32s(m.W), tensor.Float32s(back.W)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("score.weight[%d]: loaded %v, seed 7 draws %v", i, got[i], want[i])
+		}
+	}
+	if b := tensor.Float32s(back.B); len(b) != 1 || b[0] != 0.375 {
+		t.Fatalf("score.bias %v, want [0.375]", b)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"colash/engine/train/optim"
 	"colash/model/checkpoint"
 )
 
@@ -14,7 +13,7 @@ import (
 // model.safetensors, the tokenizer: checkpoint.Save's layout, loadable by anything that loads a
 // Llama) plus the head and what the head needs:
 const (
-	HeadFile = "score.safetensors" // score.weight [1,d], score.bias [1], float32
+	HeadFile = "score.safetensors" // the head.Head "score": score.weight [1,d], score.bias [1], float32
 	InfoFile = "reward_model.json" // Info
 )
 
@@ -35,7 +34,7 @@ func (m *Model) Save(dir, domain string) error {
 	if err := bb.Save(dir, checkpoint.SaveOptions{DType: "F32"}); err != nil {
 		return err
 	}
-	if err := optim.SaveParams(filepath.Join(dir, HeadFile), m.HeadParams()); err != nil {
+	if err := m.Head.Save(filepath.Join(dir, HeadFile)); err != nil {
 		return fmt.Errorf("rm: save head: %w", err)
 	}
 	return checkpoint.WriteJSON(filepath.Join(dir, InfoFile), Info{Format: format, MaxLen: m.MaxLen, Dim: m.Llama.Config.Dim, Domain: domain})
@@ -64,7 +63,7 @@ func Load(dir string, opt checkpoint.Options) (*Model, *Info, error) {
 		bb.Free()
 		return nil, nil, err
 	}
-	if err := optim.LoadParams(filepath.Join(dir, HeadFile), m.HeadParams()); err != nil {
+	if err := m.Head.Load(filepath.Join(dir, HeadFile)); err != nil {
 		m.Free()
 		return nil, nil, fmt.Errorf("rm: head: %w", err)
 	}

@@ -6,15 +6,15 @@ package qnet
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/checkpoint"
+	"colash/model/head"
 	"colash/model/llama"
-	"colash/model/nn"
-	"colash/model/safetensors"
 	"colash/model/tensor"
 	"colash/model/weights"
 )
@@ -27,25 +27,31 @@ const (
 
 // QNet is Q(s, .) = value_head(h) for h = the Llama's post-norm hidden state, [B,T,C].
 type QNet struct {
-	*llama.Model           // walked on its own: Walk(q) lists the head only
-	Head         nn.Linear `st:"value_head.weight" shape:"C,d" init:"out"`
-	Codes        int
+	*llama.Model
+	Head  *head.Head // "value_head": W [C,d], no bias, in the body's dtype
+	Codes int
 }
 
-// New puts a fresh value head on body: seeded (weights.Init), N(0, (0.01/sqrt(d))^2), so that Q
-// starts near 0, the value of most states under a sparse reward, and early TD targets are not
-// the max over C codes of noise.
+// headName names the head's tensor value_head.weight.
+const headName = "value_head"
+
+// New puts a fresh value head on body: seeded, N(0, (0.01/sqrt(d))^2), so that Q starts near 0,
+// the value of most states under a sparse reward, and early TD targets are not the max over C
+// codes of noise. The draw is weights.Init's for a tensor of that name, so a seed gives the
+// values it gave when the head was initialised as a tagged weight.
 func New(body *llama.Model, codes int, seed uint64) (*QNet, error) {
-	q := &QNet{Model: body, Codes: codes}
-	d := q.dims()
-	d["layers"] = 100 // the "out" init's std is 1/sqrt(d)/layers
-	return q, weights.Init(q, d, seed, body.Device, body.DType)
+	d := body.Config.Dim
+	h, err := newHead(body, codes, 1/math.Sqrt(float64(d))/100, seed)
+	if err != nil {
+		return nil, err
+	}
+	return &QNet{Model: body, Head: h, Codes: codes}, nil
 }
 
-func (q *QNet) dims() weights.Dims {
-	d := q.Config.Dims()
-	d["C"] = int64(q.Codes)
-	return d
+// newHead is a value head for body over codes codes (std 0: zeros).
+func newHead(body *llama.Model, codes int, std float64, seed uint64) (*head.Head, error) {
+	return head.New(head.Config{Name: headName, In: body.Config.Dim, Out: codes, Std: std,
+		Stream: weights.Stream(headName + ".weight"), Device: body.Device, DType: body.DType}, seed)
 }
 
 // QValues is Q(s_t, .) at every position of tokens [B,T] (the batch's next T slots), [B,T,C].
@@ -61,7 +67,9 @@ func (q *QNet) QValues(tokens *ts.Tensor, batch *llama.Batch, cache *llama.KVCac
 }
 
 // Params lists every weight, body first.
-func (q *QNet) Params() []weights.Param { return append(weights.Walk(q.Model), weights.Walk(q)...) }
+func (q *QNet) Params() []weights.Param {
+	return append(weights.Walk(q.Model), q.Head.Params()...)
+}
 
 // CopyFrom copies src's weights into q (a target network's hard update).
 func (q *QNet) CopyFrom(src *QNet) error {
@@ -82,7 +90,8 @@ func (q *QNet) CopyFrom(src *QNet) error {
 
 // Free releases body and head.
 func (q *QNet) Free() {
-	weights.Free(q)
+	q.Head.Free()
+	q.Head = nil
 	q.Model.Free()
 }
 
@@ -93,11 +102,7 @@ func (q *QNet) Save(dir, tokPath string) error {
 	if err := body.Save(dir, checkpoint.SaveOptions{DType: "F32"}); err != nil {
 		return err
 	}
-	w := q.Head.W
-	shape := []int{int(w.MustSize()[0]), int(w.MustSize()[1])}
-	src := safetensors.TensorSource{Name: "value_head.weight", DType: "F32", Shape: shape,
-		Bytes: func() ([]byte, error) { return safetensors.EncodeFloat32(tensor.Float32s(w), "F32") }}
-	if err := safetensors.WriteSources(filepath.Join(dir, HeadFile), []safetensors.TensorSource{src}, nil); err != nil {
+	if err := q.Head.Save(filepath.Join(dir, HeadFile)); err != nil {
 		return err
 	}
 	return checkpoint.WriteJSON(filepath.Join(dir, ConfigFile), map[string]int{"num_code": q.Codes})
@@ -119,26 +124,15 @@ func Load(dir string, opt checkpoint.Options) (*QNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &QNet{Model: m.Llama, Codes: cfg.NumCode}
-	f, err := safetensors.Open(filepath.Join(dir, HeadFile))
-	if err != nil {
-		q.Model.Free()
-		return nil, err
-	}
-	defer f.Close()
-	v, err := f.ReadFloat32("value_head.weight")
-	if err == nil && len(v) != q.Codes*q.Config.Dim {
-		err = fmt.Errorf("qnet: value head has %d values, want %d x %d", len(v), q.Codes, q.Config.Dim)
-	}
+	h, err := newHead(m.Llama, cfg.NumCode, 0, 0)
 	if err == nil {
-		err = tensor.Guard(func() {
-			t := tensor.FromFloat32s(v, []int64{int64(q.Codes), int64(q.Config.Dim)}, q.Device)
-			q.Head.W = t.MustTotype(q.DType, true)
-		})
+		if err = h.Load(filepath.Join(dir, HeadFile)); err != nil {
+			h.Free()
+		}
 	}
 	if err != nil {
-		q.Model.Free()
-		return nil, err
+		m.Llama.Free()
+		return nil, fmt.Errorf("qnet: %w", err)
 	}
-	return q, nil
+	return &QNet{Model: m.Llama, Head: h, Codes: cfg.NumCode}, nil
 }

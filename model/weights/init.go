@@ -77,10 +77,15 @@ func Init(model any, dims Dims, seed uint64, dev gotch.Device, dt gotch.DType) (
 }
 
 func fillNormal(v []float32, std float64, seed uint64, name string) {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	rng := rand.New(rand.NewPCG(seed, h.Sum64()))
+	rng := rand.New(rand.NewPCG(seed, Stream(name)))
 	for i := range v {
 		v[i] = float32(rng.NormFloat64() * std)
 	}
+}
+
+// Stream is the PCG stream Init draws a tensor's values from (with the seed): a hash of its name.
+func Stream(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()
 }
