@@ -1,15 +1,10 @@
 package dist
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/sugarme/gotch"
-
-	"colash/engine/train/optim"
 	"colash/model/tensor"
 )
 
@@ -103,32 +98,5 @@ func TestBlock(t *testing.T) {
 		if next != n {
 			t.Errorf("%d rows: the blocks end at %d", n, next)
 		}
-	}
-}
-
-// FirstStep tells every rank where rank 0 starts: the checkpoint's step when it resumes one (the
-// state file optim writes).
-func TestFirstStep(t *testing.T) {
-	g, dir := Single(), t.TempDir()
-	defer g.Close()
-	for _, c := range []struct {
-		state  string
-		resume bool
-		want   int
-	}{{"", true, 0}, {`{"step": 7, "seed": 1}`, true, 7}, {`{"step": 7}`, false, 0}, {`{"step": 3}`, true, 3}} {
-		if c.state != "" {
-			if err := os.WriteFile(filepath.Join(dir, optim.StateFile), []byte(c.state), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if got, err := g.FirstStep(dir, c.resume, gotch.CPU); err != nil || got != c.want {
-			t.Errorf("state %q, resume %v: step %d (%v), want %d", c.state, c.resume, got, err, c.want)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, optim.StateFile), []byte("{"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.FirstStep(dir, true, gotch.CPU); err == nil {
-		t.Error("a broken state file gave no error")
 	}
 }

@@ -159,13 +159,8 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 	if many {
 		tr.Group = g
 	}
-	if many {
-		if tr.Step, err = g.FirstStep(run.CheckpointDir(out), resume != run.Fresh, m.Device()); err != nil {
-			return nil, err
-		}
-	}
 	if out == "" { // a rank other than 0: the same steps from rank 0's state, nothing written
-		err := run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, Resume: run.Fresh, StopAt: env.StopAt})
+		err := run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, StopAt: env.StopAt, Group: g})
 		return nil, err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -186,7 +181,7 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 	}
 	start := time.Now()
 	err = run.Loop(ctx, tr, run.Options{Name: "rl", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery,
-		Resume: resume, StopAt: env.StopAt, Progress: progress, Summary: progressLine,
+		Resume: resume, StopAt: env.StopAt, Progress: progress, Summary: progressLine, Group: g,
 		OnStep: func(_ int, mt any) { sum.Final, _ = mt.(Metrics) }})
 	sum.TrainSeconds += time.Since(start).Seconds()
 	if err != nil {

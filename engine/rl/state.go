@@ -1,10 +1,13 @@
 package rl
 
 import (
-	"colash/engine/train/optim"
 	"context"
 	"fmt"
 	"os"
+
+	"github.com/sugarme/gotch"
+
+	"colash/engine/train/optim"
 )
 
 // State is what a checkpoint needs besides weights and optimiser moments. All randomness of a
@@ -24,6 +27,12 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) { return t.TrainStep
 
 // Done is the number of steps taken.
 func (t *Trainer) Done() int { return t.Step }
+
+// StartAt sets the steps done: a data-parallel rank starts where rank 0 resumed (run.Parallel).
+func (t *Trainer) StartAt(step int) { t.Step = step }
+
+// Device is where the actor's tensors live.
+func (t *Trainer) Device() gotch.Device { return t.Actor.Device() }
 
 // Save writes a checkpoint into dir: the trainable weights (with the value head for PPO), the
 // optimiser state and the run's state.

@@ -51,13 +51,8 @@ func RunTrainOn(ctx context.Context, g *dist.Group, m *Model, cfg Config, train,
 			return fmt.Sprintf("loss %.3f acc %.2f", mt["loss"], mt["acc"])
 		}}
 	rank0 := !tr.many() || g.Rank() == 0
-	if !rank0 {
-		lo = run.Options{Name: o.Name, Steps: tr.Steps(), StopAt: o.StopAt}
-	}
 	if tr.many() {
-		if tr.Step, err = g.FirstStep(run.CheckpointDir(o.Out), o.Resume != run.Fresh, m.Device()); err != nil {
-			return nil, err
-		}
+		lo.Group = g // rank 0 alone reads and writes o.Out
 	}
 	if err := run.Loop(ctx, tr, lo); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/engine/dist"
@@ -189,6 +190,12 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 
 // Done is the number of updates taken.
 func (t *Trainer) Done() int { return t.Step }
+
+// StartAt sets the steps done: a data-parallel rank starts where rank 0 resumed (run.Parallel).
+func (t *Trainer) StartAt(step int) { t.Step = step }
+
+// Device is where the reward model lives.
+func (t *Trainer) Device() gotch.Device { return t.M.Device() }
 
 // state is what a checkpoint holds besides weights and moments.
 type state struct {

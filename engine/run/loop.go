@@ -8,7 +8,9 @@
 //     is not saved (the checkpoint stays the last one written);
 //   - resume: a checkpoint is loaded and metrics.jsonl cut back to it, so that a run killed at any
 //     moment (kill -9 included) and resumed logs and computes what an uninterrupted one would;
-//   - a progress bar on stderr (schollz/progressbar) with the job's own summary of each step.
+//   - a progress bar on stderr (schollz/progressbar) with the job's own summary of each step;
+//   - the start of a data-parallel job (Options.Group): rank 0 resumes, logs, shows progress and
+//     saves; every rank starts at rank 0's step and the others write nothing.
 package run
 
 import (
@@ -19,6 +21,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sugarme/gotch"
+
+	"colash/engine/dist"
 	"colash/model/atomic"
 )
 
@@ -57,6 +62,20 @@ type Options struct {
 	Summary func(metrics any) string
 	// OnStep, when set, sees every step's metrics (after they are logged).
 	OnStep func(step int, metrics any)
+	// Group, of several ranks, makes this loop one rank of a data-parallel job, which must be a
+	// Parallel: rank 0 reads and writes Out and shows progress, and every rank starts at the
+	// step rank 0 resumes from, so that none waits for a step rank 0 will not take (a finished
+	// run resumed). The job shares rank 0's state with the others at its first step.
+	Group *dist.Group
+}
+
+// Parallel is a job that can run as one rank of a data-parallel group.
+type Parallel interface {
+	Job
+	// StartAt sets the steps done before the first one this rank takes: rank 0's.
+	StartAt(step int)
+	// Device is where the job's tensors, and so the group's messages, live.
+	Device() gotch.Device
 }
 
 // ErrInterrupted is returned when the context is cancelled. Between two steps a checkpoint is
@@ -68,9 +87,18 @@ func CheckpointDir(out string) string { return filepath.Join(out, "checkpoint") 
 
 // Loop runs job until it has taken o.Steps steps (or o.StopAt), then saves a checkpoint.
 func Loop(ctx context.Context, job Job, o Options) (err error) {
+	many := o.Group != nil && o.Group.Size() > 1
+	if many && o.Group.Rank() > 0 {
+		o.Out, o.Progress, o.Resume = "", nil, Fresh // rank 0's state reaches this rank at the first step
+	}
 	log, saved, err := o.start(job)
 	if err != nil {
 		return err
+	}
+	if many {
+		if err := startTogether(o.Group, job); err != nil {
+			return err
+		}
 	}
 	defer log.Close()
 	bar := newBar(o.Progress, o.Name, o.Steps, job.Done())
@@ -113,6 +141,22 @@ func Loop(ctx context.Context, job Job, o Options) (err error) {
 		}
 	}
 	return o.save(job)
+}
+
+// startTogether gives every rank of g the step rank 0 starts from (after its resume).
+func startTogether(g *dist.Group, job Job) error {
+	p, ok := job.(Parallel)
+	if !ok {
+		return fmt.Errorf("run: a %T does not run data-parallel", job)
+	}
+	first, err := g.BroadcastInt64s([]int64{int64(job.Done())}, 0, p.Device())
+	if err != nil {
+		return fmt.Errorf("first step from rank 0: %w", err)
+	}
+	if g.Rank() > 0 {
+		p.StartAt(int(first[0]))
+	}
+	return nil
 }
 
 // start resumes or starts the job and opens its log; saved is the step of the checkpoint on disk

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sugarme/gotch"
+
 	"colash/engine/train/optim"
 )
 
@@ -23,6 +25,12 @@ func (t *Trainer) Advance(context.Context) (any, error) { return t.TrainStep() }
 
 // Done is the number of updates taken.
 func (t *Trainer) Done() int { return t.Step }
+
+// StartAt sets the steps done: a data-parallel rank starts where rank 0 resumed (run.Parallel).
+func (t *Trainer) StartAt(step int) { t.Step = step }
+
+// Device is where the trained weights live.
+func (t *Trainer) Device() gotch.Device { return t.Net.Device }
 
 // Save writes a resumable checkpoint into dir: the trained weights (float32), the optimiser state,
 // and the step, data cursor, noise stream and configuration.

@@ -61,18 +61,7 @@ func runOn(ctx context.Context, g *dist.Group, seqs []Seq, cfg Config, o run.Opt
 	if err := tr.SetGroup(g); err != nil {
 		return err
 	}
-	if g != nil && g.Size() > 1 {
-		// Every rank starts its loop where rank 0 resumes, so that none waits for an update rank 0
-		// will not take (a finished run resumed); rank 0's state reaches them at the first one.
-		first, err := g.FirstStep(run.CheckpointDir(o.Out), o.Resume != run.Fresh, tr.Net.Device)
-		if err != nil {
-			return err
-		}
-		if g.Rank() > 0 {
-			tr.Step, o.Out, o.Progress = first, "", nil
-		}
-	}
-	o.Name, o.Steps = string(cfg.Stage), cfg.Steps
+	o.Name, o.Steps, o.Group = string(cfg.Stage), cfg.Steps, g
 	if o.Summary == nil {
 		o.Summary = progressSummary(cfg, cfg.Batch*cfg.Accum*len(seqs[0].Tokens))
 	}

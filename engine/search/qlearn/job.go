@@ -156,17 +156,12 @@ func RunTrainOn(ctx context.Context, g *dist.Group, open func() (*checkpoint.Mod
 		return nil, err
 	}
 	o := run.Options{Name: "qnet", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery, Resume: resume, Progress: progress,
-		Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }}
-	if tr.many() {
-		if tr.Step, err = g.FirstStep(run.CheckpointDir(out), resume != run.Fresh, online.Device); err != nil {
-			return nil, err
-		}
-		if g.Rank() > 0 { // the same steps from rank 0's state, nothing written
-			return nil, run.Loop(ctx, tr, run.Options{Name: "qnet", Steps: j.Steps, Resume: run.Fresh})
-		}
-	}
+		Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }, Group: g}
 	if err := run.Loop(ctx, tr, o); err != nil {
 		return nil, err
+	}
+	if tr.many() && g.Rank() > 0 { // the same steps from rank 0's state, nothing written
+		return nil, nil
 	}
 	if err := online.Save(model, tokPath); err != nil {
 		return nil, err

@@ -226,6 +226,12 @@ func takenCodes(b []Sample) int {
 // Done is the number of steps taken.
 func (t *Trainer) Done() int { return t.Step }
 
+// StartAt sets the steps done: a data-parallel rank starts where rank 0 resumed (run.Parallel).
+func (t *Trainer) StartAt(step int) { t.Step = step }
+
+// Device is where the online network lives.
+func (t *Trainer) Device() gotch.Device { return t.Online.Device }
+
 type state struct {
 	Step int    `json:"step"`
 	Seed uint64 `json:"seed"`
