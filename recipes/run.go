@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sugarme/gotch"
+
+	"colash/engine/dist"
 	"colash/model/atomic"
 	"colash/model/checkpoint"
 	"colash/model/tensor"
@@ -46,8 +49,21 @@ type (
 // so running a recipe again after an interruption continues where it stopped; results.json is
 // written when every stage is done.
 func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
+	return RunOn(ctx, nil, r, progress)
+}
+
+// RunOn is Run as one rank of g (nil: one process), under colash launch or torchrun: every rank
+// runs the data-parallel stages (train, rl, rm, qnet-train) together, rank 0 alone runs the
+// others while the rest wait, and rank 0 alone writes the results folder, which the ranks share
+// (one machine, or a shared file system). Only rank 0 returns the results.
+func RunOn(ctx context.Context, g *dist.Group, r *Recipe, progress io.Writer) (*Results, error) {
 	start := time.Now()
 	out := r.OutDir()
+	rank0 := g == nil || g.Rank() == 0
+	var others io.Writer // where a rank other than 0 says which stages it joins
+	if !rank0 {
+		progress, others = nil, progress
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
@@ -60,10 +76,12 @@ func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeConfig(r, out); err != nil {
-		return nil, err
+	if rank0 {
+		if err := writeConfig(r, out); err != nil {
+			return nil, err
+		}
 	}
-	e := &env{r: r, out: out, opt: checkpoint.Options{Device: dev, DType: dt}, progress: progress}
+	e := &env{r: r, out: out, opt: checkpoint.Options{Device: dev, DType: dt}, progress: progress, group: g, others: others}
 	res := &Results{Recipe: r.Name, Model: r.Model.Path, Smoke: r.smoke}
 	for i, s := range r.Stages {
 		sr, err := e.stage(ctx, s)
@@ -74,6 +92,9 @@ func Run(ctx context.Context, r *Recipe, progress io.Writer) (*Results, error) {
 		if line := stageSparkline(r, out, *sr); line != "" && progress != nil {
 			fmt.Fprintf(progress, "stage %s: %s\n", s.Name, line)
 		}
+	}
+	if !rank0 {
+		return nil, nil
 	}
 	if res.ToTarget, err = targets(r, out); err != nil {
 		return nil, err
@@ -100,22 +121,73 @@ func (r *Recipe) Command() string {
 // SetCommand records the command line that ran the recipe, for report.md.
 func (r *Recipe) SetCommand(c string) { r.command = c }
 
-// stage runs one stage unless an earlier run completed it.
+// dataParallel are the kinds of stage every rank of a launched recipe runs together.
+var dataParallel = map[string]bool{"train": true, "rl": true, "rm": true, "qnet-train": true}
+
+// stage runs one stage unless an earlier run completed it. Under a launcher, rank 0 says whether
+// it did (so that no rank skips a stage the others run), and runs a stage that is not
+// data-parallel alone while the others wait.
 func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
 	s = s.withAbsolutePaths(e.r) // the stage reads what checkFiles found, whatever the working folder
 	dir := e.dir(s.Name)
 	done := filepath.Join(dir, "done.json")
-	if b, err := os.ReadFile(done); err == nil {
-		var sr StageResult
-		if err := json.Unmarshal(b, &sr); err != nil {
-			return nil, fmt.Errorf("%s: %w", done, err)
-		}
-		sr.Seconds = 0
+	_, err := os.Stat(done)
+	isDone, err := e.fromRank0(err == nil)
+	if err != nil {
+		return nil, err
+	}
+	if isDone {
 		if e.progress != nil {
 			fmt.Fprintf(e.progress, "stage %s: done in an earlier run\n", s.Name)
 		}
-		return &sr, nil
+		return readDone(done)
 	}
+	if e.group == nil || e.group.Size() == 1 || dataParallel[s.Kind] {
+		if e.others != nil {
+			fmt.Fprintf(e.others, "stage %s (%s): rank %d of %d\n", s.Name, s.Kind, e.group.Rank(), e.group.Size())
+		}
+		return e.runStage(ctx, s, dir, done)
+	}
+	var sr *StageResult
+	err = e.group.WhileRoot(0, 30*time.Second, func() (err error) {
+		sr, err = e.runStage(ctx, s, dir, done)
+		return err
+	})
+	if err != nil || sr != nil {
+		return sr, err
+	}
+	return readDone(done) // a waiting rank: rank 0 wrote it
+}
+
+// fromRank0 is rank 0's value of v on every rank (v itself in one process).
+func (e *env) fromRank0(v bool) (bool, error) {
+	if e.group == nil || e.group.Size() == 1 {
+		return v, nil
+	}
+	x := map[bool]int64{true: 1}[v]
+	got, err := e.group.BroadcastInt64s([]int64{x}, 0, gotch.CPU)
+	if err != nil {
+		return false, err
+	}
+	return got[0] == 1, nil
+}
+
+// readDone reads a completed stage's result.
+func readDone(done string) (*StageResult, error) {
+	b, err := os.ReadFile(done)
+	if err != nil {
+		return nil, err
+	}
+	var sr StageResult
+	if err := json.Unmarshal(b, &sr); err != nil {
+		return nil, fmt.Errorf("%s: %w", done, err)
+	}
+	sr.Seconds = 0
+	return &sr, nil
+}
+
+// runStage runs the stage in dir; rank 0 records it as done.
+func (e *env) runStage(ctx context.Context, s Stage, dir, done string) (*StageResult, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -133,6 +205,9 @@ func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
 		return nil, err
 	}
 	sr := &StageResult{Stage: s.Name, Kind: s.Kind, Finished: time.Now().UTC(), Seconds: time.Since(start).Seconds(), Metrics: metrics}
+	if e.group != nil && e.group.Rank() > 0 {
+		return sr, nil
+	}
 	b, _ := json.MarshalIndent(sr, "", "  ")
 	return sr, atomic.WriteFile(done, append(b, '\n'))
 }

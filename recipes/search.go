@@ -37,7 +37,7 @@ func (e *env) qnetTrain(ctx context.Context, s Stage, dir string) (any, error) {
 	j := *s.QTrain
 	j.Data = e.samplesPath(j.Data)
 	open := func() (*checkpoint.Model, error) { return e.open(s.Model) }
-	return qlearn.RunTrain(ctx, open, j, dir, filepath.Join(dir, "model"), run.Auto, e.progress)
+	return qlearn.RunTrainOn(ctx, e.group, open, j, dir, filepath.Join(dir, "model"), run.Auto, e.progress)
 }
 
 // search evaluates the stage's methods; OUT/<stage>/results.json holds every method's results

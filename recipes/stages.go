@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"colash/engine/dist"
 	"colash/engine/job"
 	"colash/engine/run"
 	"colash/engine/train"
@@ -63,6 +64,8 @@ type env struct {
 	out      string
 	opt      checkpoint.Options
 	progress io.Writer
+	group    *dist.Group // under a launcher: every rank runs the data-parallel stages (nil: one process)
+	others   io.Writer   // a rank other than 0: where it says which stages it joins (progress is rank 0's)
 }
 
 // dir is a stage's folder.
@@ -133,7 +136,8 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 // withModel), resumed from its checkpoint when there is one, "@stage" references resolved to
 // earlier stages' outputs.
 func (e *env) jobEnv(s Stage, dir string, withModel bool) (*job.Env, error) {
-	env := &job.Env{Opt: e.opt, Out: dir, Resume: run.Auto, Progress: e.progress, Smoke: e.r.smoke, Resolve: e.resolve}
+	env := &job.Env{Opt: e.opt, Out: dir, Resume: run.Auto, Progress: e.progress, Smoke: e.r.smoke, Resolve: e.resolve,
+		Group: e.group}
 	if withModel {
 		m, err := e.modelPath(s.Model)
 		if err != nil {

@@ -23,7 +23,8 @@ func init() {
 		withUsage(launchUsage).
 		withDoc(launchDoc).
 		withExample("colash launch -n 2 -- train stage1 --model stories260K --data text.jsonl --out two --threads 1",
-			"colash launch -n 2 -- rl --model cola --task story-word --steps 3 --out r2 --threads 1")
+			"colash launch -n 2 -- rl --model cola --task story-word --steps 3 --out r2 --threads 1",
+			"colash launch -n 2 -- recipe run recipes/tiny-cola/tiny-cola.toml --smoke --out smoke2")
 }
 
 const launchUsage = "colash launch -n N [--port P] [--addr HOST] [--any] -- COMMAND [ARGS...]"
@@ -32,7 +33,8 @@ const launchDoc = `Starts N processes of 'colash COMMAND ARGS...' with MASTER_AD
 and LOCAL_RANK set (the torchrun contract, engine/dist), prefixes their output lines with
 "[rank R] ", and stops the job as soon as one process fails. Each process uses every core unless
 the command is given --threads; on one machine, share them out (N x threads <= cores).
-Commands that run data-parallel: train, rl, qnet train, rm train (docs/distributed.md).`
+Commands that run data-parallel: train, rl, qnet train, rm train, and recipe run, whose train, rl,
+rm and qnet-train stages run on every rank while rank 0 alone runs the others (docs/distributed.md).`
 
 func runLaunch(args []string) error {
 	fs := newFlags("launch")
@@ -65,7 +67,7 @@ func runLaunch(args []string) error {
 
 // joins lists the commands (and subcommands) that join the job described by the environment
 // (engine/dist).
-var joins = map[string]bool{"train": true, "rl": true, "qnet train": true, "rm train": true}
+var joins = map[string]bool{"train": true, "rl": true, "qnet train": true, "rm train": true, "recipe run": true}
 
 // joinsJob says whether the command line cmd joins the job.
 func joinsJob(cmd []string) bool {

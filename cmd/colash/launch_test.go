@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"colash/engine/run"
 )
 
 // launchSh runs script under /bin/sh as each rank of an n-process job.
@@ -69,5 +74,50 @@ func TestLaunchRejectsBadCommands(t *testing.T) {
 	}
 	if err := launch(context.Background(), launchJob{exe: "/bin/true", n: 0, addr: "127.0.0.1"}, nil, nil); err == nil {
 		t.Error("-n 0: no error")
+	}
+}
+
+// A recipe under colash launch runs its train stages data-parallel on both ranks (the losses of
+// one process, up to the order of float sums), its other stages once on rank 0, and rank 0
+// alone writes the results folder.
+func TestLaunchedRecipeMatchesOneProcess(t *testing.T) {
+	dir := t.TempDir()
+	recipe := "../../recipes/tiny-cola/tiny-cola.toml"
+	one, two := filepath.Join(dir, "one"), filepath.Join(dir, "two")
+	if _, errs, err := colash(t, "recipe", "run", recipe, "--smoke", "--out", one, "--set", "model.threads=1"); err != nil {
+		t.Fatalf("one process: %v\n%s", err, errs)
+	}
+	_, errs, err := colash(t, "launch", "-n", "2", "--", "recipe", "run", recipe, "--smoke", "--out", two, "--set", "model.threads=1")
+	if err != nil {
+		t.Fatalf("two ranks: %v\n%s", err, errs)
+	}
+	if strings.Contains(errs, "[rank 1] stage data") || strings.Count(errs, "[rank 0] stage data (sample)") != 1 ||
+		!strings.Contains(errs, "[rank 1] stage stage1 (train): rank 1 of 2") || !strings.Contains(errs, "[rank 1] stage bc (train): rank 1 of 2") {
+		t.Errorf("rank 1 did not join the train stages alone, or rank 0 did not run the sample stage once:\n%s", errs)
+	}
+	for _, f := range []string{"results.json", "report.md", "data/done.json", "stage1/done.json", "bc/model/config.json"} {
+		if _, err := os.Stat(filepath.Join(two, f)); err != nil {
+			t.Errorf("the launched run wrote no %s", f)
+		}
+	}
+	losses := func(out string) []float64 {
+		lines, err := run.ReadMetrics(filepath.Join(out, "stage1", "metrics.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var l []float64
+		for _, m := range lines {
+			l = append(l, m["loss"].(float64))
+		}
+		return l
+	}
+	a, b := losses(one), losses(two)
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("stage 1 logged %d updates alone, %d on two ranks", len(a), len(b))
+	}
+	for i := range a {
+		if d := math.Abs(a[i]-b[i]) / a[i]; d > 1e-3 {
+			t.Errorf("update %d: loss %.6f alone, %.6f on two ranks", i+1, a[i], b[i])
+		}
 	}
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
 
 	"colash/recipes"
@@ -85,12 +83,17 @@ func runRecipe(args []string) error {
 		fmt.Fprintf(os.Stderr, "warning: %s\n", l)
 	}
 	r.SetCommand("colash recipe run " + strings.Join(args, " "))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if _, err := recipes.Run(ctx, r, os.Stderr); err != nil {
+	ctx, g, done, err := joinJob() // under colash launch or torchrun: one rank of the recipe's run
+	if err != nil {
+		return err
+	}
+	defer done()
+	if _, err := recipes.RunOn(ctx, g, r, os.Stderr); err != nil {
 		return fmt.Errorf("%s (run the same command again to continue; state is in %s)", err, r.OutDir())
 	}
-	fmt.Fprintf(os.Stderr, "results: %s (results.json, report.md, plots/)\n", r.OutDir())
+	if g.Rank() == 0 {
+		fmt.Fprintf(os.Stderr, "results: %s (results.json, report.md, plots/)\n", r.OutDir())
+	}
 	return nil
 }
 

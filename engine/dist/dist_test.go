@@ -69,6 +69,8 @@ func helper(scenario string) int {
 		run = lostPeer(func() { syscall.Kill(os.Getpid(), syscall.SIGKILL) }, g.Timeout()/2)
 	case "silent":
 		run = lostPeer(func() { time.Sleep(g.Timeout() + time.Second) }, g.Timeout()+2*time.Second)
+	case "while-root":
+		run = whileRoot
 	}
 	if err := run(g); err != nil {
 		fmt.Fprintf(os.Stderr, "rank %d: %v\n", g.Rank(), err)
@@ -190,6 +192,34 @@ func spawn(t *testing.T, scenario string, n int, timeout time.Duration) []rankte
 		t.Skip("built with -tags nodist: no c10d")
 	}
 	return ranktest.Run(t, n, helperVar+"="+scenario, "COLASH_DIST_TIMEOUT_MS="+strconv.Itoa(int(timeout.Milliseconds())))
+}
+
+// whileRoot: rank 0 works for twice the group's timeout while the others wait, then fails; the
+// others see its success, then its failure, and the group stays usable after both.
+func whileRoot(g *Group) error {
+	slow := func() error { time.Sleep(2 * g.Timeout()); return nil }
+	if err := g.WhileRoot(0, g.Timeout()/4, slow); err != nil {
+		return fmt.Errorf("slow work: %w", err)
+	}
+	err := g.WhileRoot(0, g.Timeout()/4, func() error { return fmt.Errorf("no data") })
+	switch {
+	case g.Rank() == 0 && (err == nil || err.Error() != "no data"):
+		return fmt.Errorf("root's failure: %v", err)
+	case g.Rank() > 0 && (err == nil || !strings.Contains(err.Error(), "rank 0 failed")):
+		return fmt.Errorf("a waiting rank saw the root's failure as %v", err)
+	}
+	return g.Barrier()
+}
+
+// A rank that waits on rank 0's work longer than the group's timeout does not time out, and
+// learns whether it succeeded.
+func TestWhileRoot(t *testing.T) {
+	t.Parallel()
+	for r, res := range spawn(t, "while-root", 3, 2*time.Second) {
+		if res.Err != nil || !strings.Contains(res.Stdout, "ok") {
+			t.Errorf("rank %d: %v\n%s%s", r, res.Err, res.Stdout, res.Stderr)
+		}
+	}
 }
 
 func TestCollectives(t *testing.T) {
