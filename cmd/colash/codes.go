@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 
 	"colash/engine/job"
 	api "colash/stdlib"
@@ -43,7 +41,7 @@ func runCodes(args []string) error {
 		return err
 	}
 	defer m.Free()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	backend.SetContext(ctx)
 	table, err := tryCodeTable(m, prompts)

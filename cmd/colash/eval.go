@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 
@@ -79,7 +77,7 @@ func runEval(args []string) error {
 		return err
 	}
 	defer m.Free()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	rep, err := recipes.RunEval(ctx, m, e, *out, os.Stderr)
 	if rep != nil {

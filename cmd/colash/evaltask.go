@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 
 	"colash/engine/job"
 	"colash/engine/taskeval"
@@ -93,7 +91,7 @@ func runEvalTask(task string, args []string) error {
 		return err
 	}
 	defer m.Free()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	res, s, err := j.Run(ctx, m, os.Stderr)
 	if err != nil {

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"time"
 
 	"colash/engine/generate"
@@ -43,7 +41,7 @@ func runGenerate(args []string) error {
 	defer m.Free()
 	ids := m.Tok.Encode(*prompt, tokenizer.EncodeOptions{BOS: true})
 	out := bufio.NewWriter(os.Stdout)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	latent := generate.PaperLatent
 	latent.Temperature, latent.Seed = *latentT, *seed

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strconv"
 	"sync"
 	"syscall"
@@ -60,7 +59,7 @@ func runLaunch(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stopContext()
 	defer stop()
 	return launch(ctx, launchJob{exe: exe, args: cmd, n: *n, port: *port, addr: *addr, grace: 5 * time.Second}, os.Stdout, os.Stderr)
 }
@@ -78,7 +77,7 @@ func joinsJob(cmd []string) bool {
 // group from the environment (under colash launch or torchrun one rank of a data-parallel run,
 // else a world of one). done releases both.
 func joinJob() (ctx context.Context, g *dist.Group, done func(), err error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	if g, err = dist.FromEnv(dist.DefaultTimeout); err != nil {
 		stop()
 		return nil, nil, nil, err

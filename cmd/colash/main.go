@@ -2,12 +2,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
+	"syscall"
 )
 
 // The main goroutine keeps the process's first OS thread: libtorch's settings are per OS thread
@@ -16,6 +19,13 @@ import (
 // then runs on one thread that meets one team, instead of leaving spinning teams behind on each
 // thread the Go scheduler moves it to (docs/performance.md).
 func init() { runtime.LockOSThread() }
+
+// stopContext is cancelled by Ctrl-C (SIGINT) or SIGTERM, the signal torchrun, Kubernetes and
+// colash launch stop a process with: a long job then saves a checkpoint at its next step boundary
+// (engine/run) and exits. stop releases the signals.
+func stopContext() (ctx context.Context, stop context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
 
 func main() {
 	args := os.Args[1:]

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 
 	"colash/engine/job"
 	"colash/engine/search/qlearn"
@@ -66,7 +64,7 @@ func qnetCollect(args []string) error {
 		return err
 	}
 	defer m.Free()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	sum, err := qlearn.RunCollect(ctx, m, j, *out, os.Stderr)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/signal"
 	"strings"
 
 	"colash/dsl"
@@ -22,7 +21,7 @@ func init() {
 
 // contextWithInterrupt is cancelled by the first Ctrl-C.
 func contextWithInterrupt() context.Context {
-	ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, _ := stopContext()
 	return ctx
 }
 

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 
 	"colash/engine/job"
 	"colash/engine/train"
@@ -36,7 +34,7 @@ func runSample(args []string) error {
 		return err
 	}
 	defer m.Free()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	texts, tokens, err := train.SampleText(ctx, m.Llama, m.Tok, c, *out, os.Stderr)
 	if err != nil {

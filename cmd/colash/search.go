@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
 
 	"colash/engine/job"
@@ -73,7 +71,7 @@ func searchAndReport(mf *modelFlags, j search.Job, out string) error {
 		return err
 	}
 	defer m.Free()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := stopContext()
 	defer stop()
 	all, err := search.RunJob(ctx, m, j, os.Stderr)
 	if err != nil {
