@@ -36,13 +36,21 @@ type Group struct {
 }
 
 // FromEnv joins the job described by the environment (ReadEnv). Rendezvous and every collective
-// wait at most timeout; a missing or dead peer is an error after it, never a hang.
+// wait at most timeout, unless COLASH_DIST_JOIN_TIMEOUT or COLASH_DIST_TIMEOUT say otherwise; a
+// missing or dead peer is an error after it, never a hang.
 func FromEnv(timeout time.Duration) (*Group, error) {
 	e, err := ReadEnv()
 	if err != nil {
 		return nil, err
 	}
-	return New(e, timeout, timeout)
+	if e.Timeout > 0 {
+		timeout = e.Timeout
+	}
+	join := timeout
+	if e.Join > 0 {
+		join = e.Join
+	}
+	return New(e, join, timeout)
 }
 
 // New joins the job e describes. Rendezvous waits up to join for every rank to start (pods of a

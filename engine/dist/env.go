@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 )
 
 // Env is the torchrun / Kubernetes (PyTorchJob, JobSet) contract: every process of a job gets the
@@ -15,6 +16,10 @@ type Env struct {
 	Size      int    // WORLD_SIZE
 	LocalRank int    // LOCAL_RANK: picks the GPU on a node (cuda:LocalRank)
 	Iface     string // GLOO_SOCKET_IFNAME: the network interface Gloo binds ("" = by address)
+
+	// Timeout (COLASH_DIST_TIMEOUT) bounds each collective and Join (COLASH_DIST_JOIN_TIMEOUT)
+	// the rendezvous, as Go durations ("90s", "30m"); 0 (unset): the command's default.
+	Timeout, Join time.Duration
 }
 
 // Variables names the environment variables of the contract, in the order launchers set them.
@@ -43,6 +48,18 @@ func parseEnv(get func(string) string) (Env, error) {
 	}
 	if err := num("WORLD_SIZE", &e.Size, "1"); err != nil {
 		return e, err
+	}
+	for _, f := range []struct {
+		key string
+		dst *time.Duration
+	}{{"COLASH_DIST_TIMEOUT", &e.Timeout}, {"COLASH_DIST_JOIN_TIMEOUT", &e.Join}} {
+		if v := get(f.key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return e, fmt.Errorf("dist: %s=%q: want a positive duration such as 90s or 30m", f.key, v)
+			}
+			*f.dst = d
+		}
 	}
 	if e.Size < 1 {
 		return e, fmt.Errorf("dist: WORLD_SIZE=%d, want >= 1", e.Size)

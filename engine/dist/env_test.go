@@ -24,6 +24,10 @@ func TestParseEnv(t *testing.T) {
 	if err != nil || e != (Env{Addr: "10.0.0.1", Port: 29500, Rank: 2, Size: 4, LocalRank: 1}) {
 		t.Fatalf("full environment: %+v, %v", e, err)
 	}
+	e, err = parseEnv(env("COLASH_DIST_TIMEOUT", "90s", "COLASH_DIST_JOIN_TIMEOUT", "30m"))
+	if err != nil || e.Timeout != 90*time.Second || e.Join != 30*time.Minute {
+		t.Fatalf("timeouts from the environment: %+v, %v", e, err)
+	}
 	for _, c := range []struct {
 		kv   []string
 		want string
@@ -35,6 +39,8 @@ func TestParseEnv(t *testing.T) {
 		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "70000", "RANK", "1"}, "not a TCP port"},
 		{[]string{"WORLD_SIZE", "two"}, `WORLD_SIZE="two" is not an integer`},
 		{[]string{"WORLD_SIZE", "0"}, "want >= 1"},
+		{[]string{"COLASH_DIST_TIMEOUT", "10"}, `COLASH_DIST_TIMEOUT="10": want a positive duration`},
+		{[]string{"COLASH_DIST_JOIN_TIMEOUT", "-1m"}, `COLASH_DIST_JOIN_TIMEOUT="-1m"`},
 	} {
 		if _, err := parseEnv(env(c.kv...)); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.kv, err, c.want)
