@@ -71,6 +71,8 @@ func helper(scenario string) int {
 		run = lostPeer(func() { time.Sleep(g.Timeout() + time.Second) }, g.Timeout()+2*time.Second)
 	case "while-root":
 		run = whileRoot
+	case "bf16":
+		run = bf16
 	}
 	if err := run(g); err != nil {
 		fmt.Fprintf(os.Stderr, "rank %d: %v\n", g.Rank(), err)
@@ -216,6 +218,42 @@ func whileRoot(g *Group) error {
 func TestWhileRoot(t *testing.T) {
 	t.Parallel()
 	for r, res := range spawn(t, "while-root", 3, 2*time.Second) {
+		if res.Err != nil || !strings.Contains(res.Stdout, "ok") {
+			t.Errorf("rank %d: %v\n%s%s", r, res.Err, res.Stdout, res.Stderr)
+		}
+	}
+}
+
+// bf16: the bucketed collectives take bfloat16 tensors (weights and gradients of a model trained
+// in bf16), which Gloo cannot reduce: the sums and broadcasts are those of float32 rounded once.
+func bf16(g *Group) error {
+	n, r := g.Size(), g.Rank()
+	mk := func(v []float32) *ts.Tensor {
+		return newT(v).MustTotype(gotch.BFloat16, true)
+	}
+	x, y := mk(values(r)), mk(values(r))
+	if err := g.AllReduceMany([]*ts.Tensor{x}, Sum); err != nil {
+		return fmt.Errorf("allreduce: %w", err)
+	}
+	sum := make([]float32, 6)
+	for i := range sum {
+		sum[i] = float32((i + 1) * n * (n + 1) / 2)
+	}
+	if x.DType() != gotch.BFloat16 {
+		return fmt.Errorf("allreduce left a %v", x.DType())
+	}
+	if err := same(tensor.Float32s(x.MustTotype(gotch.Float, false)), sum); err != nil {
+		return fmt.Errorf("allreduce: %v", err)
+	}
+	if err := g.BroadcastMany([]*ts.Tensor{y}, n-1); err != nil {
+		return fmt.Errorf("broadcast: %w", err)
+	}
+	return same(tensor.Float32s(y.MustTotype(gotch.Float, false)), values(n-1))
+}
+
+func TestBFloat16Buckets(t *testing.T) {
+	t.Parallel()
+	for r, res := range spawn(t, "bf16", 2, 30*time.Second) {
 		if res.Err != nil || !strings.Contains(res.Stdout, "ok") {
 			t.Errorf("rank %d: %v\n%s%s", r, res.Err, res.Stdout, res.Stderr)
 		}

@@ -1,6 +1,7 @@
 package dist
 
 import (
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/tensor"
@@ -17,7 +18,7 @@ func (g *Group) AllReduceMany(xs []*ts.Tensor, op Op) error {
 	if g.c == nil {
 		return g.AllReduce(nil, op) // the same checks, nothing to move
 	}
-	return bucketed(xs, func(flat *ts.Tensor) error { return g.AllReduce(flat, op) })
+	return bucketed(xs, widened(func(flat *ts.Tensor) error { return g.AllReduce(flat, op) }))
 }
 
 // BroadcastMany replaces every tensor of xs by root's, in place (weights requiring grad included).
@@ -25,7 +26,26 @@ func (g *Group) BroadcastMany(xs []*ts.Tensor, root int) error {
 	if g.c == nil {
 		return g.Broadcast(nil, root)
 	}
-	return bucketed(xs, func(flat *ts.Tensor) error { return g.Broadcast(flat, root) })
+	return bucketed(xs, widened(func(flat *ts.Tensor) error { return g.Broadcast(flat, root) }))
+}
+
+// widened applies fn to a bfloat16 buffer as float32 (Gloo in libtorch 1.13 has no bfloat16:
+// "Invalid scalar type") and rounds the result back once; other dtypes go as they are.
+func widened(fn func(flat *ts.Tensor) error) func(flat *ts.Tensor) error {
+	return func(flat *ts.Tensor) error {
+		if flat.DType() != gotch.BFloat16 {
+			return fn(flat)
+		}
+		var wide *ts.Tensor
+		if err := tensor.Guard(func() { wide = flat.MustTotype(gotch.Float, false) }); err != nil {
+			return err
+		}
+		defer wide.MustDrop()
+		if err := fn(wide); err != nil {
+			return err
+		}
+		return tensor.Guard(func() { tensor.NoGrad(func() { flat.Copy_(wide) }) })
+	}
 }
 
 // bucketed copies runs of xs into flat buffers, applies fn to each and copies the results back.
