@@ -122,7 +122,32 @@ func collectives(g *Group) error {
 			return fmt.Errorf("allgather from rank %d: %v", k, err)
 		}
 	}
+	if err := gatherBytes(g); err != nil {
+		return err
+	}
 	return many(g)
+}
+
+// gatherBytes: every rank's bytes, of lengths that are not multiples of the 8 packed in a word
+// (rank 0 sends none), come back whole and in rank order.
+func gatherBytes(g *Group) error {
+	mine := func(r int) []byte {
+		b := make([]byte, 13*r)
+		for i := range b {
+			b[i] = byte(251 - 7*i - r)
+		}
+		return b
+	}
+	all, err := g.AllGatherBytes(mine(g.Rank()), gotch.CPU)
+	if err != nil {
+		return err
+	}
+	for r, b := range all {
+		if string(b) != string(mine(r)) {
+			return fmt.Errorf("allgather bytes from rank %d: %v, want %v", r, b, mine(r))
+		}
+	}
+	return nil
 }
 
 // many checks the bucketed forms on tensors of several shapes, with buckets small enough that

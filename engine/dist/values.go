@@ -1,6 +1,7 @@
 package dist
 
 import (
+	"encoding/binary"
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
@@ -44,20 +45,24 @@ func (g *Group) AllGatherBytes(b []byte, dev gotch.Device) ([][]byte, error) {
 	for _, l := range n {
 		longest = max(longest, l[0])
 	}
-	v := make([]int64, longest) // one byte a slot: simple, and these values are small
-	for i, c := range b {
-		v[i] = int64(c)
+	// The bytes travel packed eight to an int64 word (Gloo gathers whole tensors of one dtype).
+	padded := make([]byte, (longest+7)/8*8)
+	copy(padded, b)
+	words := make([]int64, len(padded)/8)
+	for i := range words {
+		words[i] = int64(binary.LittleEndian.Uint64(padded[8*i:]))
 	}
-	all, err := g.gatherInt64s(v, dev)
+	all, err := g.gatherInt64s(words, dev)
 	if err != nil {
 		return nil, err
 	}
 	out := make([][]byte, len(all))
-	for r, vals := range all {
-		out[r] = make([]byte, n[r][0])
-		for i := range out[r] {
-			out[r][i] = byte(vals[i])
+	for r, ws := range all {
+		buf := make([]byte, 8*len(ws))
+		for i, w := range ws {
+			binary.LittleEndian.PutUint64(buf[8*i:], uint64(w))
 		}
+		out[r] = buf[:n[r][0]]
 	}
 	return out, nil
 }
