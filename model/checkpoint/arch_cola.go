@@ -15,8 +15,6 @@ func init() { Register(cola.Architecture, colaArch{}) }
 // safetensors hold the backbone and the CoLA modules.
 type colaArch struct{}
 
-func (colaArch) Kind() string { return KindCoLA }
-
 // Recognise takes a folder whose config.json has num_code. A CoLA config is a Llama config with
 // more fields, so it scores above the Llama's 1.
 func (colaArch) Recognise(p *Probe) int {
@@ -52,6 +50,8 @@ func (colaArch) Load(dir string, opt Options) (*Model, error) {
 	}
 	return &Model{Llama: m.Model, CoLA: m, Path: dir}, nil
 }
+
+func (colaArch) Kind() string { return KindCoLA }
 
 func (colaArch) Net(m *Model) Net { return m.CoLA }
 
