@@ -4,11 +4,12 @@
 // Each architecture registers once, as ollama's models do: arch_llama.go and arch_cola.go call
 // Register from their init with the class name config.json's "architectures" records
 // (LlamaForCausalLM, IntentionForCausalLM) and an Arch, which says how a checkpoint of it is
-// recognised when config.json names none, how it loads, what Save writes, and which network
-// answers NumParams, String, HookNames and Free (a *llama.Model or a *cola.Model: both are a
-// Net). Open asks the registry which Arch a path is and loads through it; a Model remembers its
-// Arch, so nothing else branches on whether it is a CoLA. A config.json naming an architecture no
-// one registered is refused with the file's name and the registered ones.
+// recognised (confirming that name, or where there is none), how it loads, what Save writes,
+// and which network answers NumParams, String, HookNames and Free (a *llama.Model or a
+// *cola.Model: both are a Net). Open asks the registry which Arch a path is and loads through
+// it; a Model remembers its Arch, so nothing else branches on whether it is a CoLA. A config.json
+// naming an architecture no one registered is refused with the file's name and the registered
+// ones.
 package checkpoint
 
 import (
@@ -33,8 +34,9 @@ const (
 type Arch interface {
 	// Kind is what Model.Kind answers.
 	Kind() string
-	// Recognise scores a checkpoint whose config.json names no architecture (a llama2.c file, a
-	// config written without "architectures"): 0 is not this one, and the highest score loads it.
+	// Recognise scores how much the checkpoint p looks like this architecture's: 0 not at all.
+	// It confirms config.json's "architectures", and where that names none (a llama2.c file, a
+	// config written without it) or none that recognises p, the highest score loads p.
 	Recognise(p *Probe) int
 	// Load reads the weights at path into a Model (Path, Llama and the architecture's own
 	// fields set); Open adds the tokenizer.
@@ -69,8 +71,10 @@ func Register(name string, a Arch) {
 // Architectures lists the registered architecture names, sorted.
 func Architectures() []string { return slices.Sorted(maps.Keys(registry)) }
 
-// recognise finds the registered architecture of the checkpoint at path: the first registered
-// name in config.json's "architectures", else the one whose Recognise scores highest.
+// recognise finds the registered architecture of the checkpoint at path: the first one named in
+// config.json's "architectures" that recognises it, else the one whose Recognise scores highest.
+// A name needs its recogniser's assent because a Llama saved with a CoLA's backbone config (a
+// Q-network's body) is named IntentionForCausalLM but has no CoLA fields.
 func recognise(path string) (*Probe, Arch, error) {
 	p, err := probe(path)
 	if err != nil {
@@ -83,13 +87,16 @@ func recognise(path string) (*Probe, Arch, error) {
 			return nil, nil, fmt.Errorf("load %s: %s: architectures: want a list of names: %w", path, cfg, err)
 		}
 	}
+	known := false
 	for _, n := range names {
-		if a, ok := registry[n]; ok {
+		a, ok := registry[n]
+		if ok && a.Recognise(p) > 0 {
 			return p, a, nil
 		}
+		known = known || ok
 	}
 	registered := strings.Join(Architectures(), ", ")
-	if len(names) > 0 {
+	if len(names) > 0 && !known {
 		return nil, nil, fmt.Errorf("load %s: %s: unknown architecture %s (registered architectures: %s)",
 			path, cfg, strings.Join(names, ", "), registered)
 	}
@@ -110,7 +117,7 @@ func recognise(path string) (*Probe, Arch, error) {
 		return nil, nil, fmt.Errorf("load %s: recognised as each of %s; name one in config.json's architectures",
 			path, strings.Join(best, ", "))
 	case p.Dir:
-		return nil, nil, fmt.Errorf("load %s: %s names no architecture and its model_type %q is none of the registered architectures (%s)",
+		return nil, nil, fmt.Errorf("load %s: %s (model_type %q) is none of the registered architectures (%s)",
 			path, cfg, p.Str("model_type"), registered)
 	}
 	return nil, nil, fmt.Errorf("load %s: not a model: want a folder with config.json and safetensors, or a llama2.c .bin file", path)

@@ -111,6 +111,15 @@ func TestConfigWithoutArchitecturesIsRecognised(t *testing.T) {
 	}
 }
 
+// A Llama saved with its CoLA's backbone config (a Q-network's body) is named
+// IntentionForCausalLM without the CoLA fields: it is the Llama it looks like.
+func TestNameWithoutItsFieldsIsTheArchitectureThatRecognisesIt(t *testing.T) {
+	dir := withConfig(t, models.DefaultName, func(cfg map[string]any) { cfg["architectures"] = []string{"IntentionForCausalLM"} })
+	if m := load(t, dir, gotch.Float); m.Kind() != checkpoint.KindLlama {
+		t.Errorf("IntentionForCausalLM without num_code opened as %s", m.Kind())
+	}
+}
+
 func TestUnknownArchitectureIsRefused(t *testing.T) {
 	for _, c := range []struct {
 		name  string
