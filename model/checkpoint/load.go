@@ -48,28 +48,6 @@ func (o Options) dtypeFor(src weights.Source, probe string) (gotch.DType, error)
 	return weights.FileDType(stored)
 }
 
-// loadLlama loads a llama2.c .bin file or a Hugging Face folder (or its model.safetensors).
-func loadLlama(path string, opt Options) (*Model, error) {
-	m, err := OpenLlama(path, opt)
-	if err != nil {
-		return nil, err
-	}
-	cfg, dir := m.Config, path
-	if st, err := os.Stat(path); err == nil && !st.IsDir() {
-		dir = filepath.Dir(path)
-	}
-	tokPath, tok, err := loadTokenizer(dir, opt.Tokenizer, cfg.Vocab)
-	if err != nil {
-		m.Free()
-		return nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	if tok.VocabSize() > cfg.Vocab {
-		m.Free()
-		return nil, fmt.Errorf("load %s: tokenizer %s has %d tokens but the model only %d", path, tokPath, tok.VocabSize(), cfg.Vocab)
-	}
-	return &Model{Llama: m, Tok: tok, Path: path, TokenizerPath: tokPath}, nil
-}
-
 // OpenLlama loads the weights of a llama2.c .bin file or a Hugging Face folder (or its
 // model.safetensors), without a tokenizer. Safetensors are read straight into the tensors' storage;
 // with opt.DType unset, the model computes in the dtype the checkpoint stores.

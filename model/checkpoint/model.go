@@ -2,7 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
-	"os"
+	"path/filepath"
 
 	"github.com/sugarme/gotch"
 
@@ -13,66 +13,56 @@ import (
 
 // Model is a loaded checkpoint with its tokenizer: a plain Llama, or a CoLA model, whose
 // backbone is then Llama. Every command and script loads through Open, so the question "Llama or
-// CoLA?" is answered here once.
+// CoLA?" is answered here once, by the registered architecture Open finds (registry.go).
 type Model struct {
 	Llama         *llama.Model // the plain model, or the CoLA's backbone
 	CoLA          *cola.Model  // nil for a plain Llama
 	Tok           tokenizer.Tokenizer
 	Path          string // what was loaded
 	TokenizerPath string // the tokenizer file, copied along by Save
+	arch          Arch   // nil: a plain Llama (a Model built by hand around a bare Llama)
 }
 
-// Open loads the checkpoint at path: a CoLA folder (config.json with the CoLA fields), a
-// Hugging Face Llama folder (or its model.safetensors), or a llama2.c .bin file.
+// Open loads the checkpoint at path, a folder or a file, as the registered architecture it is:
+// a CoLA folder (IntentionForCausalLM), a Hugging Face Llama folder or a llama2.c .bin file.
 func Open(path string, opt Options) (*Model, error) {
 	opt = opt.WithDefaults()
-	if st, err := os.Stat(path); err == nil && st.IsDir() && cola.IsCoLA(path) {
-		return loadCoLA(path, opt)
-	}
-	return loadLlama(path, opt)
-}
-
-// OpenCoLA loads a CoLA checkpoint. A plain Llama is wrapped in fresh modules of the sizes in
-// wrap, initialised from seed (weights.Init), when wrap is given, and is an error otherwise.
-func OpenCoLA(path string, opt Options, wrap *cola.Modules, seed uint64) (*Model, error) {
-	m, err := Open(path, opt)
-	if err != nil || m.CoLA != nil {
-		return m, err
-	}
-	if wrap == nil {
-		m.Free()
-		return nil, fmt.Errorf("%s is a plain Llama, not a CoLA checkpoint (colash init-cola wraps one in fresh CoLA modules)", path)
-	}
-	if err := m.WrapCoLA(*wrap, seed); err != nil {
-		m.Free()
+	p, a, err := recognise(path)
+	if err != nil {
 		return nil, err
 	}
+	m, err := a.Load(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	m.arch = a
+	dir := path
+	if !p.Dir {
+		dir = filepath.Dir(path)
+	}
+	vocab := m.Llama.Config.Vocab
+	tokPath, tok, err := loadTokenizer(dir, opt.Tokenizer, vocab)
+	if err == nil && tok.VocabSize() > vocab {
+		err = fmt.Errorf("tokenizer %s has %d tokens but the model only %d", tokPath, tok.VocabSize(), vocab)
+	}
+	if err != nil {
+		m.Free()
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	m.Tok, m.TokenizerPath = tok, tokPath
 	return m, nil
 }
 
-// WrapCoLA puts a plain Llama into fresh CoLA modules of the given sizes, initialised from seed.
-func (m *Model) WrapCoLA(mod cola.Modules, seed uint64) error {
-	if m.CoLA != nil {
-		return fmt.Errorf("%s is already a CoLA model", m.Path)
+// architecture is m's registered architecture.
+func (m *Model) architecture() Arch {
+	if m.arch == nil {
+		return llamaArch{}
 	}
-	c, err := cola.Wrap(m.Llama, mod)
-	if err != nil {
-		return err
-	}
-	if err := c.InitModules(seed); err != nil {
-		return err
-	}
-	m.CoLA = c
-	return nil
+	return m.arch
 }
 
-// Kind is "cola" or "llama".
-func (m *Model) Kind() string {
-	if m.CoLA != nil {
-		return "cola"
-	}
-	return "llama"
-}
+// Kind is KindCoLA or KindLlama.
+func (m *Model) Kind() string { return m.architecture().Kind() }
 
 // Device is where the weights live.
 func (m *Model) Device() gotch.Device { return m.Llama.Device }
@@ -81,26 +71,17 @@ func (m *Model) Device() gotch.Device { return m.Llama.Device }
 func (m *Model) DType() gotch.DType { return m.Llama.DType }
 
 // NumParams counts every weight (backbone and CoLA modules).
-func (m *Model) NumParams() int64 {
-	if m.CoLA != nil {
-		return m.CoLA.NumParams()
-	}
-	return m.Llama.NumParams()
-}
+func (m *Model) NumParams() int64 { return m.architecture().Net(m).NumParams() }
 
-func (m *Model) String() string {
-	if m.CoLA != nil {
-		return m.CoLA.String()
-	}
-	return m.Llama.String()
-}
+func (m *Model) String() string { return m.architecture().Net(m).String() }
 
-// Free releases the model.
+// HookNames lists the model's hook points: the backbone's and, for a CoLA, its modules'.
+func (m *Model) HookNames() []string { return m.architecture().Net(m).HookNames() }
+
+// Free releases the model; a second Free does nothing.
 func (m *Model) Free() {
-	if m.CoLA != nil {
-		m.CoLA.Free()
-	} else if m.Llama != nil {
-		m.Llama.Free()
+	if m.Llama != nil {
+		m.architecture().Net(m).Free()
 	}
 	m.CoLA, m.Llama = nil, nil
 }

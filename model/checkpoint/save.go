@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"colash/model/atomic"
-	"colash/model/cola"
 	"colash/model/safetensors"
 	"colash/model/tensor"
 	"colash/model/weights"
@@ -104,25 +103,14 @@ func CopyFile(src, dst string) error {
 	return out.Close()
 }
 
-// Save writes m as a Hugging Face folder: config.json (with the CoLA fields for a CoLA, in the
-// released layout), the weights in safetensors (sharded when opt.ShardBytes is set) and the
-// tokenizer file.
+// Save writes m as a Hugging Face folder: config.json and the weights as m's architecture lays
+// them out (a CoLA in the released layout), in safetensors (sharded when opt.ShardBytes is set),
+// and the tokenizer file.
 func (m *Model) Save(dir string, opt SaveOptions) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
-	var cfg any
-	params := weights.Walk(m.Llama)
-	if m.CoLA != nil {
-		c := *m.CoLA.Config
-		c.Architectures = []string{cola.Architecture}
-		c.TorchDType = StoredDType(opt.DType)
-		cfg, params = &c, m.CoLA.Params()
-	} else {
-		c := *m.Llama.Config
-		c.TorchDType = StoredDType(opt.DType)
-		cfg = &c
-	}
+	cfg, params := m.architecture().Layout(m, StoredDType(opt.DType))
 	if err := WriteJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}

@@ -1,5 +1,3 @@
-// Package checkpoint finds, loads and saves models: llama2.c files and Hugging Face folders
-// (config.json + safetensors, single or sharded), each with the tokenizer it ships.
 package checkpoint
 
 import (

@@ -12,6 +12,9 @@ import (
 	"colash/model/weights"
 )
 
+// Architecture is the class name a Llama config.json records.
+const Architecture = "LlamaForCausalLM"
+
 // Config mirrors the fields of a Hugging Face Llama config.json that the forward pass uses.
 type Config struct {
 	Architectures []string `json:"architectures,omitempty"`

@@ -66,7 +66,7 @@ func Read(path string) (*llama.Config, *weights.Mem, error) {
 		}
 	}
 	cfg := &llama.Config{
-		Architectures: []string{"LlamaForCausalLM"}, ModelType: "llama",
+		Architectures: []string{llama.Architecture}, ModelType: "llama",
 		Dim: int(h.Dim), FFN: int(h.Hidden), Layers: int(h.Layers), Heads: int(h.Heads), KVHeads: int(h.KVHeads),
 		Vocab: int(h.Vocab), NormEps: 1e-5, RopeTheta: 10000, MaxPositions: int(h.SeqLen),
 		TieEmbeddings: shared, BOS: 1, EOS: llama.IDs{2}, TorchDType: "float32",

@@ -16,12 +16,7 @@ import (
 
 // The hook points of a loaded model, from scripts: activations cross as Go values only.
 
-func (m *Llama) HookNames() []string {
-	if m.m.CoLA != nil {
-		return m.m.CoLA.HookNames()
-	}
-	return m.m.Llama.HookNames()
-}
+func (m *Llama) HookNames() []string { return m.m.HookNames() }
 
 // set returns the model's hook set (made on first use), after checking that name is a point.
 func (m *Llama) set(name string) (*hooks.Set, error) {
@@ -58,11 +53,7 @@ func (m *Llama) run(ctx context.Context, ids []int) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	parts := inspect.Logits
-	if m.m.CoLA != nil {
-		parts = inspect.All
-	}
-	_, err := inspect.Text(m.m, ids, nil, parts)
+	_, err := inspect.Text(m.m, ids, nil, inspect.All) // inspect keeps a plain Llama to its logits
 	return err
 }
 

@@ -84,15 +84,18 @@ func (r *Runtime) Load(path string, opt backend.LoadOptions) (backend.Model, err
 	if err != nil {
 		return nil, err
 	}
-	return wrap(m), nil
+	face, ok := faces[m.Kind()]
+	if !ok {
+		m.Free()
+		return nil, fmt.Errorf("%s: scripts cannot use a %s model", path, m.Kind())
+	}
+	return face(m), nil
 }
 
-// wrap gives a loaded checkpoint the script API's face: a CoLA, or a plain Llama.
-func wrap(m *checkpoint.Model) backend.Model {
-	if m.CoLA != nil {
-		return &CoLA{Llama{m: m}}
-	}
-	return &Llama{m: m}
+// faces give each kind of checkpoint (checkpoint.Model.Kind) the script API's type for it.
+var faces = map[string]func(*checkpoint.Model) backend.Model{
+	checkpoint.KindLlama: func(m *checkpoint.Model) backend.Model { return &Llama{m: m} },
+	checkpoint.KindCoLA:  func(m *checkpoint.Model) backend.Model { return &CoLA{Llama{m: m}} },
 }
 
 func (r *Runtime) SetThreads(n int) {
