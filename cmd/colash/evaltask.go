@@ -88,7 +88,7 @@ func runEvalTask(task string, args []string) error {
 		fs.StringVar(&j.Split, "split", j.Split, "household split: seen, unseen, or invented (the training-only split of made-up names)")
 	}
 	fs.IntVar(&j.Batch, "batch", j.Batch, "problems per generation batch")
-	fs.IntVar(&j.MaxTokens, "max-tokens", 0, "new tokens per completion (0: the task's: countdown 400, arith 120, household 48 per action)")
+	fs.IntVar(&j.MaxTokens, "max-tokens", 0, "new tokens per completion (0: the task's: countdown 400, arith 360, household 48 per action)")
 	fs.Float64Var(&j.Temperature, "t", 0, "token temperature (0: greedy)")
 	fs.Float64Var(&j.LatentTemperature, "latent-t", j.LatentTemperature, "CoLA code temperature (top-k 40, the paper's; 0: greedy codes)")
 	out := fs.String("out", "", "JSONL of every problem with its completion, answer and correct")

@@ -63,12 +63,13 @@ func (j Job) Validate() error {
 	return nil
 }
 
-// maxTokens is the job's completion length: a whole worked solution, or one household action.
+// maxTokens is the job's completion length: a whole worked solution (arith's digits format
+// runs to about 320 characters), or one household action.
 func (j Job) maxTokens() int {
 	if j.MaxTokens > 0 {
 		return j.MaxTokens
 	}
-	return map[string]int{tasks.TaskCountdown: 400, tasks.TaskArith: 120, "household": 48}[j.Task]
+	return map[string]int{tasks.TaskCountdown: 400, tasks.TaskArith: 360, "household": 48}[j.Task]
 }
 
 // Run evaluates m: a completion per problem (or an episode per seed), each verified.

@@ -27,6 +27,9 @@ type Mix struct {
 	// unseen split's), a third without detours and the rest with 1 or 2: names must be copied
 	// from the room, not remembered.
 	HouseholdInvented int `toml:"household_invented"`
+	// ArithFormat is the arith solutions' form (tasks.ArithFormats; "" is the rewrite format the
+	// shipped testbed was trained on).
+	ArithFormat string `toml:"arith_format"`
 }
 
 // DefaultMix is the corpus the shipped testbed is trained on.
@@ -49,6 +52,10 @@ func Corpus(mix Mix, seed uint64) ([]string, error) {
 			return nil, err
 		}
 		for _, it := range items {
+			if p, ok := it.(tasks.ArithProblem); ok {
+				p.Format = mix.ArithFormat
+				it = p
+			}
 			docs = append(docs, it.Prompt()+it.Solution())
 		}
 	}
@@ -74,8 +81,12 @@ func Corpus(mix Mix, seed uint64) ([]string, error) {
 	return docs, nil
 }
 
-// Validate checks that every count is a count and that the corpus is not empty.
+// Validate checks that every count is a count, that the corpus is not empty and the arith
+// format.
 func (m Mix) Validate() error {
+	if err := tasks.CheckArithFormat(m.ArithFormat); err != nil {
+		return fmt.Errorf("testbed: %w", err)
+	}
 	counts := []int{m.CD3, m.CD4, m.Arith, m.Household, m.HouseholdDetours, m.HouseholdInvented}
 	total := 0
 	for _, n := range counts {
