@@ -38,7 +38,7 @@ func TestArithDigitsSolution(t *testing.T) {
 func TestArithDigitsSteps(t *testing.T) {
 	ps := GenerateArith(3000, 7)
 	for _, e := range []string{"0-99*99-99-99", "99*99+99+99", "999*999+1", "2*3*4", "100-99", "0*5+0",
-		"5*0", "7*999", "999-998-1", "1-1000+1"[:5], "95+5-100", "9+991", "0-0"} {
+		"5*0", "7*999", "999-998-1", "1-100", "95+5-100", "9+991", "0-0"} {
 		ps = append(ps, ArithProblem{Expr: e})
 	}
 	negative, big, sum, sumRewrite := 0, 0, 0, 0
