@@ -33,6 +33,8 @@ var tables = map[string]reflect.Type{
 	"stage.qnet-collect": reflect.TypeFor[qlearn.CollectJob](),
 	"stage.qnet-train":   reflect.TypeFor[qlearn.TrainJob](),
 	"stage.search":       reflect.TypeFor[search.Job](),
+	"stage.corpus":       reflect.TypeFor[CorpusStage](),
+	"stage.task-eval":    reflect.TypeFor[TaskEvalStage](),
 }
 
 // tomlKeys lists the keys a struct decodes, embedded structs' included.

@@ -15,6 +15,7 @@ import (
 	"colash/engine/rl"
 	"colash/engine/search"
 	"colash/engine/search/qlearn"
+	"colash/engine/taskeval"
 	"colash/engine/train"
 )
 
@@ -58,6 +59,8 @@ var schemaDefaults = map[string]any{
 	"stage.qnet-collect": qlearn.DefaultCollect(),
 	"stage.qnet-train":   qlearn.DefaultTrain(),
 	"stage.search":       search.DefaultJob(),
+	"stage.corpus":       *defaultCorpusStage(),
+	"stage.task-eval":    TaskEvalStage{taskeval.DefaultJob("countdown")},
 }
 
 func schema(t *testing.T) string {

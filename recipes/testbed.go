@@ -15,8 +15,8 @@ import (
 // it: OUT/<stage>/data.jsonl and OUT/<stage>/tokenizer.json.
 type CorpusStage struct {
 	testbed.Mix
-	Seed  uint64 `toml:"seed"`  // of the generated problems and episodes
-	Vocab int    `toml:"vocab"` // tokenizer ids: 256 bytes + merges + 2 (258: characters)
+	Seed  uint64 `toml:"seed" help:"generator seed of the problems and episodes"`
+	Vocab int    `toml:"vocab" help:"tokenizer ids: 256 bytes + merges + 2 (258: characters)"`
 }
 
 func defaultCorpusStage() *CorpusStage {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"colash/engine/job"
 	"colash/engine/tasks"
 	"colash/engine/testbed"
 )
@@ -14,10 +15,11 @@ func init() {
 		withExample("colash data testbed --out train.jsonl --seed 1",
 			"colash data problems --task countdown --level cd4 --n 200 --seed 7 --out cd4.jsonl")
 	register("data testbed", "the pretraining corpus: countdown search traces, step-by-step arithmetic, household expert episodes", nil).
-		withUsage("colash data testbed --out FILE.jsonl [--seed S] [--cd3 N --cd4 N --arith N --household N --household-detours N --household-invented N]").
+		withUsage("colash data testbed --out FILE.jsonl [--seed S] [--cd3 N --cd4 N --arith N --household N --household-detours N --household-invented N] [--arith-format rewrite|digits]").
 		withDoc("Countdown search traces (cd3, cd4), step-by-step arithmetic and household expert episodes\n" +
 			"(seen split; with detours, mistakes the expert recovers from; on invented names), shuffled,\n" +
-			"one {\"text\": ...} line each.").
+			"one {\"text\": ...} line each. --arith-format digits works each arithmetic operation digit by\n" +
+			"digit (columns with carries and borrows, products by partial products) before its rewrite line.").
 		withExample("colash data testbed --out train.jsonl --seed 1")
 	register("data problems", "generated problems, one JSON line each: the --data files of colash eval countdown|arith", nil).
 		withUsage("colash data problems --task countdown|arith --n N --out FILE.jsonl [--level cd3|cd4] [--seed S]").
@@ -35,12 +37,7 @@ func runData(args []string) error {
 	switch args[0] {
 	case "testbed":
 		mix := testbed.DefaultMix
-		fs.IntVar(&mix.CD3, "cd3", mix.CD3, "countdown problems with 3 numbers")
-		fs.IntVar(&mix.CD4, "cd4", mix.CD4, "countdown problems with 4 numbers")
-		fs.IntVar(&mix.Arith, "arith", mix.Arith, "arithmetic problems")
-		fs.IntVar(&mix.Household, "household", mix.Household, "household expert episodes")
-		fs.IntVar(&mix.HouseholdDetours, "household-detours", mix.HouseholdDetours, "household expert episodes with 1-2 detours (mistakes and recoveries)")
-		fs.IntVar(&mix.HouseholdInvented, "household-invented", mix.HouseholdInvented, "household expert episodes on invented names, some with detours")
+		job.Flags(fs, &mix)
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ type Job struct {
 	N                 int     `toml:"n" help:"generated problems or episodes (without data)"`
 	Seed              uint64  `toml:"seed" help:"seed of the generated problems or episodes (the testbed trains on seed 1) and of sampling"`
 	Batch             int     `toml:"batch" help:"problems per generation batch"`
-	MaxTokens         int     `toml:"max_tokens" help:"new tokens per completion (0: the task's: countdown 400, arith 120, household 48 per action)"`
+	MaxTokens         int     `toml:"max_tokens" help:"new tokens per completion (0: the task's: countdown 400, arith 360, household 48 per action)"`
 	Temperature       float64 `toml:"temperature" help:"token temperature (0: greedy)"`
 	LatentTemperature float64 `toml:"latent_temperature" help:"CoLA code temperature (top-k 40, the paper's; 0: greedy codes)"`
 }
@@ -63,12 +63,13 @@ func (j Job) Validate() error {
 	return nil
 }
 
-// maxTokens is the job's completion length: a whole worked solution, or one household action.
+// maxTokens is the job's completion length: a whole worked solution (arith's digits format
+// runs to about 320 characters), or one household action.
 func (j Job) maxTokens() int {
 	if j.MaxTokens > 0 {
 		return j.MaxTokens
 	}
-	return map[string]int{tasks.TaskCountdown: 400, tasks.TaskArith: 120, "household": 48}[j.Task]
+	return map[string]int{tasks.TaskCountdown: 400, tasks.TaskArith: 360, "household": 48}[j.Task]
 }
 
 // Run evaluates m: a completion per problem (or an episode per seed), each verified.

@@ -98,3 +98,18 @@ func TestEpisodesExpertAndIdle(t *testing.T) {
 		t.Fatalf("idle agent: %+v, %v", s, err)
 	}
 }
+
+// An evaluation's default length holds a whole arith solution in either format (a character is a
+// token for the testbed's tokenizer), so a model trained on digits is not cut before its answer.
+func TestArithMaxTokens(t *testing.T) {
+	limit, longest := DefaultJob(tasks.TaskArith).maxTokens(), 0
+	for _, p := range tasks.GenerateArith(5000, 2) {
+		for _, f := range tasks.ArithFormats() {
+			p.Format = f
+			longest = max(longest, len(p.Solution()))
+		}
+	}
+	if longest >= limit || longest < 200 {
+		t.Errorf("the longest solution has %d characters; the default limit is %d tokens", longest, limit)
+	}
+}

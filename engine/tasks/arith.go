@@ -11,6 +11,9 @@ import (
 // + - and * under the usual precedence, e.g. "37*4+29-56".
 type ArithProblem struct {
 	Expr string
+	// Format is the worked solution's form: ArithRewrite (also "") or ArithDigits. Only the
+	// solution changes; the prompt and the verifier are the same.
+	Format string
 }
 
 // Limits on expressions from files (generated ones have 2 to 4 operations over 0..99 with at most
@@ -89,25 +92,33 @@ func arithTerms(expr string) (nums []int64, ops []byte, err error) {
 	return nums, ops, nil
 }
 
+// arithStep is one operation of a worked solution: X Op Y, and the expression it leaves.
+type arithStep struct {
+	X, Y int64
+	Op   byte
+	Expr string
+}
+
 // arithSteps rewrites the expression one operation at a time, every * first (leftmost first),
-// then + and - left to right, returning each intermediate expression; the last is the value.
-// With numbers up to 999 and 5 operations no step can overflow an int64 (999^6 < 2^63).
-func arithSteps(nums []int64, ops []byte) []string {
+// then + and - left to right; the last step's Expr is the value. With numbers up to 999 and 5
+// operations no step can overflow an int64 (999^6 < 2^63).
+func arithSteps(nums []int64, ops []byte) []arithStep {
 	nums, ops = append([]int64(nil), nums...), append([]byte(nil), ops...)
-	var out []string
+	var out []arithStep
 	for len(ops) > 0 {
 		k := strings.IndexByte(string(ops), '*')
 		if k < 0 {
 			k = 0
 		}
+		st := arithStep{X: nums[k], Y: nums[k+1], Op: ops[k]}
 		var v int64
-		switch ops[k] {
+		switch st.Op {
 		case '*':
-			v = nums[k] * nums[k+1]
+			v = st.X * st.Y
 		case '+':
-			v = nums[k] + nums[k+1]
+			v = st.X + st.Y
 		default:
-			v = nums[k] - nums[k+1]
+			v = st.X - st.Y
 		}
 		nums = append(append(nums[:k:k], v), nums[k+2:]...)
 		ops = append(ops[:k:k], ops[k+1:]...)
@@ -118,7 +129,8 @@ func arithSteps(nums []int64, ops []byte) []string {
 			}
 			b.WriteString(strconv.FormatInt(x, 10))
 		}
-		out = append(out, b.String())
+		st.Expr = b.String()
+		out = append(out, st)
 	}
 	return out
 }
@@ -130,25 +142,30 @@ func (p ArithProblem) Value() (int64, error) {
 		return 0, err
 	}
 	steps := arithSteps(nums, ops)
-	return strconv.ParseInt(steps[len(steps)-1], 10, 64)
+	return strconv.ParseInt(steps[len(steps)-1].Expr, 10, 64)
 }
 
 // Prompt is the text the model continues, e.g. "arith 37*4+29-56\n".
 func (p ArithProblem) Prompt() string { return "arith " + p.Expr + "\n" }
 
 // Solution is the worked solution: one rewrite per line, the multiplication first, then left to
-// right, e.g. "=148+29-56\n=177-56\n=121\nAnswer: 121\n". It is "" for a malformed Expr.
+// right, e.g. "=148+29-56\n=177-56\n=121\nAnswer: 121\n"; in ArithDigits each rewrite follows
+// its operation worked digit by digit (digitSteps). It is "" for a malformed Expr or an unknown
+// Format.
 func (p ArithProblem) Solution() string {
 	nums, ops, err := arithTerms(p.Expr)
-	if err != nil {
+	if err != nil || CheckArithFormat(p.Format) != nil {
 		return ""
 	}
 	steps := arithSteps(nums, ops)
 	var b strings.Builder
 	for _, s := range steps {
-		b.WriteString("=" + s + "\n")
+		if p.Format == ArithDigits {
+			digitSteps(&b, s.X, s.Op, s.Y)
+		}
+		b.WriteString("=" + s.Expr + "\n")
 	}
-	b.WriteString(answerTag + " " + steps[len(steps)-1] + "\n")
+	b.WriteString(answerTag + " " + steps[len(steps)-1].Expr + "\n")
 	return b.String()
 }
 

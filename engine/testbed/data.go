@@ -16,17 +16,20 @@ import (
 
 // Mix is how many training documents of each kind a corpus holds.
 type Mix struct {
-	CD3       int `toml:"cd3"`       // countdown, 3 numbers from 1 to 50
-	CD4       int `toml:"cd4"`       // countdown, 4 numbers from 1 to 99
-	Arith     int `toml:"arith"`     // integer expressions, 2 to 4 operations
-	Household int `toml:"household"` // expert episodes of the seen split
+	CD3       int `toml:"cd3" help:"countdown problems with 3 numbers from 1 to 50"`
+	CD4       int `toml:"cd4" help:"countdown problems with 4 numbers from 1 to 99"`
+	Arith     int `toml:"arith" help:"arithmetic problems: integer expressions of 2 to 4 operations"`
+	Household int `toml:"household" help:"household expert episodes of the seen split"`
 	// Expert episodes of the seen split with 1 or 2 detours each (a mistake, the environment's
 	// answer, the expert's recovery): what follows a mistake, which flawless play never shows.
-	HouseholdDetours int `toml:"household_detours"`
+	HouseholdDetours int `toml:"household_detours" help:"household expert episodes with 1-2 detours (mistakes and recoveries)"`
 	// Expert episodes of the household's invented split (names made up per episode, never the
 	// unseen split's), a third without detours and the rest with 1 or 2: names must be copied
 	// from the room, not remembered.
-	HouseholdInvented int `toml:"household_invented"`
+	HouseholdInvented int `toml:"household_invented" help:"household expert episodes on invented names, some with detours"`
+	// ArithFormat is the arith solutions' form (tasks.ArithFormats; "" is the rewrite format the
+	// shipped testbed was trained on).
+	ArithFormat string `toml:"arith_format" help:"arithmetic solutions: rewrite (one line per operation, the shipped testbed's) or digits (each operation column by column first)"`
 }
 
 // DefaultMix is the corpus the shipped testbed is trained on.
@@ -49,6 +52,10 @@ func Corpus(mix Mix, seed uint64) ([]string, error) {
 			return nil, err
 		}
 		for _, it := range items {
+			if p, ok := it.(tasks.ArithProblem); ok {
+				p.Format = mix.ArithFormat
+				it = p
+			}
 			docs = append(docs, it.Prompt()+it.Solution())
 		}
 	}
@@ -74,8 +81,12 @@ func Corpus(mix Mix, seed uint64) ([]string, error) {
 	return docs, nil
 }
 
-// Validate checks that every count is a count and that the corpus is not empty.
+// Validate checks that every count is a count, that the corpus is not empty and the arith
+// format.
 func (m Mix) Validate() error {
+	if err := tasks.CheckArithFormat(m.ArithFormat); err != nil {
+		return fmt.Errorf("testbed: %w", err)
+	}
 	counts := []int{m.CD3, m.CD4, m.Arith, m.Household, m.HouseholdDetours, m.HouseholdInvented}
 	total := 0
 	for _, n := range counts {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"colash/engine/env/household"
+	"colash/engine/tasks"
 )
 
 // The seed streams of the plain, detour and invented episodes never meet: bits 63 and 62 of an
@@ -85,5 +86,36 @@ func TestCorpusHousehold(t *testing.T) {
 		if !have[d] || !strings.HasPrefix(d, "task: ") {
 			t.Fatalf("invented episode:\n%s", d)
 		}
+	}
+}
+
+// The arith format changes only the arith documents' solutions, and a wrong name is refused.
+func TestCorpusArithFormat(t *testing.T) {
+	mix := Mix{CD3: 20, Arith: 40}
+	plain, err := Corpus(mix, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mix.ArithFormat = tasks.ArithDigits
+	digits, err := Corpus(mix, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := 0
+	for i := range plain {
+		isArith := strings.HasPrefix(plain[i], "arith ")
+		if !isArith && plain[i] != digits[i] || isArith && !strings.HasPrefix(digits[i], strings.SplitN(plain[i], "\n", 2)[0]+"\n") {
+			t.Fatalf("document %d:\n%s\nbecame\n%s", i, plain[i], digits[i])
+		}
+		if isArith && len(digits[i]) > len(plain[i]) && strings.Contains(digits[i], ",0,") {
+			changed++
+		}
+	}
+	if changed != 40 {
+		t.Errorf("%d of 40 arith documents worked digit by digit", changed)
+	}
+	mix.ArithFormat = "columns"
+	if _, err := Corpus(mix, 1); err == nil || !strings.Contains(err.Error(), "columns") {
+		t.Errorf("format columns: %v", err)
 	}
 }
