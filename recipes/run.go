@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/sugarme/gotch"
-
 	"colash/engine/dist"
 	"colash/model/atomic"
 	"colash/model/checkpoint"
@@ -149,7 +147,7 @@ func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
 		return e.runStage(ctx, s, dir, done)
 	}
 	var sr *StageResult
-	err = e.group.WhileRoot(0, 30*time.Second, func() (err error) {
+	err = e.group.WhileRoot(0, 30*time.Second, e.opt.WithDefaults().Device, func() (err error) {
 		sr, err = e.runStage(ctx, s, dir, done)
 		return err
 	})
@@ -165,7 +163,7 @@ func (e *env) fromRank0(v bool) (bool, error) {
 		return v, nil
 	}
 	x := map[bool]int64{true: 1}[v]
-	got, err := e.group.BroadcastInt64s([]int64{x}, 0, gotch.CPU)
+	got, err := e.group.BroadcastInt64s([]int64{x}, 0, e.opt.WithDefaults().Device)
 	if err != nil {
 		return false, err
 	}

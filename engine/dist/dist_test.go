@@ -225,10 +225,10 @@ func spawn(t *testing.T, scenario string, n int, timeout time.Duration) []rankte
 // others see its success, then its failure, and the group stays usable after both.
 func whileRoot(g *Group) error {
 	slow := func() error { time.Sleep(2 * g.Timeout()); return nil }
-	if err := g.WhileRoot(0, g.Timeout()/4, slow); err != nil {
+	if err := g.WhileRoot(0, g.Timeout()/4, gotch.CPU, slow); err != nil {
 		return fmt.Errorf("slow work: %w", err)
 	}
-	err := g.WhileRoot(0, g.Timeout()/4, func() error { return fmt.Errorf("no data") })
+	err := g.WhileRoot(0, g.Timeout()/4, gotch.CPU, func() error { return fmt.Errorf("no data") })
 	switch {
 	case g.Rank() == 0 && (err == nil || err.Error() != "no data"):
 		return fmt.Errorf("root's failure: %v", err)

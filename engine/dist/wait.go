@@ -19,14 +19,15 @@ const (
 // waiting collective would fail after the group's timeout, so the root says it is still working
 // every interval (from another goroutine: work keeps the caller's OS thread, which libtorch's
 // settings belong to). The other ranks return nil once work succeeded, and an error naming the
-// root when it failed. A world of one just runs work.
-func (g *Group) WhileRoot(root int, interval time.Duration, work func() error) error {
+// root when it failed. The messages are tensors on dev (the group's backend must carry it). A
+// world of one just runs work.
+func (g *Group) WhileRoot(root int, interval time.Duration, dev gotch.Device, work func() error) error {
 	if g == nil || g.Size() == 1 {
 		return work()
 	}
 	if g.Rank() != root {
 		for {
-			v, err := g.BroadcastInt64s([]int64{rootWorking}, root, gotch.CPU)
+			v, err := g.BroadcastInt64s([]int64{rootWorking}, root, dev)
 			if err != nil {
 				return err
 			}
@@ -48,7 +49,7 @@ func (g *Group) WhileRoot(root int, interval time.Duration, work func() error) e
 				stopped <- nil
 				return
 			case <-t.C:
-				if _, err := g.BroadcastInt64s([]int64{rootWorking}, root, gotch.CPU); err != nil {
+				if _, err := g.BroadcastInt64s([]int64{rootWorking}, root, dev); err != nil {
 					stopped <- err
 					return
 				}
@@ -64,7 +65,7 @@ func (g *Group) WhileRoot(root int, interval time.Duration, work func() error) e
 	if err != nil {
 		state = rootFailed
 	}
-	if _, berr := g.BroadcastInt64s([]int64{state}, root, gotch.CPU); berr != nil && err == nil {
+	if _, berr := g.BroadcastInt64s([]int64{state}, root, dev); berr != nil && err == nil {
 		err = berr
 	}
 	return err
