@@ -48,8 +48,8 @@ func (o Options) dtypeFor(src weights.Source, probe string) (gotch.DType, error)
 	return weights.FileDType(stored)
 }
 
-// OpenLlama loads the weights of a llama2.c .bin file or a Hugging Face folder (or its
-// model.safetensors), without a tokenizer. Safetensors are read straight into the tensors' storage;
+// OpenLlama loads the weights of a llama2.c .bin file or a Hugging Face folder (config.json with
+// model.safetensors or a sharded index), without a tokenizer. Safetensors are read straight into the tensors' storage;
 // with opt.DType unset, the model computes in the dtype the checkpoint stores.
 func OpenLlama(path string, opt Options) (*llama.Model, error) {
 	opt = opt.WithDefaults()
