@@ -96,7 +96,7 @@ func (s *RMJob) Run(ctx context.Context, env *job.Env) (any, error) {
 	}
 	defer m.Free()
 	res, err := rm.RunTrainOn(ctx, env.Group, m, s.Config, train, held, rm.Run{Name: "rm", Out: env.Out, Domain: s.Domain,
-		SaveEvery: s.SaveEvery, Resume: env.Resume, Progress: env.Progress})
+		SaveEvery: s.SaveEvery, StopAt: env.StopAt, Resume: env.Resume, Progress: env.Progress})
 	if err != nil || res == nil {
 		return nil, err
 	}
