@@ -22,24 +22,30 @@ func init() {
 		withUsage(launchUsage).
 		withDoc(launchDoc).
 		withExample("colash launch -n 2 -- train stage1 --model stories260K --data text.jsonl --out two --threads 1",
+			"colash launch -n 1 --nnodes 2 --node-rank 0 --master-addr 10.0.0.1 --master-port 29500 -- rl --model cola --out r --threads 1",
 			"colash launch -n 2 -- rl --model cola --task story-word --steps 3 --out r2 --threads 1",
 			"colash launch -n 2 -- recipe run recipes/tiny-cola/tiny-cola.toml --smoke --out smoke2")
 }
 
-const launchUsage = "colash launch -n N [--port P] [--addr HOST] [--any] -- COMMAND [ARGS...]"
+const launchUsage = "colash launch -n N [--nnodes M --node-rank R] [--master-addr HOST] [--master-port P] [--any] -- COMMAND [ARGS...]"
 
 const launchDoc = `Starts N processes of 'colash COMMAND ARGS...' with MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE
 and LOCAL_RANK set (the torchrun contract, engine/dist), prefixes their output lines with
 "[rank R] ", and stops the job as soon as one process fails. Each process uses every core unless
 the command is given --threads; on one machine, share them out (N x threads <= cores).
+On M machines, run colash launch on each with --nnodes M, its own --node-rank and the same
+--master-addr (node 0's host) and --master-port: the ranks are numbered node by node, and a
+failure stops the ranks of its own machine (the others fail at their next collective).
 Commands that run data-parallel: train, rl, qnet train, rm train, and recipe run, whose train, rl,
 rm and qnet-train stages run on every rank while rank 0 alone runs the others (docs/distributed.md).`
 
 func runLaunch(args []string) error {
 	fs := newFlags("launch")
-	n := fs.Int("n", 2, "number of processes")
-	port := fs.Int("port", 0, "rendezvous port on rank 0 (0: a free one)")
-	addr := fs.String("addr", "127.0.0.1", "rendezvous address (rank 0's host)")
+	n := fs.Int("n", 2, "processes on this machine (torchrun's --nproc-per-node)")
+	nnodes := fs.Int("nnodes", 1, "machines in the job, each running its own colash launch")
+	nodeRank := fs.Int("node-rank", 0, "this machine's place in [0, nnodes): its ranks are node-rank*n ... node-rank*n+n-1")
+	port := fs.Int("master-port", 0, "rendezvous port on rank 0's machine (0: a free one; required with --nnodes > 1)")
+	addr := fs.String("master-addr", "127.0.0.1", "rendezvous address: the host of rank 0 (node rank 0)")
 	anyCmd := fs.Bool("any", false, "launch a command that does not join the job (N independent copies)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -61,7 +67,8 @@ func runLaunch(args []string) error {
 	}
 	ctx, stop := stopContext()
 	defer stop()
-	return launch(ctx, launchJob{exe: exe, args: cmd, n: *n, port: *port, addr: *addr, grace: 5 * time.Second}, os.Stdout, os.Stderr)
+	j := launchJob{exe: exe, args: cmd, n: *n, nnodes: *nnodes, nodeRank: *nodeRank, port: *port, addr: *addr, grace: 5 * time.Second}
+	return launch(ctx, j, os.Stdout, os.Stderr)
 }
 
 // joins lists the commands (and subcommands) that join the job described by the environment
@@ -85,21 +92,28 @@ func joinJob() (ctx context.Context, g *dist.Group, done func(), err error) {
 	return ctx, g, func() { g.Close(); stop() }, nil
 }
 
-// launchJob is N copies of one command line.
+// launchJob is n copies of one command line on this machine, node nodeRank of nnodes.
 type launchJob struct {
-	exe     string
-	args    []string
-	n, port int
-	addr    string
-	grace   time.Duration // from SIGINT to SIGKILL when the job is stopped
+	exe                 string
+	args                []string
+	n, nnodes, nodeRank int
+	port                int
+	addr                string
+	grace               time.Duration // from SIGINT to SIGKILL when the job is stopped
 }
 
 // launch runs the job and returns nil when every rank exits 0. The first rank to fail, or ctx
 // ending, stops the others: SIGINT (colash commands checkpoint on it, as on Ctrl-C), then
 // SIGKILL after the grace period.
 func launch(ctx context.Context, j launchJob, stdout, stderr io.Writer) error {
-	if j.n < 1 {
+	j.nnodes = max(j.nnodes, 1)
+	switch {
+	case j.n < 1:
 		return fmt.Errorf("-n %d: want at least 1 process", j.n)
+	case j.nodeRank < 0 || j.nodeRank >= j.nnodes:
+		return fmt.Errorf("--node-rank %d: want 0 <= node rank < --nnodes %d", j.nodeRank, j.nnodes)
+	case j.nnodes > 1 && j.port == 0:
+		return fmt.Errorf("--nnodes %d needs --master-port: every machine must name the same one", j.nnodes)
 	}
 	if j.port == 0 {
 		p, err := freePort(j.addr)
@@ -115,14 +129,15 @@ func launch(ctx context.Context, j launchJob, stdout, stderr io.Writer) error {
 	}
 	exits := make(chan exit, j.n)
 	var procs []*exec.Cmd
-	for r := 0; r < j.n; r++ {
+	for local := 0; local < j.n; local++ {
+		r := j.nodeRank*j.n + local
 		c := exec.Command(j.exe, j.args...)
 		// Its own process group: stopping a rank stops whatever it started, which could otherwise
 		// hold the output pipes open.
 		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		c.Env = append(os.Environ(), "MASTER_ADDR="+j.addr, "MASTER_PORT="+strconv.Itoa(j.port),
-			"RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(j.n), "LOCAL_RANK="+strconv.Itoa(r),
-			"LOCAL_WORLD_SIZE="+strconv.Itoa(j.n))
+			"RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(j.n*j.nnodes), "LOCAL_RANK="+strconv.Itoa(local),
+			"LOCAL_WORLD_SIZE="+strconv.Itoa(j.n), "GROUP_RANK="+strconv.Itoa(j.nodeRank))
 		out, err1 := c.StdoutPipe()
 		errOut, err2 := c.StderrPipe()
 		if err := errors.Join(err1, err2); err != nil {

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +121,73 @@ func TestLaunchedRecipeMatchesOneProcess(t *testing.T) {
 	for i := range a {
 		if d := math.Abs(a[i]-b[i]) / a[i]; d > 1e-3 {
 			t.Errorf("update %d: loss %.6f alone, %.6f on two ranks", i+1, a[i], b[i])
+		}
+	}
+}
+
+// Two machines, each running colash launch with --nnodes 2 and its own --node-rank, make one job:
+// ranks numbered node by node, one world size; on loopback they train stage 1 to the losses of
+// one process.
+func TestLaunchOnTwoNodes(t *testing.T) {
+	var out strings.Builder
+	for node := range 2 {
+		j := launchJob{exe: "/bin/sh", args: []string{"-c", `echo "r $RANK w $WORLD_SIZE l $LOCAL_RANK n $GROUP_RANK"`},
+			n: 2, nnodes: 2, nodeRank: node, port: 29999, addr: "127.0.0.1", grace: time.Second}
+		if err := launch(context.Background(), j, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"[rank 0] r 0 w 4 l 0 n 0", "[rank 1] r 1 w 4 l 1 n 0", "[rank 2] r 2 w 4 l 0 n 1", "[rank 3] r 3 w 4 l 1 n 1"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %q in\n%s", want, out.String())
+		}
+	}
+	if err := launch(context.Background(), launchJob{exe: "/bin/true", n: 1, nnodes: 2, addr: "127.0.0.1"}, nil, nil); err == nil ||
+		!strings.Contains(err.Error(), "--master-port") {
+		t.Errorf("two nodes without a port: %v", err)
+	}
+
+	dir := t.TempDir()
+	data := filepath.Join(dir, "text.jsonl")
+	if _, errs, err := colash(t, "sample", "--tokens", "3000", "--len", "64", "--out", data); err != nil {
+		t.Fatalf("sample: %v %s", err, errs)
+	}
+	train := func(out string) []string {
+		return []string{"train", "stage1", "--model", "../../models/stories260K", "--data", data, "--out", out,
+			"--steps", "4", "--batch", "4", "--seq", "32", "--codes", "8", "--threads", "1"}
+	}
+	if _, errs, err := colash(t, train(filepath.Join(dir, "one"))...); err != nil {
+		t.Fatalf("one process: %v\n%s", err, errs)
+	}
+	port, err := freePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 2)
+	for node := range 2 {
+		go func() {
+			args := append([]string{"launch", "-n", "1", "--nnodes", "2", "--node-rank", strconv.Itoa(node),
+				"--master-addr", "127.0.0.1", "--master-port", strconv.Itoa(port), "--"}, train(filepath.Join(dir, "two"))...)
+			_, errs, err := colash(t, args...)
+			if err != nil {
+				err = fmt.Errorf("node %d: %v\n%s", node, err, errs)
+			}
+			errc <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, _ := run.ReadMetrics(filepath.Join(dir, "one", "metrics.jsonl"))
+	b, _ := run.ReadMetrics(filepath.Join(dir, "two", "metrics.jsonl"))
+	if len(a) != 4 || len(b) != 4 {
+		t.Fatalf("%d and %d updates logged, want 4", len(a), len(b))
+	}
+	for i := range a {
+		if d := math.Abs(a[i]["loss"].(float64) - b[i]["loss"].(float64)); d > 1e-4 {
+			t.Errorf("update %d: loss %v alone, %v on two nodes", i+1, a[i]["loss"], b[i]["loss"])
 		}
 	}
 }
