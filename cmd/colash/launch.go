@@ -82,10 +82,15 @@ func joinsJob(cmd []string) bool {
 
 // joinJob is what a command that joins the job runs under: a context cancelled on Ctrl-C and the
 // group from the environment (under colash launch or torchrun one rank of a data-parallel run,
-// else a world of one). done releases both.
+// else a world of one), whose ranks were all given this command line. done releases both.
 func joinJob() (ctx context.Context, g *dist.Group, done func(), err error) {
 	ctx, stop := stopContext()
 	if g, err = dist.FromEnv(dist.DefaultTimeout); err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	if err := checkSameJob(g, os.Args[1:]); err != nil {
+		g.Close()
 		stop()
 		return nil, nil, nil, err
 	}

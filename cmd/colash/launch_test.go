@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -188,6 +189,41 @@ func TestLaunchOnTwoNodes(t *testing.T) {
 	for i := range a {
 		if d := math.Abs(a[i]["loss"].(float64) - b[i]["loss"].(float64)); d > 1e-4 {
 			t.Errorf("update %d: loss %v alone, %v on two nodes", i+1, a[i]["loss"], b[i]["loss"])
+		}
+	}
+}
+
+// Ranks given different command lines (per-machine flags aside) refuse to start, each naming
+// both lines, instead of summing the gradients of two different jobs.
+func TestRanksRefuseDifferentCommands(t *testing.T) {
+	if got := jobLine([]string{"rl", "--threads", "2", "--steps", "3", "--device=cpu", "--out", "r"}); got != "rl --steps 3 --out r" {
+		t.Fatalf("jobLine: %q", got)
+	}
+	port, err := freePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	type result struct {
+		out string
+		err error
+	}
+	res := make(chan result, 2)
+	for rank, steps := range []string{"4", "5"} {
+		cmd := exec.Command(colashBinary(t), "train", "stage1", "--model", "../../models/stories260K", "--data", "x.jsonl",
+			"--out", filepath.Join(dir, "o"), "--steps", steps, "--threads", strconv.Itoa(rank+1))
+		cmd.Env = append(os.Environ(), "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port), "RANK="+strconv.Itoa(rank),
+			"WORLD_SIZE=2", "LOCAL_RANK="+strconv.Itoa(rank), "COLASH_DIST_TIMEOUT=60s")
+		go func() {
+			out, err := cmd.CombinedOutput()
+			res <- result{string(out), err}
+		}()
+	}
+	for range 2 {
+		r := <-res
+		if r.err == nil || !strings.Contains(r.out, "rank 0 runs `colash train stage1 --model ../../models/stories260K --data x.jsonl") ||
+			!strings.Contains(r.out, "--steps 5`") {
+			t.Errorf("a rank with other settings: %v\n%s", r.err, r.out)
 		}
 	}
 }
