@@ -66,7 +66,11 @@ func RunOn(ctx context.Context, g *dist.Group, r *Recipe, progress io.Writer) (*
 		return nil, err
 	}
 	tensor.SetThreads(r.Model.Threads)
-	dev, err := tensor.ParseDevice(r.Model.Device)
+	device := r.Model.Device
+	if g != nil && g.Size() > 1 {
+		device = tensor.OnLocalRank(device, g.LocalRank()) // one GPU per process of a machine
+	}
+	dev, err := tensor.ParseDevice(device)
 	if err != nil {
 		return nil, err
 	}

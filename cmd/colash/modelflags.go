@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"colash/engine/dist"
 	"colash/model/checkpoint"
 	"colash/model/tensor"
 	"colash/models"
@@ -33,7 +34,11 @@ func (m *modelFlags) registerModel(fs *flag.FlagSet) {
 // options applies the thread count (before any tensor work) and resolves the model path.
 func (m *modelFlags) options() (string, checkpoint.Options, error) {
 	tensor.SetThreads(m.threads)
-	dev, err := tensor.ParseDevice(m.device)
+	device := m.device
+	if e, err := dist.ReadEnv(); err == nil && e.Size > 1 {
+		device = tensor.OnLocalRank(device, e.LocalRank) // one GPU per process of a machine
+	}
+	dev, err := tensor.ParseDevice(device)
 	if err != nil {
 		return "", checkpoint.Options{}, err
 	}

@@ -34,6 +34,17 @@ func ParseDevice(s string) (gotch.Device, error) {
 	return gotch.CPU, fmt.Errorf("device %q: want cpu, cuda, cuda:N or auto", s)
 }
 
+// OnLocalRank is device s for the process of local rank r on its machine (LOCAL_RANK under a
+// launcher): "cuda" or "gpu" (and "auto" where CUDA is available) mean cuda:r, so that the
+// processes of one machine take one GPU each; cpu and an explicit cuda:N stay as they are.
+func OnLocalRank(s string, r int) string {
+	switch t := strings.ToLower(strings.TrimSpace(s)); {
+	case t == "cuda" || t == "gpu" || ((t == "" || t == "auto") && gotch.CUDA.IsAvailable()):
+		return fmt.Sprintf("cuda:%d", r)
+	}
+	return s
+}
+
 // DeviceName is the inverse of ParseDevice.
 func DeviceName(d gotch.Device) string {
 	if d.Name == "CPU" {

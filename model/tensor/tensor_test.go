@@ -94,3 +94,16 @@ func TestGuardTurnsPanicsIntoErrors(t *testing.T) {
 		t.Errorf("plain error: %v", err)
 	}
 }
+
+// Under a launcher, a process's "cuda" is its local rank's GPU; cpu and an explicit index stay.
+func TestOnLocalRank(t *testing.T) {
+	auto := "auto"
+	if gotch.CUDA.IsAvailable() {
+		auto = "cuda:3"
+	}
+	for in, want := range map[string]string{"cuda": "cuda:3", "GPU": "cuda:3", "cpu": "cpu", "cuda:1": "cuda:1", "auto": auto} {
+		if got := OnLocalRank(in, 3); got != want {
+			t.Errorf("%q on local rank 3: %q, want %q", in, got, want)
+		}
+	}
+}
