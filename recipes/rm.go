@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"colash/engine/job"
 	"colash/engine/rl"
@@ -155,13 +154,4 @@ func (e *env) rm(ctx context.Context, s Stage, dir string) (any, error) {
 		return nil, err
 	}
 	return s.RM.Run(ctx, env)
-}
-
-// rmPath resolves a reward model reference: an earlier rm stage's model, or a folder (relative to
-// the recipe file).
-func (e *env) rmPath(ref string) string {
-	if name, ok := strings.CutPrefix(ref, "@"); ok {
-		return filepath.Join(e.dir(name), "model")
-	}
-	return e.dataPath(ref)
 }

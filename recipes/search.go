@@ -49,11 +49,12 @@ func (e *env) search(ctx context.Context, s Stage, dir string) (any, error) {
 	}
 	defer m.Free()
 	j := *s.Search
-	if j.QNet != "" {
-		j.QNet = e.rmPath(j.QNet) // "@stage": that stage's model folder
-	}
-	if j.RewardModel != "" {
-		j.RewardModel = e.rmPath(j.RewardModel)
+	for _, ref := range []*string{&j.QNet, &j.RewardModel} {
+		if *ref != "" { // "@stage": that stage's model folder, as an rl stage's reward_model
+			if *ref, err = e.modelPath(*ref); err != nil {
+				return nil, err
+			}
+		}
 	}
 	all, err := search.RunJob(ctx, m, j, e.progress)
 	if err != nil {
