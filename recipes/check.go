@@ -10,32 +10,31 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
-
-	"colash/engine/rl"
-	"colash/engine/search"
-	"colash/engine/search/qlearn"
-	"colash/engine/train"
 )
 
 // tables maps each table path of a recipe to the Go struct it decodes into: the schema that
 // unknown-key errors suggest from and docs/recipes.md is generated from.
-var tables = map[string]reflect.Type{
-	"":             reflect.TypeFor[rawRecipe](),
-	"model":        reflect.TypeFor[Model](),
-	"stage":        reflect.TypeFor[rawStage](),
-	"stage.sample": reflect.TypeFor[SampleStage](),
-	"stage.train":  reflect.TypeFor[train.Job](),
-	"stage.rl":     reflect.TypeFor[rl.Job](),
-	"stage.report": reflect.TypeFor[ReportStage](),
-	"stage.eval":   reflect.TypeFor[Eval](),
-	"stage.rm":     reflect.TypeFor[RMJob](),
+var tables = tableTypes()
 
-	"stage.qnet-collect": reflect.TypeFor[qlearn.CollectJob](),
-	"stage.qnet-train":   reflect.TypeFor[qlearn.TrainJob](),
-	"stage.search":       reflect.TypeFor[search.Job](),
-	"stage.corpus":       reflect.TypeFor[CorpusStage](),
-	"stage.task-eval":    reflect.TypeFor[TaskEvalStage](),
+func tableTypes() map[string]reflect.Type {
+	t := map[string]reflect.Type{"": reflect.TypeFor[Recipe](), "model": reflect.TypeFor[Model](), "stage": reflect.TypeFor[Stage]()}
+	for _, k := range kinds {
+		t["stage."+k.name] = reflect.TypeOf(k.blank()).Elem()
+	}
+	return t
 }
+
+// knownKeys are the keys of a table; a stage's include its kinds' tables.
+func knownKeys(table string) []string {
+	keys := tomlKeys(tables[table])
+	if table == "stage" {
+		keys = append(keys, Kinds...)
+	}
+	return keys
+}
+
+// tomlKey is a field's key.
+func tomlKey(f reflect.StructField) string { return strings.Split(f.Tag.Get("toml"), ",")[0] }
 
 // tomlKeys lists the keys a struct decodes, embedded structs' included.
 func tomlKeys(t reflect.Type) []string {
@@ -47,7 +46,7 @@ func tomlKeys(t reflect.Type) []string {
 		case f.Anonymous && tag == "":
 			keys = append(keys, tomlKeys(f.Type)...)
 		case tag != "" && tag != "-":
-			keys = append(keys, strings.Split(tag, ",")[0])
+			keys = append(keys, tomlKey(f))
 		}
 	}
 	return keys
@@ -60,11 +59,11 @@ func unknownKeys(path string, text []byte, keys []toml.Key) error {
 	for _, k := range keys {
 		table, name := strings.Join(k[:len(k)-1], "."), k[len(k)-1]
 		msg := fmt.Sprintf("%s:%d: unknown key %s", path, lineOf(text, table, name), k)
-		if t, ok := tables[table]; ok {
-			if near := nearest(name, tomlKeys(t)); near != "" {
+		if _, ok := tables[table]; ok {
+			if near := nearest(name, knownKeys(table)); near != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", near)
 			} else {
-				msg += fmt.Sprintf(" (known: %s)", strings.Join(tomlKeys(t), ", "))
+				msg += fmt.Sprintf(" (known: %s)", strings.Join(knownKeys(table), ", "))
 			}
 		}
 		msgs = append(msgs, msg)
@@ -140,8 +139,8 @@ func (r *Recipe) checkFiles() error {
 		}
 	}
 	data := func(ref string) {
-		if ref != "" && !strings.HasPrefix(ref, "@") {
-			if _, err := os.Stat(e.dataPath(ref)); err != nil {
+		if !strings.HasPrefix(ref, "@") {
+			if _, err := os.Stat(e.file(ref)); err != nil {
 				missing = append(missing, fmt.Sprintf("data: %v", err))
 			}
 		}
@@ -151,7 +150,7 @@ func (r *Recipe) checkFiles() error {
 		for _, rf := range r.Stages[i].refs() {
 			switch {
 			case *rf.p == "":
-			case rf.model:
+			case rf.what.IsModel():
 				model(*rf.p)
 			default:
 				data(*rf.p)

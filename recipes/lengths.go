@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"colash/engine/eval"
-	"colash/engine/rl"
-	"colash/engine/search"
 	"colash/engine/train"
 	"colash/model/checkpoint"
 	"colash/model/tokenizer"
@@ -61,7 +58,7 @@ func (r *Recipe) CheckLengths() []LengthIssue {
 		if s == nil {
 			return ref, true
 		}
-		if s.Train != nil && s.Train.Stage == train.StageLM {
+		if t, ok := s.Job.(*train.Job); ok && t.Stage == train.StageLM {
 			return "", false
 		}
 		return root(s.Model, depth+1)
@@ -94,91 +91,29 @@ func (r *Recipe) CheckLengths() []LengthIssue {
 	var issues []LengthIssue
 	for i := range r.Stages {
 		s := &r.Stages[i]
-		if s.Train != nil && s.Train.Stage == train.StageLM {
-			continue // its shape is its config, which colash train lm checks against seq
-		}
+		k, _ := kindNamed(s.Kind)
 		m := peek(s.Model)
-		if m == nil {
+		if k.reach == nil || m == nil {
 			continue
 		}
-		issue := LengthIssue{Stage: s.Name, Context: m.ctx, Model: m.path}
-		// prompts sets Positions from the longest prompt plus n new tokens, and counts those over.
-		prompts := func(texts []string, n int, what string) {
-			for _, t := range texts {
-				l := len(m.tok.Encode(t, tokenizer.EncodeOptions{BOS: true})) + n
+		rc, ok := k.reach(e, *s, m.tok)
+		if !ok {
+			continue
+		}
+		issue := LengthIssue{Stage: s.Name, Context: m.ctx, Model: m.path, Positions: rc.fixed, Of: 1, What: rc.what}
+		if rc.fixed > m.ctx {
+			issue.Over = 1
+		}
+		if rc.prompts != nil {
+			issue.Positions, issue.Of = 0, len(rc.prompts)
+			for _, t := range rc.prompts {
+				l := len(m.tok.Encode(t, tokenizer.EncodeOptions{BOS: true})) + rc.plus
 				issue.Positions = max(issue.Positions, l)
 				if l > m.ctx {
 					issue.Over++
 				}
 			}
-			issue.Of = len(texts)
-			issue.What = fmt.Sprintf("the longest prompt, %d tokens, + %s", issue.Positions-n, what)
-		}
-		fixed := func(n int, what string) {
-			issue.Positions, issue.What, issue.Of = n, what, 1
-			if n > m.ctx {
-				issue.Over = 1
-			}
-		}
-		switch {
-		case s.Sample != nil:
-			fixed(1+s.Sample.Len, fmt.Sprintf("BOS + len %d", s.Sample.Len))
-		case s.Train != nil:
-			fixed(s.Train.Seq, fmt.Sprintf("seq %d", s.Train.Seq))
-		case s.Report != nil:
-			d := train.DefaultReport
-			fixed(max(d.Seq, d.PromptLen+d.GenLen), fmt.Sprintf("the report's sequences of %d tokens", d.Seq))
-		case s.RM != nil:
-			fixed(s.RM.MaxLen, fmt.Sprintf("max_len %d", s.RM.MaxLen))
-		case s.Eval != nil:
-			probs, err := s.Eval.withData(e).Problems()
-			if err != nil {
-				continue
-			}
-			if s.Eval.N > 0 && s.Eval.N < len(probs) {
-				probs = probs[:s.Eval.N]
-			}
-			var texts []string
-			for _, p := range probs {
-				texts = append(texts, eval.MathPrompt(p.Problem))
-			}
-			prompts(texts, s.Eval.MaxTokens, fmt.Sprintf("max_tokens %d", s.Eval.MaxTokens))
-		case s.RL != nil:
-			j := s.RL
-			if j.Task == "dsp" {
-				continue // the prompts are in the (unshipped) data file
-			}
-			t, err := rl.NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.Limit})
-			if err != nil {
-				continue
-			}
-			turns := max(j.Turns, 1)
-			what := fmt.Sprintf("max_tokens %d", j.MaxTokens)
-			n := j.MaxTokens * turns
-			if turns > 1 {
-				// every try after the first adds the feedback line to the transcript
-				fb := len(m.tok.Encode(rl.RetryFeedback(0), tokenizer.EncodeOptions{}))
-				n += (turns - 1) * fb
-				what = fmt.Sprintf("%d turns of max_tokens %d and the feedback between them", turns, j.MaxTokens)
-			}
-			prompts(examplePrompts(t.Examples), n, what)
-		case s.QCollect != nil:
-			t, err := search.NewTask(s.QCollect.Task, rl.TaskOptions{Words: s.QCollect.Words, Limit: s.QCollect.Problems})
-			if err != nil {
-				continue
-			}
-			prompts(examplePrompts(t.Examples), s.QCollect.MaxTokens, fmt.Sprintf("max_tokens %d", s.QCollect.MaxTokens))
-		case s.Search != nil:
-			j := s.Search
-			t, err := search.NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.N})
-			if err != nil {
-				continue
-			}
-			n, what := j.D+j.SimTokens, fmt.Sprintf("at least depth %d + a rollout of sim_tokens %d", j.D, j.SimTokens)
-			if j.AnswerTokens > 0 {
-				n, what = j.AnswerTokens, fmt.Sprintf("answer_tokens %d", j.AnswerTokens)
-			}
-			prompts(examplePrompts(t.Examples), n, what)
+			issue.What = fmt.Sprintf("the longest prompt, %d tokens, + %s", issue.Positions-rc.plus, rc.what)
 		}
 		if issue.Over > 0 {
 			issues = append(issues, issue)
@@ -187,19 +122,11 @@ func (r *Recipe) CheckLengths() []LengthIssue {
 	return issues
 }
 
-func examplePrompts(exs []rl.Example) []string {
-	var out []string
-	for _, ex := range exs {
-		out = append(out, ex.Prompt)
-	}
-	return out
-}
-
-// withData is the eval with its data file resolved against the recipe's folder.
-func (ev *Eval) withData(e *env) *Eval {
-	c := *ev
-	if c.Data != "" {
-		c.Data = e.dataPath(c.Data)
-	}
-	return &c
+// reach is how far a stage's sequences go: the longest of prompts (BOS included) plus plus new
+// tokens, or, without prompts, fixed positions; what says how it is made up.
+type reach struct {
+	prompts []string
+	plus    int
+	fixed   int
+	what    string
 }

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+
+	"colash/engine/job"
 )
 
 // A recipe names the files and folders it reads by paths relative to the recipe file (or
@@ -11,59 +13,42 @@ import (
 // stage's references, once for every kind of stage: the checks before a run (checkFiles), the
 // recipe as written to config.toml and the stages as they run (withAbsolutePaths) all read it.
 
-// ref is one reference of a recipe: a model's (modelPath: relative to the recipe file when that
-// exists, else a shipped name or a path from the working folder) or a file's or folder's
-// (dataPath: relative to the recipe file).
+// ref is one reference of a stage: a pointer to the setting, its recipe key and what it names.
 type ref struct {
-	p     *string
-	model bool
+	p    *string
+	key  string
+	what job.Ref
 }
 
-// refs lists the stage's references, as pointers into s and its tables.
+// refs lists the stage's references: its model and its table's `ref`-tagged fields.
 func (s *Stage) refs() []ref {
-	out := []ref{{&s.Model, true}}
-	files := func(ps ...*string) {
-		for _, p := range ps {
-			out = append(out, ref{p: p})
-		}
-	}
-	if t := s.Train; t != nil {
-		files(&t.Data, &t.Shape, &t.Tokenizer)
-	}
-	if t := s.Report; t != nil {
-		files(&t.Data)
-		out = append(out, ref{&t.Reference, true})
-	}
-	if t := s.Eval; t != nil {
-		files(&t.Data)
-	}
-	if t := s.RM; t != nil {
-		files(&t.Data, &t.Samples)
-	}
-	if t := s.RL; t != nil {
-		files(&t.Data, &t.RewardModel)
-	}
-	if t := s.QTrain; t != nil {
-		files(&t.Data)
-	}
-	if t := s.Search; t != nil {
-		files(&t.QNet, &t.RewardModel)
-	}
-	if t := s.TaskEval; t != nil {
-		files(&t.Data)
+	out := []ref{{&s.Model, "model", job.ModelRef}}
+	if s.Job != nil {
+		out = appendRefs(out, reflect.ValueOf(s.Job).Elem())
 	}
 	return out
 }
 
-// clone is a copy of the stage with copies of its tables, whose references can be rewritten.
-func (s Stage) clone() Stage {
-	v := reflect.ValueOf(&s).Elem()
+func appendRefs(out []ref, v reflect.Value) []ref {
 	for i := range v.NumField() {
-		if f := v.Field(i); f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.Struct {
-			c := reflect.New(f.Elem().Type())
-			c.Elem().Set(f.Elem())
-			f.Set(c)
+		f := v.Type().Field(i)
+		switch what := f.Tag.Get("ref"); {
+		case f.Anonymous && f.Type.Kind() == reflect.Struct:
+			out = appendRefs(out, v.Field(i))
+		case what != "":
+			out = append(out, ref{v.Field(i).Addr().Interface().(*string), tomlKey(f), job.Ref(what)})
 		}
+	}
+	return out
+}
+
+// clone is a copy of the stage with a copy of its table, whose references can be rewritten.
+func (s Stage) clone() Stage {
+	if s.Job != nil {
+		v := reflect.ValueOf(s.Job).Elem()
+		c := reflect.New(v.Type())
+		c.Elem().Set(v)
+		s.Job = c.Interface().(Job)
 	}
 	return s
 }
@@ -76,14 +61,14 @@ func (r *Recipe) absolute(rf ref) string {
 		return p
 	}
 	e := &env{r: r}
-	if rf.model {
+	if rf.what.IsModel() {
 		if q := filepath.Join(filepath.Dir(r.path), p); r.path != "" && exists(q) {
 			p = q
 		} else if !exists(p) {
 			return p // a shipped name (models.Resolve), or missing (checkFiles says so)
 		}
 	} else {
-		p = e.dataPath(p)
+		p = e.file(p)
 	}
 	if a, err := filepath.Abs(p); err == nil {
 		return a
@@ -105,7 +90,7 @@ func (s Stage) withAbsolutePaths(r *Recipe) Stage {
 // another working folder, reads the same files and writes the same results as this one.
 func (r *Recipe) withAbsolutePaths() *Recipe {
 	c := *r
-	c.Model.Path = r.absolute(ref{&c.Model.Path, true})
+	c.Model.Path = r.absolute(ref{p: &c.Model.Path, what: job.ModelRef})
 	c.Out = "."
 	c.Stages = make([]Stage, len(r.Stages))
 	for i, s := range r.Stages {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"colash/engine/train"
 )
 
 // pathsRecipe is a recipe whose stages of every kind that reads files name them relative to the
@@ -83,12 +85,12 @@ func TestConfigLoadsFromAnotherFolder(t *testing.T) {
 		t.Fatalf("config.toml from another folder: %v", err)
 	}
 	for _, c := range []struct{ got, want string }{
-		{again.Stages[0].Eval.Data, filepath.Join(dir, "math.jsonl")},
-		{again.Stages[1].Train.Data, filepath.Join(dir, "text.jsonl")},
-		{again.Stages[2].Report.Data, filepath.Join(dir, "text.jsonl")},
-		{again.Stages[2].Report.Reference, filepath.Join(dir, "reference")},
+		{again.Stages[0].Job.(*Eval).Data, filepath.Join(dir, "math.jsonl")},
+		{again.Stages[1].Job.(*train.Job).Data, filepath.Join(dir, "text.jsonl")},
+		{again.Stages[2].Job.(*ReportStage).Data, filepath.Join(dir, "text.jsonl")},
+		{again.Stages[2].Job.(*ReportStage).Reference, filepath.Join(dir, "reference")},
 		{again.Stages[2].Model, "@t"},
-		{again.Stages[3].RM.Data, filepath.Join(dir, "dsp.json")},
+		{again.Stages[3].Job.(*RMJob).Data, filepath.Join(dir, "dsp.json")},
 		{again.Stages[3].Model, "stories260K"},
 		{again.Model.Path, "stories260K"},
 		{again.OutDir(), out},

@@ -23,19 +23,15 @@
 package recipes
 
 import (
-	"cmp"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
-	"colash/engine/rl"
-	"colash/engine/search"
-	"colash/engine/search/qlearn"
-	"colash/engine/taskeval"
-	"colash/engine/train"
+	"colash/engine/job"
 )
 
 // Recipe is one experiment.
@@ -61,73 +57,24 @@ type Model struct {
 	Threads int    `toml:"threads"` // CPU threads (0: all cores)
 }
 
-// Stage is one step of a recipe; the table of its kind holds its settings.
+// Stage is one step of a recipe; the table of its kind ([stage.KIND]) holds its settings.
 type Stage struct {
-	Name   string       `toml:"name"`   // its folder in the results; "@name" refers to its output
-	Kind   string       `toml:"kind"`   // one of Kinds: the table it reads
-	Model  string       `toml:"model"`  // "" = the recipe's model; "@stage" = that stage's model
-	Sample *SampleStage `toml:"sample"` // kind sample's settings
-	Train  *train.Job   `toml:"train"`  // kind train's
-	Report *ReportStage `toml:"report"` // kind report's
-	Eval   *Eval        `toml:"eval"`   // kind eval's
-	RL     *rl.Job      `toml:"rl"`     // kind rl's
-	RM     *RMJob       `toml:"rm"`     // kind rm's
-
-	QCollect *qlearn.CollectJob `toml:"qnet-collect"` // kind qnet-collect's: samples for the Q-network
-	QTrain   *qlearn.TrainJob   `toml:"qnet-train"`   // kind qnet-train's: the Q-network
-	Search   *search.Job        `toml:"search"`       // kind search's: methods evaluated
-
-	Corpus   *CorpusStage   `toml:"corpus"`    // kind corpus's: the testbed's text and tokenizer
-	TaskEval *TaskEvalStage `toml:"task-eval"` // kind task-eval's: a testbed task's accuracy
+	Name  string `toml:"name"`  // its folder in the results; "@name" refers to its output
+	Kind  string `toml:"kind"`  // one of Kinds: the table it reads
+	Model string `toml:"model"` // "" = the recipe's model; "@stage" = that stage's model
+	Job   Job    `toml:"-"`     // the kind's table, decoded over its defaults
 }
 
-// decodeSearch reads a search table over the defaults of the preset it names (config).
-func decodeSearch(md toml.MetaData, p toml.Primitive) (*search.Job, error) {
-	var which struct {
-		Preset string `toml:"config"`
-	}
-	if err := md.PrimitiveDecode(p, &which); err != nil {
-		return nil, err
-	}
-	j, err := search.JobWithPreset(cmp.Or(which.Preset, "math500"))
-	if err != nil {
-		return nil, err
-	}
-	return &j, md.PrimitiveDecode(p, &j)
-}
-
-// Kinds are the stage kinds a recipe can run.
-var Kinds = []string{"sample", "train", "rl", "report", "eval", "rm", "qnet-collect", "qnet-train", "search", "corpus", "task-eval"}
-
-// modelKinds are the kinds of stage that leave a model in OUT/<stage>/model.
-var modelKinds = []string{"train", "rl"}
+// stageKeys are a stage's own keys, beside its kind's table.
+var stageKeys = tomlKeys(reflect.TypeFor[Stage]())
 
 // rawRecipe is a recipe as read, before each stage's table is decoded over its defaults.
 type rawRecipe struct {
-	Name         string     `toml:"name"`
-	Out          string     `toml:"out"`
-	Model        Model      `toml:"model"`
-	Stages       []rawStage `toml:"stage"`
-	TargetReward float64    `toml:"target_reward"`
-}
-
-type rawStage struct {
-	Name   string         `toml:"name"`
-	Kind   string         `toml:"kind"`
-	Model  string         `toml:"model"`
-	Sample toml.Primitive `toml:"sample"`
-	Train  toml.Primitive `toml:"train"`
-	Report toml.Primitive `toml:"report"`
-	Eval   toml.Primitive `toml:"eval"`
-	RL     toml.Primitive `toml:"rl"`
-	RM     toml.Primitive `toml:"rm"`
-
-	QCollect toml.Primitive `toml:"qnet-collect"`
-	QTrain   toml.Primitive `toml:"qnet-train"`
-	Search   toml.Primitive `toml:"search"`
-
-	Corpus   toml.Primitive `toml:"corpus"`
-	TaskEval toml.Primitive `toml:"task-eval"`
+	Name         string                      `toml:"name"`
+	Out          string                      `toml:"out"`
+	Model        Model                       `toml:"model"`
+	Stages       []map[string]toml.Primitive `toml:"stage"`
+	TargetReward float64                     `toml:"target_reward"`
 }
 
 // Load reads and checks a recipe.
@@ -149,83 +96,17 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recipe %s: %w", path, err)
 	}
-	// Which kind tables each stage has (MetaData does not tell the stages of an array apart).
-	var present struct {
-		Stages []map[string]any `toml:"stage"`
-	}
-	if _, err := toml.Decode(string(text), &present); err != nil {
-		return nil, fmt.Errorf("recipe %s: %w", path, err)
-	}
 	r := Recipe{Name: raw.Name, Out: raw.Out, Model: raw.Model, TargetReward: raw.TargetReward, path: path}
+	var unknown []toml.Key
 	for i, rs := range raw.Stages {
-		st := Stage{Name: rs.Name, Kind: rs.Kind, Model: rs.Model}
-		has := func(k string) bool { _, ok := present.Stages[i][k]; return ok }
-		var err error
-		if has("sample") {
-			st.Sample = &SampleStage{SampleConfig: train.DefaultSample}
-			err = md.PrimitiveDecode(rs.Sample, st.Sample)
-		}
-		if has("train") && err == nil {
-			// The defaults depend on the stage the table names: read it first.
-			var which struct {
-				Stage train.Stage `toml:"stage"`
-			}
-			if err = md.PrimitiveDecode(rs.Train, &which); err == nil {
-				st.Train = train.NewJob(which.Stage)
-				err = md.PrimitiveDecode(rs.Train, st.Train)
-			}
-		}
-		if has("report") && err == nil {
-			st.Report = defaultReportStage()
-			err = md.PrimitiveDecode(rs.Report, st.Report)
-		}
-		if has("eval") && err == nil {
-			e := DefaultEval()
-			st.Eval = &e
-			err = md.PrimitiveDecode(rs.Eval, st.Eval)
-		}
-		if has("rl") && err == nil {
-			j := rl.DefaultJob()
-			st.RL = &j
-			err = md.PrimitiveDecode(rs.RL, st.RL)
-		}
-		if has("rm") && err == nil {
-			st.RM = NewRMJob()
-			err = md.PrimitiveDecode(rs.RM, st.RM)
-		}
-		if has("qnet-collect") && err == nil {
-			c := qlearn.DefaultCollect()
-			st.QCollect = &c
-			err = md.PrimitiveDecode(rs.QCollect, st.QCollect)
-		}
-		if has("qnet-train") && err == nil {
-			t := qlearn.DefaultTrain()
-			st.QTrain = &t
-			err = md.PrimitiveDecode(rs.QTrain, st.QTrain)
-		}
-		if has("search") && err == nil {
-			st.Search, err = decodeSearch(md, rs.Search)
-		}
-		if has("corpus") && err == nil {
-			st.Corpus = defaultCorpusStage()
-			err = md.PrimitiveDecode(rs.Corpus, st.Corpus)
-		}
-		if has("task-eval") && err == nil {
-			// The defaults depend on the task the table names: read it first.
-			var which struct {
-				Task string `toml:"task"`
-			}
-			if err = md.PrimitiveDecode(rs.TaskEval, &which); err == nil {
-				st.TaskEval = &TaskEvalStage{taskeval.DefaultJob(which.Task)}
-				err = md.PrimitiveDecode(rs.TaskEval, st.TaskEval)
-			}
-		}
+		st, extra, err := readStage(md, rs)
 		if err != nil {
-			return nil, fmt.Errorf("recipe %s: stage %d (%s): %w", path, i+1, rs.Name, err)
+			return nil, fmt.Errorf("recipe %s: stage %d (%s): %w", path, i+1, st.Name, err)
 		}
+		unknown = append(unknown, extra...)
 		r.Stages = append(r.Stages, st)
 	}
-	if un := md.Undecoded(); len(un) > 0 {
+	if un := append(unknown, md.Undecoded()...); len(un) > 0 {
 		return nil, unknownKeys(path, text, un)
 	}
 	if err := r.validate(); err != nil {
@@ -235,6 +116,51 @@ func LoadWith(path string, sets []string) (*Recipe, error) {
 		return nil, fmt.Errorf("recipe %s: %w", path, err)
 	}
 	return &r, nil
+}
+
+// readStage decodes a [[stage]]: its own keys, and its kind's table over the kind's defaults.
+// A key that is neither is returned as unknown; a table of another kind is an error.
+func readStage(md toml.MetaData, rs map[string]toml.Primitive) (st Stage, unknown []toml.Key, err error) {
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"name", &st.Name}, {"kind", &st.Kind}, {"model", &st.Model}} {
+		if p, ok := rs[f.key]; ok {
+			if err := md.PrimitiveDecode(p, f.dst); err != nil {
+				return st, nil, fmt.Errorf("%s: %w", f.key, err)
+			}
+		}
+	}
+	k, known := kindNamed(st.Kind)
+	if !known {
+		return st, nil, fmt.Errorf("kind %q is not one of %s", st.Kind, strings.Join(Kinds, ", "))
+	}
+	for key, p := range rs {
+		switch _, other := kindNamed(key); {
+		case slices.Contains(stageKeys, key):
+		case key == st.Kind:
+			if st.Job, err = k.read(md, p); err != nil {
+				return st, nil, err
+			}
+		case other:
+			return st, nil, fmt.Errorf("a %s stage has a [stage.%s] table", st.Kind, key)
+		default:
+			unknown = append(unknown, toml.Key{"stage", key})
+		}
+	}
+	if st.Job == nil {
+		return st, nil, fmt.Errorf("kind %s needs a [stage.%s] table", st.Kind, st.Kind)
+	}
+	return st, unknown, nil
+}
+
+// Smoke shrinks every stage to seconds of work, keeping its shape (the same stages, kinds,
+// models and data flow), so that CI can run every recipe end to end: `colash recipe run --smoke`.
+func (r *Recipe) Smoke() {
+	r.smoke = true
+	for _, s := range r.Stages {
+		s.Job.Smoke()
+	}
 }
 
 func (r *Recipe) validate() error {
@@ -260,61 +186,21 @@ func (r *Recipe) validate() error {
 	return nil
 }
 
-// validate checks a stage against the stages before it (name -> kind).
+// validate checks a stage against the stages before it (name -> kind): its references by what
+// they name, then its settings.
 func (s *Stage) validate(before map[string]string) error {
-	if err := refersTo(s.Model, before, "model", modelKinds...); err != nil {
-		return err
-	}
-	tables := map[string]bool{"sample": s.Sample != nil, "train": s.Train != nil, "report": s.Report != nil,
-		"eval": s.Eval != nil, "rl": s.RL != nil, "rm": s.RM != nil,
-		"qnet-collect": s.QCollect != nil, "qnet-train": s.QTrain != nil, "search": s.Search != nil,
-		"corpus": s.Corpus != nil, "task-eval": s.TaskEval != nil}
-	if !tables[s.Kind] {
-		if _, known := tables[s.Kind]; !known {
-			return fmt.Errorf("kind %q is not one of %s", s.Kind, strings.Join(Kinds, ", "))
+	for _, rf := range s.refs() {
+		if rf.what == job.FileRef {
+			if strings.HasPrefix(*rf.p, "@") {
+				return fmt.Errorf("%s %q: names a file, not an earlier stage", rf.key, *rf.p)
+			}
+			continue
 		}
-		return fmt.Errorf("kind %s needs a [stage.%s] table", s.Kind, s.Kind)
-	}
-	for k, set := range tables {
-		if set && k != s.Kind {
-			return fmt.Errorf("a %s stage has a [stage.%s] table", s.Kind, k)
-		}
-	}
-	switch s.Kind {
-	case "sample":
-		return s.Sample.validate()
-	case "corpus":
-		return s.Corpus.validate()
-	case "task-eval":
-		return s.TaskEval.validate()
-	case "train":
-		return validateTrain(s.Train, before)
-	case "report":
-		return s.Report.validate(before)
-	case "rl":
-		if err := refersTo(s.RL.RewardModel, before, "reward_model", "rm"); err != nil {
+		if err := refersTo(*rf.p, before, rf.key, kindsMaking(rf.what)...); err != nil {
 			return err
 		}
-		return s.RL.Validate()
-	case "rm":
-		return s.RM.validate(before)
-	case "qnet-collect":
-		return s.QCollect.Validate()
-	case "qnet-train":
-		if err := refersTo(s.QTrain.Data, before, "data", "qnet-collect"); err != nil {
-			return err
-		}
-		return s.QTrain.Validate()
-	case "search":
-		if err := refersTo(s.Search.QNet, before, "qnet", "qnet-train"); err != nil {
-			return err
-		}
-		if err := refersTo(s.Search.RewardModel, before, "reward_model", "rm"); err != nil {
-			return err
-		}
-		return s.Search.Validate()
 	}
-	return s.Eval.validate()
+	return s.Job.Validate()
 }
 
 // refersTo checks that ref, when it is "@name", names an earlier stage of one of the given kinds.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"colash/engine/eval"
+	"colash/engine/rl"
+	"colash/engine/search"
 )
 
 func write(t *testing.T, body string) string {
@@ -46,20 +48,20 @@ func TestShippedRecipesLoad(t *testing.T) {
 func TestSearchStages(t *testing.T) {
 	head := "name = \"s\"\n[[stage]]\nname = \"c\"\nkind = \"qnet-collect\"\n[stage.qnet-collect]\nn = 2\n" +
 		"[[stage]]\nname = \"q\"\nkind = \"qnet-train\"\n[stage.qnet-train]\ndata = \"@c\"\n"
-	search := "[[stage]]\nname = \"s\"\nkind = \"search\"\n[stage.search]\nmethods = [\"mcts-q\"]\n"
-	r, err := Load(write(t, head+search+"config = \"code-default\"\nqnet = \"@q\"\nb2 = 3\n"))
+	searchTable := "[[stage]]\nname = \"s\"\nkind = \"search\"\n[stage.search]\nmethods = [\"mcts-q\"]\n"
+	r, err := Load(write(t, head+searchTable+"config = \"code-default\"\nqnet = \"@q\"\nb2 = 3\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j := r.Stages[2].Search; j.B1 != 5 || j.B2 != 3 || j.T != 32 || j.Preset != "code-default" {
+	if j := r.Stages[2].Job.(*search.Job); j.B1 != 5 || j.B2 != 3 || j.T != 32 || j.Preset != "code-default" {
 		t.Fatalf("code-default with b2 = 3: b1 %d b2 %d T %d", j.B1, j.B2, j.T)
 	}
 	for body, want := range map[string]string{
-		head + search + "qnet = \"@c\"\n":                     `stage "c" is a qnet-collect stage`,
-		head + search + "qnet = \"@q\"\nconfig = \"fast\"\n":  `unknown configuration "fast"`,
-		head + search + "qnet = \"@q\"\ntask = \"math500\"\n": "oracle",
-		head + search + "qnet = \"@q\"\nbeam = 2\n":           "beam",
-		head + search:                         "Q-network",
+		head + searchTable + "qnet = \"@c\"\n":                     `stage "c" is a qnet-collect stage`,
+		head + searchTable + "qnet = \"@q\"\nconfig = \"fast\"\n":  `unknown configuration "fast"`,
+		head + searchTable + "qnet = \"@q\"\ntask = \"math500\"\n": "oracle",
+		head + searchTable + "qnet = \"@q\"\nbeam = 2\n":           "beam",
+		head + searchTable:                    "Q-network",
 		head + rmStage + "samples = \"@q\"\n": `stage "q" is a qnet-train stage`,
 		head + rmStage + "samples = \"@c\"\ndomain = \"x\"\ndata = \"d.json\"\n": "not both",
 	} {
@@ -200,9 +202,9 @@ func TestOverridesAndSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Name != "y" || r.Model.Threads != 3 || r.Stages[0].Eval.N != 7 || r.Stages[1].RL.LR != 2e-5 ||
-		strings.Join(r.Stages[1].RL.Words, ",") != "cat,dog" || r.Stages[1].RL.Steps != 50 || r.Model.Path != "cola" {
-		t.Errorf("overrides not applied: %+v %+v %+v", r, r.Stages[0].Eval, r.Stages[1].RL)
+	if r.Name != "y" || r.Model.Threads != 3 || r.Stages[0].Job.(*Eval).N != 7 || r.Stages[1].Job.(*rl.Job).LR != 2e-5 ||
+		strings.Join(r.Stages[1].Job.(*rl.Job).Words, ",") != "cat,dog" || r.Stages[1].Job.(*rl.Job).Steps != 50 || r.Model.Path != "cola" {
+		t.Errorf("overrides not applied: %+v %+v %+v", r, r.Stages[0].Job.(*Eval), r.Stages[1].Job.(*rl.Job))
 	}
 	for set, want := range map[string]string{"q.n=3": `no stage is named "q" (stages: e, r)`, "e.nn=3": "unknown key stage.eval.nn", "e": "want key=value", "e.n=x": "r.toml"} {
 		if _, err := LoadWith(p, []string{set}); err == nil || !strings.Contains(err.Error(), want) {
@@ -210,8 +212,8 @@ func TestOverridesAndSmoke(t *testing.T) {
 		}
 	}
 	r.Smoke()
-	if r.Stages[0].Eval.N != 2 || r.Stages[1].RL.Steps != 2 || r.Stages[1].RL.MaxTokens > 16 {
-		t.Errorf("smoke: %+v %+v", r.Stages[0].Eval, r.Stages[1].RL)
+	if r.Stages[0].Job.(*Eval).N != 2 || r.Stages[1].Job.(*rl.Job).Steps != 2 || r.Stages[1].Job.(*rl.Job).MaxTokens > 16 {
+		t.Errorf("smoke: %+v %+v", r.Stages[0].Job.(*Eval), r.Stages[1].Job.(*rl.Job))
 	}
 }
 

@@ -16,31 +16,37 @@ import (
 	"colash/model/atomic"
 )
 
-// curves are the metrics plotted for each kind of stage that logs metrics.jsonl: one PNG per
-// metric, with every stage of that kind that logs it on the same plot, so runs compare directly.
-var curves = map[string][]string{
-	"rl":    {"reward/mean", "kl", "entropy"},
-	"train": {"loss", "ce", "acc", "alive"},
-	"rm":    {"loss", "acc", "held_out/acc"},
-
-	"qnet-train": {"loss", "q_taken_mean"},
+// curves are the metrics plotted for a kind of stage that logs metrics.jsonl: one PNG per metric,
+// with every stage of that kind that logs it on the same plot, so runs compare directly.
+func curves(kindName string) []string {
+	k, _ := kindNamed(kindName)
+	return k.curves
 }
 
 // writeConfig saves the recipe as it ran: every default filled in, overrides applied.
 func writeConfig(r *Recipe, out string) error {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "# %s as run (defaults filled in, --set overrides applied%s)\n", r.Name, map[bool]string{true: ", --smoke"}[r.smoke])
-	if err := toml.NewEncoder(&buf).Encode(r.withAbsolutePaths()); err != nil {
+	if err := toml.NewEncoder(&buf).Encode(r.withAbsolutePaths().document()); err != nil {
 		return err
 	}
 	return atomic.WriteFile(filepath.Join(out, "config.toml"), buf.Bytes())
+}
+
+// document is the recipe as a TOML document: each stage's table under its kind's name.
+func (r *Recipe) document() map[string]any {
+	stages := make([]map[string]any, len(r.Stages))
+	for i, s := range r.Stages {
+		stages[i] = map[string]any{"name": s.Name, "kind": s.Kind, "model": s.Model, s.Kind: s.Job}
+	}
+	return map[string]any{"name": r.Name, "out": r.Out, "model": r.Model, "target_reward": r.TargetReward, "stage": stages}
 }
 
 // writePlots draws each curve of the stages that log it into OUT/plots/<metric>.png.
 func writePlots(r *Recipe, out string) ([]string, error) {
 	byMetric := map[string][]plot.Series{}
 	for _, s := range r.Stages {
-		for _, key := range curves[s.Kind] {
+		for _, key := range curves(s.Kind) {
 			pts, err := plot.Metric(filepath.Join(out, s.Name, "metrics.jsonl"), key, 1)
 			if err == nil && len(pts) > 1 {
 				byMetric[key] = append(byMetric[key], plot.Series{Label: s.Name, Points: pts})
@@ -94,7 +100,7 @@ func writeReport(r *Recipe, res *Results, out, command string, plots []string) e
 
 // stageSparkline draws the stage's first curve metric as a line of block characters.
 func stageSparkline(r *Recipe, out string, sr StageResult) string {
-	keys := curves[sr.Kind]
+	keys := curves(sr.Kind)
 	if len(keys) == 0 {
 		return ""
 	}

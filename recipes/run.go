@@ -123,9 +123,6 @@ func (r *Recipe) Command() string {
 // SetCommand records the command line that ran the recipe, for report.md.
 func (r *Recipe) SetCommand(c string) { r.command = c }
 
-// dataParallel are the kinds of stage every rank of a launched recipe runs together.
-var dataParallel = map[string]bool{"train": true, "rl": true, "rm": true, "qnet-train": true}
-
 // stage runs one stage unless an earlier run completed it. Under a launcher, rank 0 says whether
 // it did (so that no rank skips a stage the others run), and runs a stage that is not
 // data-parallel alone while the others wait.
@@ -144,7 +141,7 @@ func (e *env) stage(ctx context.Context, s Stage) (*StageResult, error) {
 		}
 		return readDone(done)
 	}
-	if e.group == nil || e.group.Size() == 1 || dataParallel[s.Kind] {
+	if k, _ := kindNamed(s.Kind); e.group == nil || e.group.Size() == 1 || k.parallel {
 		if e.others != nil {
 			fmt.Fprintf(e.others, "stage %s (%s): rank %d of %d\n", s.Name, s.Kind, e.group.Rank(), e.group.Size())
 		}
@@ -197,12 +194,8 @@ func (e *env) runStage(ctx context.Context, s Stage, dir, done string) (*StageRe
 		fmt.Fprintf(e.progress, "stage %s (%s)\n", s.Name, s.Kind)
 	}
 	start := time.Now()
-	run := map[string]func(context.Context, Stage, string) (any, error){
-		"sample": e.sample, "train": e.train, "rl": e.rl, "report": e.report, "eval": e.eval, "rm": e.rm,
-		"qnet-collect": e.qnetCollect, "qnet-train": e.qnetTrain, "search": e.search,
-		"corpus": e.corpus, "task-eval": e.taskEval,
-	}[s.Kind]
-	metrics, err := run(ctx, s, dir)
+	k, _ := kindNamed(s.Kind)
+	metrics, err := k.run(e, ctx, s, dir)
 	if err != nil {
 		return nil, err
 	}

@@ -11,12 +11,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"colash/engine/rl"
-	"colash/engine/search"
-	"colash/engine/search/qlearn"
-	"colash/engine/taskeval"
-	"colash/engine/train"
 )
 
 // The key tables of docs/recipes.md are generated from the Go structs a recipe decodes into
@@ -47,22 +41,6 @@ func TestRecipesDocSchema(t *testing.T) {
 	t.Errorf("%s: the key tables are stale; run COLASH_UPDATE_DOCS=1 go test -run RecipesDocSchema ./recipes", doc)
 }
 
-// schemaDefaults are the values a table starts from before the recipe's keys are decoded.
-var schemaDefaults = map[string]any{
-	"stage.sample": SampleStage{SampleConfig: train.DefaultSample},
-	"stage.train":  *train.NewJob(train.StageIDM),
-	"stage.rl":     rl.DefaultJob(),
-	"stage.report": *defaultReportStage(),
-	"stage.eval":   DefaultEval(),
-	"stage.rm":     *NewRMJob(),
-
-	"stage.qnet-collect": qlearn.DefaultCollect(),
-	"stage.qnet-train":   qlearn.DefaultTrain(),
-	"stage.search":       search.DefaultJob(),
-	"stage.corpus":       *defaultCorpusStage(),
-	"stage.task-eval":    TaskEvalStage{taskeval.DefaultJob("countdown")},
-}
-
 func schema(t *testing.T) string {
 	comments := fieldComments(t, ".", "../engine/train", "../engine/rl", "../engine/rm", "../engine/search", "../engine/search/qlearn")
 	var paths []string
@@ -80,11 +58,16 @@ func schema(t *testing.T) string {
 			title = "[[stage]]"
 		}
 		fmt.Fprintf(&b, "\n### %s\n\n| key | type | default | meaning |\n|---|---|---|---|\n", title)
-		var def reflect.Value
-		if d, ok := schemaDefaults[p]; ok {
-			def = reflect.ValueOf(d)
+		var def reflect.Value // the values a table starts from before the recipe's keys are decoded
+		if k, ok := kindNamed(strings.TrimPrefix(p, "stage.")); ok {
+			def = reflect.ValueOf(k.blank()).Elem()
 		}
 		writeRows(&b, tables[p], def, comments)
+		if p == "stage" {
+			for _, k := range Kinds {
+				fmt.Fprintf(&b, "| `%s` | table |  | kind %s's settings: [stage.%s] |\n", k, k, k)
+			}
+		}
 	}
 	b.WriteString("\n")
 	return b.String()
@@ -115,11 +98,7 @@ func writeRows(b *strings.Builder, typ reflect.Type, def reflect.Value, comments
 		if fv.IsValid() && !fv.IsZero() {
 			value = fmt.Sprintf("`%v`", fv.Interface())
 		}
-		// rawRecipe and rawStage decode what Recipe and Stage document.
 		owner := path.Base(typ.PkgPath()) + "." + typ.Name()
-		if strings.HasPrefix(typ.Name(), "raw") {
-			owner = path.Base(typ.PkgPath()) + "." + strings.ToUpper(typ.Name()[3:4]) + typ.Name()[4:]
-		}
 		meaning := f.Tag.Get("help") // a job's flag usage; else the field's comment
 		if meaning == "" {
 			meaning = comments[owner+"."+f.Name]

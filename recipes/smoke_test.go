@@ -40,10 +40,10 @@ func TestEveryRecipeSmokes(t *testing.T) {
 				t.Fatalf("report.md: %v\n%s", err, report)
 			}
 			for _, s := range res.Stages {
-				if len(curves[s.Kind]) == 0 {
+				if len(curves(s.Kind)) == 0 {
 					continue
 				}
-				key := strings.ReplaceAll(curves[s.Kind][0], "/", "_")
+				key := strings.ReplaceAll(curves(s.Kind)[0], "/", "_")
 				fp, err := os.Open(filepath.Join(out, "plots", key+".png"))
 				if err != nil {
 					t.Fatalf("stage %s: %v", s.Stage, err)

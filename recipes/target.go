@@ -3,6 +3,7 @@ package recipes
 import (
 	"path/filepath"
 
+	"colash/engine/rl"
 	"colash/engine/run"
 )
 
@@ -36,10 +37,11 @@ func targets(r *Recipe, out string) (map[string]*ToTarget, error) {
 	}
 	res := map[string]*ToTarget{}
 	for _, s := range r.Stages {
-		if s.RL == nil {
+		j, ok := s.Job.(*rl.Job)
+		if !ok {
 			continue
 		}
-		t, err := toTarget(filepath.Join(out, s.Name, "metrics.jsonl"), r.TargetReward, s.RL.Prompts*s.RL.Group)
+		t, err := toTarget(filepath.Join(out, s.Name, "metrics.jsonl"), r.TargetReward, j.Prompts*j.Group)
 		if err != nil {
 			return nil, err
 		}

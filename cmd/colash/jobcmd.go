@@ -79,7 +79,7 @@ func (a *jobArgs) run(name string, j job.Job, rule withoutModel) error {
 // resolveCLI resolves a job's references on the command line: a model may be a shipped one's
 // name; everything else is a path already.
 func resolveCLI(ref string, what job.Ref) (string, error) {
-	if what == job.ModelRef {
+	if what.IsModel() {
 		return models.Resolve(ref)
 	}
 	return ref, nil

@@ -43,15 +43,23 @@ type Env struct {
 	Resolve func(ref string, what Ref) (string, error)
 }
 
-// Ref is what a reference in a job's settings names.
-type Ref int
+// Ref is what a reference in a job's settings names. A job's struct says it of each such field
+// with a `ref` tag holding the Ref (`ref:"data"`), so that a recipe checks "@stage" references
+// and makes paths absolute from the struct alone.
+type Ref string
 
 const (
-	DataRef      Ref = iota // a data file (a recipe's "@stage": its data.jsonl)
-	TokenizerRef            // a tokenizer file (a recipe's "@stage": a corpus stage's tokenizer)
-	ModelRef                // a model folder (a recipe's "@stage": its model/)
-	SamplesRef              // scored samples (a recipe's "@stage": a qnet-collect stage's samples.jsonl)
+	DataRef        Ref = "data"         // a data file (a recipe's "@stage": a sample or corpus stage's data.jsonl)
+	TokenizerRef   Ref = "tokenizer"    // a tokenizer file (a recipe's "@stage": a corpus stage's tokenizer.json)
+	SamplesRef     Ref = "samples"      // scored samples (a recipe's "@stage": a qnet-collect stage's samples.jsonl)
+	ModelRef       Ref = "model"        // a model folder or a shipped model's name (a recipe's "@stage": its model/)
+	RewardModelRef Ref = "reward-model" // a reward model folder (a recipe's "@stage": an rm stage's model/)
+	QNetRef        Ref = "qnet"         // a Q-network folder (a recipe's "@stage": a qnet-train stage's model/)
+	FileRef        Ref = "file"         // a file of the user's, never an earlier stage's output
 )
+
+// IsModel says whether the reference names a model folder (which may also be a shipped name).
+func (r Ref) IsModel() bool { return r == ModelRef || r == RewardModelRef || r == QNetRef }
 
 // ModelOut is the folder a trained model is written to.
 func (e *Env) ModelOut() string {

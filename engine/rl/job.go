@@ -24,9 +24,9 @@ type Job struct {
 	Words []string `toml:"words" help:"story-word(s): comma-separated target words (default friend,friends)"`
 	Limit int      `toml:"limit" help:"math: use the first N training problems"`
 
-	Data        string `toml:"data" help:"dsp: the DSP JSON file"`
+	Data        string `toml:"data" ref:"file" help:"dsp: the DSP JSON file"`
 	Domain      string `toml:"domain" help:"dsp: academy, business, entertainment or literature"`
-	RewardModel string `toml:"reward_model" help:"a reward model folder whose score is the reward (in a recipe \"@stage\": an rm stage's)"`
+	RewardModel string `toml:"reward_model" ref:"reward-model" help:"a reward model folder whose score is the reward (in a recipe \"@stage\": an rm stage's)"`
 
 	TokenLevel bool `toml:"token_level" help:"baseline: sample and train tokens of the plain Llama instead of CoLA's latent policy"`
 	Layers     int  `toml:"layers" help:"token level: train the last N decoder blocks + final norm + lm_head (0: the full model)"`
@@ -46,6 +46,12 @@ type Job struct {
 func DefaultJob() Job {
 	return Job{Config: DefaultConfig(), Task: "story-word", Layers: 2, TopK: 40, Temperature: 1, TopP: 1,
 		WrapSeed: 7, PolicyLayers: 2, HeldOut: 32, SaveEvery: 25}
+}
+
+// Smoke shrinks the run to two tiny steps of the same shape (a recipe's --smoke).
+func (j *Job) Smoke() {
+	j.Steps, j.Prompts, j.Group = min(j.Steps, 2), min(j.Prompts, 2), min(j.Group, 2)
+	j.MaxTokens, j.Warmup, j.HeldOut, j.SaveEvery = min(j.MaxTokens, 16), 0, min(j.HeldOut, 2), 1
 }
 
 // Validate checks what can be checked before a model is loaded.
@@ -100,10 +106,10 @@ type Summary struct {
 func (j *Job) Run(ctx context.Context, env *job.Env) (any, error) {
 	jj := *j
 	var err error
-	if jj.Data, err = env.Path(j.Data, job.DataRef); err != nil {
+	if jj.Data, err = env.Path(j.Data, job.FileRef); err != nil {
 		return nil, err
 	}
-	if jj.RewardModel, err = env.Path(j.RewardModel, job.ModelRef); err != nil {
+	if jj.RewardModel, err = env.Path(j.RewardModel, job.RewardModelRef); err != nil {
 		return nil, err
 	}
 	if err := jj.Validate(); err != nil {

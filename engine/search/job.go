@@ -24,8 +24,8 @@ type Job struct {
 	Methods     []string `toml:"methods" help:"comma-separated: greedy, best-of-n, mcts, mcts-q, each on the same problems"`
 	N           int      `toml:"n" help:"the first N problems"`
 	Samples     int      `toml:"samples" help:"best-of-n without a budget: samples"`
-	QNet        string   `toml:"qnet" help:"the Q-network folder mcts-q needs"`
-	RewardModel string   `toml:"reward_model" help:"a reward model that scores rollouts (math: the non-oracle scorer)"`
+	QNet        string   `toml:"qnet" ref:"qnet" help:"the Q-network folder mcts-q needs"`
+	RewardModel string   `toml:"reward_model" ref:"reward-model" help:"a reward model that scores rollouts (math: the non-oracle scorer)"`
 	Oracle      bool     `toml:"oracle" help:"math: let the grader against the gold answer score rollouts"`
 	Success     float64  `toml:"success" help:"an answer succeeds when the task's reward reaches this"`
 	Seed        uint64   `toml:"seed" help:"seed of code sampling"`
@@ -51,6 +51,15 @@ func JobWithPreset(preset string) (Job, error) {
 func goldScored(t rl.Task) bool {
 	_, ok := t.Reward.(rl.MathAnswer)
 	return ok
+}
+
+// Smoke shrinks the evaluation to two problems and tiny searches (a recipe's --smoke).
+func (j *Job) Smoke() {
+	j.N, j.Samples, j.T, j.D = min(j.N, 2), min(j.Samples, 2), min(j.T, 2), min(j.D, 8)
+	j.SimTokens, j.ExtendMax, j.CompleteTokens, j.Restarts = min(j.SimTokens, 8), min(j.ExtendMax, 4), min(j.CompleteTokens, 8), min(j.Restarts, 1)
+	if j.Budget > 0 {
+		j.Budget = min(j.Budget, 400)
+	}
 }
 
 // Validate checks what can be checked before a model is loaded.

@@ -21,7 +21,7 @@ type Job struct {
 	Task              string  `toml:"task" flag:"-"` // countdown, arith or household (on the command line: colash eval TASK)
 	Level             string  `toml:"level" help:"countdown level: cd3 or cd4"`
 	Split             string  `toml:"split" help:"household split: seen, unseen, or invented (the training-only split of made-up names)"`
-	Data              string  `toml:"data" help:"problems, one JSON line each (countdown: {\"nums\": [..], \"target\": T}; arith: {\"expr\": \"...\"}); none: n generated from seed"`
+	Data              string  `toml:"data" ref:"file" help:"problems, one JSON line each (countdown: {\"nums\": [..], \"target\": T}; arith: {\"expr\": \"...\"}); none: n generated from seed"`
 	N                 int     `toml:"n" help:"generated problems or episodes (without data)"`
 	Seed              uint64  `toml:"seed" help:"seed of the generated problems or episodes (the testbed trains on seed 1) and of sampling"`
 	Batch             int     `toml:"batch" help:"problems per generation batch"`
@@ -42,6 +42,9 @@ func DefaultJob(task string) Job {
 	}
 	return j
 }
+
+// Smoke shrinks the evaluation to four short answers (a recipe's --smoke).
+func (j *Job) Smoke() { j.N, j.MaxTokens = min(j.N, 4), min(max(j.MaxTokens, 16), 16) }
 
 // Validate checks the job's settings.
 func (j Job) Validate() error {

@@ -18,7 +18,7 @@ import (
 // trains: a CoLA, a Llama for stage1 to wrap, or for lm one to continue ("": fresh weights).
 type Job struct {
 	Config
-	Data      string `toml:"data" help:"training data: JSONL (field) or plain text; in a recipe \"@stage\" names a sample or corpus stage's text"`
+	Data      string `toml:"data" ref:"data" help:"training data: JSONL (field) or plain text; in a recipe \"@stage\" names a sample or corpus stage's text"`
 	Field     string `toml:"field" help:"JSONL text field"`
 	Seq       int    `toml:"seq" help:"tokens per sequence (lm: at most max_position_embeddings)"`
 	AlignDocs bool   `toml:"align_docs" help:"start every packed sequence at a document (a document cut by the sequence's end starts the next one again), so every token sees its document from the start"`
@@ -35,8 +35,8 @@ type Job struct {
 	PolicyLayers int    `toml:"policy_layers" help:"policy blocks: of stage1's new modules (0: 2), or of a fresh policy that bc clones (0: keep the model's)"`
 	InitSeed     uint64 `toml:"init_seed" help:"seed of fresh weights: stage1's new modules, bc's fresh policy, every weight of lm"`
 
-	Shape     string `toml:"config" help:"lm: config.json of the model's shape"`
-	Tokenizer string `toml:"tokenizer" help:"the model's tokenizer file (lm: required, e.g. colash tokenizer train's tokenizer.json; others: default the one beside the model); in a recipe \"@stage\" names a corpus stage's"`
+	Shape     string `toml:"config" ref:"file" help:"lm: config.json of the model's shape"`
+	Tokenizer string `toml:"tokenizer" ref:"tokenizer" help:"the model's tokenizer file (lm: required, e.g. colash tokenizer train's tokenizer.json; others: default the one beside the model); in a recipe \"@stage\" names a corpus stage's"`
 
 	SaveEvery int    `toml:"save_every" help:"checkpoint every N updates (and at the end)"`
 	SaveDType string `toml:"save_dtype" help:"stored dtype of the trained model: f32, f16 or bf16"`
@@ -52,6 +52,12 @@ func NewJob(st Stage) *Job {
 		j.Seq = 256
 	}
 	return j
+}
+
+// Smoke shrinks the run to a few tiny updates of the same shape (a recipe's --smoke).
+func (j *Job) Smoke() {
+	j.Steps, j.Batch, j.Accum = min(j.Steps, 4), min(j.Batch, 4), 1
+	j.Warmup, j.Seq, j.SaveEvery = min(j.Warmup, 1), min(j.Seq, 64), 2
 }
 
 // Validate checks what can be checked before a model is loaded.
@@ -178,7 +184,7 @@ func (j *Job) pretrain(ctx context.Context, env *job.Env, o run.Options) (*check
 	s := LMSetup{Field: j.Field, Seq: j.Seq, AlignDocs: j.AlignDocs, InitSeed: j.InitSeed, From: env.Model,
 		Device: env.Opt.WithDefaults().Device}
 	var err error
-	if s.Shape, err = env.Path(j.Shape, job.DataRef); err != nil {
+	if s.Shape, err = env.Path(j.Shape, job.FileRef); err != nil {
 		return nil, err
 	}
 	if s.Tokenizer, err = env.Path(j.Tokenizer, job.TokenizerRef); err != nil {

@@ -33,6 +33,11 @@ func DefaultCollect() CollectJob {
 	return CollectJob{Task: "story-target", Problems: 100, Samples: 8, MaxTokens: 48, Seed: 1}
 }
 
+// Smoke shrinks the collection to a few short samples (a recipe's --smoke).
+func (j *CollectJob) Smoke() {
+	j.Problems, j.Samples, j.MaxTokens = min(j.Problems, 2), min(j.Samples, 2), min(j.MaxTokens, 12)
+}
+
 // Validate checks the numbers and the task.
 func (j CollectJob) Validate() error {
 	_, err := j.checked()
@@ -102,12 +107,17 @@ func summarise(data []Sample) *CollectSummary {
 // describe it.
 type TrainJob struct {
 	Config
-	Data      string `toml:"data" help:"samples from colash qnet collect (in a recipe \"@stage\": a qnet-collect stage's)"`
+	Data      string `toml:"data" ref:"samples" help:"samples from colash qnet collect (in a recipe \"@stage\": a qnet-collect stage's)"`
 	SaveEvery int    `toml:"save_every" help:"checkpoint every N steps"`
 }
 
 // DefaultTrain is Paper's training, checkpointed every 50 steps.
 func DefaultTrain() TrainJob { return TrainJob{Config: Paper(), SaveEvery: 50} }
+
+// Smoke shrinks the training to two tiny steps (a recipe's --smoke).
+func (j *TrainJob) Smoke() {
+	j.Steps, j.Batch, j.Warmup, j.SaveEvery = min(j.Steps, 2), min(j.Batch, 2), 0, 1
+}
 
 // Validate checks the numbers.
 func (j TrainJob) Validate() error {

@@ -4,16 +4,18 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"colash/engine/eval"
 	"colash/engine/generate"
 	"colash/model/checkpoint"
+	"colash/model/tokenizer"
 )
 
 // Eval is a math evaluation: Math500 (built in), a MATH-format or a GSM8K file.
 type Eval struct {
 	Set               string  `toml:"set" flag:"-"` // math500, math or gsm8k (on the command line: colash eval SET)
-	Data              string  `toml:"data" help:"JSONL file (math: MATH schema; gsm8k: question/answer); math500 is built in"`
+	Data              string  `toml:"data" ref:"file" help:"JSONL file (math: MATH schema; gsm8k: question/answer); math500 is built in"`
 	N                 int     `toml:"n" help:"evaluate the first N problems (0: all)"`
 	Samples           int     `toml:"samples" help:"completions per problem, for pass@k and maj@k"`
 	Batch             int     `toml:"batch" help:"problems decoded together"`
@@ -29,7 +31,43 @@ func DefaultEval() Eval {
 	return Eval{Set: "math500", Samples: 1, Batch: 8, MaxTokens: 512, LatentTemperature: 1, Grading: "prm800k"}
 }
 
-func (e *Eval) validate() error {
+var evalKind = kind{
+	name:  "eval",
+	blank: func() Job { e := DefaultEval(); return &e },
+	run: func(e *env, ctx context.Context, s Stage, dir string) (any, error) {
+		m, err := e.open(s.Model)
+		if err != nil {
+			return nil, err
+		}
+		defer m.Free()
+		return RunEval(ctx, m, *s.Job.(*Eval), filepath.Join(dir, "problems.jsonl"), e.progress)
+	},
+	reach: evalReach,
+}
+
+// evalReach is the longest of the evaluated problems' prompts plus max_tokens.
+func evalReach(e *env, s Stage, _ tokenizer.Tokenizer) (reach, bool) {
+	ev := *s.Job.(*Eval)
+	ev.Data = e.file(ev.Data)
+	probs, err := ev.Problems()
+	if err != nil {
+		return reach{}, false
+	}
+	if ev.N > 0 && ev.N < len(probs) {
+		probs = probs[:ev.N]
+	}
+	rc := reach{plus: ev.MaxTokens, what: fmt.Sprintf("max_tokens %d", ev.MaxTokens)}
+	for _, p := range probs {
+		rc.prompts = append(rc.prompts, eval.MathPrompt(p.Problem))
+	}
+	return rc, true
+}
+
+// Smoke evaluates two problems with short completions.
+func (e *Eval) Smoke() { e.N, e.Samples, e.MaxTokens = 2, min(e.Samples, 2), min(e.MaxTokens, 16) }
+
+// Validate checks the settings.
+func (e *Eval) Validate() error {
 	switch e.Set {
 	case "math500":
 	case "math", "gsm8k":
@@ -62,7 +100,7 @@ func (e *Eval) Problems() ([]eval.Problem, error) {
 
 // RunEval evaluates m; log is the per-problem JSONL (resumed when it exists).
 func RunEval(ctx context.Context, m *checkpoint.Model, e Eval, log string, progress io.Writer) (*eval.Report, error) {
-	if err := e.validate(); err != nil {
+	if err := e.Validate(); err != nil {
 		return nil, err
 	}
 	probs, err := e.Problems()

@@ -11,6 +11,7 @@ import (
 	"colash/engine/search"
 	"colash/engine/search/qlearn"
 	"colash/model/checkpoint"
+	"colash/model/tokenizer"
 )
 
 // RMJob trains a reward model (engine/rm): the stage's model (a plain Llama) with a scalar head,
@@ -20,14 +21,27 @@ import (
 // The reward model is OUT/<stage>/model; an rl or search stage's reward_model = "@stage" uses it.
 type RMJob struct {
 	rm.Config
-	Data       string  `toml:"data" help:"DSP: the JSON file (CC BY-NC 4.0, not shipped; docs/rm.md)"`
+	Data       string  `toml:"data" ref:"file" help:"DSP: the JSON file (CC BY-NC 4.0, not shipped; docs/rm.md)"`
 	Domain     string  `toml:"domain" help:"DSP: the preferred style: academy, business, entertainment or literature"`
-	Samples    string  `toml:"samples" help:"outcome: scored answers, colash qnet collect's JSONL (in a recipe \"@stage\": a qnet-collect stage's)"`
+	Samples    string  `toml:"samples" ref:"samples" help:"outcome: scored answers, colash qnet collect's JSONL (in a recipe \"@stage\": a qnet-collect stage's)"`
 	References string  `toml:"references" help:"outcome: a task whose reference solutions are right answers too (\"math\"; \"\": none)"`
 	PerProblem int     `toml:"per_problem" help:"outcome: pairs a problem (0: one per wrong answer)"`
 	HeldOut    float64 `toml:"held_out" help:"fraction of queries held out (their pairs measure accuracy)"`
 	Limit      int     `toml:"limit" help:"first N training pairs, after shuffling (0: all)"`
 	SaveEvery  int     `toml:"save_every" help:"checkpoint every N updates"`
+}
+
+var rmKind = kind{
+	name:     "rm",
+	blank:    func() Job { return NewRMJob() },
+	run:      runJob,
+	makes:    []job.Ref{job.RewardModelRef},
+	parallel: true,
+	curves:   []string{"loss", "acc", "held_out/acc"},
+	reach: func(_ *env, s Stage, _ tokenizer.Tokenizer) (reach, bool) {
+		n := s.Job.(*RMJob).MaxLen
+		return reach{fixed: n, what: fmt.Sprintf("max_len %d", n)}, true
+	},
 }
 
 // NewRMJob is the defaults of `colash rm train` and a recipe's rm stage.
@@ -57,12 +71,10 @@ func (s *RMJob) Validate() error {
 	return s.Config.Validate()
 }
 
-// validate checks the stage against the stages before it.
-func (s *RMJob) validate(before map[string]string) error {
-	if err := refersTo(s.Samples, before, "samples", "qnet-collect"); err != nil {
-		return err
-	}
-	return s.Validate()
+// Smoke trains one epoch of a few short pairs.
+func (s *RMJob) Smoke() {
+	s.Limit, s.Batch, s.MicroBatch = min(max(s.Limit, 8), 8), min(s.Batch, 4), min(max(s.MicroBatch, 4), 4)
+	s.Epochs, s.MaxLen, s.SaveEvery, s.Warmup, s.EvalEvery = 1, min(s.MaxLen, 48), 1, 0, 0
 }
 
 // RMResult is an rm stage's result.
@@ -107,7 +119,7 @@ func (s *RMJob) Run(ctx context.Context, env *job.Env) (any, error) {
 // pairs are the job's training and held-out pairs.
 func (s *RMJob) pairs(env *job.Env) (train, held []rm.Pair, err error) {
 	if s.Samples == "" {
-		data, err := env.Path(s.Data, job.DataRef)
+		data, err := env.Path(s.Data, job.FileRef)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -146,12 +158,4 @@ func (s *RMJob) pairs(env *job.Env) (train, held []rm.Pair, err error) {
 		return nil, nil, fmt.Errorf("rm: the samples give no training pairs: no problem has both a right and a wrong answer (give references)")
 	}
 	return train, held, nil
-}
-
-func (e *env) rm(ctx context.Context, s Stage, dir string) (any, error) {
-	env, err := e.jobEnv(s, dir, true)
-	if err != nil {
-		return nil, err
-	}
-	return s.RM.Run(ctx, env)
 }
