@@ -62,13 +62,27 @@ type (
 	}
 )
 
-func read(t *testing.T, path string) string {
+// Repository files the tests read, by their paths from the repository's root.
+const (
+	dockerfile  = "deploy/Dockerfile"
+	jobFile     = "deploy/pytorchjob.yaml"
+	readme      = "README.md"
+	setup       = "tools/setup.sh"
+	distributed = "docs/distributed.md"
+)
+
+// repo reads the files the tests check, keyed by their paths from the repository's root.
+func repo(t *testing.T) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	files := map[string]string{}
+	for _, p := range []string{dockerfile, jobFile, readme, setup, distributed} {
+		b, err := os.ReadFile("../" + p)
+		if err != nil {
+			t.Fatalf("reading the repository's %s: %v", p, err)
+		}
+		files[p] = string(b)
 	}
-	return string(b)
+	return files
 }
 
 // loadJob parses pytorchjob.yaml (aliases resolved) and returns the container the operator
@@ -76,17 +90,17 @@ func read(t *testing.T, path string) string {
 func loadJob(t *testing.T) (job, map[string]container) {
 	t.Helper()
 	var j job
-	if err := yaml.Unmarshal([]byte(read(t, "pytorchjob.yaml")), &j); err != nil {
-		t.Fatalf("pytorchjob.yaml: %v", err)
+	if err := yaml.Unmarshal([]byte(repo(t)[jobFile]), &j); err != nil {
+		t.Fatalf("%s: %v", jobFile, err)
 	}
 	if j.APIVersion != "kubeflow.org/v1" || j.Kind != "PyTorchJob" {
-		t.Fatalf("pytorchjob.yaml is a %s %s, not a kubeflow.org/v1 PyTorchJob", j.APIVersion, j.Kind)
+		t.Fatalf("%s is a %s %s, not a kubeflow.org/v1 PyTorchJob", jobFile, j.APIVersion, j.Kind)
 	}
 	cs := map[string]container{}
 	for _, role := range []string{"Master", "Worker"} {
 		r, ok := j.Spec.Replicas[role]
 		if !ok {
-			t.Fatalf("pytorchjob.yaml: no %s replicas", role)
+			t.Fatalf("%s: no %s replicas", jobFile, role)
 		}
 		for _, c := range r.Template.Spec.Containers {
 			if c.Name == "pytorch" {
@@ -94,7 +108,7 @@ func loadJob(t *testing.T) (job, map[string]container) {
 			}
 		}
 		if _, ok := cs[role]; !ok {
-			t.Fatalf("pytorchjob.yaml: the %s has no container named pytorch (the one the operator sets up)", role)
+			t.Fatalf("%s: the %s has no container named pytorch (the one the operator sets up)", jobFile, role)
 		}
 	}
 	return j, cs
@@ -256,10 +270,10 @@ func stages(text string) [][]instruction {
 // readmeInstall is the README's install command: the first line of its first code block.
 func readmeInstall(t *testing.T) string {
 	t.Helper()
-	_, rest, ok := strings.Cut(read(t, "../README.md"), "```\n")
+	_, rest, ok := strings.Cut(repo(t)[readme], "```\n")
 	line, _, _ := strings.Cut(rest, "\n")
 	if !ok || !strings.Contains(line, "tools/setup.sh") || !strings.Contains(line, "go build") {
-		t.Fatalf("README.md's first code block does not start with the install command (tools/setup.sh, go build): %q", line)
+		t.Fatalf("%s's first code block does not start with the install command (tools/setup.sh, go build): %q", readme, line)
 	}
 	return strings.TrimSpace(line)
 }
@@ -269,9 +283,9 @@ var buildLine = regexp.MustCompile(`(?m)docker build -f deploy/Dockerfile -t (\S
 // TestDockerfileBuildsAsTheREADME: the build stage runs the README's install command as it is
 // (tools/setup.sh, then go build), on Debian bookworm.
 func TestDockerfileBuildsAsTheREADME(t *testing.T) {
-	st := stages(read(t, "Dockerfile"))
+	st := stages(repo(t)[dockerfile])
 	if len(st) < 2 {
-		t.Fatalf("Dockerfile: want a build and a runtime stage; got %d stages", len(st))
+		t.Fatalf("%s: want a build and a runtime stage; got %d stages", dockerfile, len(st))
 	}
 	build := st[0]
 	if !strings.Contains(build[0].arg, "bookworm") {
@@ -295,15 +309,15 @@ func TestDockerfileBuildsAsTheREADME(t *testing.T) {
 // TestRuntimeImage: the runtime stage is Debian bookworm with libtorch and libopenblas0-openmp
 // (the BLAS tools/setup.sh installs), the binary from the build stage, colash as the entry point.
 func TestRuntimeImage(t *testing.T) {
-	st := stages(read(t, "Dockerfile"))
+	st := stages(repo(t)[dockerfile])
 	if len(st) < 2 {
-		t.Fatalf("Dockerfile: no runtime stage (%d stages)", len(st))
+		t.Fatalf("%s: no runtime stage (%d stages)", dockerfile, len(st))
 	}
 	rt := st[len(st)-1]
 	if !strings.HasPrefix(rt[0].arg, "debian:bookworm") {
 		t.Errorf("the runtime stage is FROM %s, not debian:bookworm", rt[0].arg)
 	}
-	if !strings.Contains(read(t, "../tools/setup.sh"), "libopenblas0-openmp") {
+	if !strings.Contains(repo(t)[setup], "libopenblas0-openmp") {
 		t.Errorf("tools/setup.sh no longer installs libopenblas0-openmp: check what BLAS the runtime needs")
 	}
 	var installed []string
@@ -343,9 +357,10 @@ func TestRuntimeImage(t *testing.T) {
 // TestOneImageName: the job runs the image the Dockerfile's build command tags, and both
 // deploy files and docs/distributed.md give that command alike.
 func TestOneImageName(t *testing.T) {
-	m := buildLine.FindStringSubmatch(read(t, "Dockerfile"))
+	files := repo(t)
+	m := buildLine.FindStringSubmatch(files[dockerfile])
 	if m == nil {
-		t.Fatalf("Dockerfile: no %q line", "docker build -f deploy/Dockerfile -t IMAGE .")
+		t.Fatalf("%s: no %q line", dockerfile, "docker build -f deploy/Dockerfile -t IMAGE .")
 	}
 	_, cs := loadJob(t)
 	for role, c := range cs {
@@ -353,8 +368,8 @@ func TestOneImageName(t *testing.T) {
 			t.Errorf("%s runs image %s; the Dockerfile builds %s", role, c.Image, m[1])
 		}
 	}
-	for _, f := range []string{"pytorchjob.yaml", "../docs/distributed.md"} {
-		if got := buildLine.FindStringSubmatch(read(t, f)); got == nil || got[0] != m[0] {
+	for _, f := range []string{jobFile, distributed} {
+		if got := buildLine.FindStringSubmatch(files[f]); got == nil || got[0] != m[0] {
 			t.Errorf("%s does not give the Dockerfile's build command %q", f, m[0])
 		}
 	}
