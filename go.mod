@@ -13,6 +13,7 @@ require (
 	github.com/sugarme/gotch v0.9.1
 	github.com/traefik/yaegi v0.16.1
 	gonum.org/v1/plot v0.17.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
