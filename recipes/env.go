@@ -81,10 +81,10 @@ func (e *env) open(ref string) (*checkpoint.Model, error) {
 
 // jobEnv is the environment of a job (engine/job) run as stage s in dir: the stage's model (when
 // withModel), resumed from its checkpoint when there is one, "@stage" references resolved to
-// earlier stages' outputs.
+// earlier stages' outputs, a trained model written to dir/model.
 func (e *env) jobEnv(s Stage, dir string, withModel bool) (*job.Env, error) {
-	env := &job.Env{Opt: e.opt, Out: dir, Resume: run.Auto, Progress: e.progress, Smoke: e.r.smoke, Resolve: e.resolve,
-		Group: e.group}
+	env := &job.Env{Opt: e.opt, Out: dir, SaveTo: filepath.Join(dir, outputFile[job.ModelRef]), Resume: run.Auto,
+		Progress: e.progress, Smoke: e.r.smoke, Resolve: e.resolve, Group: e.group}
 	if withModel {
 		m, err := e.modelPath(s.Model)
 		if err != nil {

@@ -7,10 +7,8 @@ import (
 
 	"colash/engine/job"
 	"colash/engine/rl"
-	"colash/engine/run"
 	"colash/engine/search"
 	"colash/engine/search/qlearn"
-	"colash/model/checkpoint"
 	"colash/model/tokenizer"
 )
 
@@ -38,17 +36,9 @@ var qnetCollectKind = kind{
 }
 
 var qnetTrainKind = kind{
-	name:  "qnet-train",
-	blank: func() Job { j := qlearn.DefaultTrain(); return &j },
-	run: func(e *env, ctx context.Context, s Stage, dir string) (any, error) {
-		j := *s.Job.(*qlearn.TrainJob)
-		var err error
-		if j.Data, err = e.resolve(j.Data, job.SamplesRef); err != nil {
-			return nil, err
-		}
-		open := func() (*checkpoint.Model, error) { return e.open(s.Model) }
-		return qlearn.RunTrainOn(ctx, e.group, open, j, dir, filepath.Join(dir, outputFile[job.QNetRef]), run.Auto, e.progress)
-	},
+	name:     "qnet-train",
+	blank:    func() Job { j := qlearn.DefaultTrain(); return &j },
+	run:      runJob,
 	makes:    []job.Ref{job.QNetRef},
 	parallel: true,
 	curves:   []string{"loss", "q_taken_mean"},

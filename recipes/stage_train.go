@@ -3,7 +3,6 @@ package recipes
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/BurntSushi/toml"
 
@@ -35,7 +34,7 @@ var trainKind = kind{
 	},
 }
 
-// train runs the stage's job; an lm stage starts from fresh weights unless it names a model to
+// train runs the stage's job (the model is OUT/<stage>/model); an lm stage starts from fresh weights unless it names a model to
 // continue.
 func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 	t := s.Job.(*train.Job)
@@ -43,6 +42,5 @@ func (e *env) train(ctx context.Context, s Stage, dir string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	env.SaveTo = filepath.Join(dir, outputFile[job.ModelRef])
 	return t.Run(ctx, env)
 }

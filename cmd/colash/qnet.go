@@ -75,31 +75,12 @@ func qnetCollect(args []string) error {
 }
 
 func qnetTrain(args []string) error {
-	fs := newFlags("qnet train")
-	var mf modelFlags
-	mf.register(fs)
+	var a jobArgs
 	j := qlearn.DefaultTrain()
-	job.Flags(fs, &j)
-	out := fs.String("out", "", "output folder: the Q-network, metrics.jsonl, checkpoint/ (required)")
-	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
-	if err := fs.Parse(args); err != nil {
+	if err := a.flags("qnet train", &j).Parse(args); err != nil {
 		return err
 	}
-	if *out == "" {
-		return fmt.Errorf("--out is required")
-	}
-	ctx, g, done, err := joinJob()
-	if err != nil {
-		return err
-	}
-	defer done()
-	if _, err := qlearn.RunTrainOn(ctx, g, mf.load, j, *out, *out, resumeMode(*resume), os.Stderr); err != nil {
-		return err
-	}
-	if g.Rank() == 0 {
-		fmt.Fprintf(os.Stderr, "Q-network written to %s (colash search --qnet %s)\n", *out, *out)
-	}
-	return nil
+	return a.run("qnet train", &j, modelRequired)
 }
 
 func qnetAssess(args []string) error {

@@ -6,8 +6,8 @@ import (
 	"io"
 	"path/filepath"
 
-	"colash/engine/dist"
 	"colash/engine/generate"
+	"colash/engine/job"
 	"colash/engine/rl"
 	"colash/engine/run"
 	"colash/engine/search"
@@ -130,23 +130,24 @@ func (j TrainJob) Validate() error {
 	return nil
 }
 
-// RunTrain trains a fresh Q-network on the backbone of the CoLA that open loads (twice: the
-// online and the target network), logging metrics.jsonl and checkpoint/ in out, and writes the
-// Q-network to model; it returns the last step's metrics.
-func RunTrain(ctx context.Context, open func() (*checkpoint.Model, error), j TrainJob, out, model string, resume run.Resume, progress io.Writer) (map[string]any, error) {
-	return RunTrainOn(ctx, nil, open, j, out, model, resume, progress)
-}
-
-// RunTrainOn is RunTrain as one rank of g (nil: one process; parallel.go): each rank computes its
-// share of every batch, rank 0 alone reads and writes out and model (the others return nil).
-func RunTrainOn(ctx context.Context, g *dist.Group, open func() (*checkpoint.Model, error), j TrainJob, out, model string, resume run.Resume, progress io.Writer) (map[string]any, error) {
+// Run trains a fresh Q-network on the backbone of env.Model, a CoLA (loaded twice: the online and
+// the target network), logging metrics.jsonl and checkpoint/ in env.Out, and writes the Q-network
+// to env.ModelOut(); it returns the last step's metrics. Under a group each rank computes its
+// share of every batch and rank 0 alone reads and writes files (parallel.go): `colash qnet train`
+// and a recipe's qnet-train stage.
+func (j *TrainJob) Run(ctx context.Context, env *job.Env) (any, error) {
 	if err := j.Validate(); err != nil {
 		return nil, err
 	}
-	samples, err := ReadSamples(j.Data)
+	data, err := env.Path(j.Data, job.SamplesRef)
 	if err != nil {
 		return nil, err
 	}
+	samples, err := ReadSamples(data)
+	if err != nil {
+		return nil, err
+	}
+	open := func() (*checkpoint.Model, error) { return checkpoint.Open(env.Model, env.Opt) }
 	online, tokPath, err := newBody(open, j.Seed)
 	if err != nil {
 		return nil, err
@@ -162,21 +163,26 @@ func RunTrainOn(ctx context.Context, g *dist.Group, open func() (*checkpoint.Mod
 		return nil, err
 	}
 	defer tr.Opt.Free()
-	if err := tr.SetGroup(g); err != nil {
+	if err := tr.SetGroup(env.Group); err != nil {
 		return nil, err
 	}
-	o := run.Options{Name: "qnet", Steps: j.Steps, Out: out, SaveEvery: j.SaveEvery, Resume: resume, Progress: progress,
-		Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }, Group: g}
+	o := run.Options{Name: "qnet", Steps: j.Steps, Out: env.Out, SaveEvery: j.SaveEvery, Resume: env.Resume, StopAt: env.StopAt,
+		Progress: env.Progress, Summary: func(m any) string { return fmt.Sprintf("loss %.4f", m.(map[string]any)["loss"]) }, Group: env.Group}
 	if err := run.Loop(ctx, tr, o); err != nil {
 		return nil, err
 	}
-	if tr.many() && g.Rank() > 0 { // the same steps from rank 0's state, nothing written
+	if env.StopAt > 0 && env.StopAt < j.Steps {
+		env.Logf("stopped at step %d: continue with --resume", env.StopAt)
 		return nil, nil
 	}
-	if err := online.Save(model, tokPath); err != nil {
+	if !env.Rank0() { // the same steps from rank 0's state, nothing written
+		return nil, nil
+	}
+	if err := online.Save(env.ModelOut(), tokPath); err != nil {
 		return nil, err
 	}
-	lines, err := run.ReadMetrics(filepath.Join(out, "metrics.jsonl"))
+	env.Logf("Q-network written to %s (colash search --qnet %s)", env.ModelOut(), env.ModelOut())
+	lines, err := run.ReadMetrics(filepath.Join(env.Out, "metrics.jsonl"))
 	if err != nil || len(lines) == 0 {
 		return nil, err
 	}
