@@ -73,6 +73,8 @@ func helper(scenario string) int {
 		run = whileRoot
 	case "bf16":
 		run = bf16
+	case "sums":
+		run = sums
 	}
 	if err := run(g); err != nil {
 		fmt.Fprintf(os.Stderr, "rank %d: %v\n", g.Rank(), err)

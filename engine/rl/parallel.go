@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-
-	"colash/engine/dist"
-	"colash/engine/train/optim"
-	"colash/model/tensor"
 )
 
 // Data parallelism over a dist.Group (Trainer.Group; nil: one process). Rollouts are sharded:
@@ -55,44 +51,19 @@ func (t *Trainer) gatherRollout(prompts [][]int, part *Rollout) (*Rollout, error
 	return out, nil
 }
 
-// share is this rank's part of a mini-batch's rows.
+// share is this rank's block of a mini-batch's rows (dist.Group.Block). Blocks may differ by a
+// row: the loss is a sum over rows divided by the whole mini-batch's size.
 func (t *Trainer) share(rows []int) ([]int, error) {
-	if t.Group == nil || t.Group.Size() == 1 {
-		return rows, nil
+	if err := t.Group.CheckSplit("rl: a mini-batch", len(rows), "rows"); err != nil {
+		return nil, err
 	}
-	n, r := t.Group.Size(), t.Group.Rank()
-	if len(rows) < n {
-		return nil, fmt.Errorf("rl: a mini-batch of %d rows does not split over %d processes", len(rows), n)
-	}
-	return rows[r*len(rows)/n : (r+1)*len(rows)/n], nil
-}
-
-// sumGrads adds up the ranks' gradients.
-func (t *Trainer) sumGrads() error {
-	if t.Group == nil {
-		return nil
-	}
-	grads, err := optim.Grads(t.params)
-	defer func() { tensor.Drop(grads...) }()
-	if err != nil {
-		return err
-	}
-	return t.Group.AllReduceMany(grads, dist.Sum)
+	lo, hi := t.Group.Block(len(rows))
+	return rows[lo:hi], nil
 }
 
 // sumStats adds up the ranks' per-row statistics of an update.
 func (t *Trainer) sumStats(st *updateStats) error {
-	if t.Group == nil {
-		return nil
-	}
-	v, err := t.Group.AllReduceFloat32s([]float32{float32(st.loss), float32(st.vloss), float32(st.klLoss),
-		float32(st.entropy), float32(st.clip), float32(st.tokens)}, dist.Sum, t.Actor.Device())
-	if err != nil {
-		return err
-	}
-	st.loss, st.vloss, st.klLoss = float64(v[0]), float64(v[1]), float64(v[2])
-	st.entropy, st.clip, st.tokens = float64(v[3]), float64(v[4]), float64(v[5])
-	return nil
+	return t.Group.SumFloat64s(t.Actor.Device(), &st.loss, &st.vloss, &st.klLoss, &st.entropy, &st.clip, &st.tokens)
 }
 
 // syncFromRank0 gives every rank rank 0's state, before the first step of a run or a resume.

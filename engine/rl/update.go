@@ -6,6 +6,7 @@ import (
 
 	"github.com/sugarme/gotch/ts"
 
+	"colash/engine/dist"
 	"colash/engine/train/optim"
 	"colash/model/tensor"
 )
@@ -44,7 +45,7 @@ func (t *Trainer) Update(b *Batch) (updateStats, error) {
 					return st, err
 				}
 			}
-			if err := t.sumGrads(); err != nil {
+			if err := optim.AllReduceGrads(t.Group, t.params, dist.Sum); err != nil {
 				return st, err
 			}
 			norm, err := optim.ClipGradNorm(t.params, c.GradClip)

@@ -5,7 +5,6 @@ import (
 
 	"colash/engine/dist"
 	"colash/engine/train/optim"
-	"colash/model/tensor"
 )
 
 // Data parallelism over a dist.Group (Trainer.Group; nil: one process), as engine/train's: every
@@ -17,8 +16,8 @@ import (
 
 // SetGroup makes the trainer one rank of g (nil: one process), before its first update.
 func (t *Trainer) SetGroup(g *dist.Group) error {
-	if g != nil && t.Cfg.Batch < g.Size() {
-		return fmt.Errorf("rm: a batch of %d pairs does not split over %d processes", t.Cfg.Batch, g.Size())
+	if err := g.CheckSplit("rm: a batch", t.Cfg.Batch, "pairs"); err != nil {
+		return err
 	}
 	t.Group, t.synced = g, false
 	return nil
@@ -51,31 +50,15 @@ func (t *Trainer) syncFromRank0() error {
 
 // reduce sums the ranks' gradients and their sums of the pairs' statistics.
 func (t *Trainer) reduce(st *pairStats) error {
-	if !t.many() {
-		return nil
+	if err := optim.AllReduceGrads(t.Group, t.params, dist.Sum); err != nil {
+		return err
 	}
-	grads, err := optim.Grads(t.params)
-	defer func() { tensor.Drop(grads...) }()
-	if err == nil {
-		err = t.Group.AllReduceMany(grads, dist.Sum)
-	}
-	if err == nil {
-		err = t.sumStats(st)
-	}
-	return err
+	return t.sumStats(st)
 }
 
 // sumStats sums pair statistics over the ranks.
 func (t *Trainer) sumStats(st *pairStats) error {
-	if !t.many() {
-		return nil
-	}
-	v, err := t.Group.AllReduceFloat32s([]float32{float32(st.Loss), float32(st.Acc), float32(st.Margin)}, dist.Sum, t.M.Device())
-	if err != nil {
-		return err
-	}
-	st.Loss, st.Acc, st.Margin = float64(v[0]), float64(v[1]), float64(v[2])
-	return nil
+	return t.Group.SumFloat64s(t.M.Device(), &st.Loss, &st.Acc, &st.Margin)
 }
 
 // heldOut is the held-out accuracy and mean loss, each rank scoring its block of the pairs.

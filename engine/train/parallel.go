@@ -3,11 +3,8 @@ package train
 import (
 	"fmt"
 
-	"github.com/sugarme/gotch/ts"
-
 	"colash/engine/dist"
 	"colash/engine/train/optim"
-	"colash/model/tensor"
 )
 
 // Data parallelism over a dist.Group (Trainer.Group; nil is one process). Every rank draws the
@@ -29,14 +26,12 @@ type part struct {
 
 func (p part) mine() []Seq { return p.all[p.lo:p.hi] }
 
-// split gives this rank its rows of seqs: the whole batch in a single process.
+// split gives this rank its block of seqs (dist.Group.Block): the whole batch in a single process.
+// Blocks may differ by a row: each rank's loss is a token mean weighted by its share of the
+// micro-batch's targets, so the ranks' weighted losses add up to one process's.
 func (t *Trainer) split(seqs []Seq) part {
-	n := t.size()
-	if n == 1 {
-		return part{seqs, 0, len(seqs), 1}
-	}
-	r := t.Group.Rank()
-	p := part{all: seqs, lo: r * len(seqs) / n, hi: (r + 1) * len(seqs) / n, weight: 1 / float64(n)}
+	lo, hi := t.Group.Block(len(seqs))
+	p := part{all: seqs, lo: lo, hi: hi, weight: float64(hi-lo) / float64(len(seqs))}
 	if total := targets(seqs); total > 0 {
 		p.weight = float64(targets(p.mine())) / float64(total)
 	}
@@ -60,18 +55,19 @@ func (t *Trainer) size() int {
 	return t.Group.Size()
 }
 
-// syncFromRank0 gives every rank rank 0's state, before the first step of a run or a resume.
+// syncFromRank0 gives every rank rank 0's state, before the first step of a run or a resume: the
+// counters are the step, the data cursor and the Gumbel noise stream's bytes.
 func (t *Trainer) syncFromRank0() error {
 	noise, err := t.noise.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	state := append([]int64{int64(t.Step), t.Opt.Steps, int64(t.Data.Epoch), int64(t.Data.Pos)}, make([]int64, len(noise))...)
-	for i, b := range noise {
-		state[4+i] = int64(b)
+	state := []int64{int64(t.Step), t.Opt.Steps, int64(t.Data.Epoch), int64(t.Data.Pos)}
+	for _, b := range noise {
+		state = append(state, int64(b))
 	}
-	if state, err = t.Group.BroadcastInt64s(state, 0, t.Net.Device); err != nil {
-		return err
+	if state, err = t.Group.SyncState(state, t.Opt.Tensors(), 0, t.Net.Device); err != nil {
+		return fmt.Errorf("train %s: %w", t.Cfg.Stage, err)
 	}
 	for i := range noise {
 		noise[i] = byte(state[4+i])
@@ -81,11 +77,7 @@ func (t *Trainer) syncFromRank0() error {
 	}
 	t.Step, t.Opt.Steps = int(state[0]), state[1]
 	t.Data.SetCursor(Cursor{Epoch: int(state[2]), Pos: int(state[3])})
-	w := make([]*ts.Tensor, 0, 3*len(t.Params))
-	for _, p := range t.Params {
-		w = append(w, p.W)
-	}
-	return t.Group.BroadcastMany(append(append(w, t.Opt.M...), t.Opt.V...), 0)
+	return nil
 }
 
 // reduce averages the accumulated gradients over ranks, and sums the measurements each rank
@@ -94,34 +86,25 @@ func (t *Trainer) reduce(mt *Metrics, counts []float64, nPos *float64) error {
 	if t.size() == 1 {
 		return nil
 	}
-	grads, err := optim.Grads(t.Params)
-	defer func() { tensor.Drop(grads...) }()
-	if err == nil {
-		err = t.Group.AllReduceMany(grads, dist.Avg)
-	}
-	if err != nil {
+	if err := optim.AllReduceGrads(t.Group, t.Params, dist.Avg); err != nil {
 		return err
 	}
-	v := append([]float32{float32(mt.Loss), float32(mt.CE), float32(mt.NegEnt), float32(mt.Acc),
-		float32(mt.UsageKL), float32(mt.Tokens), float32(*nPos)}, make([]float32, len(counts))...)
-	for i, c := range counts {
-		v[7+i] = float32(c)
-	}
-	if v, err = t.Group.AllReduceFloat32s(v, dist.Sum, t.Net.Device); err != nil {
-		return err
-	}
-	mt.Loss, mt.CE, mt.NegEnt, mt.Acc, mt.UsageKL = float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3]), float64(v[4])
-	mt.Tokens, *nPos = int(v[5]), float64(v[6])
+	tokens := float64(mt.Tokens)
+	xs := []*float64{&mt.Loss, &mt.CE, &mt.NegEnt, &mt.Acc, &mt.UsageKL, &tokens, nPos}
 	for i := range counts {
-		counts[i] = float64(v[7+i])
+		xs = append(xs, &counts[i])
 	}
+	if err := t.Group.SumFloat64s(t.Net.Device, xs...); err != nil {
+		return err
+	}
+	mt.Tokens = int(tokens)
 	return nil
 }
 
 // SetGroup makes the trainer one rank of g (nil: one process), before its first step.
 func (t *Trainer) SetGroup(g *dist.Group) error {
-	if g != nil && t.Cfg.Batch%g.Size() != 0 {
-		return fmt.Errorf("train %s: batch %d does not split evenly over %d processes", t.Cfg.Stage, t.Cfg.Batch, g.Size())
+	if err := g.CheckSplit(fmt.Sprintf("train %s: a batch", t.Cfg.Stage), t.Cfg.Batch, "sequences"); err != nil {
+		return err
 	}
 	t.Group, t.synced = g, false
 	return nil

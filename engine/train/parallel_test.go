@@ -101,8 +101,8 @@ func readMetrics(t *testing.T, path string) []Metrics {
 }
 
 // TestDataParallelMatchesOneProcess: stage 1 on 2 processes, each computing half of every
-// micro-batch and resumed halfway from rank 0's checkpoint, logs the loss curve of one process
-// training on the same global batches.
+// micro-batch, and on 3, whose blocks of the 4 rows differ in size, each resumed halfway from rank
+// 0's checkpoint, logs the loss curve of one process training on the same global batches.
 func TestDataParallelMatchesOneProcess(t *testing.T) {
 	cfg := dpConfig()
 	m := tinyCoLA(t, 4)
@@ -111,24 +111,28 @@ func TestDataParallelMatchesOneProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Free()
-
-	two := filepath.Join(t.TempDir(), "two")
-	for r, rk := range ranktest.Run(t, 2, dpVar+"="+two) {
-		if rk.Err != nil {
-			t.Fatalf("rank %d: %v\n%s%s", r, rk.Err, rk.Stdout, rk.Stderr)
-		}
-	}
-	a, b := readMetrics(t, filepath.Join(one, "metrics.jsonl")), readMetrics(t, filepath.Join(two, "metrics.jsonl"))
-	if len(a) != cfg.Steps || len(b) != cfg.Steps {
-		t.Fatalf("%d and %d logged updates, want %d", len(a), len(b), cfg.Steps)
-	}
-	for i := range a {
-		x, y := a[i], b[i]
-		t.Logf("update %d: loss %.7f (1 process) %.7f (2), grad norm %.6f %.6f", x.Step, x.Loss, y.Loss, x.GradNorm, y.GradNorm)
-		if x.Step != y.Step || x.Tokens != y.Tokens || x.Alive != y.Alive ||
-			!close(x.Loss, y.Loss) || !close(x.CE, y.CE) || !close(x.NegEnt, y.NegEnt) || !close(x.GradNorm, y.GradNorm) {
-			t.Errorf("update %d differs:\n1 process %+v\n2 processes %+v", i+1, x, y)
-		}
+	a := readMetrics(t, filepath.Join(one, "metrics.jsonl"))
+	for _, n := range []int{2, 3} {
+		t.Run(fmt.Sprintf("%d processes", n), func(t *testing.T) {
+			many := filepath.Join(t.TempDir(), "many")
+			for r, rk := range ranktest.Run(t, n, dpVar+"="+many) {
+				if rk.Err != nil {
+					t.Fatalf("rank %d: %v\n%s%s", r, rk.Err, rk.Stdout, rk.Stderr)
+				}
+			}
+			b := readMetrics(t, filepath.Join(many, "metrics.jsonl"))
+			if len(a) != cfg.Steps || len(b) != cfg.Steps {
+				t.Fatalf("%d and %d logged updates, want %d", len(a), len(b), cfg.Steps)
+			}
+			for i := range a {
+				x, y := a[i], b[i]
+				t.Logf("update %d: loss %.7f (1 process) %.7f (%d), grad norm %.6f %.6f", x.Step, x.Loss, y.Loss, n, x.GradNorm, y.GradNorm)
+				if x.Step != y.Step || x.Tokens != y.Tokens || x.Alive != y.Alive ||
+					!close(x.Loss, y.Loss) || !close(x.CE, y.CE) || !close(x.NegEnt, y.NegEnt) || !close(x.GradNorm, y.GradNorm) {
+					t.Errorf("update %d differs:\n1 process %+v\n%d processes %+v", i+1, x, n, y)
+				}
+			}
+		})
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 
 	"colash/engine/dist"
 	"colash/engine/train/optim"
-	"colash/model/tensor"
 )
 
 // Data parallelism over a dist.Group (Trainer.Group; nil: one process), as engine/train's: every
@@ -17,8 +16,8 @@ import (
 
 // SetGroup makes the trainer one rank of g (nil: one process), before its first step.
 func (t *Trainer) SetGroup(g *dist.Group) error {
-	if g != nil && t.Cfg.Batch%g.Size() != 0 {
-		return fmt.Errorf("qnet train: batch %d does not split evenly over %d processes", t.Cfg.Batch, g.Size())
+	if err := g.CheckSplit("qnet train: a batch", t.Cfg.Batch, "samples"); err != nil {
+		return err
 	}
 	t.Group, t.synced = g, false
 	return nil
@@ -42,21 +41,8 @@ func (t *Trainer) syncFromRank0() error {
 
 // reduce sums the ranks' gradients and their shares of the loss and the mean Q.
 func (t *Trainer) reduce(loss, qmean *float64) error {
-	if !t.many() {
-		return nil
-	}
-	grads, err := optim.Grads(t.Opt.Params)
-	defer func() { tensor.Drop(grads...) }()
-	if err == nil {
-		err = t.Group.AllReduceMany(grads, dist.Sum)
-	}
-	if err != nil {
+	if err := optim.AllReduceGrads(t.Group, t.Opt.Params, dist.Sum); err != nil {
 		return err
 	}
-	v, err := t.Group.AllReduceFloat32s([]float32{float32(*loss), float32(*qmean)}, dist.Sum, t.Online.Device)
-	if err != nil {
-		return err
-	}
-	*loss, *qmean = float64(v[0]), float64(v[1])
-	return nil
+	return t.Group.SumFloat64s(t.Online.Device, loss, qmean)
 }

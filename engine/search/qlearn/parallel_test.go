@@ -77,36 +77,40 @@ func dpRank(stop int, dir string) int {
 }
 
 // TestDataParallelTD: TD training on 2 processes (each computing half of every batch, rank 1's
-// networks starting elsewhere), stopped at step 5 and resumed with fresh networks, logs the
-// losses of one process's uninterrupted run.
+// networks starting elsewhere) and on 3 (blocks of the 4 samples that differ in size), stopped
+// at step 5 and resumed with fresh networks, logs the losses of one process's uninterrupted run.
 func TestDataParallelTD(t *testing.T) {
 	one := filepath.Join(t.TempDir(), "one")
 	if err := dpTrain(nil, 0, one); err != nil {
 		t.Fatal(err)
 	}
-	two := filepath.Join(t.TempDir(), "two")
-	for _, stop := range []string{"5", "0"} {
-		for r, rk := range ranktest.Run(t, 2, dpVar+"="+stop, dpDir+"="+two) {
-			if rk.Err != nil {
-				t.Fatalf("stop %s, rank %d: %v\n%s", stop, r, rk.Err, rk.Stderr)
-			}
-		}
-	}
 	a, err := run.ReadMetrics(filepath.Join(one, "metrics.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := run.ReadMetrics(filepath.Join(two, "metrics.jsonl"))
-	if err != nil || len(a) != 8 || len(b) != 8 {
-		t.Fatalf("%d steps on one process, %d on two (%v)", len(a), len(b), err)
-	}
-	for i := range a {
-		for _, k := range []string{"loss", "q_taken_mean", "grad_norm"} {
-			x, y := a[i][k].(float64), b[i][k].(float64)
-			if math.Abs(x-y) > 1e-4*math.Max(1, math.Abs(x)) {
-				t.Errorf("step %d %s: %v on one process, %v on two", i+1, k, x, y)
+	for _, n := range []int{2, 3} {
+		t.Run(fmt.Sprintf("%d processes", n), func(t *testing.T) {
+			many := filepath.Join(t.TempDir(), "many")
+			for _, stop := range []string{"5", "0"} {
+				for r, rk := range ranktest.Run(t, n, dpVar+"="+stop, dpDir+"="+many) {
+					if rk.Err != nil {
+						t.Fatalf("stop %s, rank %d: %v\n%s", stop, r, rk.Err, rk.Stderr)
+					}
+				}
 			}
-		}
-		t.Logf("step %d: loss %.7f (one) %.7f (two), grad norm %.6f %.6f", i+1, a[i]["loss"], b[i]["loss"], a[i]["grad_norm"], b[i]["grad_norm"])
+			b, err := run.ReadMetrics(filepath.Join(many, "metrics.jsonl"))
+			if err != nil || len(a) != 8 || len(b) != 8 {
+				t.Fatalf("%d steps on one process, %d on %d (%v)", len(a), len(b), n, err)
+			}
+			for i := range a {
+				for _, k := range []string{"loss", "q_taken_mean", "grad_norm"} {
+					x, y := a[i][k].(float64), b[i][k].(float64)
+					if math.Abs(x-y) > 1e-4*math.Max(1, math.Abs(x)) {
+						t.Errorf("step %d %s: %v on one process, %v on %d", i+1, k, x, y, n)
+					}
+				}
+				t.Logf("step %d: loss %.7f (one) %.7f (%d), grad norm %.6f %.6f", i+1, a[i]["loss"], b[i]["loss"], n, a[i]["grad_norm"], b[i]["grad_norm"])
+			}
+		})
 	}
 }

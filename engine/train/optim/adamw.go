@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/tensor"
@@ -154,19 +155,32 @@ func ZeroGrad(params []Param) error {
 	})
 }
 
-// Grads returns the gradients that params have, in order (handles the caller drops): what a
-// data-parallel step reduces over processes.
+// Grads returns every parameter's gradient, in order (handles the caller drops): what a
+// data-parallel step reduces over processes. A parameter without one (its rows did not reach it)
+// is given a zero gradient first, so that every rank lists the same tensors, whatever its data,
+// and the collective's buckets line up.
 func Grads(params []Param) (gs []*ts.Tensor, err error) {
 	err = tensor.Guard(func() {
 		for _, p := range params {
-			if g := p.W.MustGrad(false); g.MustDefined() {
-				gs = append(gs, g)
-			} else {
+			g := p.W.MustGrad(false)
+			if !g.MustDefined() {
 				g.MustDrop()
+				zeroGrad(p.W)
+				g = p.W.MustGrad(false)
 			}
+			gs = append(gs, g)
 		}
 	})
 	return gs, err
+}
+
+// zeroGrad defines w's gradient as zeros: libtorch offers no setter through gotch, so it
+// back-propagates a loss that is 0·sum(w).
+func zeroGrad(w *ts.Tensor) {
+	s := &tensor.Scope{}
+	defer s.Close()
+	sum := s.T(w.MustSum(gotch.Float, false))
+	s.T(sum.MustMulScalar(tensor.Scalar(0), false)).MustBackward()
 }
 
 // Tensors are the weights, then the first and the second moments: the optimiser's whole state
