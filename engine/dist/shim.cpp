@@ -11,13 +11,14 @@
 
 // The header declares the Gloo group only when the build says libtorch has it (Debian's does).
 #define USE_C10D_GLOO
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 namespace {
 
 struct Group {
-  c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
   std::chrono::milliseconds timeout;
   int size;
@@ -50,12 +51,32 @@ template <typename F> char *on_tensor(dist_group gp, dist_tensor tp, F f) {
 
 bool loopback(const std::string &addr) { return addr == "localhost" || addr.rfind("127.", 0) == 0; }
 
+std::string joinedKey(int rank) { return "colash/joined/" + std::to_string(rank); }
+
+// joinAll returns once every rank has set its key in the store, or throws after join naming the
+// ranks that did not. Rank 0 serving the store has already waited for every client to connect;
+// torchrun's agent does not wait for the workers.
+void joinAll(c10d::Store &store, int rank, int size, std::chrono::milliseconds join) {
+  store.set(joinedKey(rank), std::vector<uint8_t>{1});
+  std::vector<std::string> keys;
+  for (int r = 0; r < size; r++) keys.push_back(joinedKey(r));
+  try {
+    store.wait(keys, join);
+  } catch (const std::exception &) {
+    std::string missing;
+    for (int r = 0; r < size; r++)
+      if (!store.check({joinedKey(r)})) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+    if (missing.empty()) throw;
+    throw std::runtime_error("rank " + missing + " did not join within " + std::to_string(join.count() / 1000) + "s");
+  }
+}
+
 } // namespace
 
 extern "C" {
 
-char *dist_new(const char *addr, int port, int rank, int size, int64_t join_ms, int64_t timeout_ms,
-               const char *iface, dist_group *out) {
+char *dist_new(const char *addr, int port, const char *prefix, int rank, int size, int64_t join_ms,
+               int64_t timeout_ms, const char *iface, dist_group *out) {
   *out = nullptr;
   return guard([&] {
     auto g = std::make_unique<Group>();
@@ -63,11 +84,13 @@ char *dist_new(const char *addr, int port, int rank, int size, int64_t join_ms, 
     g->size = size;
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(port);
-    so.isServer = rank == 0;
-    so.numWorkers = size;
+    so.isServer = rank == 0 && prefix[0] == '\0';
+    so.numWorkers = size; // clients count themselves in; the server (ours) waits for them all
     so.waitWorkers = true;
     so.timeout = std::chrono::milliseconds(join_ms);
     g->store = c10::make_intrusive<c10d::TCPStore>(addr, so);
+    if (prefix[0] != '\0') g->store = c10::make_intrusive<c10d::PrefixStore>(prefix, g->store);
+    joinAll(*g->store, rank, size, so.timeout);
     auto opts = c10d::ProcessGroupGloo::Options::create(g->timeout);
     if (iface[0] != '\0')
       opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(iface));
@@ -76,7 +99,7 @@ char *dist_new(const char *addr, int port, int rank, int size, int64_t join_ms, 
     else
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     opts->threads = 1;
-    // Every rank has reached the store by now (rank 0 waited for all), so the Gloo connections,
+    // Every rank has reached the store by now, so the Gloo connections,
     // which exchange addresses through it, take no longer than a collective.
     g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, size, opts);
     g->store->setTimeout(g->timeout);
