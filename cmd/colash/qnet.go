@@ -21,7 +21,7 @@ func init() {
 		withUsage("colash qnet collect --model cola --task T --out FILE.jsonl [--n N] [--samples K] [--max-tokens N] [--seed S]").
 		withExample("colash qnet collect --model cola --task story-target --n 112 --samples 8 --max-tokens 48 --seed 101 --out target.jsonl")
 	register("qnet train", "the Q-network by offline double-DQN on collected samples (resumable)", qnetTrain).
-		withUsage("colash qnet train --model cola --data FILE.jsonl --out DIR [--steps N] [--batch B] [--lr LR] [--resume]").
+		withUsage("colash qnet train --model cola --data FILE.jsonl --out DIR [--steps N] [--batch B] [--lr LR] [--resume[=auto]]").
 		withExample("colash qnet train --model cola --data target.jsonl --steps 300 --batch 16 --lr 1e-3 --min-lr 1e-4 --target-every 50 --out target-q")
 	register("qnet assess", "a Q-network's TD error and ranking of successes on held-out samples (one JSON line)", qnetAssess).
 		withUsage("colash qnet assess --qnet DIR --data FILE.jsonl [--gamma 0.99]").
@@ -81,7 +81,8 @@ func qnetTrain(args []string) error {
 	j := qlearn.DefaultTrain()
 	job.Flags(fs, &j)
 	out := fs.String("out", "", "output folder: the Q-network, metrics.jsonl, checkpoint/ (required)")
-	resume := fs.Bool("resume", false, "continue from OUT/checkpoint")
+	var resume resumeFlag
+	resume.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func qnetTrain(args []string) error {
 		return err
 	}
 	defer done()
-	if _, err := qlearn.RunTrainOn(ctx, g, mf.load, j, *out, *out, resumeMode(*resume), os.Stderr); err != nil {
+	if _, err := qlearn.RunTrainOn(ctx, g, mf.load, j, *out, *out, resume.mode(g), os.Stderr); err != nil {
 		return err
 	}
 	if g.Rank() == 0 {
