@@ -4,8 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 
+	"colash/engine/dist"
 	"colash/engine/job"
+	"colash/engine/run"
 	"colash/models"
 )
 
@@ -14,7 +17,7 @@ import (
 type jobArgs struct {
 	mf     modelFlags
 	out    string
-	resume bool
+	resume resumeFlag
 	stopAt int
 }
 
@@ -28,9 +31,60 @@ func (a *jobArgs) flags(name string, j job.Job) *flag.FlagSet {
 		fs.StringVar(&a.mf.tokenizer, "tokenizer", "", "tokenizer file (default: the one beside the model)")
 	}
 	fs.StringVar(&a.out, "out", "", "output folder (required)")
-	fs.BoolVar(&a.resume, "resume", false, "continue from OUT/checkpoint")
+	a.resume.register(fs)
 	fs.IntVar(&a.stopAt, "stop-at", 0, "stop after this update with a checkpoint (continue later with --resume; 0: run to the end)")
 	return fs
+}
+
+// resumeFlag is --resume: alone (or =true) the job continues from OUT/checkpoint and fails
+// without one; =auto it continues when there is one and starts afresh otherwise, the one command
+// line for a first start and a restart (a Kubernetes pod's); unset ("") or =false it starts over.
+type resumeFlag run.Resume
+
+func (r *resumeFlag) register(fs *flag.FlagSet) {
+	fs.Var(r, "resume", "continue from OUT/checkpoint; --resume=auto: when there is one, else start afresh "+
+		"(a job restarted by torchrun --max_restarts does so without the flag)")
+}
+
+func (r *resumeFlag) IsBoolFlag() bool { return true } // --resume alone is --resume=true
+
+func (r *resumeFlag) String() string {
+	if r == nil || *r == "" || run.Resume(*r) == run.Fresh {
+		return "false"
+	}
+	if run.Resume(*r) == run.Auto {
+		return "auto"
+	}
+	return "true"
+}
+
+func (r *resumeFlag) Set(s string) error {
+	if s == string(run.Auto) {
+		*r = resumeFlag(run.Auto)
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("want --resume, --resume=auto or --resume=false")
+	}
+	*r = resumeFlag(run.Fresh)
+	if b {
+		*r = resumeFlag(run.Required)
+	}
+	return nil
+}
+
+// mode is the run loop's resume mode for this process of g's job. A job that torchrun restarted
+// (--max_restarts) resumes from its checkpoint when there is one, as --resume=auto, instead of
+// deleting it and starting over.
+func (r resumeFlag) mode(g *dist.Group) run.Resume {
+	switch {
+	case r != "" && run.Resume(r) != run.Fresh:
+		return run.Resume(r)
+	case g.Restart() > 0:
+		return run.Auto
+	}
+	return run.Fresh
 }
 
 // withoutModel is what a job does without --model.
@@ -54,7 +108,7 @@ func (a *jobArgs) run(name string, j job.Job, rule withoutModel) error {
 	if err := j.Validate(); err != nil {
 		return err
 	}
-	env := &job.Env{Out: a.out, Resume: resumeMode(a.resume), StopAt: a.stopAt, Progress: os.Stderr, Resolve: resolveCLI}
+	env := &job.Env{Out: a.out, StopAt: a.stopAt, Progress: os.Stderr, Resolve: resolveCLI}
 	model, opt, err := a.mf.options()
 	if err != nil {
 		return err
@@ -71,7 +125,7 @@ func (a *jobArgs) run(name string, j job.Job, rule withoutModel) error {
 		return err
 	}
 	defer done()
-	env.Group = g
+	env.Group, env.Resume = g, a.resume.mode(g)
 	_, err = j.Run(ctx, env)
 	return err
 }

@@ -149,48 +149,26 @@ func TestLaunchOnTwoNodes(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	data := filepath.Join(dir, "text.jsonl")
-	if _, errs, err := colash(t, "sample", "--tokens", "3000", "--len", "64", "--out", data); err != nil {
-		t.Fatalf("sample: %v %s", err, errs)
-	}
-	train := func(out string) []string {
-		return []string{"train", "stage1", "--model", "../../models/stories260K", "--data", data, "--out", out,
-			"--steps", "4", "--batch", "4", "--seq", "32", "--codes", "8", "--threads", "1"}
-	}
-	if _, errs, err := colash(t, train(filepath.Join(dir, "one"))...); err != nil {
+	job := newTinyStage1(t, dir)
+	if _, errs, err := colash(t, job.args(filepath.Join(dir, "one"))...); err != nil {
 		t.Fatalf("one process: %v\n%s", err, errs)
 	}
 	port, err := freePort("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	errc := make(chan error, 2)
-	for node := range 2 {
-		go func() {
-			args := append([]string{"launch", "-n", "1", "--nnodes", "2", "--node-rank", strconv.Itoa(node),
-				"--master-addr", "127.0.0.1", "--master-port", strconv.Itoa(port), "--"}, train(filepath.Join(dir, "two"))...)
-			_, errs, err := colash(t, args...)
-			if err != nil {
-				err = fmt.Errorf("node %d: %v\n%s", node, err, errs)
-			}
-			errc <- err
-		}()
-	}
-	for range 2 {
-		if err := <-errc; err != nil {
-			t.Fatal(err)
+	err = together(2, func(node int) error {
+		args := append([]string{"launch", "-n", "1", "--nnodes", "2", "--node-rank", strconv.Itoa(node),
+			"--master-addr", "127.0.0.1", "--master-port", strconv.Itoa(port), "--"}, job.args(filepath.Join(dir, "two"))...)
+		if _, errs, err := colash(t, args...); err != nil {
+			return fmt.Errorf("node %d: %v\n%s", node, err, errs)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	a, _ := run.ReadMetrics(filepath.Join(dir, "one", "metrics.jsonl"))
-	b, _ := run.ReadMetrics(filepath.Join(dir, "two", "metrics.jsonl"))
-	if len(a) != 4 || len(b) != 4 {
-		t.Fatalf("%d and %d updates logged, want 4", len(a), len(b))
-	}
-	for i := range a {
-		if d := math.Abs(a[i]["loss"].(float64) - b[i]["loss"].(float64)); d > 1e-4 {
-			t.Errorf("update %d: loss %v alone, %v on two nodes", i+1, a[i]["loss"], b[i]["loss"])
-		}
-	}
+	sameLosses(t, filepath.Join(dir, "one"), filepath.Join(dir, "two"), 1e-4)
 }
 
 // Ranks given different command lines (per-machine flags aside) refuse to start, each naming

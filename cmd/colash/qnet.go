@@ -21,7 +21,7 @@ func init() {
 		withUsage("colash qnet collect --model cola --task T --out FILE.jsonl [--n N] [--samples K] [--max-tokens N] [--seed S]").
 		withExample("colash qnet collect --model cola --task story-target --n 112 --samples 8 --max-tokens 48 --seed 101 --out target.jsonl")
 	register("qnet train", "the Q-network by offline double-DQN on collected samples (resumable)", qnetTrain).
-		withUsage("colash qnet train --model cola --data FILE.jsonl --out DIR [--steps N] [--batch B] [--lr LR] [--resume]").
+		withUsage("colash qnet train --model cola --data FILE.jsonl --out DIR [--steps N] [--batch B] [--lr LR] [--resume[=auto]]").
 		withExample("colash qnet train --model cola --data target.jsonl --steps 300 --batch 16 --lr 1e-3 --min-lr 1e-4 --target-every 50 --out target-q")
 	register("qnet assess", "a Q-network's TD error and ranking of successes on held-out samples (one JSON line)", qnetAssess).
 		withUsage("colash qnet assess --qnet DIR --data FILE.jsonl [--gamma 0.99]").

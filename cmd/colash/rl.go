@@ -1,13 +1,10 @@
 package main
 
-import (
-	"colash/engine/rl"
-	"colash/engine/run"
-)
+import "colash/engine/rl"
 
 func init() {
 	register("rl", "reinforcement learning over latent actions (CoLA policy) or tokens (baseline): GRPO, ReMax, RLOO, PPO", runRL).
-		withUsage("colash rl --model M --task T [--algo grpo|remax|rloo|ppo] [--token-level [--layers N]] [--turns N] --out DIR [--resume] [flags]").
+		withUsage("colash rl --model M --task T [--algo grpo|remax|rloo|ppo] [--token-level [--layers N]] [--turns N] --out DIR [--resume[=auto]] [flags]").
 		withDoc("Latent mode trains only a CoLA's policy (a plain Llama is first wrapped in fresh CoLA modules);\n"+
 			"--token-level trains the Llama's tokens instead, the baseline. OUT receives metrics.jsonl,\n"+
 			"summary.json, checkpoint/ and model/ (docs/rl.md).").
@@ -22,12 +19,4 @@ func runRL(args []string) error {
 		return err
 	}
 	return a.run("rl", &j, modelDefault)
-}
-
-// resumeMode maps a command's --resume flag onto the run loop's modes.
-func resumeMode(resume bool) run.Resume {
-	if resume {
-		return run.Required
-	}
-	return run.Fresh
 }

@@ -12,7 +12,7 @@ func init() {
 		asGroup().
 		withExample("colash rm train --model stories260K --data dsp.json --domain academy --out rm-academy")
 	register("rm train", "a reward model of one DSP domain's preferences: a backbone with a scalar head, Bradley-Terry loss", nil).
-		withUsage("colash rm train --model M --data dsp.json --domain D --out DIR [--held-out 0.1] [--limit N] [--resume] [flags]").
+		withUsage("colash rm train --model M --data dsp.json --domain D --out DIR [--held-out 0.1] [--limit N] [--resume[=auto]] [flags]").
 		withDoc("The DSP file (CC BY-NC 4.0) is not shipped; docs/rm.md says where to get it. Pairs: the domain's\n" +
 			"answer chosen over each other answer of a query; --held-out queries measure accuracy. An\n" +
 			"outcome reward model trains on --samples (colash qnet collect's scored answers) instead. The\n" +

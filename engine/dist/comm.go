@@ -34,11 +34,12 @@ func cerr(s *C.char) error {
 }
 
 func newComm(e Env, join, timeout time.Duration) (*comm, error) {
-	addr, iface := C.CString(e.Addr), C.CString(e.Iface)
+	addr, iface, prefix := C.CString(e.Addr), C.CString(e.Iface), C.CString(e.StorePrefix())
 	defer C.free(unsafe.Pointer(addr))
 	defer C.free(unsafe.Pointer(iface))
+	defer C.free(unsafe.Pointer(prefix))
 	var h C.dist_group
-	if err := cerr(C.dist_new(addr, C.int(e.Port), C.int(e.Rank), C.int(e.Size),
+	if err := cerr(C.dist_new(addr, C.int(e.Port), prefix, C.int(e.Rank), C.int(e.Size),
 		C.int64_t(join.Milliseconds()), C.int64_t(timeout.Milliseconds()), iface, &h)); err != nil {
 		return nil, err
 	}

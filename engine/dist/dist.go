@@ -83,6 +83,9 @@ func (g *Group) Size() int { return g.env.Size }
 // LocalRank is this process's rank on its node.
 func (g *Group) LocalRank() int { return g.env.LocalRank }
 
+// Restart is how many times a launcher restarted the job (torchrun's TORCHELASTIC_RESTART_COUNT).
+func (g *Group) Restart() int { return g.env.Restart }
+
 // Timeout is the longest any collective waits.
 func (g *Group) Timeout() time.Duration { return g.timeout }
 

@@ -20,6 +20,27 @@ type Env struct {
 	// Timeout (COLASH_DIST_TIMEOUT) bounds each collective and Join (COLASH_DIST_JOIN_TIMEOUT)
 	// the rendezvous, as Go durations ("90s", "30m"); 0 (unset): the command's default.
 	Timeout, Join time.Duration
+
+	// AgentStore (TORCHELASTIC_USE_AGENT_STORE=True, set by torchrun with its static rendezvous):
+	// torchrun's agent on node 0 already serves the store at Addr:Port, so every rank, rank 0
+	// too, is a client of it, under StorePrefix.
+	AgentStore bool
+	// Restart (TORCHELASTIC_RESTART_COUNT) is how many times torchrun has restarted the job's
+	// processes (--max_restarts); a job restarted resumes from its checkpoint.
+	Restart int
+}
+
+// StorePrefix is where this job's keys live in the store: under torchrun's agent store,
+// "/worker/attempt_<Restart>", a fresh namespace for each restart (torch 1.13,
+// torch/distributed/rendezvous.py, _create_c10d_store: a TCPStore client wrapped in
+// PrefixStore(f"/worker/attempt_{attempt}"), for every rank, when
+// _torchelastic_use_agent_store(); the agent sets both variables in
+// elastic/agent/server/local_elastic_agent.py, _start_workers). "" when rank 0 serves the store.
+func (e Env) StorePrefix() string {
+	if !e.AgentStore {
+		return ""
+	}
+	return "/worker/attempt_" + strconv.Itoa(e.Restart)
 }
 
 // Variables names the environment variables of the contract, in the order launchers set them.
@@ -30,7 +51,8 @@ var Variables = []string{"MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LO
 func ReadEnv() (Env, error) { return parseEnv(os.Getenv) }
 
 func parseEnv(get func(string) string) (Env, error) {
-	e := Env{Size: 1, Addr: get("MASTER_ADDR"), Iface: get("GLOO_SOCKET_IFNAME")}
+	// torch compares the variable with str(True) (rendezvous.py, _torchelastic_use_agent_store).
+	e := Env{Size: 1, Addr: get("MASTER_ADDR"), Iface: get("GLOO_SOCKET_IFNAME"), AgentStore: get("TORCHELASTIC_USE_AGENT_STORE") == "True"}
 	num := func(key string, dst *int, def string) error {
 		v := get(key)
 		if v == "" {
@@ -63,6 +85,12 @@ func parseEnv(get func(string) string) (Env, error) {
 	}
 	if e.Size < 1 {
 		return e, fmt.Errorf("dist: WORLD_SIZE=%d, want >= 1", e.Size)
+	}
+	if err := num("TORCHELASTIC_RESTART_COUNT", &e.Restart, "0"); err != nil {
+		return e, err
+	}
+	if e.Restart < 0 {
+		return e, fmt.Errorf("dist: TORCHELASTIC_RESTART_COUNT=%d, want >= 0", e.Restart)
 	}
 	if e.Size == 1 {
 		return e, num("LOCAL_RANK", &e.LocalRank, "0")

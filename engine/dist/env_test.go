@@ -28,10 +28,25 @@ func TestParseEnv(t *testing.T) {
 	if err != nil || e.Timeout != 90*time.Second || e.Join != 30*time.Minute {
 		t.Fatalf("timeouts from the environment: %+v, %v", e, err)
 	}
+	// torchrun's static rendezvous: its agent serves the store, the workers of the second attempt
+	// use their own prefix; the restart count is read in a world of one too.
+	e, err = parseEnv(env("MASTER_ADDR", "h", "MASTER_PORT", "29500", "RANK", "1", "WORLD_SIZE", "2",
+		"TORCHELASTIC_USE_AGENT_STORE", "True", "TORCHELASTIC_RESTART_COUNT", "1"))
+	if err != nil || !e.AgentStore || e.Restart != 1 || e.StorePrefix() != "/worker/attempt_1" {
+		t.Fatalf("torchrun's agent store: %+v, %v, prefix %q", e, err, e.StorePrefix())
+	}
+	for _, v := range []string{"False", "true", ""} { // torch compares with str(True)
+		e, err = parseEnv(env("TORCHELASTIC_USE_AGENT_STORE", v, "TORCHELASTIC_RESTART_COUNT", "3"))
+		if err != nil || e.AgentStore || e.Restart != 3 || e.StorePrefix() != "" {
+			t.Errorf("TORCHELASTIC_USE_AGENT_STORE=%q: %+v, %v, prefix %q", v, e, err, e.StorePrefix())
+		}
+	}
 	for _, c := range []struct {
 		kv   []string
 		want string
 	}{
+		{[]string{"TORCHELASTIC_RESTART_COUNT", "x"}, `TORCHELASTIC_RESTART_COUNT="x" is not an integer`},
+		{[]string{"TORCHELASTIC_RESTART_COUNT", "-1"}, "TORCHELASTIC_RESTART_COUNT=-1, want >= 0"},
 		{[]string{"WORLD_SIZE", "2", "MASTER_PORT", "1", "RANK", "0"}, "MASTER_ADDR is not set"},
 		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "RANK", "0"}, "MASTER_PORT is not set"},
 		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "1"}, "RANK is not set"},

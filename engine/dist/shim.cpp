@@ -5,26 +5,108 @@
 #include "shim.h"
 #include "cguard.h"
 
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <thread>
 
 // The header declares the Gloo group only when the build says libtorch has it (Debian's does).
 #define USE_C10D_GLOO
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 namespace {
 
+using std::chrono::milliseconds;
+
+// Every rank adds to its counter in the store every beatEvery, from a thread of its own, so
+// that after a failed collective the others can tell a rank that is gone (its counter stopped
+// for lostAfter) from one that is busy, slow or failing too.
+constexpr milliseconds beatEvery{250}, lostAfter{1500};
+
+std::string beatKey(int rank) { return "colash/beat/" + std::to_string(rank); }
+std::string failedKey(int rank) { return "colash/failed/" + std::to_string(rank); }
+
 struct Group {
-  c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
-  std::chrono::milliseconds timeout;
-  int size;
+  milliseconds timeout;
+  int rank, size;
+  bool ownStore; // rank 0 serves the store: when it stops answering, rank 0 is gone
+
+  std::thread beat;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+
+  void startBeat() {
+    beat = std::thread([this] {
+      std::unique_lock<std::mutex> lock(mu);
+      while (!cv.wait_for(lock, beatEvery, [this] { return stop; })) {
+        lock.unlock();
+        try {
+          store->add(beatKey(rank), 1);
+        } catch (...) {
+          return; // the store is gone: the collectives will say so
+        }
+        lock.lock();
+      }
+    });
+  }
+
+  ~Group() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    if (beat.joinable()) beat.join();
+  }
 };
 
 using colash::dup;
 using colash::guard;
+
+std::string message(const std::exception &e) {
+  auto c = dynamic_cast<const c10::Error *>(&e);
+  return c ? c->what_without_backtrace() : e.what();
+}
+
+// lost names the ranks gone after this rank's collective failed: those whose heartbeat stopped
+// for lostAfter and that did not report the failure too ("" when every rank is still there, say
+// after a timeout). It takes as long as the slowest live rank's next beat, lostAfter at most.
+std::string lost(Group *g) {
+  std::string gone;
+  int n = 0;
+  try {
+    g->store->set(failedKey(g->rank), std::vector<uint8_t>{1});
+    std::vector<int64_t> first(g->size);
+    std::vector<bool> alive(g->size);
+    alive[g->rank] = true;
+    for (int r = 0; r < g->size; r++) first[r] = g->store->add(beatKey(r), 0);
+    auto deadline = std::chrono::steady_clock::now() + lostAfter;
+    for (bool all = false; !all && std::chrono::steady_clock::now() < deadline;) {
+      std::this_thread::sleep_for(milliseconds(50));
+      all = true;
+      for (int r = 0; r < g->size; r++) {
+        alive[r] = alive[r] || g->store->add(beatKey(r), 0) != first[r] || g->store->check({failedKey(r)});
+        all = all && alive[r];
+      }
+    }
+    for (int r = 0; r < g->size; r++)
+      if (!alive[r]) gone += (n++ ? ", " : "") + std::to_string(r);
+  } catch (const std::exception &) {
+    if (g->ownStore && g->rank != 0)
+      return "rank 0 is gone (the rendezvous store it serves stopped answering)";
+    return "";
+  }
+  if (n == 0) return "";
+  return (n == 1 ? "rank " + gone + " is gone" : "ranks " + gone + " are gone") + " (no heartbeat for " +
+         std::to_string(lostAfter.count()) + "ms)";
+}
 
 // dense checks what Gloo needs: a contiguous CPU tensor (it reads raw memory).
 void dense(const at::Tensor &t) {
@@ -32,8 +114,15 @@ void dense(const at::Tensor &t) {
   if (!t.is_contiguous()) throw std::runtime_error("tensor is not contiguous");
 }
 
+// wait waits for a collective; when it fails, the error names the ranks that are gone.
 void wait(Group *g, c10::intrusive_ptr<c10d::Work> w) {
-  if (!w->wait(g->timeout)) throw std::runtime_error("collective did not complete");
+  try {
+    if (!w->wait(g->timeout)) throw std::runtime_error("collective did not complete");
+  } catch (const std::exception &e) {
+    std::string who = lost(g);
+    if (who.empty()) throw;
+    throw std::runtime_error(who + ": " + message(e));
+  }
 }
 
 // on_tensor runs a collective f on the group and tensor handles, with the tensor checked and in
@@ -50,24 +139,48 @@ template <typename F> char *on_tensor(dist_group gp, dist_tensor tp, F f) {
 
 bool loopback(const std::string &addr) { return addr == "localhost" || addr.rfind("127.", 0) == 0; }
 
+std::string joinedKey(int rank) { return "colash/joined/" + std::to_string(rank); }
+
+// joinAll returns once every rank has set its key in the store, or throws after join naming the
+// ranks that did not. Rank 0 serving the store has already waited for every client to connect;
+// torchrun's agent does not wait for the workers.
+void joinAll(c10d::Store &store, int rank, int size, milliseconds join) {
+  store.set(joinedKey(rank), std::vector<uint8_t>{1});
+  std::vector<std::string> keys;
+  for (int r = 0; r < size; r++) keys.push_back(joinedKey(r));
+  try {
+    store.wait(keys, join);
+  } catch (const std::exception &) {
+    std::string missing;
+    for (int r = 0; r < size; r++)
+      if (!store.check({joinedKey(r)})) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+    if (missing.empty()) throw;
+    throw std::runtime_error("rank " + missing + " did not join within " + std::to_string(join.count() / 1000) + "s");
+  }
+}
+
 } // namespace
 
 extern "C" {
 
-char *dist_new(const char *addr, int port, int rank, int size, int64_t join_ms, int64_t timeout_ms,
-               const char *iface, dist_group *out) {
+char *dist_new(const char *addr, int port, const char *prefix, int rank, int size, int64_t join_ms,
+               int64_t timeout_ms, const char *iface, dist_group *out) {
   *out = nullptr;
   return guard([&] {
     auto g = std::make_unique<Group>();
-    g->timeout = std::chrono::milliseconds(timeout_ms);
+    g->timeout = milliseconds(timeout_ms);
+    g->rank = rank;
     g->size = size;
+    g->ownStore = prefix[0] == '\0';
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(port);
-    so.isServer = rank == 0;
-    so.numWorkers = size;
+    so.isServer = rank == 0 && g->ownStore;
+    so.numWorkers = size; // clients count themselves in; the server (ours) waits for them all
     so.waitWorkers = true;
-    so.timeout = std::chrono::milliseconds(join_ms);
+    so.timeout = milliseconds(join_ms);
     g->store = c10::make_intrusive<c10d::TCPStore>(addr, so);
+    if (prefix[0] != '\0') g->store = c10::make_intrusive<c10d::PrefixStore>(prefix, g->store);
+    joinAll(*g->store, rank, size, so.timeout);
     auto opts = c10d::ProcessGroupGloo::Options::create(g->timeout);
     if (iface[0] != '\0')
       opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(iface));
@@ -76,10 +189,11 @@ char *dist_new(const char *addr, int port, int rank, int size, int64_t join_ms, 
     else
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     opts->threads = 1;
-    // Every rank has reached the store by now (rank 0 waited for all), so the Gloo connections,
+    // Every rank has reached the store by now, so the Gloo connections,
     // which exchange addresses through it, take no longer than a collective.
     g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(g->store, rank, size, opts);
     g->store->setTimeout(g->timeout);
+    g->startBeat();
     *out = g.release();
   });
 }

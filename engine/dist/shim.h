@@ -14,11 +14,13 @@ typedef void *dist_tensor;
 
 enum { DIST_SUM = 0, DIST_AVG = 1 };
 
-// dist_new joins the group: rank 0 serves the TCPStore at addr:port and waits up to join_ms for
-// every rank to dial it, then Gloo connects the ranks pairwise. Collectives wait up to timeout_ms.
-// iface names the network interface Gloo binds ("" = by address).
-char *dist_new(const char *addr, int port, int rank, int size, int64_t join_ms, int64_t timeout_ms,
-               const char *iface, dist_group *out);
+// dist_new joins the group: with prefix "" rank 0 serves the TCPStore at addr:port, else every
+// rank is a client of the store a launcher (torchrun's agent) serves there and keeps its keys
+// under prefix. Every rank waits up to join_ms for all to reach the store, then Gloo connects
+// them pairwise. Collectives wait up to timeout_ms. iface names the network interface Gloo binds
+// ("" = by address).
+char *dist_new(const char *addr, int port, const char *prefix, int rank, int size, int64_t join_ms,
+               int64_t timeout_ms, const char *iface, dist_group *out);
 void dist_free(dist_group g);
 
 char *dist_allreduce(dist_group g, dist_tensor t, int op);
