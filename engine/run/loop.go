@@ -10,7 +10,10 @@
 //     moment (kill -9 included) and resumed logs and computes what an uninterrupted one would;
 //   - a progress bar on stderr (schollz/progressbar) with the job's own summary of each step;
 //   - the start of a data-parallel job (Options.Group): rank 0 resumes, logs, shows progress and
-//     saves; every rank starts at rank 0's step and the others write nothing.
+//     saves; every rank starts at rank 0's step and the others write nothing;
+//   - its stop: ranks agree at every step boundary whether any was interrupted (SIGTERM may reach
+//     one rank alone, or each at another moment), and all stop at that boundary with rank 0's
+//     checkpoint; a step, once begun, is finished on every rank.
 package run
 
 import (
@@ -107,12 +110,18 @@ func Loop(ctx context.Context, job Job, o Options) (err error) {
 	if o.StopAt > 0 && o.StopAt < last {
 		last = o.StopAt
 	}
+	stepCtx := ctx
+	if many { // a step one rank cut short would leave the others waiting in its collectives
+		stepCtx = context.WithoutCancel(ctx)
+	}
 	for job.Done() < last {
-		if ctx.Err() != nil {
+		if stop, err := o.stopping(ctx, job); err != nil {
+			return err
+		} else if stop {
 			return o.interrupted(job, bar)
 		}
 		done := job.Done()
-		m, err := job.Advance(ctx)
+		m, err := job.Advance(stepCtx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return o.cutShort(done, saved, bar)
@@ -130,9 +139,6 @@ func Loop(ctx context.Context, job Job, o Options) (err error) {
 			summary = o.Summary(m)
 		}
 		bar.set(job.Done(), summary)
-		if ctx.Err() != nil {
-			return o.interrupted(job, bar)
-		}
 		if o.SaveEvery > 0 && job.Done()%o.SaveEvery == 0 && job.Done() < last {
 			if err := o.save(job); err != nil {
 				return err
@@ -141,6 +147,20 @@ func Loop(ctx context.Context, job Job, o Options) (err error) {
 		}
 	}
 	return o.save(job)
+}
+
+// stopping says whether the loop stops at this step boundary: the context is cancelled or, under
+// a group, it is on some rank, so that every rank stops at the same step.
+func (o Options) stopping(ctx context.Context, job Job) (bool, error) {
+	stop := ctx.Err() != nil
+	if o.Group == nil || o.Group.Size() == 1 {
+		return stop, nil
+	}
+	v, err := o.Group.AllReduceFloat32s([]float32{map[bool]float32{true: 1}[stop]}, dist.Sum, job.(Parallel).Device())
+	if err != nil {
+		return false, fmt.Errorf("%s: agreeing whether to stop at step %d: %w", o.Name, job.Done(), err)
+	}
+	return v[0] > 0, nil
 }
 
 // startTogether gives every rank of g the step rank 0 starts from (after its resume).
