@@ -205,3 +205,42 @@ func TestRanksRefuseDifferentCommands(t *testing.T) {
 		}
 	}
 }
+
+// Ranks given the same command line but other contents under a file's name (another copy of the
+// data on another machine) refuse to start, naming the file, instead of training on both.
+func TestRanksRefuseDifferentFiles(t *testing.T) {
+	port, err := freePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := filepath.Abs("../../models/stories260K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		out string
+		err error
+	}
+	res := make(chan result, 2)
+	for rank, text := range []string{"a dog", "a cat"} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "x.jsonl"), []byte(`{"text": "`+text+`"}`+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(colashBinary(t), "train", "stage1", "--model", model, "--data", "x.jsonl", "--out", "o", "--steps", "4")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port), "RANK="+strconv.Itoa(rank),
+			"WORLD_SIZE=2", "LOCAL_RANK="+strconv.Itoa(rank), "COLASH_DIST_TIMEOUT=60s")
+		go func() {
+			out, err := cmd.CombinedOutput()
+			res <- result{string(out), err}
+		}()
+	}
+	for range 2 {
+		r := <-res
+		if r.err == nil || !strings.Contains(r.out, "the ranks read different files: x.jsonl is 18 bytes, sha256") ||
+			!strings.Contains(r.out, "on rank 1") {
+			t.Errorf("a rank with other data: %v\n%s", r.err, r.out)
+		}
+	}
+}
