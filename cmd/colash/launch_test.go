@@ -182,21 +182,12 @@ func TestRanksRefuseDifferentCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	type result struct {
-		out string
-		err error
-	}
-	res := make(chan result, 2)
+	var cmds []*exec.Cmd
 	for rank, steps := range []string{"4", "5"} {
-		cmd := exec.Command(colashBinary(t), "train", "stage1", "--model", "../../models/stories260K", "--data", "x.jsonl",
-			"--out", filepath.Join(dir, "o"), "--steps", steps, "--threads", strconv.Itoa(rank+1))
-		cmd.Env = append(os.Environ(), "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port), "RANK="+strconv.Itoa(rank),
-			"WORLD_SIZE=2", "LOCAL_RANK="+strconv.Itoa(rank), "COLASH_DIST_TIMEOUT=60s")
-		go func() {
-			out, err := cmd.CombinedOutput()
-			res <- result{string(out), err}
-		}()
+		cmds = append(cmds, exec.Command(colashBinary(t), "train", "stage1", "--model", "../../models/stories260K", "--data", "x.jsonl",
+			"--out", filepath.Join(dir, "o"), "--steps", steps, "--threads", strconv.Itoa(rank+1)))
 	}
+	res := runRanks(port, cmds)
 	for range 2 {
 		r := <-res
 		if r.err == nil || !strings.Contains(r.out, "rank 0 runs `colash train stage1 --model ../../models/stories260K --data x.jsonl") ||
@@ -217,25 +208,17 @@ func TestRanksRefuseDifferentFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type result struct {
-		out string
-		err error
-	}
-	res := make(chan result, 2)
-	for rank, text := range []string{"a dog", "a cat"} {
+	var cmds []*exec.Cmd
+	for _, text := range []string{"a dog", "a cat"} {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "x.jsonl"), []byte(`{"text": "`+text+`"}`+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(colashBinary(t), "train", "stage1", "--model", model, "--data", "x.jsonl", "--out", "o", "--steps", "4")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port), "RANK="+strconv.Itoa(rank),
-			"WORLD_SIZE=2", "LOCAL_RANK="+strconv.Itoa(rank), "COLASH_DIST_TIMEOUT=60s")
-		go func() {
-			out, err := cmd.CombinedOutput()
-			res <- result{string(out), err}
-		}()
+		cmds = append(cmds, cmd)
 	}
+	res := runRanks(port, cmds)
 	for range 2 {
 		r := <-res
 		if r.err == nil || !strings.Contains(r.out, "the ranks read different files: x.jsonl is 18 bytes, sha256") ||
@@ -243,4 +226,24 @@ func TestRanksRefuseDifferentFiles(t *testing.T) {
 			t.Errorf("a rank with other data: %v\n%s", r.err, r.out)
 		}
 	}
+}
+
+type rankResult struct {
+	out string
+	err error
+}
+
+// runRanks runs cmds as the ranks of one job on loopback, started by hand as a launcher would,
+// and sends each one's combined output when it ends.
+func runRanks(port int, cmds []*exec.Cmd) <-chan rankResult {
+	res := make(chan rankResult, len(cmds))
+	for rank, cmd := range cmds {
+		cmd.Env = append(os.Environ(), "MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port), "RANK="+strconv.Itoa(rank),
+			"WORLD_SIZE="+strconv.Itoa(len(cmds)), "LOCAL_RANK="+strconv.Itoa(rank), "COLASH_DIST_TIMEOUT=60s")
+		go func() {
+			out, err := cmd.CombinedOutput()
+			res <- rankResult{string(out), err}
+		}()
+	}
+	return res
 }

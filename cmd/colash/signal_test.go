@@ -30,21 +30,7 @@ func TestSIGTERMCheckpointsAndResumes(t *testing.T) {
 			"--steps", "400", "--batch", "2", "--seq", "32", "--codes", "8", "--threads", "1", "--save-every", "1000"}
 	}
 	stopped := filepath.Join(dir, "stopped")
-	cmd := exec.Command(colashBinary(t), args(stopped)...)
-	var errb strings.Builder
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if lines, _ := run.ReadMetrics(filepath.Join(stopped, "metrics.jsonl")); len(lines) >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no updates logged:\n%s", errb.String())
-		}
-	}
+	cmd, errb := startUntilSteps(t, args(stopped), stopped, 3)
 	cmd.Process.Signal(syscall.SIGTERM)
 	err := cmd.Wait()
 	if err == nil || !strings.Contains(errb.String(), "interrupted") {
@@ -86,21 +72,7 @@ func TestSIGTERMToOneRankStopsEveryRank(t *testing.T) {
 		t.Fatalf("uninterrupted: %v\n%s", err, errs)
 	}
 	stopped := filepath.Join(dir, "stopped")
-	cmd := exec.Command(colashBinary(t), args(stopped)...)
-	var errb strings.Builder
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		if lines, _ := run.ReadMetrics(filepath.Join(stopped, "metrics.jsonl")); len(lines) >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no steps logged:\n%s", errb.String())
-		}
-	}
+	cmd, errb := startUntilSteps(t, args(stopped), stopped, 2)
 	if err := syscall.Kill(rankPID(t, cmd.Process.Pid, 1), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -147,4 +119,25 @@ func rankPID(t *testing.T, launcher, r int) int {
 	}
 	t.Fatalf("no rank %d among launcher %d's children %q", r, launcher, kids)
 	return 0
+}
+
+// startUntilSteps starts colash with args and returns once out/metrics.jsonl logs n steps, with
+// the command's stderr.
+func startUntilSteps(t *testing.T, args []string, out string, n int) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(colashBinary(t), args...)
+	errb := &strings.Builder{}
+	cmd.Stderr = errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if lines, _ := run.ReadMetrics(filepath.Join(out, "metrics.jsonl")); len(lines) >= n {
+			return cmd, errb
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no %d steps logged:\n%s", n, errb.String())
+		}
+	}
 }
