@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 	"strconv"
 
 	"colash/engine/dist"
@@ -15,14 +16,15 @@ import (
 // jobArgs are the flags a command adds to a job's own (engine/job): where the model comes from
 // and where the job writes. A recipe stage gets the same from the recipe and its folder.
 type jobArgs struct {
-	mf     modelFlags
-	out    string
-	resume resumeFlag
-	stopAt int
+	mf          modelFlags
+	out         string
+	resume      resumeFlag
+	stopAt      int
+	distTimeout time.Duration
 }
 
 // flags is the command's flag set: the model's (--tokenizer only where the job has none of its
-// own), every setting of j under its recipe key, --out, --resume and --stop-at.
+// own), every setting of j under its recipe key, --out, --resume, --stop-at and --dist-timeout.
 func (a *jobArgs) flags(name string, j job.Job) *flag.FlagSet {
 	fs := newFlags(name)
 	a.mf.registerModel(fs)
@@ -33,7 +35,16 @@ func (a *jobArgs) flags(name string, j job.Job) *flag.FlagSet {
 	fs.StringVar(&a.out, "out", "", "output folder (required)")
 	a.resume.register(fs)
 	fs.IntVar(&a.stopAt, "stop-at", 0, "stop after this update with a checkpoint (continue later with --resume; 0: run to the end)")
+	fs.DurationVar(&a.distTimeout, "dist-timeout", 0, "under a launcher: how long a collective waits for the other ranks, e.g. 90s or 30m (0: $COLASH_DIST_TIMEOUT, else 10m)")
 	return fs
+}
+
+// setDistTimeout makes --dist-timeout the group's, as COLASH_DIST_TIMEOUT (dist.ReadEnv) says it.
+func (a *jobArgs) setDistTimeout() error {
+	if a.distTimeout <= 0 {
+		return nil
+	}
+	return os.Setenv("COLASH_DIST_TIMEOUT", a.distTimeout.String())
 }
 
 // resumeFlag is --resume: alone (or =true) the job continues from OUT/checkpoint and fails
@@ -118,6 +129,9 @@ func (a *jobArgs) run(name string, j job.Job, rule withoutModel) error {
 	}
 	env.Opt = opt
 	if err := os.MkdirAll(a.out, 0o755); err != nil {
+		return err
+	}
+	if err := a.setDistTimeout(); err != nil {
 		return err
 	}
 	ctx, g, done, err := joinJob()

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"colash/engine/dist"
 	"colash/engine/run"
+	"colash/engine/search/qlearn"
 )
 
 // launchSh runs script under /bin/sh as each rank of an n-process job.
@@ -246,4 +248,20 @@ func runRanks(port int, cmds []*exec.Cmd) <-chan rankResult {
 		}()
 	}
 	return res
+}
+
+// --dist-timeout is the group's collective timeout, as COLASH_DIST_TIMEOUT is.
+func TestDistTimeoutFlag(t *testing.T) {
+	t.Setenv("COLASH_DIST_TIMEOUT", "")
+	var a jobArgs
+	j := qlearn.DefaultTrain()
+	if err := a.flags("qnet train", &j).Parse([]string{"--dist-timeout", "90s"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.setDistTimeout(); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := dist.ReadEnv(); err != nil || e.Timeout != 90*time.Second {
+		t.Fatalf("--dist-timeout 90s: timeout %v (%v)", e.Timeout, err)
+	}
 }
