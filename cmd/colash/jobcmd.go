@@ -4,8 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 	"strconv"
+	"time"
 
 	"colash/engine/dist"
 	"colash/engine/job"
