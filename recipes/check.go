@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"colash/engine/job"
 )
 
 // tables maps each table path of a recipe to the Go struct it decodes into: the schema that
@@ -33,24 +35,8 @@ func knownKeys(table string) []string {
 	return keys
 }
 
-// tomlKey is a field's key.
-func tomlKey(f reflect.StructField) string { return strings.Split(f.Tag.Get("toml"), ",")[0] }
-
 // tomlKeys lists the keys a struct decodes, embedded structs' included.
-func tomlKeys(t reflect.Type) []string {
-	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("toml")
-		switch {
-		case f.Anonymous && tag == "":
-			keys = append(keys, tomlKeys(f.Type)...)
-		case tag != "" && tag != "-":
-			keys = append(keys, tomlKey(f))
-		}
-	}
-	return keys
-}
+func tomlKeys(t reflect.Type) []string { return job.Keys(reflect.New(t).Interface()) }
 
 // unknownKeys is the error for keys no struct decodes: each with its line and, when a known
 // key of the same table is one or two edits away, the fix.
@@ -149,11 +135,11 @@ func (r *Recipe) checkFiles() error {
 	for i := range r.Stages {
 		for _, rf := range r.Stages[i].refs() {
 			switch {
-			case *rf.p == "":
-			case rf.what.IsModel():
-				model(*rf.p)
+			case *rf.P == "":
+			case rf.What.IsModel():
+				model(*rf.P)
 			default:
-				data(*rf.p)
+				data(*rf.P)
 			}
 		}
 	}

@@ -49,12 +49,19 @@ func (e *env) modelPath(ref string) (string, error) {
 	if ref == "" {
 		ref = e.r.Model.Path
 	}
-	if !filepath.IsAbs(ref) && ref != "" && e.r.path != "" {
-		if p := filepath.Join(filepath.Dir(e.r.path), ref); exists(p) {
-			return p, nil // relative to the recipe file
-		}
+	if p, ok := e.besideRecipe(ref); ok {
+		return p, nil
 	}
 	return models.Resolve(ref)
+}
+
+// besideRecipe is a model reference resolved relative to the recipe file, when something is
+// there (a model is otherwise a shipped name or a path from the working folder).
+func (e *env) besideRecipe(ref string) (string, bool) {
+	if p := e.file(ref); p != ref && exists(p) {
+		return p, true
+	}
+	return "", false
 }
 
 // file is a file's path: relative to the recipe file unless absolute.

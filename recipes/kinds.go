@@ -28,7 +28,7 @@ type Job interface {
 type kind struct {
 	name string
 	// blank is the table's defaults, before the recipe's keys; decode, when set, reads the table
-	// over defaults that depend on one of its keys (train's stage, task-eval's task).
+	// over defaults that depend on one of its keys (train's stage, task-eval's task, search's config).
 	blank  func() Job
 	decode func(md toml.MetaData, p toml.Primitive) (Job, error)
 	run    func(e *env, ctx context.Context, s Stage, dir string) (any, error)

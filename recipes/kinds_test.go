@@ -22,8 +22,8 @@ func TestKindsDeclareResolvableReferences(t *testing.T) {
 		}
 		s := Stage{Kind: k.name, Job: k.blank()}
 		for _, rf := range s.refs() {
-			if rf.what != job.FileRef && len(kindsMaking(rf.what)) == 0 {
-				t.Errorf("kind %s: %s is tagged ref:%q, which no kind makes", k.name, rf.key, rf.what)
+			if rf.What != job.FileRef && len(kindsMaking(rf.What)) == 0 {
+				t.Errorf("kind %s: %s is tagged ref:%q, which no kind makes", k.name, rf.Key, rf.What)
 			}
 		}
 	}

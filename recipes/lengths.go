@@ -92,8 +92,11 @@ func (r *Recipe) CheckLengths() []LengthIssue {
 	for i := range r.Stages {
 		s := &r.Stages[i]
 		k, _ := kindNamed(s.Kind)
+		if k.reach == nil {
+			continue
+		}
 		m := peek(s.Model)
-		if k.reach == nil || m == nil {
+		if m == nil {
 			continue
 		}
 		rc, ok := k.reach(e, *s, m.tok)

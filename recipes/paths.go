@@ -13,31 +13,11 @@ import (
 // stage's references, once for every kind of stage: the checks before a run (checkFiles), the
 // recipe as written to config.toml and the stages as they run (withAbsolutePaths) all read it.
 
-// ref is one reference of a stage: a pointer to the setting, its recipe key and what it names.
-type ref struct {
-	p    *string
-	key  string
-	what job.Ref
-}
-
 // refs lists the stage's references: its model and its table's `ref`-tagged fields.
-func (s *Stage) refs() []ref {
-	out := []ref{{&s.Model, "model", job.ModelRef}}
+func (s *Stage) refs() []job.Reference {
+	out := []job.Reference{{Key: "model", What: job.ModelRef, P: &s.Model}}
 	if s.Job != nil {
-		out = appendRefs(out, reflect.ValueOf(s.Job).Elem())
-	}
-	return out
-}
-
-func appendRefs(out []ref, v reflect.Value) []ref {
-	for i := range v.NumField() {
-		f := v.Type().Field(i)
-		switch what := f.Tag.Get("ref"); {
-		case f.Anonymous && f.Type.Kind() == reflect.Struct:
-			out = appendRefs(out, v.Field(i))
-		case what != "":
-			out = append(out, ref{v.Field(i).Addr().Interface().(*string), tomlKey(f), job.Ref(what)})
-		}
+		out = append(out, job.References(s.Job)...)
 	}
 	return out
 }
@@ -55,14 +35,14 @@ func (s Stage) clone() Stage {
 
 // absolute is the reference as an absolute path to what it names; "", "@stage", a shipped model
 // name and a path to nothing stay as they are.
-func (r *Recipe) absolute(rf ref) string {
-	p := *rf.p
+func (r *Recipe) absolute(rf job.Reference) string {
+	p := *rf.P
 	if p == "" || strings.HasPrefix(p, "@") || filepath.IsAbs(p) {
 		return p
 	}
 	e := &env{r: r}
-	if rf.what.IsModel() {
-		if q := filepath.Join(filepath.Dir(r.path), p); r.path != "" && exists(q) {
+	if rf.What.IsModel() {
+		if q, ok := e.besideRecipe(p); ok {
 			p = q
 		} else if !exists(p) {
 			return p // a shipped name (models.Resolve), or missing (checkFiles says so)
@@ -80,7 +60,7 @@ func (r *Recipe) absolute(rf ref) string {
 func (s Stage) withAbsolutePaths(r *Recipe) Stage {
 	c := s.clone()
 	for _, rf := range c.refs() {
-		*rf.p = r.absolute(rf)
+		*rf.P = r.absolute(rf)
 	}
 	return c
 }
@@ -90,7 +70,7 @@ func (s Stage) withAbsolutePaths(r *Recipe) Stage {
 // another working folder, reads the same files and writes the same results as this one.
 func (r *Recipe) withAbsolutePaths() *Recipe {
 	c := *r
-	c.Model.Path = r.absolute(ref{p: &c.Model.Path, what: job.ModelRef})
+	c.Model.Path = r.absolute(job.Reference{P: &c.Model.Path, What: job.ModelRef})
 	c.Out = "."
 	c.Stages = make([]Stage, len(r.Stages))
 	for i, s := range r.Stages {

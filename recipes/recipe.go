@@ -24,6 +24,7 @@ package recipes
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -135,7 +136,8 @@ func readStage(md toml.MetaData, rs map[string]toml.Primitive) (st Stage, unknow
 	if !known {
 		return st, nil, fmt.Errorf("kind %q is not one of %s", st.Kind, strings.Join(Kinds, ", "))
 	}
-	for key, p := range rs {
+	for _, key := range slices.Sorted(maps.Keys(rs)) { // sorted: the same error every time
+		p := rs[key]
 		switch _, other := kindNamed(key); {
 		case slices.Contains(stageKeys, key):
 		case key == st.Kind:
@@ -190,13 +192,13 @@ func (r *Recipe) validate() error {
 // they name, then its settings.
 func (s *Stage) validate(before map[string]string) error {
 	for _, rf := range s.refs() {
-		if rf.what == job.FileRef {
-			if strings.HasPrefix(*rf.p, "@") {
-				return fmt.Errorf("%s %q: names a file, not an earlier stage", rf.key, *rf.p)
+		if rf.What == job.FileRef {
+			if strings.HasPrefix(*rf.P, "@") {
+				return fmt.Errorf("%s %q: names a file, not an earlier stage", rf.Key, *rf.P)
 			}
 			continue
 		}
-		if err := refersTo(*rf.p, before, rf.key, kindsMaking(rf.what)...); err != nil {
+		if err := refersTo(*rf.P, before, rf.Key, kindsMaking(rf.What)...); err != nil {
 			return err
 		}
 	}

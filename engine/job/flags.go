@@ -61,9 +61,28 @@ func FlagKeys(v any) []string {
 	return keys
 }
 
+// A Reference is a setting of a job that names a file, a model or an earlier stage's output: a
+// string field tagged `ref` (see Ref).
+type Reference struct {
+	Key  string  // its toml key
+	What Ref     // what it names
+	P    *string // the setting itself, to read or rewrite
+}
+
+// References lists the `ref`-tagged fields of the struct *v, embedded structs inlined.
+func References(v any) []Reference {
+	var out []Reference
+	for _, f := range fields(v) {
+		if f.ref != "" {
+			out = append(out, Reference{Key: f.key, What: Ref(f.ref), P: f.v.Addr().Interface().(*string)})
+		}
+	}
+	return out
+}
+
 type field struct {
-	key, help, flag string
-	v               reflect.Value // addressable
+	key, help, flag, ref string
+	v                    reflect.Value // addressable
 }
 
 func fields(v any) []field {
@@ -85,7 +104,7 @@ func structFields(s reflect.Value) []field {
 			out = append(out, structFields(s.Field(i))...)
 		case !sf.IsExported() || key == "-":
 		case key != "":
-			out = append(out, field{key: key, help: sf.Tag.Get("help"), flag: sf.Tag.Get("flag"), v: s.Field(i)})
+			out = append(out, field{key: key, help: sf.Tag.Get("help"), flag: sf.Tag.Get("flag"), ref: sf.Tag.Get("ref"), v: s.Field(i)})
 		}
 	}
 	return out

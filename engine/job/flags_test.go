@@ -67,3 +67,23 @@ func TestFlagsFollowKeys(t *testing.T) {
 		t.Fatal("--steps x parsed")
 	}
 }
+
+// References are the ref-tagged fields, embedded structs' included, as pointers into the struct.
+func TestReferences(t *testing.T) {
+	type files struct {
+		Data string `toml:"data" ref:"data"`
+	}
+	var v struct {
+		files
+		Model string `toml:"reward_model" ref:"reward-model"`
+		Name  string `toml:"name"`
+	}
+	refs := References(&v)
+	if len(refs) != 2 || refs[0].Key != "data" || refs[0].What != DataRef || refs[1].Key != "reward_model" || refs[1].What != RewardModelRef {
+		t.Fatalf("references %+v", refs)
+	}
+	*refs[0].P = "x.jsonl"
+	if v.Data != "x.jsonl" {
+		t.Errorf("a reference's P does not point into the struct")
+	}
+}
