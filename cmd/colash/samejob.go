@@ -19,11 +19,14 @@ import (
 var perMachine = map[string]bool{"--threads": true, "-threads": true, "--device": true, "-device": true}
 
 // jobLine is a command line without its per-machine flags.
-func jobLine(args []string) string {
+func jobLine(args []string) string { return strings.Join(without(args, perMachine), " ") }
+
+// without is args without the flags named in drop and their values (--flag v or --flag=v).
+func without(args []string, drop map[string]bool) []string {
 	var keep []string
 	for i := 0; i < len(args); i++ {
 		name, _, hasValue := strings.Cut(args[i], "=")
-		if perMachine[name] {
+		if drop[name] {
 			if !hasValue {
 				i++ // the value is the next argument
 			}
@@ -31,7 +34,7 @@ func jobLine(args []string) string {
 		}
 		keep = append(keep, args[i])
 	}
-	return strings.Join(keep, " ")
+	return keep
 }
 
 // checkSameJob refuses to start when the ranks of g were not given the same command line (per-
@@ -76,14 +79,7 @@ func inputs(args []string) string {
 	if exe, err := os.Executable(); err == nil {
 		add("colash", exe)
 	}
-	for i := 0; i < len(args); i++ {
-		if name, _, hasValue := strings.Cut(args[i], "="); name == "--out" || name == "-out" {
-			if !hasValue {
-				i++
-			}
-			continue
-		}
-		p := args[i]
+	for _, p := range without(args, map[string]bool{"--out": true, "-out": true}) {
 		if _, v, ok := strings.Cut(p, "="); ok && strings.HasPrefix(p, "-") {
 			p = v
 		}
