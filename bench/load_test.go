@@ -3,14 +3,11 @@ package bench
 import (
 	"context"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"testing"
 
 	"github.com/sugarme/gotch"
 
-	"colash/internal/mem"
 	"colash/model/checkpoint"
 	"colash/model/llama"
 	"colash/model/safetensors"
@@ -18,9 +15,11 @@ import (
 	"colash/model/weights"
 )
 
-// A checkpoint is read once, straight into the model's tensors (fused rows included): the
-// weights hold the file's values, keep its dtype, and the load adds one copy of them to the RSS.
-func TestLoadReadsOneCopyOfTheFile(t *testing.T) {
+// A checkpoint copied (--no-mmap) is read once, straight into the model's tensors (fused rows
+// included), adding one copy of the weights to the private memory; a mapped one adds almost
+// none, even after a forward pass has read every weight. Either way the weights hold the file's
+// values and keep its dtype.
+func TestLoadCopiesOnceOrMaps(t *testing.T) {
 	cfg := &llama.Config{ModelType: "llama", Dim: 512, FFN: 1408, Layers: 4, Heads: 8, KVHeads: 2,
 		Vocab: 8000, NormEps: 1e-5, RopeTheta: 10000, MaxPositions: 256, BOS: 1, EOS: llama.IDs{2}}
 	for _, c := range []struct {
@@ -32,42 +31,50 @@ func TestLoadReadsOneCopyOfTheFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		warm, err := checkpoint.OpenLlama(dir, checkpoint.Options{}) // libtorch's one-time allocations
-		if err != nil {
-			t.Fatal(err)
-		}
-		warm.Free()
-		runtime.GC()
-		debug.FreeOSMemory()
-		before, _ := mem.ResidentKB()
-		m, err := checkpoint.OpenLlama(dir, checkpoint.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		after, _ := mem.ResidentKB()
-		growth := float64(after-before) * 1024 / float64(size)
-		t.Logf("%s: %d MB of weights, RSS grew %.3fx", c.stored, size>>20, growth)
-		if growth > 1.1 {
-			t.Errorf("%s: loading %d bytes grew the RSS by %.2fx of them (a second copy?)", c.stored, size, growth)
-		}
-		if m.DType != c.want {
-			t.Errorf("%s checkpoint loaded as %s, want it kept", c.stored, tensor.DTypeName(m.DType))
-		}
-		f, err := safetensors.OpenDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range weights.Walk(m) {
-			want, err := f.ReadFloat32(p.Name)
+		for _, noMmap := range []bool{true, false} {
+			if _, err := timeLoad(dir, noMmap); err != nil { // libtorch's one-time allocations
+				t.Fatal(err)
+			}
+			r, err := timeLoad(dir, noMmap)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := tensor.Float32s(*p.Ptr); !slices.Equal(got, want) {
-				t.Errorf("%s %s: loaded values differ from the file", c.stored, p.Name)
+			growth := float64(r.privateKB) * 1024 / float64(size)
+			t.Logf("%s, no-mmap %v: %d MB of weights, private memory grew %.3fx", c.stored, noMmap, size>>20, growth)
+			if noMmap && growth > 1.1 {
+				t.Errorf("%s copied: private memory grew by %.2fx of the weights (a second copy?)", c.stored, growth)
 			}
+			if !noMmap && growth > 0.1 {
+				t.Errorf("%s mapped: private memory grew by %.2fx of the weights (copied?)", c.stored, growth)
+			}
+			m, err := checkpoint.OpenLlama(dir, checkpoint.Options{NoMmap: noMmap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.DType != c.want {
+				t.Errorf("%s checkpoint loaded as %s, want it kept", c.stored, tensor.DTypeName(m.DType))
+			}
+			sameAsFile(t, dir, m)
+			m.Free()
 		}
-		f.Close()
-		m.Free()
+	}
+}
+
+func sameAsFile(t *testing.T, dir string, m *llama.Model) {
+	t.Helper()
+	f, err := safetensors.OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range weights.Walk(m) {
+		want, err := f.ReadFloat32(p.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tensor.Float32s(*p.Ptr); !slices.Equal(got, want) {
+			t.Errorf("%s: loaded values differ from the file", p.Name)
+		}
 	}
 }
 

@@ -96,7 +96,7 @@ func (s *RMJob) Run(ctx context.Context, env *job.Env) (any, error) {
 	if env.Smoke {
 		held = held[:min(len(held), 8)]
 	}
-	bb, err := checkpoint.Open(env.Model, env.Opt)
+	bb, err := checkpoint.Open(env.Model, env.Opt.ForTraining())
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,7 @@ type LoadOpts struct {
 	DType     string // "f32", "f16" or "bf16"
 	Threads   int    // CPU threads for tensor work (0: unchanged)
 	Tokenizer string // a tokenizer file ("": the one beside the checkpoint)
+	NoMmap    bool   // copy the weights into memory of the model's own instead of mapping the file
 }
 
 // LoadWith is Load on a chosen device and dtype, e.g.
@@ -71,7 +72,7 @@ func TryLoadWith(path string, o LoadOpts) (*Model, error) {
 			return m, nil
 		}
 	}
-	bm, err := rt.Load(path, backend.LoadOptions{Device: dev, DType: dt, Tokenizer: o.Tokenizer, Threads: o.Threads})
+	bm, err := rt.Load(path, backend.LoadOptions{Device: dev, DType: dt, Tokenizer: o.Tokenizer, Threads: o.Threads, NoMmap: o.NoMmap})
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func runCodes(args []string) error {
 	if mf.path == "" {
 		mf.path = "cola"
 	}
-	m, err := api.TryLoadWith(mf.path, api.LoadOpts{Device: mf.device, DType: mf.dtype, Threads: mf.threads, Tokenizer: mf.tokenizer})
+	m, err := api.TryLoadWith(mf.path, api.LoadOpts{Device: mf.device, DType: mf.dtype, Threads: mf.threads, Tokenizer: mf.tokenizer, NoMmap: mf.noMmap})
 	if err != nil {
 		return err
 	}

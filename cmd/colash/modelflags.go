@@ -15,6 +15,7 @@ import (
 type modelFlags struct {
 	path, tokenizer, device, dtype string
 	threads                        int
+	noMmap                         bool
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -29,6 +30,8 @@ func (m *modelFlags) registerModel(fs *flag.FlagSet) {
 	fs.StringVar(&m.device, "device", "cpu", "cpu, cuda, cuda:N or auto")
 	fs.StringVar(&m.dtype, "dtype", "f32", "compute dtype: f32, f16 or bf16")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads for libtorch (0: one per core)")
+	fs.BoolVar(&m.noMmap, "no-mmap", false, "copy the weights into memory of the model's own instead of mapping the file\n"+
+		"(mapped: safetensors weights kept on the CPU in their stored dtype)")
 }
 
 // options applies the thread count (before any tensor work) and resolves the model path.
@@ -50,7 +53,7 @@ func (m *modelFlags) options() (string, checkpoint.Options, error) {
 	if err != nil {
 		return "", checkpoint.Options{}, err
 	}
-	return path, checkpoint.Options{Device: dev, DType: dt, Tokenizer: m.tokenizer}, nil
+	return path, checkpoint.Options{Device: dev, DType: dt, Tokenizer: m.tokenizer, NoMmap: m.noMmap}, nil
 }
 
 // load loads the model at --model (a Llama or a CoLA).

@@ -115,7 +115,7 @@ func (j *Job) Run(ctx context.Context, env *job.Env) (any, error) {
 	if err := jj.Validate(); err != nil {
 		return nil, err
 	}
-	m, err := checkpoint.Open(env.Model, env.Opt)
+	m, err := checkpoint.Open(env.Model, env.Opt.ForTraining())
 	if err != nil {
 		return nil, err
 	}

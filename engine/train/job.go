@@ -124,7 +124,7 @@ func (j *Job) trainCoLA(ctx context.Context, env *job.Env, o run.Options) (*chec
 		wrap = &cola.Modules{Codes: j.Codes, ActionLayers: j.ActionLayers, DynaLayers: j.DynaLayers,
 			PolicyLayers: cmp.Or(j.PolicyLayers, 2), NoMinusH: !j.WMMinusH}
 	}
-	opt := env.Opt
+	opt := env.Opt.ForTraining()
 	tok, err := env.Path(j.Tokenizer, job.TokenizerRef) // "": the one beside the model
 	if err != nil {
 		return nil, err

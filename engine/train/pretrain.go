@@ -72,7 +72,7 @@ func (s LMSetup) initial(shape *llama.Config) (*llama.Model, error) {
 	if s.From == "" {
 		return NewLlama(shape, s.InitSeed, s.Device)
 	}
-	net, err := checkpoint.OpenLlama(s.From, checkpoint.Options{Device: s.Device, DType: gotch.Float})
+	net, err := checkpoint.OpenLlama(s.From, checkpoint.Options{Device: s.Device, DType: gotch.Float}.ForTraining())
 	if err != nil {
 		return nil, err
 	}

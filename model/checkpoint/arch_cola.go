@@ -36,7 +36,9 @@ func (colaArch) Load(dir string, opt Options) (*Model, error) {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
 	defer c.Close()
-	dt, err := opt.dtypeFor(stSource{c}, "model.embed_tokens.weight")
+	src := newSource(c, opt)
+	defer src.close()
+	dt, err := opt.dtypeFor(src, "model.embed_tokens.weight")
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
@@ -44,7 +46,7 @@ func (colaArch) Load(dir string, opt Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
-	if err := m.LoadWeights(stSource{c}); err != nil {
+	if err := m.LoadWeights(src); err != nil {
 		m.Rope.Free()
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}

@@ -21,6 +21,16 @@ type Options struct {
 	Device    gotch.Device
 	DType     gotch.DType // compute dtype; weights stored in another float type are cast
 	Tokenizer string      // tokenizer file or folder; "" = the one beside the checkpoint
+	// NoMmap copies every weight into memory of the model's own. Without it, safetensors weights
+	// that stay on the CPU in their stored dtype are views of the mapped file (see model/mapped).
+	NoMmap bool
+}
+
+// ForTraining is o for a job that trains what it loads: its weights are copies of their own
+// (NoMmap), as an optimizer that writes them every step would make them anyway.
+func (o Options) ForTraining() Options {
+	o.NoMmap = true
+	return o
 }
 
 // WithDefaults fills the zero device (which gotch does not know) with the CPU. The zero dtype
@@ -49,8 +59,9 @@ func (o Options) dtypeFor(src weights.Source, probe string) (gotch.DType, error)
 }
 
 // OpenLlama loads the weights of a llama2.c .bin file or a Hugging Face folder (config.json with
-// model.safetensors or a sharded index), without a tokenizer. Safetensors are read straight into the tensors' storage;
-// with opt.DType unset, the model computes in the dtype the checkpoint stores.
+// model.safetensors or a sharded index), without a tokenizer. Safetensors are mapped, or read
+// straight into the tensors' storage (see Options.NoMmap); with opt.DType unset, the model
+// computes in the dtype the checkpoint stores.
 func OpenLlama(path string, opt Options) (*llama.Model, error) {
 	opt = opt.WithDefaults()
 	st, err := os.Stat(path)
@@ -71,7 +82,9 @@ func OpenLlama(path string, opt Options) (*llama.Model, error) {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
 		defer c.Close()
-		src = stSource{c}
+		s := newSource(c, opt)
+		defer s.close()
+		src = s
 	case strings.HasSuffix(path, ".bin"):
 		var mem *weights.Mem
 		if cfg, mem, err = llama2c.Read(path); err != nil {

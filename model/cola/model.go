@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sugarme/gotch"
+	"github.com/sugarme/gotch/ts"
 
 	"colash/model/llama"
 	"colash/model/nn"
@@ -162,8 +163,12 @@ func (f filtered) Shape(name string) ([]int64, bool) {
 func (f filtered) Read(name string) ([]byte, string, error) { return f.src.Read(name) }
 
 // filter is filtered{src, modules}, reading straight into tensor storage when src can
-// (weights.Direct): the modules of a CoLA checkpoint load without a Go buffer too.
+// (weights.Direct) and mapping where src maps (weights.Mapper): the modules of a CoLA checkpoint
+// load as the backbone does.
 func filter(src weights.Source, modules bool) weights.Source {
+	if m, ok := src.(weights.Mapper); ok {
+		return filteredMapper{filteredDirect{filtered{src, modules}, m}, m}
+	}
 	if d, ok := src.(weights.Direct); ok {
 		return filteredDirect{filtered{src, modules}, d}
 	}
@@ -183,6 +188,19 @@ func (f filteredDirect) StoredDType(name string) (string, bool) {
 }
 
 func (f filteredDirect) ReadInto(name string, dst []byte) error { return f.d.ReadInto(name, dst) }
+
+type filteredMapper struct {
+	filteredDirect
+	m weights.Mapper
+}
+
+func (f filteredMapper) Mappable(name string) bool {
+	return IsModuleTensor(name) == f.modules && f.m.Mappable(name)
+}
+
+func (f filteredMapper) Map(name string, shape []int64) (*ts.Tensor, error) {
+	return f.m.Map(name, shape)
+}
 
 // NumParams counts the weights of backbone and modules.
 func (m *Model) NumParams() int64 { return weights.Count(m.Params()) }

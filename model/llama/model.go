@@ -47,14 +47,17 @@ func NewBlocks(n int) []*Block {
 
 // LoadWeights fills the model from src (strictly: see weights.Load).
 // The backbone is frozen at inference, so its projections are fused for speed: the fused
-// matrices are allocated first and the checkpoint is read into their rows.
+// matrices are allocated first and the checkpoint is read into their rows. Weights that src
+// maps stay views of the file instead, unfused (weights.Maps).
 func (m *Model) LoadWeights(src weights.Source) error {
 	if _, ok := src.Shape("lm_head.weight"); !ok && !m.Config.TieEmbeddings {
 		return fmt.Errorf("tensor \"lm_head.weight\" is missing and config.json has tie_word_embeddings false")
 	}
 	err := tensor.Guard(func() {
-		for _, b := range m.Layers {
-			b.allocFused(m.Config, m.Device, m.DType)
+		for i, b := range m.Layers {
+			if !weights.Maps(src, fmt.Sprintf("model.layers.%d.self_attn.q_proj.weight", i), m.Device, m.DType) {
+				b.allocFused(m.Config, m.Device, m.DType)
+			}
 		}
 	})
 	if err == nil {

@@ -258,3 +258,20 @@ func (c *Checkpoint) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Span is where a tensor's bytes lie, for mapping them: the file, the absolute offset of the
+// first byte, and the file's size when its header was checked (a mapping checks it again).
+type Span struct {
+	Path             string
+	Offset, FileSize int64
+}
+
+// Span locates the named tensor's bytes.
+func (c *Checkpoint) Span(name string) (Span, error) {
+	f, err := c.file(name)
+	if err != nil {
+		return Span{}, err
+	}
+	t := f.tensors[name]
+	return Span{Path: f.path, Offset: f.dataStart + t.Begin, FileSize: f.dataStart + f.dataSize}, nil
+}

@@ -21,6 +21,30 @@ type Direct interface {
 	ReadInto(name string, dst []byte) error
 }
 
+// Mapper is a Direct source whose tensors can also be views of a memory-mapped file: loading
+// then copies nothing, and the weights are the page cache's pages.
+type Mapper interface {
+	Direct
+	// Mappable reports whether Map gives tensor name: mapping is on and the tensor's offset is a
+	// multiple of its element size.
+	Mappable(name string) bool
+	// Map gives tensor name, as stored, as a CPU tensor over the mapped file.
+	Map(name string, shape []int64) (*ts.Tensor, error)
+}
+
+// Maps reports whether loading tensor name of src onto dev in dtype dt maps it instead of
+// copying it: src maps it, dev is the CPU and the tensor is stored in dt. A model whose weights
+// are mapped keeps them as they are stored (a fused copy would undo the mapping).
+func Maps(src Source, name string, dev gotch.Device, dt gotch.DType) bool {
+	m, ok := src.(Mapper)
+	if !ok || dev.Name != gotch.CPU.Name || !m.Mappable(name) {
+		return false
+	}
+	stored, _ := m.StoredDType(name)
+	gdt, err := FileDType(stored)
+	return err == nil && gdt == dt
+}
+
 // readFresh reads tensor name into dst, memory that was allocated for it and never written.
 func readFresh(d Direct, name string, dst []byte) error {
 	mem.Prefault(dst)
@@ -80,9 +104,13 @@ func stored(src Source, name string, shape []int64) (*ts.Tensor, error) {
 	return t, nil
 }
 
-// read gives tensor name on dev in dtype dt. A source tensor already in dt on the CPU is the
-// result itself; otherwise it is a temporary, freed once cast or moved.
+// read gives tensor name on dev in dtype dt: a view of the mapped file where src maps it (see
+// Maps), else a copy. A copied tensor already in dt on the CPU is the result itself; otherwise it
+// is a temporary, freed once cast or moved.
 func read(src Source, name string, shape []int64, dev gotch.Device, dt gotch.DType) (*ts.Tensor, error) {
+	if Maps(src, name, dev, dt) {
+		return src.(Mapper).Map(name, shape)
+	}
 	t, err := stored(src, name, shape)
 	if err != nil {
 		return nil, err

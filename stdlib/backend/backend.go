@@ -31,7 +31,8 @@ type Runtime interface {
 // LoadOptions choose how a model is loaded ("" and 0 fields take the runtime's defaults).
 type LoadOptions struct {
 	Device, DType, Tokenizer string
-	Threads                  int // CPU threads for tensor work (0: leave as is)
+	Threads                  int  // CPU threads for tensor work (0: leave as is)
+	NoMmap                   bool // copy the weights instead of mapping the file (checkpoint.Options.NoMmap)
 }
 
 // Sampling is one generation's decoding settings.

@@ -67,7 +67,7 @@ func (r *Runtime) Load(path string, opt backend.LoadOptions) (backend.Model, err
 	}
 	r.setup()
 	r.mu.Lock()
-	copt := checkpoint.Options{Device: r.dev, DType: r.dt, Tokenizer: opt.Tokenizer}
+	copt := checkpoint.Options{Device: r.dev, DType: r.dt, Tokenizer: opt.Tokenizer, NoMmap: opt.NoMmap}
 	r.mu.Unlock()
 	var err error
 	if opt.Device != "" {

@@ -147,7 +147,7 @@ func (j *TrainJob) Run(ctx context.Context, env *job.Env) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	open := func() (*checkpoint.Model, error) { return checkpoint.Open(env.Model, env.Opt) }
+	open := func() (*checkpoint.Model, error) { return checkpoint.Open(env.Model, env.Opt.ForTraining()) }
 	online, tokPath, err := newBody(open, j.Seed)
 	if err != nil {
 		return nil, err
