@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <torch/torch.h>
+#include <ATen/ATen.h>
 
 #include "cguard.h"
 
@@ -75,9 +75,9 @@ char *mapped_tensor_at(mapped_file f, int64_t offset, const int64_t *shape, int6
                        mapped_tensor *out) {
   return colash::guard([&] {
     ref m = *static_cast<ref *>(f);
-    auto opts = torch::TensorOptions().dtype(static_cast<torch::ScalarType>(dtype)).device(torch::kCPU);
+    auto opts = at::TensorOptions().dtype(static_cast<at::ScalarType>(dtype)).device(at::kCPU);
     std::vector<int64_t> sizes(shape, shape + ndim);
-    int64_t bytes = c10::elementSize(static_cast<torch::ScalarType>(dtype));
+    int64_t bytes = c10::elementSize(static_cast<at::ScalarType>(dtype));
     for (auto s : sizes)
       bytes *= s;
     if (offset < 0 || offset + bytes > static_cast<int64_t>(m->len))
@@ -89,7 +89,7 @@ char *mapped_tensor_at(mapped_file f, int64_t offset, const int64_t *shape, int6
       m.reset();
       tensors--;
     };
-    *out = new torch::Tensor(torch::from_blob(p, sizes, free, opts));
+    *out = new at::Tensor(at::from_blob(p, sizes, free, opts));
     tensors++;
   });
 }

@@ -8,7 +8,7 @@
 // one, which leaves a mapped old file whole.
 package mapped
 
-// #cgo CXXFLAGS: -std=c++17 -O2 -w -I/usr/include/torch/csrc/api/include -I${SRCDIR}/../../internal/cguard
+// #cgo CXXFLAGS: -std=c++17 -O2 -w -I${SRCDIR}/../../internal/cguard
 // #cgo LDFLAGS: -Wl,--no-as-needed -lstdc++ -ltorch -ltorch_cpu -lc10
 // #include <stdlib.h>
 // #include "mapped.h"
