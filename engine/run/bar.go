@@ -30,7 +30,7 @@ func newBar(w io.Writer, label string, total, done int) *bar {
 // NewBar is the progress bar every long colash job draws on w: label, bar, count, rate and time
 // left, redrawn at most ten times a second.
 func NewBar(w io.Writer, label string, total int) *progressbar.ProgressBar {
-	return newProgressBar(w, label, int64(total))
+	return newProgressBar(w, label, int64(total), progressbar.OptionShowIts())
 }
 
 // NewBytesBar is NewBar counting bytes: sizes and rate in kB, MB, GB.
@@ -47,7 +47,6 @@ func newProgressBar(w io.Writer, label string, total int64, more ...progressbar.
 		progressbar.OptionSetDescription(label),
 		progressbar.OptionSetWidth(24),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionOnCompletion(func() { io.WriteString(w, "\n") }),
