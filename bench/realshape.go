@@ -38,18 +38,15 @@ func RealDecode(ctx context.Context) ([]Result, error) {
 		return []Result{{Name: "decode-real", Note: "skipped: set " + RealModelEnv +
 			" to a folder colash init wrote (colash init --shape llama-3.1-8b --out DIR: 16 GB)"}}, nil
 	}
-	runtime.GC()
-	debug.FreeOSMemory()
-	mem.Trim()
-	before, _ := mem.ResidentKB()
-	start := time.Now()
-	m, err := checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU})
+	var m *checkpoint.Model
+	secs, before, after, err := measured(func() (err error) {
+		m, err = checkpoint.Open(dir, checkpoint.Options{Device: gotch.CPU})
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	secs := time.Since(start).Seconds()
 	defer m.Free()
-	after, _ := mem.ResidentKB()
 	bb := m.Llama
 	size := float64(m.NumParams()) * float64(bb.DType.Size())
 	what := fmt.Sprintf("%s (%s, %s)", filepath.Base(filepath.Clean(dir)), m.Kind(), tensor.DTypeName(bb.DType))
@@ -128,4 +125,18 @@ func firstTokenSeconds(ctx context.Context, sess generate.Session, prompt []int)
 	start := time.Now()
 	_, err := generate.Generate(ctx, sess, [][]int{prompt}, generate.Options{MaxTokens: 1})
 	return time.Since(start).Seconds(), err
+}
+
+// measured runs f after returning freed memory to the system, and gives its seconds and the
+// process's resident size before and after, in KiB.
+func measured(f func() error) (secs float64, before, after int, err error) {
+	runtime.GC()
+	debug.FreeOSMemory()
+	mem.Trim()
+	before, _ = mem.ResidentKB()
+	start := time.Now()
+	err = f()
+	secs = time.Since(start).Seconds()
+	after, _ = mem.ResidentKB()
+	return secs, before, after, err
 }

@@ -62,7 +62,7 @@ func runInit(args []string) error {
 		what += fmt.Sprintf(" CoLA (%d codes, %d IDM blocks, %d merge MLPs, %d policy blocks)",
 			cola.Released.Codes, cola.Released.ActionLayers, cola.Released.DynaLayers, cola.Released.PolicyLayers)
 	}
-	fmt.Fprintf(os.Stderr, "writing %s: %s weights, %.2f GB %s\n", what, count(p.Params), float64(p.Bytes)/1e9, *dtype)
+	fmt.Fprintf(os.Stderr, "writing %s: %d weights, %.2f GB %s\n", what, p.Params, float64(p.Bytes)/1e9, *dtype)
 	bar := run.NewBytesBar(os.Stderr, "write", p.Bytes)
 	start := time.Now()
 	err = p.Write(*out, func(done, _ int64) { bar.Set64(done) })
@@ -75,15 +75,4 @@ func runInit(args []string) error {
 	el := time.Since(start)
 	fmt.Fprintf(os.Stderr, "wrote %s in %.1fs (%.0f MB/s)\n", *out, el.Seconds(), float64(p.Bytes)/1e6/el.Seconds())
 	return nil
-}
-
-// count writes a weight count as people say it: 8.03B, 4.1M.
-func count(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.2fB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1fM", float64(n)/1e6)
-	}
-	return fmt.Sprint(n)
 }

@@ -104,7 +104,6 @@ func greedy(t *testing.T, m *llama.Model, ids []int) int {
 	return next
 }
 
-
 // checkIndex reads model.safetensors.index.json: every planned tensor in the shard it names, in
 // the planned dtype and shape, no shard over the limit unless it holds one tensor, total_size the
 // plan's bytes.
@@ -115,8 +114,10 @@ func checkIndex(t *testing.T, dir string, p *Plan) {
 		t.Fatal(err)
 	}
 	var idx struct {
-		Metadata  struct{ TotalSize int64 `json:"total_size"` } `json:"metadata"`
-		WeightMap map[string]string                            `json:"weight_map"`
+		Metadata struct {
+			TotalSize int64 `json:"total_size"`
+		} `json:"metadata"`
+		WeightMap map[string]string `json:"weight_map"`
 	}
 	if err := json.Unmarshal(b, &idx); err != nil {
 		t.Fatal(err)
