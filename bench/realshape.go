@@ -23,15 +23,15 @@ import (
 // decode-real measures; unset, decode-real is skipped.
 const RealModelEnv = "COLASH_REAL_MODEL"
 
-// realPrompt is the prompt whose time to first token decode-real measures (64 tokens or so).
+// realPrompt is the prompt whose time to first token decode-real measures (50 Llama 3 tokens).
 const realPrompt = "Once upon a time, in a small village at the edge of a great forest, there lived an old " +
 	"clockmaker who had never once left the valley. Every morning he opened his shop, wound the clocks " +
 	"on the wall one by one, and"
 
 // RealDecode loads the model $COLASH_REAL_MODEL names, as stored (a bf16 folder stays bf16), and
-// measures at batch 1: loading, the time to the first token of a 64-token prompt, decoding, the
-// weight bytes read per second against a streaming read, and the same step with plain linear
-// layers and with its products alone. A CoLA is measured against its backbone alone too.
+// measures at batch 1: loading, the time to the first token of a 50-token prompt, decoding, the
+// weight bytes read per second against a streaming read, the same step with nn.MatVec off, and
+// its products alone through mv and through linear. A CoLA is measured against its backbone too.
 func RealDecode(ctx context.Context) ([]Result, error) {
 	dir := os.Getenv(RealModelEnv)
 	if dir == "" {
@@ -83,7 +83,7 @@ func RealDecode(ctx context.Context) ([]Result, error) {
 	perToken, bw := stepBytes(bb), readBandwidth()
 	res = append(res,
 		Result{Name: "decode batch 1, " + what, Value: mv, Unit: "tok/s", Note: fmt.Sprintf("%d tokens, best of 2; %.2f GB of weights per token; load average %s", n, perToken/1e9, LoadAverage())},
-		Result{Name: "decode batch 1, linear layers (no mv)", Value: linear, Unit: "tok/s", Note: "alternating with the row above"},
+		Result{Name: "decode batch 1, nn.MatVec off (linear layers)", Value: linear, Unit: "tok/s", Note: "alternating with the row above; the same path for bf16 weights, which never take mv"},
 		Result{Name: "weight reads", Value: mv * perToken / 1e9, Unit: "GB/s"},
 		Result{Name: "streaming read of 512 MB (libtorch sum, f32)", Value: bw / 1e9, Unit: "GB/s", Note: "same run"},
 		Result{Name: "weight reads / streaming read", Value: mv * perToken / bw, Unit: "x"},
