@@ -25,7 +25,7 @@ func DecodeBig(ctx context.Context) ([]Result, error) {
 	defer remove()
 	cfg := m.Config
 	defer m.Free()
-	perToken := float64(m.NumParams()-int64(cfg.Vocab-1)*int64(cfg.Dim)) * 4 // one embedding row is read
+	perToken := stepBytes(m)
 	const n = 24
 	decodeRate(ctx, m, cfg.BOS, 1, 4, false, false) // warm-up
 	// Three variants, alternating: the default (matrix-vector products), plain linear layers, and
@@ -117,7 +117,7 @@ func productRate(m *llama.Model, rows int64) float64 {
 			if rows == 0 {
 				shape = shape[1:]
 			}
-			inputs[in] = ts.MustOnes(shape, gotch.Float, gotch.CPU)
+			inputs[in] = ts.MustOnes(shape, w.DType(), gotch.CPU)
 		}
 	}
 	for i := 0; i < 5; i++ {

@@ -1,15 +1,12 @@
 package bench
 
 import (
-	"encoding/json"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 
 	"colash/model/checkpoint"
 	"colash/model/llama"
 	"colash/model/safetensors"
-	"colash/model/weights"
+	"colash/model/shapes"
 
 	"github.com/sugarme/gotch"
 )
@@ -22,49 +19,10 @@ func BigConfig() *llama.Config {
 }
 
 // WriteRandomLlama writes a Hugging Face folder (config.json, model.safetensors) for cfg into dir,
-// its weights uniform in [-0.02, 0.02) (norm weights 1) from seed, stored as dt. Each tensor is
-// generated as it is written, so at most one is in memory. It returns the weight bytes written.
+// its weights random from seed, stored as dt (shapes.WriteRandomLlama). It returns the weight
+// bytes written.
 func WriteRandomLlama(dir string, cfg *llama.Config, dt safetensors.DType, seed uint64) (int64, error) {
-	if err := cfg.Validate(); err != nil {
-		return 0, err
-	}
-	b, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return 0, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), b, 0o644); err != nil {
-		return 0, err
-	}
-	m := &llama.Model{Layers: llama.NewBlocks(cfg.Layers)}
-	dims := cfg.Dims()
-	var srcs []safetensors.TensorSource
-	var total int64
-	for i, p := range weights.Walk(m) {
-		if p.Tied != "" && cfg.TieEmbeddings {
-			continue
-		}
-		shape, err := dims.Resolve(p)
-		if err != nil {
-			return 0, err
-		}
-		n, ints := int64(1), make([]int, len(shape))
-		for j, d := range shape {
-			n, ints[j] = n*d, int(d)
-		}
-		total += n * int64(dt.Size())
-		ones := p.Init == "ones"
-		srcs = append(srcs, safetensors.TensorSource{Name: p.Name, DType: dt, Shape: ints, Bytes: func() ([]byte, error) {
-			rng := rand.New(rand.NewPCG(seed, uint64(i)))
-			v := make([]float32, n)
-			for k := range v {
-				if v[k] = 1; !ones {
-					v[k] = 0.04*rng.Float32() - 0.02
-				}
-			}
-			return safetensors.EncodeFloat32(v, dt)
-		}})
-	}
-	return total, safetensors.WriteSources(filepath.Join(dir, safetensors.SingleFileName), srcs, nil)
+	return shapes.WriteRandomLlama(dir, cfg, dt, seed)
 }
 
 // openBigModel writes the BigConfig model in float32 into a new temporary folder and loads it on

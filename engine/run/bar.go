@@ -30,19 +30,27 @@ func newBar(w io.Writer, label string, total, done int) *bar {
 // NewBar is the progress bar every long colash job draws on w: label, bar, count, rate and time
 // left, redrawn at most ten times a second.
 func NewBar(w io.Writer, label string, total int) *progressbar.ProgressBar {
+	return newProgressBar(w, label, int64(total), progressbar.OptionShowIts())
+}
+
+// NewBytesBar is NewBar counting bytes: sizes and rate in kB, MB, GB.
+func NewBytesBar(w io.Writer, label string, total int64) *progressbar.ProgressBar {
+	return newProgressBar(w, label, total, progressbar.OptionShowBytes(true))
+}
+
+func newProgressBar(w io.Writer, label string, total int64, more ...progressbar.Option) *progressbar.ProgressBar {
 	if w == nil {
 		w = io.Discard // no progress wanted: the bar still counts
 	}
-	return progressbar.NewOptions(total,
+	return progressbar.NewOptions64(total, append([]progressbar.Option{
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(label),
 		progressbar.OptionSetWidth(24),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
 		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionOnCompletion(func() { io.WriteString(w, "\n") }),
-	)
+	}, more...)...)
 }
 
 func (b *bar) set(step int, summary string) {

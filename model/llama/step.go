@@ -35,8 +35,8 @@ func runCompiled(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache
 		cache.reserve(att.Past+int(att.T), att.Past)
 		p.K, p.V = cache.K, cache.V
 	}
-	mv := int64(-1) // one-row products through mv, as nn.MatMul does
-	if nn.MatVec {
+	mv := int64(-1) // one-row products through mv where nn.MatMul takes it
+	if nn.UseMatVec(x.DType()) {
 		mv = 0
 	}
 	out, err := compiled.Blocks(compiled.Shape{Heads: c.Heads, KVHeads: c.KVHeads, Eps: c.NormEps, MatVecMin: mv}, layers, p)

@@ -24,22 +24,29 @@ func (l *Linear) WeightPtr() **ts.Tensor { return &l.W }
 // Forward applies the layer to x [...,in], giving [...,out].
 func (l *Linear) Forward(x *ts.Tensor) *ts.Tensor { return MatMul(x, l.W) }
 
-// MatVec routes single-row products (batch-1 decode) through matrix-vector products. With
-// Debian's libtorch and OpenBLAS, F.linear on one row is an sgemm with M = 1, 2.5-3.6x slower
-// than the sgemv of W·x on the same weights (sgemm also packs W first), and decode at batch 1 is
-// all such rows. The default is on; off gives the straightforward linear layers, the reference
-// the fast path is tested against. model/llama's compiled step follows the same rule.
+// MatVec routes single-row products (batch-1 decode) through matrix-vector products where
+// that is faster: for float32 weights. With Debian's libtorch and OpenBLAS, F.linear on one
+// float32 row is an sgemm with M = 1, 2.5-3.6x slower than the sgemv of W·x on the same weights
+// (sgemm also packs W first), and decode at batch 1 is all such rows. For bfloat16 and float16
+// it is the other way round: libtorch 1.13 has no BLAS mv for them and runs a generic loop,
+// while F.linear goes to oneDNN (AVX-512 BF16 on this project's CPUs), 1.6-2.4x faster per byte
+// (docs/performance.md, "Models of real shape"). The default is on; off gives the straightforward
+// linear layers, the reference the fast path is tested against. model/llama's compiled step
+// follows the same rule (UseMatVec).
 var MatVec = true
 
+// UseMatVec reports whether a one-row product with weights of dtype dt goes through mv.
+func UseMatVec(dt gotch.DType) bool { return MatVec && dt == gotch.Float }
+
 // MatMul is x W^T for x [...,in] and W [out,in], giving [...,out]: mv when x is one row and
-// MatVec is on, F.linear otherwise.
+// UseMatVec holds for W, F.linear otherwise.
 func MatMul(x, w *ts.Tensor) *ts.Tensor {
 	sz := x.MustSize()
 	rows := int64(1)
 	for _, d := range sz[:len(sz)-1] {
 		rows *= d
 	}
-	if !MatVec || rows != 1 {
+	if rows != 1 || !UseMatVec(w.DType()) {
 		return ts.MustLinear(x, w, ts.None)
 	}
 	out := append(append([]int64(nil), sz[:len(sz)-1]...), w.MustSize()[0])

@@ -21,8 +21,8 @@ var (
 	stories260K   = filepath.Join(sharedDir, "models/stories260K")
 	warAndPeace   = filepath.Join(sharedDir, "data/text/war-and-peace.txt")
 	math500       = filepath.Join(sharedDir, "data/math500/test.jsonl")
-	ggmlInputs    = filepath.Join(llama3Dir, "ggml-vocab-llama-bpe.gguf.inp")
-	ggmlExpected  = filepath.Join(llama3Dir, "ggml-vocab-llama-bpe.gguf.out")
+	ggmlInputs    = filepath.Join("testdata", "ggml-vocab-llama-bpe.gguf.inp") // llama.cpp's, MIT (testdata/LICENSE.llamacpp)
+	ggmlExpected  = filepath.Join("testdata", "ggml-vocab-llama-bpe.gguf.out")
 	tiktokenPath  = filepath.Join(llama3Dir, "tokenizer.model")
 	hfJSONPath    = filepath.Join(llama3Dir, "tokenizer.json")
 	llama2cVocab  = filepath.Join(stories260K, "tok512.bin")
@@ -80,7 +80,6 @@ type ggmlCase struct {
 
 func readGGMLCases(tb testing.TB) []ggmlCase {
 	tb.Helper()
-	needFile(tb, ggmlInputs)
 	inp, err := os.ReadFile(ggmlInputs)
 	if err != nil {
 		tb.Fatal(err)

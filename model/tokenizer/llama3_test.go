@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"colash/models"
 )
 
 func TestGGMLCases(t *testing.T) {
@@ -15,15 +17,40 @@ func TestGGMLCases(t *testing.T) {
 		name string
 		tok  func(testing.TB) *BPE
 	}{{"tiktoken", tiktokenTok}, {"hfjson", hfJSONTok}} {
-		tok := load.tok(t)
-		for i, c := range cases {
-			got := tok.Encode(c.input, EncodeOptions{})
-			if !slices.Equal(got, c.want) {
-				t.Errorf("%s case %d %q:\n got %v\nwant %v", load.name, i, c.input, got, c.want)
-			}
-			if dec := tok.Decode(got); dec != c.input {
-				t.Errorf("%s case %d: decode = %q, want %q", load.name, i, dec, c.input)
-			}
+		checkGGMLCases(t, load.name, load.tok(t), cases)
+	}
+}
+
+// TestShippedTokenizerMatchesLlamaCpp encodes llama.cpp's cases with the tokenizer shipped in
+// the binary (models/llama3-tokenizer), as a model folder written by colash init holds it.
+func TestShippedTokenizerMatchesLlamaCpp(t *testing.T) {
+	dir := t.TempDir()
+	if err := models.WriteLlama3Tokenizer(dir); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bpe, ok := tok.(*BPE)
+	if !ok {
+		t.Fatalf("Load gave a %T, want the tiktoken *BPE", tok)
+	}
+	if bpe.VocabSize() != 128256 {
+		t.Errorf("vocabulary %d, want 128256", bpe.VocabSize())
+	}
+	checkGGMLCases(t, "shipped", bpe, readGGMLCases(t))
+}
+
+func checkGGMLCases(t *testing.T, name string, tok *BPE, cases []ggmlCase) {
+	t.Helper()
+	for i, c := range cases {
+		got := tok.Encode(c.input, EncodeOptions{})
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s case %d %q:\n got %v\nwant %v", name, i, c.input, got, c.want)
+		}
+		if dec := tok.Decode(got); dec != c.input {
+			t.Errorf("%s case %d: decode = %q, want %q", name, i, dec, c.input)
 		}
 	}
 }
