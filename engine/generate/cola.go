@@ -59,6 +59,7 @@ type Steering struct {
 type CoLASession struct {
 	M      *cola.Model
 	Latent Sampling // how codes are sampled (PaperLatent; Temperature 0: greedy)
+	Count  *Forward // positions computed, as search counts them (nil: not counted)
 
 	steer    Steering
 	dec      *decoder // nil before Prefill and after Close
@@ -80,7 +81,7 @@ func NewCoLASession(m *cola.Model, capacity int, latent Sampling) *CoLASession {
 // for the code chosen at each prompt's last position.
 func (s *CoLASession) Prefill(tokens []int64, B, L int, pad []int) ([][]float32, error) {
 	s.Close()
-	s.dec = newDecoder(s.M, nil, pad, max(s.cap, L+1), nil)
+	s.dec = newDecoder(s.M, nil, pad, max(s.cap, L+1), s.Count)
 	s.samplers = make([]*Sampler, B)
 	for b := range s.samplers {
 		// A stream of its own, apart from the token sampler's for the same seed and sequence.

@@ -30,6 +30,11 @@ func (f Forward) Minus(o Forward) Forward {
 	return Forward{f.Backbone - o.Backbone, f.Policy - o.Policy, f.World - o.World, f.Q - o.Q}
 }
 
+// Plus is f + o, module by module.
+func (f Forward) Plus(o Forward) Forward {
+	return Forward{f.Backbone + o.Backbone, f.Policy + o.Policy, f.World + o.World, f.Q + o.Q}
+}
+
 // Add counts T positions of backbone and policy (and of the Q-network when q is set) and w of
 // the world model. A nil f counts nothing.
 func (f *Forward) Add(T, w int, q bool) {
