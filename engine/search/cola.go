@@ -86,29 +86,73 @@ func (c *CoLA) fresh(s State, q bool) (*generate.Branch, bool, error) {
 }
 
 func (c *CoLA) Extend(s State, n int, temp float64, seed uint64) (State, []int, []int, error) {
-	b, made, err := c.fresh(s, true)
+	out, err := extendAll([]extendCall{{c, s, n, temp, seed}})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if made {
-		defer b.Free()
-	}
-	return b.Extend(n, c.latent(temp, seed), c.Stops)
+	return out[0].Branch, out[0].Tokens, out[0].Codes, nil
 }
 
 func (c *CoLA) Rollout(states []State, n int, temp float64, seed uint64) ([][]int, error) {
-	bs := make([]*generate.Branch, len(states))
-	for i, s := range states {
-		b, made, err := c.fresh(s, false)
+	out, err := rolloutAll([]rolloutCall{{c, states, n, temp, seed}})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// extendCall is one Extend call on the model m (a CoLA, or a problem's view of one in RunBatch).
+type extendCall struct {
+	m    *CoLA
+	s    State
+	n    int
+	temp float64
+	seed uint64
+}
+
+// extendAll runs Extend calls as one batch; each gives what it gives alone.
+func extendAll(calls []extendCall) ([]generate.Extended, error) {
+	xs := make([]generate.Extension, len(calls))
+	for i, x := range calls {
+		b, made, err := x.m.fresh(x.s, true)
 		if err != nil {
 			return nil, err
 		}
 		if made {
 			defer b.Free()
 		}
-		bs[i] = b
+		xs[i] = generate.Extension{Branch: b, N: x.n, Latent: x.m.latent(x.temp, x.seed)}
 	}
-	return generate.Rollout(bs, n, c.latent(temp, seed), c.Stops)
+	return generate.ExtendAll(xs, calls[0].m.Stops)
+}
+
+// rolloutCall is one Rollout call on the model m.
+type rolloutCall struct {
+	m      *CoLA
+	states []State
+	n      int
+	temp   float64
+	seed   uint64
+}
+
+// rolloutAll runs Rollout calls as one batch; each gives what it gives alone.
+func rolloutAll(calls []rolloutCall) ([][][]int, error) {
+	groups := make([]generate.Group, len(calls))
+	for i, r := range calls {
+		bs := make([]*generate.Branch, len(r.states))
+		for j, s := range r.states {
+			b, made, err := r.m.fresh(s, false)
+			if err != nil {
+				return nil, err
+			}
+			if made {
+				defer b.Free()
+			}
+			bs[j] = b
+		}
+		groups[i] = generate.Group{Branches: bs, N: r.n, Latent: r.m.latent(r.temp, r.seed)}
+	}
+	return generate.Rollouts(groups, calls[0].m.Stops)
 }
 
 func (c *CoLA) Free(s State)        { c.branch(s).Free() }
