@@ -8,15 +8,15 @@ import (
 
 	"colash/model/cola"
 	"colash/model/llama"
-	"colash/model/tensor"
 )
 
 // decode continues every sequence b of d by up to caps[b] tokens (each at least 1): codes sampled
 // from the policy (sequence b by samplers[b]), tokens greedy from the world model. A sequence ends
-// after a stop token or its cap (it keeps feeding, ignored, while others run). With feedLast the
-// last tokens are fed too, so that d is ready after them, and fed, when set, sees after each feed
-// the sequences whose last token it held; a rollout skips that step.
-func (d *decoder) decode(caps []int, samplers []*Sampler, stop []int, feedLast bool, fed func(rows []int)) (tokens, codes [][]int, err error) {
+// after a stop token or its cap; once a quarter of the batch has ended, the ended sequences leave
+// it (dropEnded). With feedLast the last tokens are fed too, so that d is ready after them, and
+// fed, when set, sees each sequence b once its last token is fed, at row r of d; a rollout skips
+// that step.
+func (d *decoder) decode(caps []int, samplers []*Sampler, stop []int, feedLast bool, fed func(b, r int)) (tokens, codes [][]int, err error) {
 	runtime.LockOSThread() // as Generate: one OpenMP team for the whole loop
 	defer runtime.UnlockOSThread()
 	B := len(caps)
@@ -24,50 +24,83 @@ func (d *decoder) decode(caps []int, samplers []*Sampler, stop []int, feedLast b
 	if B == 0 {
 		return tokens, codes, nil
 	}
+	seqs := make([]int, B) // the sequence in each row of d
+	for i := range seqs {
+		seqs[i] = i
+	}
 	sample := func(policy [][]float32) ([]int64, error) {
-		cs := make([]int64, B)
-		for i, l := range policy {
-			cs[i] = int64(samplers[i].Sample(l))
+		cs := make([]int64, len(policy))
+		for r, l := range policy {
+			cs[r] = int64(samplers[seqs[r]].Sample(l))
 		}
 		return cs, nil
 	}
 	done := make([]bool, B)
-	ids := make([]int64, B)
-	var ended []int // sequences whose last token is in ids
 	// The policy of the last fed token is ready: the first step starts at its code.
 	cs, _ := sample(d.policy)
 	logits, err := d.world(cs)
 	for err == nil {
+		ids := make([]int64, len(seqs))
+		var ended []int // rows whose last token is in ids
 		live := 0
-		ended = ended[:0]
-		for b, row := range logits {
-			t := Argmax(row)
-			ids[b] = int64(t)
+		for r, row := range logits {
+			t, b := Argmax(row), seqs[r]
+			ids[r] = int64(t)
 			if done[b] {
-				continue
+				continue // keeps feeding, ignored, until it leaves the batch
 			}
-			tokens[b], codes[b] = append(tokens[b], t), append(codes[b], int(cs[b]))
+			tokens[b], codes[b] = append(tokens[b], t), append(codes[b], int(cs[r]))
 			if done[b] = slices.Contains(stop, t) || len(tokens[b]) >= caps[b]; done[b] {
-				ended = append(ended, b)
+				ended = append(ended, r)
 			} else {
 				live++
 			}
 		}
 		if live == 0 {
 			if feedLast {
-				err = d.feed(ids, B, 1)
+				err = d.feed(ids, len(seqs), 1)
 			}
 		} else {
-			cs, logits, err = d.step(ids, B, 1, sample)
+			cs, logits, err = d.step(ids, len(seqs), 1, sample)
 		}
-		if err == nil && fed != nil && (feedLast || live > 0) && len(ended) > 0 {
-			fed(ended)
+		if err == nil && fed != nil && (feedLast || live > 0) {
+			for _, r := range ended {
+				fed(seqs[r], r)
+			}
 		}
-		if live == 0 {
+		if live == 0 || err != nil {
 			break
+		}
+		if keep := dropEnded(seqs, done); keep != nil {
+			d.keep(keep)
+			seqs, cs, logits = pick(seqs, keep), pick(cs, keep), pick(logits, keep)
 		}
 	}
 	return tokens, codes, err
+}
+
+// dropEnded gives the rows to keep once the ended sequences are a quarter of the batch or more,
+// else nil. Two rows at least stay: a batch of one row multiplies through other kernels (mv).
+func dropEnded(seqs []int, done []bool) []int {
+	var keep []int
+	for r, b := range seqs {
+		if !done[b] {
+			keep = append(keep, r)
+		}
+	}
+	if ended := len(seqs) - len(keep); ended == 0 || ended < len(seqs)/4 || len(keep) < 2 {
+		return nil
+	}
+	return keep
+}
+
+// pick is v's entries at rows, in that order.
+func pick[T any](v []T, rows []int) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = v[r]
+	}
+	return out
 }
 
 // Group is branches that continue as one call (Rollout, Extend) would continue them: up to N
@@ -224,16 +257,18 @@ func ExtendAll(xs []Extension, stop []int) ([]Extended, error) {
 	}
 	q := bs[0].q != nil
 	d := stacked(bs, slices.Max(caps), q)
-	ends := make([]decoder, len(bs)) // each row's state after its last token
-	toks, codes, err := d.decode(caps, samplers, stop, true, func(rs []int) {
-		for _, r := range rs {
-			ends[r] = d.row(r)
-		}
-	})
+	ends := make([]decoder, len(bs)) // each sequence's state after its last token, caches copied
+	var fed func(b, r int)
+	if len(bs) > 1 {
+		fed = func(b, r int) { ends[b] = d.row(r) }
+	}
+	toks, codes, err := d.decode(caps, samplers, stop, true, fed)
 	if err != nil {
 		d.free()
 		for _, e := range ends {
-			tensor.Drop(e.h)
+			if e.caches != nil {
+				e.free()
+			}
 		}
 		return nil, err
 	}
@@ -243,13 +278,9 @@ func ExtendAll(xs []Extension, stop []int) ([]Extended, error) {
 		if x.N <= 0 {
 			continue
 		}
-		var nb *Branch
+		nb := &Branch{decoder: ends[r]}
 		if len(bs) == 1 { // the batch is the branch
-			tensor.Drop(ends[0].h)
-			nb = &Branch{decoder: *d}
-		} else {
-			nb = &Branch{decoder: ends[r]}
-			nb.caches, nb.qc = d.rowCaches(r, nb.batch.Len)
+			nb.decoder = *d
 		}
 		nb.q, nb.count = x.Branch.q, x.Branch.count
 		nb.Tokens = append(slices.Clone(x.Branch.Tokens), toks[r]...)
@@ -262,24 +293,17 @@ func ExtendAll(xs []Extension, stop []int) ([]Extended, error) {
 	return out, nil
 }
 
-// row is sequence r of d as a branch's decoder holds it now (h_t, l_t, Q(s_t, .) and its filled
-// slots), without caches.
+// row is sequence r of d as a branch's decoder holds it now: its filled slots copied out of the
+// caches, h_t, l_t and Q(s_t, .).
 func (d *decoder) row(r int) decoder {
-	e := decoder{m: d.m, batch: &llama.Batch{Pad: []int{0}, Len: d.batch.Len - d.batch.Pad[r]},
-		h: d.h.MustNarrow(0, int64(r), 1, false), policy: [][]float32{d.policy[r]}}
+	n, from := d.batch.Len-d.batch.Pad[r], d.batch.Pad[r]
+	e := decoder{m: d.m, batch: &llama.Batch{Pad: []int{0}, Len: n}, h: d.h.MustNarrow(0, int64(r), 1, false),
+		policy: [][]float32{d.policy[r]}, caches: &cola.Caches{Main: d.caches.Main.Row(r, from, n, n+16), Policy: d.caches.Policy.Row(r, from, n, n+16)}}
+	if d.qc != nil {
+		e.qc = d.qc.Row(r, from, n, n+16)
+	}
 	if d.qv != nil {
 		e.qv = [][]float32{d.qv[r]}
 	}
 	return e
-}
-
-// rowCaches copies the n filled slots of sequence r out of d's caches.
-func (d *decoder) rowCaches(r, n int) (*cola.Caches, *llama.KVCache) {
-	from := d.batch.Pad[r]
-	c := &cola.Caches{Main: d.caches.Main.Row(r, from, n, n+16), Policy: d.caches.Policy.Row(r, from, n, n+16)}
-	var qc *llama.KVCache
-	if d.qc != nil {
-		qc = d.qc.Row(r, from, n, n+16)
-	}
-	return c, qc
 }

@@ -192,6 +192,7 @@ func TestBatchedCallsAsAlone(t *testing.T) {
 	}
 	free.Free()
 	stop := []int{ftoks[3]}
+	// The second group ends at its cap and leaves the batch; the first goes on.
 	groups := []generate.Group{{Branches: bs[:2], N: 9, Latent: lat(1)}, {Branches: bs[2:], N: 5, Latent: lat(2)}, {Branches: bs[1:], N: 0}}
 	var alone [][][]int
 	before := count
@@ -217,7 +218,9 @@ func TestBatchedCallsAsAlone(t *testing.T) {
 			}
 		}
 	}
-	xs := []generate.Extension{{Branch: bs[0], N: 6, Latent: lat(3)}, {Branch: bs[1], N: 9, Latent: lat(4)}, {Branch: bs[2], N: 0}}
+	// The second extension stops at its fourth token and leaves the batch; two rows go on.
+	xs := []generate.Extension{{Branch: bs[0], N: 6, Latent: lat(3)}, {Branch: bs[1], N: 9, Latent: lat(4)}, {Branch: bs[2], N: 0},
+		{Branch: bs[2], N: 12, Latent: lat(5)}}
 	before = count
 	var one []generate.Extended
 	for _, x := range xs {

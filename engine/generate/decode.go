@@ -164,6 +164,26 @@ func (d *decoder) world(codes []int64) ([][]float32, error) {
 	return logits, err
 }
 
+// keep keeps sequences rows of the batch, in that order, and drops the others.
+func (d *decoder) keep(rows []int) {
+	d.caches.Main.Keep(rows)
+	d.caches.Policy.Keep(rows)
+	if d.qc != nil {
+		d.qc.Keep(rows)
+	}
+	idx := make([]int64, len(rows))
+	for i, r := range rows {
+		idx[i] = int64(r)
+	}
+	at := tensor.FromInt64s(idx, []int64{int64(len(rows))}, d.m.Device)
+	d.h = d.h.MustIndexSelect(0, at, true)
+	at.MustDrop()
+	d.policy, d.batch.Pad = pick(d.policy, rows), pick(d.batch.Pad, rows)
+	if d.qv != nil {
+		d.qv = pick(d.qv, rows)
+	}
+}
+
 // free releases the caches and h_t; a nil decoder has nothing to free.
 func (d *decoder) free() {
 	if d == nil {

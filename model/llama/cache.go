@@ -145,3 +145,19 @@ func (c *KVCache) Row(b, from, n, capacity int) *KVCache {
 	}
 	return out
 }
+
+// Keep keeps sequences rows of the batch, in that order, and drops the others.
+func (c *KVCache) Keep(rows []int) {
+	idx := make([]int64, len(rows))
+	for i, r := range rows {
+		idx[i] = int64(r)
+	}
+	at := tensor.FromInt64s(idx, []int64{int64(len(rows))}, c.dev)
+	defer at.MustDrop()
+	for _, layers := range [][]*ts.Tensor{c.K, c.V} {
+		for i, t := range layers {
+			layers[i] = t.MustIndexSelect(0, at, true)
+		}
+	}
+	c.b = int64(len(rows))
+}
