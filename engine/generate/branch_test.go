@@ -263,6 +263,37 @@ func TestBatchedCallsAsAlone(t *testing.T) {
 		x.Free()
 		y.Free()
 	}
+	// Steps: Next then Child on each branch, one at a time and as one batch.
+	codes := []int{3, 9, 14}
+	before = count
+	var kids []*generate.Branch
+	var toks []int
+	for i, b := range bs {
+		tok, err := b.Next(codes[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := b.Child(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Free()
+		kids, toks = append(kids, c), append(toks, tok)
+	}
+	spent = count.Minus(before)
+	stepped, stepToks, err := generate.StepAll(bs, codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := count.Minus(before).Minus(spent); got != spent || !slices.Equal(toks, stepToks) {
+		t.Fatalf("steps: tokens %v counted %+v together, %v %+v alone", stepToks, got, toks, spent)
+	}
+	for i, c := range stepped {
+		defer c.Free()
+		if d := maxDiff(kids[i].Policy(), c.Policy()); d > 1e-5 || !slices.Equal(kids[i].Tokens, c.Tokens) {
+			t.Fatalf("step %d: policies differ by %g, tokens %v and %v", i, d, kids[i].Tokens, c.Tokens)
+		}
+	}
 	if len(all[1].Tokens) > 4 {
 		t.Fatalf("extension 1 has %d tokens: the stop token %d did not end it", len(all[1].Tokens), stop[0])
 	}

@@ -191,8 +191,15 @@ func runCalls(kind callKind, calls []*call) {
 			c.out, c.err = c.lane.own.Root(c.prompt)
 		}
 	case callStep:
-		for _, c := range calls {
-			c.out, c.token, c.err = c.lane.own.Step(c.state, c.code)
+		xs := make([]stepCall, len(calls))
+		for i, c := range calls {
+			xs[i] = stepCall{c.lane.own, c.state, c.code}
+		}
+		out, toks, err := stepAll(xs)
+		for i, c := range calls {
+			if c.err = err; err == nil {
+				c.out, c.token = out[i], toks[i]
+			}
 		}
 	case callScore:
 		for _, c := range calls {

@@ -67,6 +67,37 @@ func (c *CoLA) Step(s State, code int) (State, int, error) {
 	return child, tok, err
 }
 
+// stepCall is one Step call on the model m.
+type stepCall struct {
+	m    *CoLA
+	s    State
+	code int
+}
+
+// stepAll runs Step calls, as one batch where every state forks its caches; each gives what it
+// gives alone.
+func stepAll(calls []stepCall) ([]State, []int, error) {
+	out, toks := make([]State, len(calls)), make([]int, len(calls))
+	if len(calls) == 1 || !calls[0].m.Reuse {
+		for i, x := range calls {
+			var err error
+			if out[i], toks[i], err = x.m.Step(x.s, x.code); err != nil {
+				return nil, nil, err
+			}
+		}
+		return out, toks, nil
+	}
+	bs, codes := make([]*generate.Branch, len(calls)), make([]int, len(calls))
+	for i, x := range calls {
+		bs[i], codes[i] = x.m.branch(x.s), x.code
+	}
+	children, toks, err := generate.StepAll(bs, codes)
+	for i, c := range children {
+		out[i] = c
+	}
+	return out, toks, err
+}
+
 func (c *CoLA) latent(temp float64, seed uint64) generate.Sampling {
 	return generate.Sampling{Temperature: temp, TopK: c.TopK, Seed: seed}
 }
