@@ -11,6 +11,9 @@ type fake struct {
 	q     func(s []int) []float64 // nil: no Q-network
 	token func(s []int, code int) int
 	eosAt int
+	// seeded: extensions and rollouts take code (seed + step) mod C at each step, sequence i of a
+	// rollout seed + i, so that their tokens follow the seeds a search passes.
+	seeded bool
 
 	cnt     Counter
 	live    int
@@ -72,12 +75,16 @@ func (f *fake) Step(s State, code int) (State, int, error) {
 	return f.own(append(append([]int(nil), toks...), tok)), tok, nil
 }
 
-func (f *fake) gen(toks []int, n int) (out, codes []int) {
+func (f *fake) gen(toks []int, n int, seed uint64) (out, codes []int) {
 	cur := append([]int(nil), toks...)
 	for len(out) < n {
-		tok := f.next(cur, 0)
+		code := 0
+		if f.seeded {
+			code = int((seed + uint64(len(out))) % uint64(f.C))
+		}
+		tok := f.next(cur, code)
 		f.cnt.Add(1, 1, false)
-		cur, out, codes = append(cur, tok), append(out, tok), append(codes, 0)
+		cur, out, codes = append(cur, tok), append(out, tok), append(codes, code)
 		if tok == 0 {
 			break
 		}
@@ -85,19 +92,19 @@ func (f *fake) gen(toks []int, n int) (out, codes []int) {
 	return out, codes
 }
 
-func (f *fake) Extend(s State, n int, temp float64, _ uint64) (State, []int, []int, error) {
+func (f *fake) Extend(s State, n int, temp float64, seed uint64) (State, []int, []int, error) {
 	f.extends++
 	f.temps = append(f.temps, temp)
 	toks := s.(*fstate).toks
-	out, codes := f.gen(toks, n)
+	out, codes := f.gen(toks, n, seed)
 	return f.own(append(append([]int(nil), toks...), out...)), out, codes, nil
 }
 
-func (f *fake) Rollout(states []State, n int, temp float64, _ uint64) ([][]int, error) {
+func (f *fake) Rollout(states []State, n int, temp float64, seed uint64) ([][]int, error) {
 	f.temps = append(f.temps, temp)
 	outs := make([][]int, len(states))
 	for i, s := range states {
-		outs[i], _ = f.gen(s.(*fstate).toks, n)
+		outs[i], _ = f.gen(s.(*fstate).toks, n, seed+uint64(i))
 	}
 	return outs, nil
 }
