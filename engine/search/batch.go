@@ -80,19 +80,19 @@ type call struct {
 	lane    *lane
 	kind    callKind
 	prompt  []int
-	state   State
-	code    int
+	steps   []stepCall
 	answers [][]int
 	reward  Reward
-	extend  extendCall
+	extends []extendCall
 	rollout rolloutCall
 	reply   chan *call
 
 	// results
 	out    State
-	token  int
+	outs   []State
+	toks   []int
 	tokens [][]int
-	codes  []int
+	codes  [][]int
 	scores []float64
 	err    error
 }
@@ -118,17 +118,22 @@ func (l *lane) Root(prompt []int) (State, error) {
 
 func (l *lane) Eval(s State) ([]float64, []float64, error) { return l.own.Eval(s) }
 
-func (l *lane) Step(s State, code int) (State, int, error) {
-	r := l.do(&call{kind: callStep, state: s, code: code})
-	return r.out, r.token, r.err
+func (l *lane) Step(s State, codes []int) ([]State, []int, error) {
+	c := &call{kind: callStep}
+	for _, code := range codes {
+		c.steps = append(c.steps, stepCall{l.own, s, code})
+	}
+	r := l.do(c)
+	return r.outs, r.toks, r.err
 }
 
-func (l *lane) Extend(s State, n int, temp float64, seed uint64) (State, []int, []int, error) {
-	r := l.do(&call{kind: callExtend, extend: extendCall{l.own, s, n, temp, seed}})
-	if r.err != nil {
-		return nil, nil, nil, r.err
+func (l *lane) Extend(states []State, n []int, temp float64, seeds []uint64) ([]State, [][]int, [][]int, error) {
+	c := &call{kind: callExtend}
+	for i, s := range states {
+		c.extends = append(c.extends, extendCall{l.own, s, n[i], temp, seeds[i]})
 	}
-	return r.out, r.tokens[0], r.codes, nil
+	r := l.do(c)
+	return r.outs, r.tokens, r.codes, r.err
 }
 
 func (l *lane) Rollout(states []State, n int, temp float64, seed uint64) ([][]int, error) {
@@ -191,30 +196,36 @@ func runCalls(kind callKind, calls []*call) {
 			c.out, c.err = c.lane.own.Root(c.prompt)
 		}
 	case callStep:
-		xs := make([]stepCall, len(calls))
-		for i, c := range calls {
-			xs[i] = stepCall{c.lane.own, c.state, c.code}
+		var xs []stepCall
+		for _, c := range calls {
+			xs = append(xs, c.steps...)
 		}
 		out, toks, err := stepAll(xs)
-		for i, c := range calls {
+		at := 0
+		for _, c := range calls {
 			if c.err = err; err == nil {
-				c.out, c.token = out[i], toks[i]
+				c.outs, c.toks = out[at:at+len(c.steps)], toks[at:at+len(c.steps)]
 			}
+			at += len(c.steps)
 		}
 	case callScore:
 		for _, c := range calls {
 			c.scores, c.err = c.reward(c.answers)
 		}
 	case callExtend:
-		xs := make([]extendCall, len(calls))
-		for i, c := range calls {
-			xs[i] = c.extend
+		var xs []extendCall
+		for _, c := range calls {
+			xs = append(xs, c.extends...)
 		}
 		out, err := extendAll(xs)
-		for i, c := range calls {
+		at := 0
+		for _, c := range calls {
 			if c.err = err; err == nil {
-				c.out, c.tokens, c.codes = out[i].Branch, [][]int{out[i].Tokens}, out[i].Codes
+				for _, e := range out[at : at+len(c.extends)] {
+					c.outs, c.tokens, c.codes = append(c.outs, e.Branch), append(c.tokens, e.Tokens), append(c.codes, e.Codes)
+				}
 			}
+			at += len(c.extends)
 		}
 	case callRollout:
 		rs := make([]rolloutCall, len(calls))

@@ -52,7 +52,17 @@ func (c *CoLA) Eval(s State) ([]float64, []float64, error) {
 	return p, q, nil
 }
 
-func (c *CoLA) Step(s State, code int) (State, int, error) {
+func (c *CoLA) Step(s State, codes []int) ([]State, []int, error) {
+	calls := make([]stepCall, len(codes))
+	for i, code := range codes {
+		calls[i] = stepCall{c, s, code}
+	}
+	return stepAll(calls)
+}
+
+// step is Step of one code: the world model's token, and a child that forks s's caches (or, without
+// reuse, recomputes its prefix).
+func (c *CoLA) step(s State, code int) (State, int, error) {
 	b := c.branch(s)
 	tok, err := b.Next(code)
 	if err != nil {
@@ -67,21 +77,22 @@ func (c *CoLA) Step(s State, code int) (State, int, error) {
 	return child, tok, err
 }
 
-// stepCall is one Step call on the model m.
+// stepCall is one code of a Step call on the model m (a CoLA, or a problem's view of one in
+// RunBatch).
 type stepCall struct {
 	m    *CoLA
 	s    State
 	code int
 }
 
-// stepAll runs Step calls, as one batch where every state forks its caches; each gives what it
-// gives alone.
+// stepAll runs steps as one batch where every state forks its caches; each gives what it gives
+// alone.
 func stepAll(calls []stepCall) ([]State, []int, error) {
 	out, toks := make([]State, len(calls)), make([]int, len(calls))
-	if len(calls) == 1 || !calls[0].m.Reuse {
+	if len(calls) <= 1 || !calls[0].m.Reuse {
 		for i, x := range calls {
 			var err error
-			if out[i], toks[i], err = x.m.Step(x.s, x.code); err != nil {
+			if out[i], toks[i], err = x.m.step(x.s, x.code); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -116,12 +127,20 @@ func (c *CoLA) fresh(s State, q bool) (*generate.Branch, bool, error) {
 	return nb, true, err
 }
 
-func (c *CoLA) Extend(s State, n int, temp float64, seed uint64) (State, []int, []int, error) {
-	out, err := extendAll([]extendCall{{c, s, n, temp, seed}})
+func (c *CoLA) Extend(states []State, n []int, temp float64, seeds []uint64) ([]State, [][]int, [][]int, error) {
+	calls := make([]extendCall, len(states))
+	for i, s := range states {
+		calls[i] = extendCall{c, s, n[i], temp, seeds[i]}
+	}
+	out, err := extendAll(calls)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return out[0].Branch, out[0].Tokens, out[0].Codes, nil
+	ends, toks, codes := make([]State, len(out)), make([][]int, len(out)), make([][]int, len(out))
+	for i, e := range out {
+		ends[i], toks[i], codes[i] = e.Branch, e.Tokens, e.Codes
+	}
+	return ends, toks, codes, nil
 }
 
 func (c *CoLA) Rollout(states []State, n int, temp float64, seed uint64) ([][]int, error) {
@@ -132,7 +151,7 @@ func (c *CoLA) Rollout(states []State, n int, temp float64, seed uint64) ([][]in
 	return out[0], nil
 }
 
-// extendCall is one Extend call on the model m (a CoLA, or a problem's view of one in RunBatch).
+// extendCall is one state of an Extend call on the model m.
 type extendCall struct {
 	m    *CoLA
 	s    State
@@ -141,8 +160,11 @@ type extendCall struct {
 	seed uint64
 }
 
-// extendAll runs Extend calls as one batch; each gives what it gives alone.
+// extendAll runs extensions as one batch; each gives what it gives alone.
 func extendAll(calls []extendCall) ([]generate.Extended, error) {
+	if len(calls) == 0 {
+		return nil, nil
+	}
 	xs := make([]generate.Extension, len(calls))
 	for i, x := range calls {
 		b, made, err := x.m.fresh(x.s, true)

@@ -68,11 +68,16 @@ func (f *fake) next(toks []int, code int) int {
 	return 10 + code
 }
 
-func (f *fake) Step(s State, code int) (State, int, error) {
-	toks := s.(*fstate).toks
-	tok := f.next(toks, code)
-	f.cnt.Add(1, 1, f.q != nil)
-	return f.own(append(append([]int(nil), toks...), tok)), tok, nil
+func (f *fake) Step(s State, codes []int) ([]State, []int, error) {
+	var out []State
+	var toks []int
+	for _, code := range codes {
+		prev := s.(*fstate).toks
+		tok := f.next(prev, code)
+		f.cnt.Add(1, 1, f.q != nil)
+		out, toks = append(out, f.own(append(append([]int(nil), prev...), tok))), append(toks, tok)
+	}
+	return out, toks, nil
 }
 
 func (f *fake) gen(toks []int, n int, seed uint64) (out, codes []int) {
@@ -92,12 +97,17 @@ func (f *fake) gen(toks []int, n int, seed uint64) (out, codes []int) {
 	return out, codes
 }
 
-func (f *fake) Extend(s State, n int, temp float64, seed uint64) (State, []int, []int, error) {
-	f.extends++
-	f.temps = append(f.temps, temp)
-	toks := s.(*fstate).toks
-	out, codes := f.gen(toks, n, seed)
-	return f.own(append(append([]int(nil), toks...), out...)), out, codes, nil
+func (f *fake) Extend(states []State, n []int, temp float64, seeds []uint64) ([]State, [][]int, [][]int, error) {
+	var ends []State
+	var outs, codes [][]int
+	for i, s := range states {
+		f.extends++
+		f.temps = append(f.temps, temp)
+		toks := s.(*fstate).toks
+		out, cs := f.gen(toks, n[i], seeds[i])
+		ends, outs, codes = append(ends, f.own(append(append([]int(nil), toks...), out...))), append(outs, out), append(codes, cs)
+	}
+	return ends, outs, codes, nil
 }
 
 func (f *fake) Rollout(states []State, n int, temp float64, seed uint64) ([][]int, error) {
