@@ -42,6 +42,7 @@ var All = []Benchmark{
 	{"hooks", Hooks},
 	{"soak", Soak},
 	{"search", Search},
+	{"rl", RLThroughput},
 	{"kernel", KernelStart},
 	{"decode-real", RealDecode},
 }

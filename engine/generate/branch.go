@@ -80,3 +80,43 @@ func (b *Branch) Child(token int) (*Branch, error) {
 
 // Free releases the branch's caches.
 func (b *Branch) Free() { b.free() }
+
+// StepAll is Next then Child on every branch with its code, as one batch: the world model's
+// greedy token for codes[i] after bs[i]'s last token, and the child holding it, each what
+// Next and Child give and count alone.
+func StepAll(bs []*Branch, codes []int) ([]*Branch, []int, error) {
+	if len(bs) == 1 {
+		tok, err := bs[0].Next(codes[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := bs[0].Child(tok)
+		return []*Branch{c}, []int{tok}, err
+	}
+	q := bs[0].q != nil
+	d := stacked(bs, 1, q)
+	defer d.free()
+	cs, ids := make([]int64, len(bs)), make([]int64, len(bs))
+	for i, c := range codes {
+		cs[i] = int64(c)
+	}
+	logits, err := d.world(cs)
+	if err != nil {
+		return nil, nil, err
+	}
+	toks := make([]int, len(bs))
+	for i, l := range logits {
+		toks[i] = Argmax(l)
+		ids[i] = int64(toks[i])
+	}
+	if err := d.feed(ids, len(bs), 1); err != nil {
+		return nil, nil, err
+	}
+	out := make([]*Branch, len(bs))
+	for i, b := range bs {
+		out[i] = &Branch{decoder: d.row(i), Tokens: append(slices.Clone(b.Tokens), toks[i])}
+		out[i].q, out[i].count = b.q, b.count
+		b.count.Add(1, 1, q)
+	}
+	return out, toks, nil
+}

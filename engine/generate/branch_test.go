@@ -168,3 +168,133 @@ func TestCoLASessionAndBranchAgree(t *testing.T) {
 		t.Fatalf("only %d distinct tokens: the test cannot tell codes apart", len(distinct))
 	}
 }
+
+// Calls batched together (Rollouts, ExtendAll) give and count what each gives and counts alone:
+// branches of different lengths, caps and seeds, a stop token that ends some sequences early.
+func TestBatchedCallsAsAlone(t *testing.T) {
+	m := tinyCoLA(t, testModules)
+	m.CodeBook.W.MustMulScalar_(tensor.Scalar(40)) // codes change the world model's argmax
+	var count generate.Forward
+	var bs []*generate.Branch
+	for _, p := range [][]int{prompt, prompt[:4], prompt[:7]} {
+		b, err := generate.NewBranch(m, nil, p, &count)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Free()
+		bs = append(bs, b)
+	}
+	lat := func(seed uint64) generate.Sampling { return generate.Sampling{Temperature: 1, TopK: 8, Seed: seed} }
+	// A token the second branch's extension writes at its fourth step ends it early there.
+	free, ftoks, _, err := bs[1].Extend(9, lat(4), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free.Free()
+	stop := []int{ftoks[3]}
+	// The second group ends at its cap and leaves the batch; the first goes on.
+	groups := []generate.Group{{Branches: bs[:2], N: 9, Latent: lat(1)}, {Branches: bs[2:], N: 5, Latent: lat(2)}, {Branches: bs[1:], N: 0}}
+	var alone [][][]int
+	before := count
+	for _, g := range groups {
+		out, err := generate.Rollout(g.Branches, g.N, g.Latent, stop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone = append(alone, out)
+	}
+	spent := count.Minus(before)
+	together, err := generate.Rollouts(groups, stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := count.Minus(before).Minus(spent); got != spent {
+		t.Fatalf("rollouts counted %+v together, %+v alone", got, spent)
+	}
+	for g := range groups {
+		for i := range alone[g] {
+			if !slices.Equal(alone[g][i], together[g][i]) {
+				t.Fatalf("group %d row %d: %v alone, %v together", g, i, alone[g][i], together[g][i])
+			}
+		}
+	}
+	// The second extension stops at its fourth token and leaves the batch; two rows go on.
+	xs := []generate.Extension{{Branch: bs[0], N: 6, Latent: lat(3)}, {Branch: bs[1], N: 9, Latent: lat(4)}, {Branch: bs[2], N: 0},
+		{Branch: bs[2], N: 12, Latent: lat(5)}}
+	before = count
+	var one []generate.Extended
+	for _, x := range xs {
+		b, toks, codes, err := x.Branch.Extend(x.N, x.Latent, stop)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Free()
+		one = append(one, generate.Extended{Branch: b, Tokens: toks, Codes: codes})
+	}
+	spent = count.Minus(before)
+	all, err := generate.ExtendAll(xs, stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := count.Minus(before).Minus(spent); got != spent {
+		t.Fatalf("extensions counted %+v together, %+v alone", got, spent)
+	}
+	for i, e := range all {
+		defer e.Branch.Free()
+		a := one[i]
+		if !slices.Equal(a.Tokens, e.Tokens) || !slices.Equal(a.Codes, e.Codes) || !slices.Equal(a.Branch.Tokens, e.Branch.Tokens) {
+			t.Fatalf("extension %d: %v %v alone, %v %v together", i, a.Tokens, a.Codes, e.Tokens, e.Codes)
+		}
+		if d := maxDiff(a.Branch.Policy(), e.Branch.Policy()); d > 1e-5 {
+			t.Fatalf("extension %d: policies differ by %g", i, d)
+		}
+		// The extended branches go on alike: their caches hold the same text.
+		x, err := a.Branch.Child(5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := e.Branch.Child(5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := maxDiff(x.Policy(), y.Policy()); d > 1e-5 {
+			t.Fatalf("extension %d: a child's policies differ by %g", i, d)
+		}
+		x.Free()
+		y.Free()
+	}
+	// Steps: Next then Child on each branch, one at a time and as one batch.
+	codes := []int{3, 9, 14}
+	before = count
+	var kids []*generate.Branch
+	var toks []int
+	for i, b := range bs {
+		tok, err := b.Next(codes[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := b.Child(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Free()
+		kids, toks = append(kids, c), append(toks, tok)
+	}
+	spent = count.Minus(before)
+	stepped, stepToks, err := generate.StepAll(bs, codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := count.Minus(before).Minus(spent); got != spent || !slices.Equal(toks, stepToks) {
+		t.Fatalf("steps: tokens %v counted %+v together, %v %+v alone", stepToks, got, toks, spent)
+	}
+	for i, c := range stepped {
+		defer c.Free()
+		if d := maxDiff(kids[i].Policy(), c.Policy()); d > 1e-5 || !slices.Equal(kids[i].Tokens, c.Tokens) {
+			t.Fatalf("step %d: policies differ by %g, tokens %v and %v", i, d, kids[i].Tokens, c.Tokens)
+		}
+	}
+	if len(all[1].Tokens) > 4 {
+		t.Fatalf("extension 1 has %d tokens: the stop token %d did not end it", len(all[1].Tokens), stop[0])
+	}
+}

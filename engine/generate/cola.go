@@ -59,9 +59,11 @@ type Steering struct {
 type CoLASession struct {
 	M      *cola.Model
 	Latent Sampling // how codes are sampled (PaperLatent; Temperature 0: greedy)
+	Count  *Forward // positions computed, as search counts them (nil: not counted)
 
 	steer    Steering
 	dec      *decoder // nil before Prefill and after Close
+	seqs     []int    // the sequence in each row of dec's batch (Keep drops rows)
 	cap      int
 	samplers []*Sampler
 	prev     []int
@@ -80,30 +82,50 @@ func NewCoLASession(m *cola.Model, capacity int, latent Sampling) *CoLASession {
 // for the code chosen at each prompt's last position.
 func (s *CoLASession) Prefill(tokens []int64, B, L int, pad []int) ([][]float32, error) {
 	s.Close()
-	s.dec = newDecoder(s.M, nil, pad, max(s.cap, L+1), nil)
+	s.dec = newDecoder(s.M, nil, pad, max(s.cap, L+1), s.Count)
 	s.samplers = make([]*Sampler, B)
 	for b := range s.samplers {
 		// A stream of its own, apart from the token sampler's for the same seed and sequence.
 		s.samplers[b] = &Sampler{Sampling: s.Latent, rng: rand.New(rand.NewPCG(s.Latent.Seed^0xC01A, uint64(s.Latent.First+b)))}
 	}
-	s.prev = make([]int, B)
+	s.prev, s.seqs = make([]int, B), make([]int, B)
 	for b := range s.prev {
-		s.prev[b] = int(tokens[b*L+L-1])
+		s.prev[b], s.seqs[b] = int(tokens[b*L+L-1]), b
 	}
 	s.step = 0
 	s.codes, s.logProbs, s.drawn = make([][]int, B), make([][]float64, B), make([][]float64, B)
 	return s.run(tokens, B, L)
 }
 
-// Step feeds one token per sequence.
+// Step feeds one token per sequence (per row kept, after Keep).
 func (s *CoLASession) Step(tokens []int64) ([][]float32, error) {
 	if s.dec == nil {
 		return nil, fmt.Errorf("cola session: Step before Prefill or after Close")
 	}
-	for b, t := range tokens {
-		s.prev[b] = int(t)
+	if len(tokens) != len(s.seqs) {
+		return nil, fmt.Errorf("cola session: %d tokens for %d sequences", len(tokens), len(s.seqs))
+	}
+	for r, t := range tokens {
+		s.prev[s.seqs[r]] = int(t)
 	}
 	return s.run(tokens, len(tokens), 1)
+}
+
+// Keep keeps the batch's rows rows, in that order, and drops the others: their sequences take no
+// more steps (Codes and LogProbs keep what they chose so far). Steering still names sequences by
+// their place in the prompts.
+func (s *CoLASession) Keep(rows []int) error {
+	if s.dec == nil {
+		return fmt.Errorf("cola session: Keep before Prefill or after Close")
+	}
+	for _, r := range rows {
+		if r < 0 || r >= len(s.seqs) {
+			return fmt.Errorf("cola session: keep row %d of %d", r, len(s.seqs))
+		}
+	}
+	s.dec.keep(rows)
+	s.seqs = pick(s.seqs, rows)
+	return nil
 }
 
 func (s *CoLASession) run(tokens []int64, B, T int) ([][]float32, error) {
@@ -115,13 +137,14 @@ func (s *CoLASession) run(tokens []int64, B, T int) ([][]float32, error) {
 func (s *CoLASession) chooseAll(policy [][]float32) ([]int64, error) {
 	codes := make([]int64, len(policy))
 	batch := s.dec.batch
-	for b := range codes {
-		st := Step{Seq: b, Index: s.step, Pos: batch.Len - batch.Pad[b] - 1, Prev: s.prev[b], PolicyLogits: policy[b]}
+	for r := range codes {
+		b := s.seqs[r]
+		st := Step{Seq: b, Index: s.step, Pos: batch.Len - batch.Pad[r] - 1, Prev: s.prev[b], PolicyLogits: policy[r]}
 		code, lp, drawn, err := s.choose(st)
 		if err != nil {
 			return nil, err
 		}
-		codes[b] = int64(code)
+		codes[r] = int64(code)
 		s.codes[b] = append(s.codes[b], code)
 		s.logProbs[b] = append(s.logProbs[b], lp)
 		s.drawn[b] = append(s.drawn[b], drawn)
@@ -247,7 +270,7 @@ func logSoftmax(logits []float32, tau float64) []float64 {
 }
 
 // Codes returns the code chosen at every step, per sequence: entry i produced the i-th new token.
-// A sequence that stopped before the others has extra entries past its last token.
+// A sequence that stopped before the others may have extra entries past its last token.
 func (s *CoLASession) Codes() [][]int {
 	out := make([][]int, len(s.codes))
 	for b, c := range s.codes {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -475,4 +476,78 @@ func TestCoLAStepAfterCloseFails(t *testing.T) {
 	if lg, err := s.Step([]int64{int64(prompt[1])}); err == nil {
 		t.Errorf("Step after Close: no error, %d rows of logits", len(lg))
 	}
+}
+
+// keepless is a session Generate cannot compact.
+type keepless struct{ generate.Session }
+
+// Sequences that have ended leave a CoLASession's batch, and the others go on as if they had
+// stayed: the same tokens, codes and (to rounding) log-probs, hooks told each sequence's own index.
+func TestCoLASessionDropsEndedSequences(t *testing.T) {
+	m := tinyCoLA(t, testModules)
+	m.CodeBook.W.MustMulScalar_(tensor.Scalar(40)) // codes change the world model's argmax
+	lat := generate.Sampling{Temperature: 1, TopK: 8, Seed: 3}
+	var prompts [][]int
+	for i := range 8 {
+		prompts = append(prompts, append([]int{1, 25 + i}, prompt[2:5+i%3]...))
+	}
+	const n = 14
+	run := func(stop []int, compact bool) ([][]int, [][]int, [][]float64, int) {
+		s := generate.NewCoLASession(m, 40, lat)
+		defer s.Close()
+		events, seen := 0, make([][]int, len(prompts))
+		s.Steer(generate.Steering{Hook: func(ev generate.CodeEvent) int {
+			events++
+			seen[ev.Seq] = append(seen[ev.Seq], ev.Code)
+			return ev.Code
+		}})
+		var sess generate.Session = s
+		if !compact {
+			sess = keepless{s}
+		}
+		out, err := generate.Generate(context.Background(), sess, prompts, generate.Options{MaxTokens: n, Stop: stop})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for b, c := range s.Codes() {
+			if !slices.Equal(seen[b], c) {
+				t.Fatalf("seq %d: the hook saw codes %v, the session recorded %v", b, seen[b], c)
+			}
+		}
+		return out, s.Codes(), s.LogProbs(), events
+	}
+	// A stop token that ends at least a quarter of the sequences early and leaves two running.
+	free, _, _, _ := run(nil, false)
+	stop, best := -1, 0
+	for tok := range 512 {
+		early := 0
+		for _, o := range free {
+			if i := slices.Index(o, tok); i >= 0 && i < n-3 {
+				early++
+			}
+		}
+		if early >= 2 && early <= len(prompts)-2 && early > best {
+			stop, best = tok, early
+		}
+	}
+	if stop < 0 {
+		t.Fatal("no token ends a quarter of the sequences early")
+	}
+	out, codes, lps, events := run([]int{stop}, true)
+	want, wantCodes, wantLPs, all := run([]int{stop}, false)
+	for b := range prompts {
+		k := len(want[b])
+		if !slices.Equal(out[b], want[b]) || !slices.Equal(codes[b][:k], wantCodes[b][:k]) {
+			t.Fatalf("seq %d: %v %v compacted, %v %v not", b, out[b], codes[b][:k], want[b], wantCodes[b][:k])
+		}
+		for i := range k {
+			if math.Abs(lps[b][i]-wantLPs[b][i]) > 1e-5 {
+				t.Fatalf("seq %d step %d: log-prob %g compacted, %g not", b, i, lps[b][i], wantLPs[b][i])
+			}
+		}
+	}
+	if events >= all {
+		t.Fatalf("%d hook events compacted, %d not: no sequence left the batch", events, all)
+	}
+	t.Logf("stop %d ends %d of %d sequences early; %d hook events instead of %d", stop, best, len(prompts), events, all)
 }

@@ -30,6 +30,11 @@ func (f Forward) Minus(o Forward) Forward {
 	return Forward{f.Backbone - o.Backbone, f.Policy - o.Policy, f.World - o.World, f.Q - o.Q}
 }
 
+// Plus is f + o, module by module.
+func (f Forward) Plus(o Forward) Forward {
+	return Forward{f.Backbone + o.Backbone, f.Policy + o.Policy, f.World + o.World, f.Q + o.Q}
+}
+
 // Add counts T positions of backbone and policy (and of the Q-network when q is set) and w of
 // the world model. A nil f counts nothing.
 func (f *Forward) Add(T, w int, q bool) {
@@ -157,6 +162,26 @@ func (d *decoder) world(codes []int64) ([][]float32, error) {
 	})
 	d.count.Add(0, B, false)
 	return logits, err
+}
+
+// keep keeps sequences rows of the batch, in that order, and drops the others.
+func (d *decoder) keep(rows []int) {
+	d.caches.Main.Keep(rows)
+	d.caches.Policy.Keep(rows)
+	if d.qc != nil {
+		d.qc.Keep(rows)
+	}
+	idx := make([]int64, len(rows))
+	for i, r := range rows {
+		idx[i] = int64(r)
+	}
+	at := tensor.FromInt64s(idx, []int64{int64(len(rows))}, d.m.Device)
+	d.h = d.h.MustIndexSelect(0, at, true)
+	at.MustDrop()
+	d.policy, d.batch.Pad = pick(d.policy, rows), pick(d.batch.Pad, rows)
+	if d.qv != nil {
+		d.qv = pick(d.qv, rows)
+	}
 }
 
 // free releases the caches and h_t; a nil decoder has nothing to free.

@@ -17,6 +17,13 @@ type Session interface {
 	Close()
 }
 
+// A Compactor is a Session that can drop sequences from its batch: after Keep(rows), Step takes a
+// token for each kept row, in that order, and gives their logits. Generate drops the sequences
+// that have ended once they are a quarter of the batch.
+type Compactor interface {
+	Keep(rows []int) error
+}
+
 // Options control a generation.
 type Options struct {
 	MaxTokens int   // new tokens per sequence
@@ -62,16 +69,20 @@ func Generate(ctx context.Context, sess Session, prompts [][]int, opt Options) (
 	}
 	logits, err := sess.Prefill(tokens, B, L, pad)
 	next := make([]int64, B)
+	rows := make([]int, B) // the sequence in each row of the session's batch
+	for b := range rows {
+		rows[b] = b
+	}
 	for step := 0; ; step++ {
 		if err != nil {
 			return out, err
 		}
 		live := 0
-		for b := range prompts {
+		for r, b := range rows {
 			if done[b] {
-				continue // keeps feeding its last token; the result is ignored
+				continue // keeps feeding its last token until it leaves the batch; the result is ignored
 			}
-			id := samplers[b].Sample(logits[b])
+			id := samplers[b].Sample(logits[r])
 			out[b] = append(out[b], id)
 			next[b] = int64(id)
 			if opt.OnToken != nil {
@@ -89,7 +100,15 @@ func Generate(ctx context.Context, sess Session, prompts [][]int, opt Options) (
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		logits, err = sess.Step(next)
+		if c, ok := sess.(Compactor); ok {
+			if keep := dropEnded(rows, done); keep != nil {
+				if err := c.Keep(keep); err != nil {
+					return out, err
+				}
+				rows = pick(rows, keep)
+			}
+		}
+		logits, err = sess.Step(pick(next, rows))
 	}
 }
 

@@ -20,11 +20,26 @@ type Batch struct {
 	Baseline    []float64   // ReMax: greedy reward per row
 	Values      [][]float64 // PPO
 	Adv, Ret    [][]float64
-	RolloutTime time.Duration
+	RolloutTime time.Duration // generation and scoring
+	Times       Times
 	// Multi-turn (Turns > 1): rows are tries; Episode gives each row's episode, and Scores
 	// holds one return per episode (Group consecutive episodes a prompt) instead of one per row.
 	Episode []int
 	Turns   float64 // mean tries per episode
+}
+
+// Times is where a step's time went.
+type Times struct {
+	Generate  time.Duration // rollouts (greedy baselines included)
+	Score     time.Duration // rewards
+	Reference time.Duration // the reference policy's log-probs (and the rollout policy's, PPO's values)
+	Update    time.Duration // the policy update
+}
+
+// clock starts timing and returns what adds the time since to d: defer clock(&d)().
+func clock(d *time.Duration) func() {
+	start := time.Now()
+	return func() { *d += time.Since(start) }
 }
 
 // Experience rolls out the step's prompts (or plays its episodes, Turns > 1), scores them and
@@ -32,6 +47,7 @@ type Batch struct {
 func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 	c := t.Cfg
 	start := time.Now()
+	t.times = Times{}
 	exs := t.batchExamples(step)
 	var b *Batch
 	var err error
@@ -49,7 +65,9 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 
 	// Reference (and, for the token actor, rollout) log-probs and PPO values, without grad.
 	needOld := r.LogProbs == nil
+	stop := clock(&t.times.Reference)
 	ref, old, vals, err := t.actionStats(r, needOld)
+	stop()
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +112,7 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 	} else {
 		b.Adv, b.Ret, err = Advantages(ac, b.Scores.Values, b.Baseline, r.LogProbs, r.Ref, b.Values)
 	}
+	b.Times = t.times
 	return b, err
 }
 

@@ -19,6 +19,7 @@ import (
 
 // generate rolls out prompts, this rank's block of them when there are several ranks.
 func (t *Trainer) generate(ctx context.Context, prompts [][]int, seed uint64, greedy bool) (*Rollout, error) {
+	defer clock(&t.times.Generate)()
 	lo, hi := t.block(len(prompts))
 	part, err := t.Actor.Generate(ctx, prompts[lo:hi], t.Cfg.MaxTokens, seed, lo, greedy)
 	if err != nil || hi-lo == len(prompts) {

@@ -42,6 +42,7 @@ func gatherBlocks[T any](t *Trainer, what string, mine T, add func(T)) error {
 // score scores completions of their examples' prompts with the task's reward, each rank its
 // block (a reward model runs once per row, not once per rank).
 func (t *Trainer) score(exs []Example, completions []string) (Scores, error) {
+	defer clock(&t.times.Score)()
 	prs := make([]string, len(exs))
 	for i, ex := range exs {
 		prs[i] = ex.Prompt

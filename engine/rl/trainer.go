@@ -30,6 +30,7 @@ type Trainer struct {
 	params []optim.Param
 	synced bool       // rank 0's state has reached every rank (parallel.go)
 	value  *head.Head // PPO value head "value_head" (W [1,d], B [1]) over the detached hidden state
+	times  Times      // the step's so far (Experience)
 }
 
 // NewTrainer checks cfg and makes the optimiser over the actor's trainable weights (and a value
@@ -131,7 +132,9 @@ func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
 	}
 	expT := time.Since(start)
 	lr := t.Sched.At(int(t.Opt.Steps))
+	stop := clock(&b.Times.Update)
 	st, err := t.Update(b)
+	stop()
 	if err != nil {
 		return nil, fmt.Errorf("step %d: update: %w", t.Step, err)
 	}
@@ -140,6 +143,8 @@ func (t *Trainer) TrainStep(ctx context.Context) (Metrics, error) {
 	m["time/rollout"] = b.RolloutTime.Seconds()
 	m["time/experience"] = expT.Seconds()
 	m["time/step"] = time.Since(start).Seconds()
+	m["time/generate"], m["time/score"] = b.Times.Generate.Seconds(), b.Times.Score.Seconds()
+	m["time/reference"], m["time/update"] = b.Times.Reference.Seconds(), b.Times.Update.Seconds()
 	m["kl_coef"] = t.KLC.Coef
 	t.KLC.Update(m["kl/seq"].(float64), len(b.Tokens))
 	t.Step++

@@ -87,6 +87,18 @@ func TestLatentGRPORaisesRewardAndFreezesTheRest(t *testing.T) {
 				t.Fatalf("metric %s = %v", k, m[k])
 			}
 		}
+		// The step's time by part: each measured, together no more than the step.
+		parts := 0.0
+		for _, k := range []string{"time/generate", "time/score", "time/reference", "time/update"} {
+			v, ok := m[k].(float64)
+			if !ok || !(v > 0) {
+				t.Fatalf("metric %s = %v", k, m[k])
+			}
+			parts += v
+		}
+		if step := m["time/step"].(float64); parts > step {
+			t.Fatalf("the parts of a step took %gs, the step %gs", parts, step)
+		}
 	}
 	mean := func(v []float64) float64 {
 		s := 0.0

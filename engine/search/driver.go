@@ -60,12 +60,12 @@ func complete(m Model, prompt, base []int, reward Reward, cfg Config, seed uint6
 		return err
 	}
 	defer m.Free(st)
-	end, toks, _, err := m.Extend(st, cfg.CompleteTokens, cfg.Temperature, seed^0xC0)
+	ends, toks, _, err := m.Extend([]State{st}, []int{cfg.CompleteTokens}, cfg.Temperature, []uint64{seed ^ 0xC0})
 	if err != nil {
 		return err
 	}
-	m.Free(end)
-	t.Answer = append(base, toks...)
+	m.Free(ends[0])
+	t.Answer = append(base, toks[0]...)
 	rs, err := reward([][]int{t.Answer})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"math"
@@ -70,10 +71,16 @@ type Scoring struct {
 	// search returns is then judged by the task's reward, as the paper's reward model guides
 	// MCTS-Q and the grader measures accuracy.
 	Guide rl.Reward
+	// Batch is how many problems are searched together (RunBatch: the same results, their model
+	// calls batched); 0 is DefaultBatch, 1 one at a time.
+	Batch int
 }
 
-// Evaluate runs a method on the first sc.N problems of task (each seeded with o.Seed + its
-// index) and counts a success when the task's reward of an answer reaches sc.Success.
+// DefaultBatch is how many problems Evaluate searches together unless told otherwise.
+const DefaultBatch = 8
+
+// Evaluate runs a method on the first sc.N problems of task (each seeded with o.Seed + 7919 times
+// its index; sc.Batch of them at a time, side by side) and counts a success when the task's reward of an answer reaches sc.Success.
 func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Task, o Options, sc Scoring, progress io.Writer) (*Results, error) {
 	n := min(sc.N, len(task.Examples))
 	res := &Results{Method: o.Method, Task: task.Name, BudgetTokens: o.Budget, N: n, Reuse: m.Reuse, Scorer: "task"}
@@ -84,33 +91,42 @@ func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Tas
 	bar := run.NewBar(progress, o.Method, n)
 	start, nodes := time.Now(), 0
 	base := *m.Counter()
-	for i, ex := range task.Examples[:n] {
+	together := cmp.Or(sc.Batch, DefaultBatch)
+	for first := 0; first < n; first += together {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		prompt := tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true})
-		po := o
-		po.Seed = o.Seed + uint64(i)*7919
-		t, err := Run(m, prompt, TaskReward(guide, tok, ex), po)
+		exs := task.Examples[first:min(first+together, n)]
+		prompts, rewards, opts := make([][]int, len(exs)), make([]Reward, len(exs)), make([]Options, len(exs))
+		for k, ex := range exs {
+			prompts[k] = tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true})
+			rewards[k] = TaskReward(guide, tok, ex)
+			opts[k] = o
+			opts[k].Seed = o.Seed + uint64(first+k)*7919
+		}
+		trees, err := RunBatch(m, prompts, rewards, opts)
 		if err != nil {
 			return nil, err
 		}
-		r := Record{Problem: i, Answer: tok.Decode(t.Answer), Reward: t.Reward,
-			Forward: t.Stats.Forward.Total(), Nodes: t.Stats.Nodes, Searches: t.Stats.Searches}
-		if sc.Guide != nil {
-			r.Score = t.Reward
-			r.Reward = rl.Score(task.Reward, []string{ex.Prompt}, []string{r.Answer}, []rl.Example{ex}, 0).Values[0]
-		}
-		r.Success = r.Reward >= sc.Success
-		res.Records = append(res.Records, r)
-		nodes += t.Stats.Nodes
-		res.MeanReward += r.Reward / float64(n)
-		res.ForwardPerProblem += float64(r.Forward) / float64(n)
-		if r.Success {
-			res.Successes++
+		for k, t := range trees {
+			ex := exs[k]
+			r := Record{Problem: first + k, Answer: tok.Decode(t.Answer), Reward: t.Reward,
+				Forward: t.Stats.Forward.Total(), Nodes: t.Stats.Nodes, Searches: t.Stats.Searches}
+			if sc.Guide != nil {
+				r.Score = t.Reward
+				r.Reward = rl.Score(task.Reward, []string{ex.Prompt}, []string{r.Answer}, []rl.Example{ex}, 0).Values[0]
+			}
+			r.Success = r.Reward >= sc.Success
+			res.Records = append(res.Records, r)
+			nodes += t.Stats.Nodes
+			res.MeanReward += r.Reward / float64(n)
+			res.ForwardPerProblem += float64(r.Forward) / float64(n)
+			if r.Success {
+				res.Successes++
+			}
 		}
 		if bar != nil {
-			bar.Add(1)
+			bar.Add(len(exs))
 		}
 	}
 	res.Forward = m.Counter().Minus(base)

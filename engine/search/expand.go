@@ -5,16 +5,21 @@ import (
 	"math"
 )
 
-// child makes n's next child (Node.expand with get_dynaq): the most probable code not tried yet
-// at n, the world model's greedy token for it, and, for MCTS-Q, the TD uncertainty
+// children makes up to k more children of n as k calls of the released expansion (Node.expand
+// with get_dynaq) make them one after the other, each model call for them one batch: the most
+// probable codes not tried yet at n, in that order, the world model's greedy token for each, and,
+// for MCTS-Q, the TD uncertainty of each
 //
 //	u = (Q(s,a) - (r + TDGamma * max_a' Q(s',a')))^2
 //
 // (r = 0 in the .py; the reward at EOS in the .pyc). In the .py a confident child (u below
 // Uncertainty, not at EOS) extends by up to ExtendMax sampled-code tokens; in the .pyc a
-// confident child is terminal. Without a Q-network (plain MCTS) every child is one token. It
-// returns nil when every code has been tried.
-func (s *searcher) child(n *Node) (*Node, error) {
+// confident child is terminal. Without a Q-network (plain MCTS) every child is one token. Fewer
+// children, or none, once every code has been tried.
+func (s *searcher) children(n *Node, k int) ([]*Node, error) {
+	if k <= 0 {
+		return nil, nil
+	}
 	if n.probs == nil {
 		probs, q, err := s.m.Eval(n.state)
 		if err != nil {
@@ -22,64 +27,93 @@ func (s *searcher) child(n *Node) (*Node, error) {
 		}
 		n.probs, n.q = append([]float64(nil), probs...), q
 	}
-	a := generate.Argmax(n.probs)
-	if n.probs[a] < 0 {
+	var codes []int
+	var probs []float64
+	for len(codes) < k {
+		a := generate.Argmax(n.probs)
+		if n.probs[a] < 0 {
+			break
+		}
+		codes, probs = append(codes, a), append(probs, n.probs[a])
+		n.probs[a] = -1 // tried (the released -99999 logit)
+	}
+	if len(codes) == 0 {
 		return nil, nil
 	}
-	prob := n.probs[a]
-	n.probs[a] = -1 // tried (the released -99999 logit)
-	st, tok, err := s.m.Step(n.state, a)
+	states, toks, err := s.m.Step(n.state, codes)
 	if err != nil {
 		return nil, err
 	}
-	s.stats.Nodes++
-	c := &Node{Parent: n, Code: a, Tokens: []int{tok}, Codes: []int{a}, state: st, EOS: s.m.Stop(tok)}
-	c.Depth = n.Depth + 1
+	kids := make([]*Node, len(codes))
+	seeds := make([]uint64, len(codes)) // an extension's seed: the node count once its child was made
+	for i, a := range codes {
+		s.stats.Nodes++
+		seeds[i] = s.seed ^ 0xE7 + uint64(s.stats.Nodes)
+		kids[i] = &Node{Parent: n, Code: a, Tokens: []int{toks[i]}, Codes: []int{a}, state: states[i], EOS: s.m.Stop(toks[i]), Depth: n.Depth + 1}
+	}
 	if s.useQ && n.q != nil {
-		if err := s.tdRule(n, c, a); err != nil {
-			s.m.Free(c.state)
+		if err := s.tdRule(n, kids, seeds); err != nil {
+			for _, c := range kids {
+				s.m.Free(c.state)
+			}
 			return nil, err
 		}
 	}
-	c.PolicyProb = prob / float64(len(c.Tokens)) // action_prob / step_count: the first code's
-	c.Depth = n.Depth + len(c.Tokens)
-	c.Terminal = c.Terminal || c.EOS || c.Depth >= s.cfg.D || s.room(c, 1) == 0
-	return c, nil
+	for i, c := range kids {
+		c.PolicyProb = probs[i] / float64(len(c.Tokens)) // action_prob / step_count: the first code's
+		c.Depth = n.Depth + len(c.Tokens)
+		c.Terminal = c.Terminal || c.EOS || c.Depth >= s.cfg.D || s.room(c, 1) == 0
+	}
+	return kids, nil
 }
 
-// tdRule measures the child's TD uncertainty and applies the variant's rule to it.
-func (s *searcher) tdRule(n, c *Node, a int) error {
-	probs, q2, err := s.m.Eval(c.state)
-	if err != nil {
-		return err
-	}
-	c.probs, c.q = append([]float64(nil), probs...), q2
-	r := 0.0
-	if s.cfg.Variant == "pyc" && c.EOS {
-		rs, err := s.score([]*Node{c})
+// tdRule measures each child's TD uncertainty and applies the variant's rule to it; the
+// confident children of the .py extend as one batch, child i seeded with seeds[i].
+func (s *searcher) tdRule(n *Node, kids []*Node, seeds []uint64) error {
+	var ext []*Node
+	var states []State
+	var room []int
+	var extSeeds []uint64
+	for i, c := range kids {
+		probs, q2, err := s.m.Eval(c.state)
 		if err != nil {
 			return err
 		}
-		r, c.R, c.scored = rs[0], rs[0], true
+		c.probs, c.q = append([]float64(nil), probs...), q2
+		r := 0.0
+		if s.cfg.Variant == "pyc" && c.EOS {
+			rs, err := s.score([]*Node{c})
+			if err != nil {
+				return err
+			}
+			r, c.R, c.scored = rs[0], rs[0], true
+		}
+		d := n.q[c.Code] - (r + s.cfg.TDGamma*maxOf(q2))
+		c.Uncertain = d * d
+		if s.cfg.Variant == "pyc" {
+			c.Terminal = c.Uncertain < s.cfg.PycUncertainty
+			continue
+		}
+		if c.Uncertain >= s.cfg.Uncertainty || c.EOS {
+			continue
+		}
+		ext, states = append(ext, c), append(states, c.state)
+		room, extSeeds = append(room, s.room(c, s.cfg.ExtendMax)), append(extSeeds, seeds[i])
 	}
-	d := n.q[a] - (r + s.cfg.TDGamma*maxOf(q2))
-	c.Uncertain = d * d
-	if s.cfg.Variant == "pyc" {
-		c.Terminal = c.Uncertain < s.cfg.PycUncertainty
+	if len(ext) == 0 {
 		return nil
 	}
-	if c.Uncertain >= s.cfg.Uncertainty || c.EOS {
-		return nil
-	}
-	end, toks, codes, err := s.m.Extend(c.state, s.room(c, s.cfg.ExtendMax), s.cfg.Temperature, s.seed^0xE7+uint64(s.stats.Nodes))
+	ends, toks, codes, err := s.m.Extend(states, room, s.cfg.Temperature, extSeeds)
 	if err != nil {
 		return err
 	}
-	s.m.Free(c.state)
-	c.state, c.probs, c.q = end, nil, nil
-	c.Tokens = append(c.Tokens, toks...)
-	c.Codes = append(c.Codes, codes...)
-	c.EOS = len(toks) > 0 && s.m.Stop(toks[len(toks)-1])
+	for i, c := range ext {
+		s.m.Free(c.state)
+		c.state, c.probs, c.q = ends[i], nil, nil
+		c.Tokens = append(c.Tokens, toks[i]...)
+		c.Codes = append(c.Codes, codes[i]...)
+		c.EOS = len(toks[i]) > 0 && s.m.Stop(toks[i][len(toks[i])-1])
+	}
 	return nil
 }
 

@@ -11,6 +11,9 @@ type fake struct {
 	q     func(s []int) []float64 // nil: no Q-network
 	token func(s []int, code int) int
 	eosAt int
+	// seeded: extensions and rollouts take code (seed + step) mod C at each step, sequence i of a
+	// rollout seed + i, so that their tokens follow the seeds a search passes.
+	seeded bool
 
 	cnt     Counter
 	live    int
@@ -65,19 +68,28 @@ func (f *fake) next(toks []int, code int) int {
 	return 10 + code
 }
 
-func (f *fake) Step(s State, code int) (State, int, error) {
-	toks := s.(*fstate).toks
-	tok := f.next(toks, code)
-	f.cnt.Add(1, 1, f.q != nil)
-	return f.own(append(append([]int(nil), toks...), tok)), tok, nil
+func (f *fake) Step(s State, codes []int) ([]State, []int, error) {
+	var out []State
+	var toks []int
+	for _, code := range codes {
+		prev := s.(*fstate).toks
+		tok := f.next(prev, code)
+		f.cnt.Add(1, 1, f.q != nil)
+		out, toks = append(out, f.own(append(append([]int(nil), prev...), tok))), append(toks, tok)
+	}
+	return out, toks, nil
 }
 
-func (f *fake) gen(toks []int, n int) (out, codes []int) {
+func (f *fake) gen(toks []int, n int, seed uint64) (out, codes []int) {
 	cur := append([]int(nil), toks...)
 	for len(out) < n {
-		tok := f.next(cur, 0)
+		code := 0
+		if f.seeded {
+			code = int((seed + uint64(len(out))) % uint64(f.C))
+		}
+		tok := f.next(cur, code)
 		f.cnt.Add(1, 1, false)
-		cur, out, codes = append(cur, tok), append(out, tok), append(codes, 0)
+		cur, out, codes = append(cur, tok), append(out, tok), append(codes, code)
 		if tok == 0 {
 			break
 		}
@@ -85,19 +97,24 @@ func (f *fake) gen(toks []int, n int) (out, codes []int) {
 	return out, codes
 }
 
-func (f *fake) Extend(s State, n int, temp float64, _ uint64) (State, []int, []int, error) {
-	f.extends++
-	f.temps = append(f.temps, temp)
-	toks := s.(*fstate).toks
-	out, codes := f.gen(toks, n)
-	return f.own(append(append([]int(nil), toks...), out...)), out, codes, nil
+func (f *fake) Extend(states []State, n []int, temp float64, seeds []uint64) ([]State, [][]int, [][]int, error) {
+	var ends []State
+	var outs, codes [][]int
+	for i, s := range states {
+		f.extends++
+		f.temps = append(f.temps, temp)
+		toks := s.(*fstate).toks
+		out, cs := f.gen(toks, n[i], seeds[i])
+		ends, outs, codes = append(ends, f.own(append(append([]int(nil), toks...), out...))), append(outs, out), append(codes, cs)
+	}
+	return ends, outs, codes, nil
 }
 
-func (f *fake) Rollout(states []State, n int, temp float64, _ uint64) ([][]int, error) {
+func (f *fake) Rollout(states []State, n int, temp float64, seed uint64) ([][]int, error) {
 	f.temps = append(f.temps, temp)
 	outs := make([][]int, len(states))
 	for i, s := range states {
-		outs[i], _ = f.gen(s.(*fstate).toks, n)
+		outs[i], _ = f.gen(s.(*fstate).toks, n, seed+uint64(i))
 	}
 	return outs, nil
 }

@@ -62,3 +62,33 @@ func TestJobRefusesAnUnlabelledOracle(t *testing.T) {
 		t.Fatalf("mcts-q without a Q-network: %v", err)
 	}
 }
+
+// Problems searched together are evaluated as one at a time: the same records and forward
+// tokens, whether the batch divides the problems or not.
+func TestEvaluateBatchedAsOneAtATime(t *testing.T) {
+	m := openTiny(t)
+	tk, err := NewTask("story-target", rl.TaskOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Math500()
+	cfg.T, cfg.SimTokens, cfg.AnswerTokens, cfg.D, cfg.Restarts, cfg.CompleteTokens = 3, 12, 12, 12, 0, 0
+	var runs []*Results
+	for _, batch := range []int{1, 3} {
+		cm := &CoLA{M: m.CoLA, TopK: 40, Reuse: true, Stops: m.Tok.StopTokens()}
+		res, err := Evaluate(context.Background(), cm, m.Tok, tk, Options{Method: "mcts", Config: cfg, Seed: 4}, Scoring{N: 5, Success: 1, Batch: batch}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, res)
+	}
+	a, b := runs[0], runs[1]
+	if a.Forward != b.Forward || len(a.Records) != 5 || len(b.Records) != 5 {
+		t.Fatalf("one at a time %+v (%d records), three together %+v (%d)", a.Forward, len(a.Records), b.Forward, len(b.Records))
+	}
+	for i := range a.Records {
+		if a.Records[i] != b.Records[i] {
+			t.Fatalf("record %d: %+v one at a time, %+v together", i, a.Records[i], b.Records[i])
+		}
+	}
+}

@@ -88,21 +88,15 @@ func (n *Node) exhausted() bool {
 
 // expand gives n children until it has its breadth or MaxTries calls were made, simulates
 // them as one batch and backs each up in order. It returns whether the last child reached
-// EOS. Expansion order depends on the policy alone, so batching the simulations after all
-// expansions backs up the same values as the released one-child-at-a-time loop.
+// EOS. Expansion order depends on the policy alone, so making the children together and
+// batching the simulations after all expansions backs up the same values as the released
+// one-child-at-a-time loop.
 func (s *searcher) expand(n *Node) (eos bool, err error) {
-	var kids []*Node
-	for tries := 0; len(n.Children) < s.cfg.breadth(n) && tries < s.cfg.MaxTries; tries++ {
-		c, err := s.child(n)
-		if err != nil {
-			return false, err
-		}
-		if c == nil {
-			break // every code tried
-		}
-		n.Children = append(n.Children, c)
-		kids = append(kids, c)
+	kids, err := s.children(n, min(s.cfg.breadth(n)-len(n.Children), s.cfg.MaxTries))
+	if err != nil {
+		return false, err
 	}
+	n.Children = append(n.Children, kids...)
 	if len(kids) == 0 {
 		return false, nil
 	}

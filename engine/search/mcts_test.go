@@ -125,10 +125,10 @@ func TestExpansionOrder(t *testing.T) {
 		t.Fatalf("inner node children %v, want codes 1, 2 (b2 = 2)", kid.Children)
 	}
 	// Without replacement: every code once, then nothing left.
-	for i := 0; i < 4; i++ {
-		s.child(kid)
+	if cs, _ := s.children(kid, 4); len(cs) != 2 {
+		t.Fatalf("%d more children of 4 codes, 2 tried: want the 2 left", len(cs))
 	}
-	if c, _ := s.child(kid); c != nil || !kid.exhausted() {
+	if cs, _ := s.children(kid, 1); len(cs) != 0 || !kid.exhausted() {
 		t.Fatalf("a fifth code was expanded from 4")
 	}
 }
@@ -152,10 +152,11 @@ func TestTDRuleBothWays(t *testing.T) {
 		s := newSearcher(f, cfg, true, zeroReward, &Stats{})
 		st, _ := f.Root([]int{1})
 		root := &Node{Code: -1, state: st}
-		c, err := s.child(root)
+		cs, err := s.children(root, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
+		c := cs[0]
 		want := 1
 		if confident {
 			want = 6
@@ -170,8 +171,8 @@ func TestTDRuleBothWays(t *testing.T) {
 		}
 		// Plain MCTS ignores Q: one token.
 		s.useQ = false
-		if c2, _ := s.child(root); len(c2.Tokens) != 1 {
-			t.Fatalf("plain MCTS child has %d tokens", len(c2.Tokens))
+		if c2, _ := s.children(root, 1); len(c2[0].Tokens) != 1 {
+			t.Fatalf("plain MCTS child has %d tokens", len(c2[0].Tokens))
 		}
 	}
 }
@@ -188,7 +189,8 @@ func TestTDRulePyc(t *testing.T) {
 	cfg.Variant = "pyc"
 	s := newSearcher(f, cfg, true, zeroReward, &Stats{})
 	st, _ := f.Root([]int{1})
-	c, _ := s.child(&Node{Code: -1, state: st})
+	cs, _ := s.children(&Node{Code: -1, state: st}, 1)
+	c := cs[0]
 	if len(c.Tokens) != 1 || !c.Terminal || f.extends != 0 {
 		t.Fatalf("pyc child tokens %d terminal %v extends %d, want 1 true 0", len(c.Tokens), c.Terminal, f.extends)
 	}

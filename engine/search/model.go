@@ -15,12 +15,14 @@ type Model interface {
 	// Eval gives the policy's distribution over codes at s's last position, [C], and Q(s, .)
 	// when a Q-network is attached (nil without one).
 	Eval(s State) (probs, q []float64, err error)
-	// Step takes code at s: the world model's greedy token, and the child state holding it.
-	Step(s State, code int) (child State, token int, err error)
-	// Extend continues s by up to n tokens, codes sampled at temperature (0: greedy; top-k as
-	// the model is set) and tokens greedy, stopping after EOS, and returns the state at the end
-	// with the tokens and codes it added. s stays valid.
-	Extend(s State, n int, temperature float64, seed uint64) (end State, tokens, codes []int, err error)
+	// Step takes each of codes at s, as one batch: the world model's greedy token for it, and the
+	// child state holding it.
+	Step(s State, codes []int) (children []State, tokens []int, err error)
+	// Extend continues each state i by up to n[i] tokens, codes sampled at temperature (0:
+	// greedy; top-k as the model is set) with seeds[i] and tokens greedy, stopping after EOS, as
+	// one batch, and returns the state at each end with the tokens and codes it added. The
+	// states stay valid.
+	Extend(states []State, n []int, temperature float64, seeds []uint64) (ends []State, tokens, codes [][]int, err error)
 	// Rollout continues each state by up to n tokens as Extend does, as one batch (sequence i
 	// seeded with seed+i), and returns the tokens; the states stay as they were.
 	Rollout(states []State, n int, temperature float64, seed uint64) ([][]int, error)

@@ -130,3 +130,34 @@ func copySlots(dst, src *ts.Tensor, at, from, n int) {
 	d.Copy_(s)
 	tensor.Drop(d, s)
 }
+
+// Row copies n slots of sequence b, from slot from, into a new one-sequence cache of the given
+// capacity, at slot 0: a sequence taken out of a stacked batch (the inverse of Stack).
+func (c *KVCache) Row(b, from, n, capacity int) *KVCache {
+	out := &KVCache{K: make([]*ts.Tensor, len(c.K)), V: make([]*ts.Tensor, len(c.V)), b: 1, kv: c.kv, hd: c.hd, dev: c.dev, dt: c.dt}
+	out.grow(max(capacity, n, 16), 0)
+	for i := range c.K {
+		for _, p := range [][2]*ts.Tensor{{out.K[i], c.K[i]}, {out.V[i], c.V[i]}} {
+			src := p[1].MustNarrow(0, int64(b), 1, false)
+			copySlots(p[0], src, 0, from, n)
+			src.MustDrop()
+		}
+	}
+	return out
+}
+
+// Keep keeps sequences rows of the batch, in that order, and drops the others.
+func (c *KVCache) Keep(rows []int) {
+	idx := make([]int64, len(rows))
+	for i, r := range rows {
+		idx[i] = int64(r)
+	}
+	at := tensor.FromInt64s(idx, []int64{int64(len(rows))}, c.dev)
+	defer at.MustDrop()
+	for _, layers := range [][]*ts.Tensor{c.K, c.V} {
+		for i, t := range layers {
+			layers[i] = t.MustIndexSelect(0, at, true)
+		}
+	}
+	c.b = int64(len(rows))
+}

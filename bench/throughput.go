@@ -1,0 +1,106 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"colash/engine/generate"
+	"colash/engine/rl"
+	"colash/engine/search"
+	"colash/model/checkpoint"
+	"colash/model/tokenizer"
+	"colash/models"
+)
+
+// testbed is the workload of the search and RL throughput benchmarks: the shipped testbed CoLA
+// (models/testbed-cola) and seeded countdown problems of its task (engine/tasks), the work the
+// testbed's search and RL experiments run.
+type testbed struct {
+	m       *checkpoint.Model
+	task    rl.Task
+	prompts [][]int // the problems' prompts, BOS first
+}
+
+// openTestbed loads the testbed CoLA and the first n problems of task (an RL task name: cd3 are
+// training problems, cd3-test held-out ones).
+func openTestbed(task string, n int) (*testbed, error) {
+	_, m, err := shippedModel(models.TestbedCoLA)
+	if err != nil {
+		return nil, err
+	}
+	if m.CoLA == nil {
+		m.Free()
+		return nil, fmt.Errorf("%s is not a CoLA checkpoint", models.TestbedCoLA)
+	}
+	tk, err := search.NewTask(task, rl.TaskOptions{Limit: n})
+	if err != nil {
+		m.Free()
+		return nil, err
+	}
+	w := &testbed{m: m, task: tk}
+	for _, ex := range tk.Examples[:n] {
+		w.prompts = append(w.prompts, m.Tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true}))
+	}
+	return w, nil
+}
+
+// decodeRun is what a timed piece of work computed.
+type decodeRun struct {
+	forward generate.Forward
+	tokens  int // tokens decoded (search: tokens its rollouts and nodes added)
+	secs    float64
+}
+
+func (r decodeRun) forwardRate() float64 { return float64(r.forward.Total()) / r.secs }
+
+// colaDecode is plain batched CoLA decoding of the testbed: B rows (the problems' prompts in
+// turn), n new tokens each, codes sampled with lat, no stop token, so every row runs n steps.
+// Its forward tokens are counted as search counts its own.
+func (w *testbed) colaDecode(ctx context.Context, B, n int, lat generate.Sampling) (decodeRun, error) {
+	prompts := make([][]int, B)
+	for i := range prompts {
+		prompts[i] = w.prompts[i%len(w.prompts)]
+	}
+	var r decodeRun
+	sess := generate.NewCoLASession(w.m.CoLA, longestPrompt(prompts)+n+1, lat)
+	sess.Count = &r.forward
+	defer sess.Close()
+	start := time.Now()
+	out, err := generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: n})
+	r.secs = time.Since(start).Seconds()
+	for _, o := range out {
+		r.tokens += len(o)
+	}
+	return r, err
+}
+
+func longestPrompt(ps [][]int) int {
+	L := 0
+	for _, p := range ps {
+		L = max(L, len(p))
+	}
+	return L
+}
+
+// decodeFor is colaDecode repeated until it has run for at least secs seconds, as one run: a
+// baseline measured over about as long as what it is compared with.
+func (w *testbed) decodeFor(ctx context.Context, secs float64, B, n int, lat generate.Sampling) (decodeRun, error) {
+	var all decodeRun
+	for all.secs < secs {
+		r, err := w.colaDecode(ctx, B, n, lat)
+		if err != nil {
+			return all, err
+		}
+		all.forward, all.tokens, all.secs = all.forward.Plus(r.forward), all.tokens+r.tokens, all.secs+r.secs
+	}
+	return all, nil
+}
+
+// faster is the run with the higher forward-token rate.
+func faster(a, b decodeRun) decodeRun {
+	if a.secs == 0 || b.forwardRate() > a.forwardRate() {
+		return b
+	}
+	return a
+}
