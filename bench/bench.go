@@ -43,6 +43,7 @@ var All = []Benchmark{
 	{"soak", Soak},
 	{"search", Search},
 	{"kernel", KernelStart},
+	{"train", Train},
 }
 
 // DecodeTokensPerSecond generates n tokens for each of B copies of a one-token prompt and
