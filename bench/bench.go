@@ -45,6 +45,7 @@ var All = []Benchmark{
 	{"rl", RLThroughput},
 	{"kernel", KernelStart},
 	{"decode-real", RealDecode},
+	{"train", Train},
 }
 
 // DecodeTokensPerSecond generates n tokens for each of B copies of a one-token prompt and

@@ -36,3 +36,22 @@ func BenchmarkDecodeBatch1(b *testing.B)         { benchDecode(b, 1, false) }
 func BenchmarkDecodeBatch32(b *testing.B)        { benchDecode(b, 32, false) }
 func BenchmarkDecodeBatch1NoCache(b *testing.B)  { benchDecode(b, 1, true) }
 func BenchmarkDecodeBatch32NoCache(b *testing.B) { benchDecode(b, 32, true) }
+
+// BenchmarkTrainStep is `colash bench train`'s colash side: tokens per second of the pretraining
+// step at the testbed's shape, batch 32 x 256.
+func BenchmarkTrainStep(b *testing.B) {
+	w, err := newTrainWork(trainBatch, trainSeq, 2*trainBatch, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.free()
+	if _, err := w.steps(trainWarmup); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	sec, err := w.steps(b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N*trainBatch*trainSeq)/sec, "tok/s")
+}

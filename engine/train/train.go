@@ -191,6 +191,9 @@ func newTrainer(m *cola.Model, net *llama.Model, data *Loader, cfg Config) (*Tra
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// Every step frees and makes again the same large activations: keep their pages (a third of
+	// a pretraining step went to faulting them in afresh).
+	tensor.KeepFreedMemory()
 	if cfg.Stage == StageFTAI || cfg.Stage == StageFTAP || cfg.Stage == StageLM {
 		// The backbone trains: its blocks need separate leaf weights, not views of fused ones.
 		if err := tensor.Guard(func() {

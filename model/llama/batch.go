@@ -22,7 +22,7 @@ type Attention struct {
 	T        int64
 	Cos, Sin *ts.Tensor // [B,T,1,hd] at each token's position
 	rope     *Rope
-	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else maskValue; nil: all visible
+	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else maskValue; [1,1,T,S] when no sequence is padded; nil: all visible
 	Hooks    *hooks.Run // the hook points of this call (nil: none)
 }
 
@@ -77,17 +77,20 @@ func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 		return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, rope: r}
 	}
 	dev := r.dev
-	pads := make([]int64, B)
-	for i, p := range b.Pad {
-		pads[i] = int64(p)
-	}
 	start, end := ts.IntScalar(int64(b.Len)), ts.IntScalar(S)
 	key := s.T(ts.MustArange(end, gotch.Int64, dev).MustView([]int64{1, 1, 1, S}, true))
 	query := s.T(ts.MustArangeStart(start, end, gotch.Int64, dev).
 		MustView([]int64{1, 1, T, 1}, true))
-	pad := s.T(tensor.FromInt64s(pads, []int64{B, 1, 1, 1}, dev))
-	hidden := s.T(key.MustGtTensor(query, false).MustLogicalOr(s.T(pad.MustGtTensor(key, false)), true)) // [B,1,T,S]
-	zeros := s.T(ts.MustZeros([]int64{B, 1, T, S}, r.dt, dev))
+	hidden := s.T(key.MustGtTensor(query, false)) // [1,1,T,S]: causal, one mask for every sequence
+	if b.padded() {
+		pads := make([]int64, B)
+		for i, p := range b.Pad {
+			pads[i] = int64(p)
+		}
+		pad := s.T(tensor.FromInt64s(pads, []int64{B, 1, 1, 1}, dev))
+		hidden = s.T(hidden.MustLogicalOr(s.T(pad.MustGtTensor(key, false)), false)) // [B,1,T,S]
+	}
+	zeros := s.T(ts.MustZeros(hidden.MustSize(), r.dt, dev))
 	mask := s.T(zeros.MustMaskedFill(hidden, tensor.Scalar(maskValue(r.dt)), false))
 	return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, Mask: mask, rope: r}
 }

@@ -53,9 +53,9 @@ type Shape struct {
 }
 
 // Pass is one forward call: x [B,T,d] at cache slots Past..Past+T-1. Cos and Sin [B,T,1,hd] are
-// the rotary tables at each token's position; Mask [B,1,T,S] (nil: all visible) is added to the
-// attention scores. K and V (nil: no cache) hold one [B,nKV,Cap,hd] tensor per layer, with
-// Cap >= Past+T.
+// the rotary tables at each token's position; Mask [B,1,T,S], or [1,1,T,S] for every sequence
+// (nil: all visible), is added to the attention scores. K and V (nil: no cache) hold one
+// [B,nKV,Cap,hd] tensor per layer, with Cap >= Past+T.
 type Pass struct {
 	X, Cos, Sin, Mask *ts.Tensor
 	K, V              []*ts.Tensor

@@ -51,14 +51,40 @@ at::Tensor rope(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &si
   return x * cos + turned * sin;
 }
 
+// attendTrained is attendAny's attention when autograd records it: the scores of each (sequence,
+// key/value head) pair are one baddbmm, mask + q k^T / sqrt(hd), scaled and masked inside the
+// product, so that neither the forward nor the backward makes a pass over the scores for them
+// (the backward scales the products instead, which are g*T*hd where the scores are g*T*S).
+at::Tensor attendTrained(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask) {
+  int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
+  int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
+  double scale = 1 / std::sqrt(double(hd));
+  at::Tensor qg = q.reshape({B * nKV, g * Tn, hd});
+  at::Tensor kt = k.reshape({B * nKV, S, hd}).transpose(1, 2);
+  at::Tensor scores; // [B*nKV, g*T, S]
+  if (!mask) {
+    scores = at::bmm(qg, kt).mul_(scale);
+  } else {
+    at::Tensor m = mask->expand({mask->size(0), 1, Tn, S});
+    if (m.size(0) == 1) // one mask for every sequence: [g*T, S], broadcast over the pairs
+      m = m.reshape({1, Tn, S}).expand({g, Tn, S}).reshape({g * Tn, S});
+    else
+      m = m.unsqueeze(2).expand({B, nKV, g, Tn, S}).reshape({B * nKV, g * Tn, S});
+    scores = at::baddbmm(m, qg, kt, 1, scale);
+  }
+  at::Tensor p = scores.softmax(-1, scores.scalar_type());
+  return at::bmm(p, v.reshape({B * nKV, S, hd})).view({B, nH, Tn, hd});
+}
+
 // attendAny is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads stacked along time, so
 // K and V are never repeated (llama.attend). q [B,nH,T,hd], k and v [B,nKV,S,hd], mask [B,1,T,S]
 // or null (or broadcast to it). Shapes that do not fit are an error; the written-out kernel takes
-// float32 CPU tensors of the shapes it is written for when autograd need not record it, ATen's ops
-// the rest.
+// float32 CPU tensors of the shapes it is written for when autograd need not record it,
+// attendTrained what autograd records, ATen's ops the rest.
 at::Tensor attendAny(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool grad) {
   colash::attendCheck(q, k, v);
   if (!grad && colash::attendKernelApplies(q, k, v, mask)) return colash::attendKernel(q, k, v, mask);
+  if (grad) return attendTrained(q, k, v, mask);
   int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
   int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
   at::Tensor qg = q.reshape({B, nKV, g * Tn, hd});

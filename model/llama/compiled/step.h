@@ -27,7 +27,8 @@ typedef struct {
 
 // step_blocks applies n blocks to x [B,T,d] (weights: n*STEP_WEIGHTS handles, some NULL). Autograd
 // records the pass when grad mode is on and x or a weight requires grad. cos and sin
-// [B,T,1,hd] rotate queries and keys; mask [B,1,T,S] (NULL: all visible) is added to the scores.
+// [B,T,1,hd] rotate queries and keys; mask [B,1,T,S] or [1,1,T,S] (NULL: all visible) is added
+// to the scores.
 // With caches (k, v: n handles each, [B,nKV,Cap,hd] with Cap >= past+T; NULL: no cache) the new
 // keys and values are written at slots past..past+T-1 and attention reads slots 0..past+T-1.
 // *out receives a new tensor [B,T,d].
