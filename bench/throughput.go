@@ -83,6 +83,11 @@ func longestPrompt(ps [][]int) int {
 	return L
 }
 
+// plus is both runs as one.
+func (r decodeRun) plus(o decodeRun) decodeRun {
+	return decodeRun{forward: r.forward.Plus(o.forward), tokens: r.tokens + o.tokens, secs: r.secs + o.secs}
+}
+
 // decodeFor is colaDecode repeated until it has run for at least secs seconds, as one run: a
 // baseline measured over about as long as what it is compared with.
 func (w *testbed) decodeFor(ctx context.Context, secs float64, B, n int, lat generate.Sampling) (decodeRun, error) {
@@ -92,15 +97,7 @@ func (w *testbed) decodeFor(ctx context.Context, secs float64, B, n int, lat gen
 		if err != nil {
 			return all, err
 		}
-		all.forward, all.tokens, all.secs = all.forward.Plus(r.forward), all.tokens+r.tokens, all.secs+r.secs
+		all = all.plus(r)
 	}
 	return all, nil
-}
-
-// faster is the run with the higher forward-token rate.
-func faster(a, b decodeRun) decodeRun {
-	if a.secs == 0 || b.forwardRate() > a.forwardRate() {
-		return b
-	}
-	return a
 }
