@@ -111,7 +111,7 @@ func (w *testbed) searchRun(ctx context.Context, method string, q generate.QMode
 		opts[i] = search.Options{Method: method, Config: cfg, Seed: uint64(i)}
 	}
 	counted := &rolloutCounter{Model: cm}
-	start := time.Now()
+	stop := r.timer()
 	var trees []*search.Tree
 	if together {
 		ts, err := search.RunBatch(cm, w.prompts, rewards, opts)
@@ -131,7 +131,7 @@ func (w *testbed) searchRun(ctx context.Context, method string, q generate.QMode
 			trees = append(trees, t)
 		}
 	}
-	r.secs = time.Since(start).Seconds()
+	stop()
 	for _, t := range trees {
 		r.forward = r.forward.Plus(t.Stats.Forward)
 	}
@@ -197,6 +197,9 @@ func searchThroughput(ctx context.Context, problems int, cfg search.Config) ([]R
 			Result{Name: fmt.Sprintf("%s: batched CoLA decode, batch %d", meth, B), Value: d.forwardRate(), Unit: "tok/s",
 				Note: fmt.Sprintf("%d tokens a row, codes at T %g top-k %d, forward tokens counted alike; as long as the search, alternating with it", cfg.SimTokens, cfg.Temperature, cfg.TopK)},
 			Result{Name: meth + ": together / decode", Value: all.forwardRate() / d.forwardRate(), Unit: "x", Note: "target >= 0.6"},
+			Result{Name: meth + ": cgo calls per forward token, together", Value: all.cgoPerForward(),
+				Note: fmt.Sprintf("one at a time %.2f, decode %.2f; tensors per forward token %.2f, %.2f and %.2f", one.cgoPerForward(), d.cgoPerForward(),
+					float64(all.tensors)/float64(all.forward.Total()), float64(one.tensors)/float64(one.forward.Total()), float64(d.tensors)/float64(d.forward.Total()))},
 			Result{Name: meth + ": forward tok/s, one problem at a time", Value: one.forwardRate(), Unit: "tok/s",
 				Note: fmt.Sprintf("%.1fs; rollouts of %.1f rows", one.secs, rows)},
 			Result{Name: meth + ": one at a time / decode", Value: one.forwardRate() / d.forwardRate(), Unit: "x", Note: "load average " + LoadAverage()})
