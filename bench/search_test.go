@@ -28,8 +28,8 @@ func TestSearchThroughputReportsItsFigures(t *testing.T) {
 	cfg.T, cfg.SimTokens, cfg.AnswerTokens, cfg.D, cfg.ExtendMax = 2, 12, 12, 12, 4
 	res, err := searchThroughput(context.Background(), 2, cfg)
 	checkFigures(t, res, err)
-	if len(res) != 10 {
-		t.Errorf("%d figures, want 5 for each of mcts and mcts-q", len(res))
+	if len(res) != 12 {
+		t.Errorf("%d figures, want 6 for each of mcts and mcts-q", len(res))
 	}
 }
 

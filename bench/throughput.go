@@ -3,7 +3,11 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"time"
+
+	"github.com/sugarme/gotch/ts"
 
 	"colash/engine/generate"
 	"colash/engine/rl"
@@ -45,14 +49,29 @@ func openTestbed(task string, n int) (*testbed, error) {
 	return w, nil
 }
 
-// decodeRun is what a timed piece of work computed.
+// decodeRun is what a timed piece of work computed, and the libtorch tensors and cgo calls it
+// made.
 type decodeRun struct {
-	forward generate.Forward
-	tokens  int // tokens decoded (search: tokens its rollouts and nodes added)
-	secs    float64
+	forward       generate.Forward
+	tokens        int // tokens decoded
+	secs          float64
+	tensors, cgos int64
 }
 
 func (r decodeRun) forwardRate() float64 { return float64(r.forward.Total()) / r.secs }
+
+// cgoPerForward is the cgo calls made per forward token.
+func (r decodeRun) cgoPerForward() float64 { return float64(r.cgos) / float64(r.forward.Total()) }
+
+// timer starts timing r and counting its tensors and cgo calls; the function it returns stops.
+func (r *decodeRun) timer() func() {
+	start, t0, c0 := time.Now(), atomic.LoadInt64(&ts.TensorCount), runtime.NumCgoCall()
+	return func() {
+		r.secs += time.Since(start).Seconds()
+		r.tensors += atomic.LoadInt64(&ts.TensorCount) - t0
+		r.cgos += runtime.NumCgoCall() - c0
+	}
+}
 
 // colaDecode is plain batched CoLA decoding of the testbed: B rows (the problems' prompts in
 // turn), n new tokens each, codes sampled with lat, no stop token, so every row runs n steps.
@@ -66,9 +85,9 @@ func (w *testbed) colaDecode(ctx context.Context, B, n int, lat generate.Samplin
 	sess := generate.NewCoLASession(w.m.CoLA, longestPrompt(prompts)+n+1, lat)
 	sess.Count = &r.forward
 	defer sess.Close()
-	start := time.Now()
+	stop := r.timer()
 	out, err := generate.Generate(ctx, sess, prompts, generate.Options{MaxTokens: n})
-	r.secs = time.Since(start).Seconds()
+	stop()
 	for _, o := range out {
 		r.tokens += len(o)
 	}
@@ -83,6 +102,12 @@ func longestPrompt(ps [][]int) int {
 	return L
 }
 
+// plus is both runs as one.
+func (r decodeRun) plus(o decodeRun) decodeRun {
+	return decodeRun{forward: r.forward.Plus(o.forward), tokens: r.tokens + o.tokens, secs: r.secs + o.secs,
+		tensors: r.tensors + o.tensors, cgos: r.cgos + o.cgos}
+}
+
 // decodeFor is colaDecode repeated until it has run for at least secs seconds, as one run: a
 // baseline measured over about as long as what it is compared with.
 func (w *testbed) decodeFor(ctx context.Context, secs float64, B, n int, lat generate.Sampling) (decodeRun, error) {
@@ -92,15 +117,7 @@ func (w *testbed) decodeFor(ctx context.Context, secs float64, B, n int, lat gen
 		if err != nil {
 			return all, err
 		}
-		all.forward, all.tokens, all.secs = all.forward.Plus(r.forward), all.tokens+r.tokens, all.secs+r.secs
+		all = all.plus(r)
 	}
 	return all, nil
-}
-
-// faster is the run with the higher forward-token rate.
-func faster(a, b decodeRun) decodeRun {
-	if a.secs == 0 || b.forwardRate() > a.forwardRate() {
-		return b
-	}
-	return a
 }
