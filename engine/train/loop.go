@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"colash/engine/dist"
@@ -65,6 +66,10 @@ func runOn(ctx context.Context, g *dist.Group, seqs []Seq, cfg Config, o run.Opt
 	if o.Summary == nil {
 		o.Summary = progressSummary(cfg, cfg.Batch*cfg.Accum*len(seqs[0].Tokens))
 	}
+	// libgomp keeps a team of OpenMP threads per calling OS thread: the steps keep theirs, so that
+	// no new team starts while an old one still spins on the cores.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	return run.Loop(ctx, tr, o)
 }
 

@@ -24,6 +24,7 @@ type Attention struct {
 	rope     *Rope
 	Mask     *ts.Tensor // [B,1,T,S] additive: 0 where slot j is visible from query i, else maskValue; [1,1,T,S] when no sequence is padded; nil: all visible
 	Hooks    *hooks.Run // the hook points of this call (nil: none)
+	causal   bool       // Mask hides every slot after the query's own (Batch.Attention's does)
 }
 
 // Rotate applies the rotary embedding to x [B,T,H,hd].
@@ -74,7 +75,7 @@ func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 	S := int64(b.Len) + T
 	if T == 1 && !b.padded() {
 		// One new slot per sequence and no padding: every slot so far is visible.
-		return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, rope: r}
+		return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, rope: r, causal: true}
 	}
 	dev := r.dev
 	start, end := ts.IntScalar(int64(b.Len)), ts.IntScalar(S)
@@ -92,5 +93,5 @@ func (b *Batch) Attention(r *Rope, T int64, s *tensor.Scope) *Attention {
 	}
 	zeros := s.T(ts.MustZeros(hidden.MustSize(), r.dt, dev))
 	mask := s.T(zeros.MustMaskedFill(hidden, tensor.Scalar(maskValue(r.dt)), false))
-	return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, Mask: mask, rope: r}
+	return &Attention{Past: b.Len, T: T, Cos: cos, Sin: sin, Mask: mask, rope: r, causal: true}
 }

@@ -68,9 +68,9 @@ func (b *Block) forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, hk
 	if kv != nil {
 		k, v = kv.Append(k, v, att.Past, s) // [B,nKV,S,hd], S = past + T
 	}
-	z := s.T(attend(q, k, v, att.Mask, hk, s).MustTranspose(1, 2, false))          // [B,T,nH,hd]
-	o := s.T(hk.At("attn.hook_z", z, s).MustReshape([]int64{B, T, -1}, false))     // [B,T,nH*hd]
-	x = s.T(x.MustAdd(hk.At("hook_attn_out", s.T(nn.MatMul(o, b.O.W)), s), false)) // residual
+	z := s.T(attend(q, k, v, att.Mask, att.causal, hk, s).MustTranspose(1, 2, false)) // [B,T,nH,hd]
+	o := s.T(hk.At("attn.hook_z", z, s).MustReshape([]int64{B, T, -1}, false))        // [B,T,nH*hd]
+	x = s.T(x.MustAdd(hk.At("hook_attn_out", s.T(nn.MatMul(o, b.O.W)), s), false))    // residual
 	x = hk.At("hook_resid_mid", x, s)
 
 	h = s.T(b.MLPNorm.ForwardAt(x, c.NormEps, hk.Norm("ln2", s)))
@@ -80,13 +80,14 @@ func (b *Block) forward(c *Config, x *ts.Tensor, att *Attention, kv *LayerKV, hk
 
 // attend is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads: the nH/nKV query heads
 // that share a key/value head are stacked along the time axis, so K and V are never repeated.
+// causal says that mask hides every slot after the query's own (Attention.causal).
 // hk sees the masked scores and the pattern [B,nH,T,S]. With Compiled on, a pass whose hooks
 // leave scores and pattern as they were gets its output from the compiled step's attention,
 // so that a pass with hooks that only observe gives the hook-free pass's logits bit for bit.
-func attend(q, k, v, mask *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
+func attend(q, k, v, mask *ts.Tensor, causal bool, hk *hooks.Run, s *tensor.Scope) *ts.Tensor {
 	watched := hk.Has("attn.hook_attn_scores") || hk.Has("attn.hook_pattern")
 	if Compiled && !watched {
-		return compiledAttend(q, k, v, mask, s)
+		return compiledAttend(q, k, v, mask, causal, s)
 	}
 	qs, ks := q.MustSize(), k.MustSize()
 	B, nH, T, hd := qs[0], qs[1], qs[2], qs[3]
@@ -105,7 +106,7 @@ func attend(q, k, v, mask *ts.Tensor, hk *hooks.Run, s *tensor.Scope) *ts.Tensor
 	if hooked := hk.At("attn.hook_pattern", p, s); hooked != p || scores != seen {
 		p = hooked
 	} else if Compiled {
-		return compiledAttend(q, k, v, mask, s)
+		return compiledAttend(q, k, v, mask, causal, s)
 	}
 	out := s.T(p.MustView([]int64{B, nKV, g * T, S}, false).MustMatmul(v, true)) // [B,nKV,g*T,hd]
 	return s.T(out.MustView([]int64{B, nH, T, hd}, true))

@@ -30,7 +30,7 @@ func runCompiled(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache
 		}
 		layers[i] = l
 	}
-	p := compiled.Pass{X: x, Cos: att.Cos, Sin: att.Sin, Mask: att.Mask, Past: att.Past}
+	p := compiled.Pass{X: x, Cos: att.Cos, Sin: att.Sin, Mask: att.Mask, Past: att.Past, Causal: att.causal}
 	if cache != nil {
 		cache.reserve(att.Past+int(att.T), att.Past)
 		p.K, p.V = cache.K, cache.V
@@ -47,8 +47,8 @@ func runCompiled(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache
 }
 
 // compiledAttend is attend's output from the compiled step's attention; it belongs to s.
-func compiledAttend(q, k, v, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
-	out, err := compiled.Attend(q, k, v, mask)
+func compiledAttend(q, k, v, mask *ts.Tensor, causal bool, s *tensor.Scope) *ts.Tensor {
+	out, err := compiled.Attend(q, k, v, mask, causal)
 	if err != nil {
 		panic(err)
 	}

@@ -55,11 +55,13 @@ type Shape struct {
 // Pass is one forward call: x [B,T,d] at cache slots Past..Past+T-1. Cos and Sin [B,T,1,hd] are
 // the rotary tables at each token's position; Mask [B,1,T,S], or [1,1,T,S] for every sequence
 // (nil: all visible), is added to the attention scores. K and V (nil: no cache) hold one
-// [B,nKV,Cap,hd] tensor per layer, with Cap >= Past+T.
+// [B,nKV,Cap,hd] tensor per layer, with Cap >= Past+T. Causal promises that Mask hides every slot
+// after the query's own, which a pass that autograd records then leaves out of its products.
 type Pass struct {
 	X, Cos, Sin, Mask *ts.Tensor
 	K, V              []*ts.Tensor
 	Past              int
+	Causal            bool
 }
 
 var calls atomic.Int64
@@ -119,7 +121,7 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 		eps: C.double(sh.Eps), matvec_min: C.int64_t(sh.MatVecMin)}
 	calls.Add(1)
 	var out C.step_tensor
-	msg := C.step_blocks(&shape, C.int64_t(n), &w[0], kp, vp, C.int64_t(p.Past), x, cos, sin, mask, &out)
+	msg := C.step_blocks(&shape, C.int64_t(n), &w[0], kp, vp, C.int64_t(p.Past), x, cos, sin, mask, cBool(p.Causal), &out)
 	runtime.KeepAlive(keep)
 	if msg != nil {
 		defer C.free(unsafe.Pointer(msg))
@@ -129,10 +131,10 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 }
 
 // Attend is the compiled step's attention alone, softmax(q k^T / sqrt(hd) + mask) v for
-// q [B,nH,T,hd], k and v [B,nKV,S,hd] and mask [B,1,T,S] (nil: all visible), giving a new
-// [B,nH,T,hd]: a pass that runs the Go ops (one with hooks) calls it, so that its attention is
-// the compiled pass's, bit for bit.
-func Attend(q, k, v, mask *ts.Tensor) (*ts.Tensor, error) {
+// q [B,nH,T,hd], k and v [B,nKV,S,hd] and mask [B,1,T,S] (nil: all visible; causal as for
+// Pass.Causal), giving a new [B,nH,T,hd]: a pass that runs the Go ops (one with hooks) calls it,
+// so that its attention is the compiled pass's, bit for bit.
+func Attend(q, k, v, mask *ts.Tensor, causal bool) (*ts.Tensor, error) {
 	var missing []string
 	for _, t := range []struct {
 		name string
@@ -150,7 +152,7 @@ func Attend(q, k, v, mask *ts.Tensor) (*ts.Tensor, error) {
 		mp = C.step_tensor(mask.Ctensor())
 	}
 	var out C.step_tensor
-	msg := C.step_attend(C.step_tensor(q.Ctensor()), C.step_tensor(k.Ctensor()), C.step_tensor(v.Ctensor()), mp, &out)
+	msg := C.step_attend(C.step_tensor(q.Ctensor()), C.step_tensor(k.Ctensor()), C.step_tensor(v.Ctensor()), mp, cBool(causal), &out)
 	runtime.KeepAlive([]*ts.Tensor{q, k, v, mask})
 	if msg != nil {
 		defer C.free(unsafe.Pointer(msg))
@@ -175,6 +177,13 @@ func Serially(rows, largest int64) (restore func()) {
 		C.step_serial_end(h)
 		runtime.UnlockOSThread()
 	}
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // cArray allocates n tensor handles in C memory.

@@ -85,6 +85,86 @@ func hiddenMask(shape ...int64) *ts.Tensor {
 		MustTotype(gotch.Float, true).MustMulScalar(ts.FloatScalar(-1e9), true)
 }
 
+// Under autograd Attend takes attendTrained's ATen ops: the same values for every mask it takes
+// otherwise; and with causal, where queries go by blocks against the slots each block may see,
+// the same values and gradients as without, past slots, padding and a short last block included.
+func TestAttendUnderAutograd(t *testing.T) {
+	const B, nH, nKV, hd = 2, 4, 2, 8
+	run := func(q, k, v, mask, r *ts.Tensor, causal bool) (out []float32) {
+		t.Helper()
+		for _, x := range []*ts.Tensor{q, k, v} {
+			x.MustRequiresGrad_(true)
+			x.ZeroGrad()
+		}
+		err := tensor.Guard(func() {
+			o, err := Attend(q, k, v, mask, causal)
+			if err != nil {
+				panic(err)
+			}
+			out = tensor.Float32s(o)
+			o.MustMul(r, true).MustSum(gotch.Float, true).MustBackward()
+			for _, x := range []*ts.Tensor{q, k, v} {
+				out = append(out, tensor.Float32s(x.MustGrad(false))...)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	const T, S = 3, 5
+	q, k, v, r := randn(B, nH, T, hd), randn(B, nKV, S, hd), randn(B, nKV, S, hd), randn(B, nH, T, hd)
+	for _, c := range []struct {
+		name string
+		mask *ts.Tensor
+	}{{"no mask", nil}, {"[B,1,T,S]", hiddenMask(B, 1, T, S)}, {"[1,1,T,S]", hiddenMask(1, 1, T, S)},
+		{"[B,1,1,S]", hiddenMask(B, 1, 1, S)}, {"[T,S]", hiddenMask(T, S)}, {"per head", hiddenMask(B, nH, T, S)},
+		{"transposed", hiddenMask(B, 1, S, T).MustTranspose(2, 3, true)}} {
+		got, want := run(q, k, v, c.mask, r, false)[:B*nH*T*hd], attendRef(t, q, k, v, c.mask)
+		if d := maxDiff(got, want); d > 1e-5 {
+			t.Errorf("%s mask: values %.2g from ATen's", c.name, d)
+		}
+	}
+	// 150 queries after 5 past slots: blocks of 64, 64 and 22. The second sequence's first 3 slots
+	// are padding (its queries still see a slot each: a query that sees none averages whatever it
+	// is given, and is ignored).
+	const Tc, past = 150, 5
+	Sc := int64(past + Tc)
+	causalMask := func(pads ...int64) *ts.Tensor {
+		vals := make([]float32, 0, int64(len(pads))*Tc*Sc)
+		for _, pad := range pads {
+			for t := int64(0); t < Tc; t++ {
+				for j := int64(0); j < Sc; j++ {
+					hidden := float32(0)
+					if j > past+t || j < pad {
+						hidden = -1e9
+					}
+					vals = append(vals, hidden)
+				}
+			}
+		}
+		return tensor.FromFloat32s(vals, []int64{int64(len(pads)), 1, Tc, Sc}, gotch.CPU)
+	}
+	q, k, v, r = randn(B, nH, Tc, hd), randn(B, nKV, Sc, hd), randn(B, nKV, Sc, hd), randn(B, nH, Tc, hd)
+	for _, m := range []*ts.Tensor{causalMask(0, 3), causalMask(0)} {
+		blocked, whole := run(q, k, v, m, r, true), run(q, k, v, m, r, false)
+		if d := maxDiff(blocked, whole); d > 1e-5 {
+			t.Errorf("causal mask %v: values and gradients by blocks differ by %.2g", m.MustSize(), d)
+		}
+	}
+}
+
+func maxDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	worst := 0.0
+	for i := range a {
+		worst = max(worst, math.Abs(float64(a[i]-b[i])))
+	}
+	return worst
+}
+
 // Attend takes whatever ATen's attention takes, on its own kernel or through ATen: masks broadcast
 // along any axis of size 1, strided or transposed inputs; what does not fit is an error that says
 // so, never a result read past a tensor's end or left unwritten.
@@ -107,7 +187,7 @@ func TestAttendChecksItsInputs(t *testing.T) {
 		{"head values not contiguous", q, randn(B, nKV, hd, S).MustTranspose(2, 3, true), randn(B, nKV, hd, S).MustTranspose(2, 3, true), nil},
 		{"one key/value head", q, randn(B, 1, S, hd), randn(B, 1, S, hd), hiddenMask(B, 1, T, S)},
 	} {
-		out, err := Attend(c.q, c.k, c.v, c.mask)
+		out, err := Attend(c.q, c.k, c.v, c.mask, false)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -138,7 +218,7 @@ func TestAttendChecksItsInputs(t *testing.T) {
 		{"k and v differ", q, k, randn(B, nKV, S+1, hd), nil, "differ in shape"},
 		{"three axes", randn(nH, T, hd), k, v, nil, "want q [B,nH,T,hd]"},
 	} {
-		if _, err := Attend(c.q, c.k, c.v, c.m); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := Attend(c.q, c.k, c.v, c.m, false); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
@@ -236,7 +316,7 @@ func TestNilTensorsAreErrors(t *testing.T) {
 		{"nil k and v", q, nil, nil, nil, "k, v"},
 		{"freed mask", q, k, k, freed, "mask"},
 	} {
-		if _, err := Attend(c.q, c.k, c.v, c.m); err == nil || !strings.Contains(err.Error(), "no tensor (nil or freed) for "+c.want) {
+		if _, err := Attend(c.q, c.k, c.v, c.m, false); err == nil || !strings.Contains(err.Error(), "no tensor (nil or freed) for "+c.want) {
 			t.Errorf("%s: error %v, want one naming %s", c.name, err, c.want)
 		}
 	}

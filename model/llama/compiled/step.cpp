@@ -51,40 +51,56 @@ at::Tensor rope(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &si
   return x * cos + turned * sin;
 }
 
-// attendTrained is attendAny's attention when autograd records it: the scores of each (sequence,
+// blockMask is mask (broadcast to the scores [B,nH,T,S]) at queries t0..t0+tb-1 and slots
+// 0..Si-1, laid out for baddbmm against scores [B*nKV, g*tb, Si]: [g*tb, Si] when every sequence
+// and head shares it.
+at::Tensor blockMask(at::Tensor m, int64_t B, int64_t nH, int64_t g, int64_t t0, int64_t tb, int64_t Si) {
+  while (m.dim() < 4) m = m.unsqueeze(0);
+  if (m.size(2) != 1) m = m.narrow(2, t0, tb);
+  if (m.size(3) != 1) m = m.narrow(3, 0, Si);
+  if (m.size(0) == 1 && m.size(1) == 1) return m.expand({1, 1, tb, Si}).reshape({1, tb, Si}).expand({g, tb, Si}).reshape({g * tb, Si});
+  return m.expand({B, nH, tb, Si}).reshape({B * (nH / g), g * tb, Si});
+}
+
+// causalBlock is how many queries attendTrained takes at a time under a causal mask: the slots
+// after a block's last query are hidden from the whole block and are left out of its products.
+// At T = 256 (4 blocks) that is 5/8 of the scores, and the step ran 6-9% faster.
+const int64_t causalBlock = 64;
+
+// attendTrained is attendAny's attention when autograd records it. The scores of each (sequence,
 // key/value head) pair are one baddbmm, mask + q k^T / sqrt(hd), scaled and masked inside the
 // product, so that neither the forward nor the backward makes a pass over the scores for them
-// (the backward scales the products instead, which are g*T*hd where the scores are g*T*S).
-at::Tensor attendTrained(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask) {
+// (the backward scales the products instead, which are g*T*hd where the scores are g*T*S). With
+// causal (the mask hides every slot after the query's own: slot past+t sees at most slots
+// 0..past+t) queries go by blocks of causalBlock, each against the slots it may see.
+at::Tensor attendTrained(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool causal) {
   int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
-  int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
+  int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV, past = S - Tn;
   double scale = 1 / std::sqrt(double(hd));
-  at::Tensor qg = q.reshape({B * nKV, g * Tn, hd});
-  at::Tensor kt = k.reshape({B * nKV, S, hd}).transpose(1, 2);
-  at::Tensor scores; // [B*nKV, g*T, S]
-  if (!mask) {
-    scores = at::bmm(qg, kt).mul_(scale);
-  } else {
-    at::Tensor m = mask->expand({mask->size(0), 1, Tn, S});
-    if (m.size(0) == 1) // one mask for every sequence: [g*T, S], broadcast over the pairs
-      m = m.reshape({1, Tn, S}).expand({g, Tn, S}).reshape({g * Tn, S});
-    else
-      m = m.unsqueeze(2).expand({B, nKV, g, Tn, S}).reshape({B * nKV, g * Tn, S});
-    scores = at::baddbmm(m, qg, kt, 1, scale);
+  int64_t block = causal && past >= 0 ? causalBlock : Tn;
+  at::Tensor q4 = q.reshape({B * nKV, g, Tn, hd});
+  at::Tensor k3 = k.reshape({B * nKV, S, hd}), v3 = v.reshape({B * nKV, S, hd});
+  std::vector<at::Tensor> out;
+  for (int64_t t0 = 0; t0 < Tn; t0 += block) {
+    int64_t tb = std::min(block, Tn - t0), Si = block == Tn ? S : past + t0 + tb;
+    at::Tensor qb = q4.narrow(2, t0, tb).reshape({B * nKV, g * tb, hd});
+    at::Tensor kt = k3.narrow(1, 0, Si).transpose(1, 2);
+    at::Tensor scores = mask ? at::baddbmm(blockMask(*mask, B, nH, g, t0, tb, Si), qb, kt, 1, scale) : at::bmm(qb, kt).mul_(scale);
+    at::Tensor p = scores.softmax(-1, scores.scalar_type()); // [B*nKV, g*tb, Si]
+    out.push_back(at::bmm(p, v3.narrow(1, 0, Si)).view({B * nKV, g, tb, hd}));
   }
-  at::Tensor p = scores.softmax(-1, scores.scalar_type());
-  return at::bmm(p, v.reshape({B * nKV, S, hd})).view({B, nH, Tn, hd});
+  return (out.size() == 1 ? out[0] : at::cat(out, 2)).view({B, nH, Tn, hd});
 }
 
 // attendAny is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads stacked along time, so
 // K and V are never repeated (llama.attend). q [B,nH,T,hd], k and v [B,nKV,S,hd], mask [B,1,T,S]
-// or null (or broadcast to it). Shapes that do not fit are an error; the written-out kernel takes
-// float32 CPU tensors of the shapes it is written for when autograd need not record it,
-// attendTrained what autograd records, ATen's ops the rest.
-at::Tensor attendAny(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool grad) {
+// or null (or broadcast to it), causal as attendTrained says. Shapes that do not fit are an error;
+// the written-out kernel takes float32 CPU tensors of the shapes it is written for when autograd
+// need not record it, attendTrained what autograd records, ATen's ops the rest.
+at::Tensor attendAny(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool grad, bool causal) {
   colash::attendCheck(q, k, v);
   if (!grad && colash::attendKernelApplies(q, k, v, mask)) return colash::attendKernel(q, k, v, mask);
-  if (grad) return attendTrained(q, k, v, mask);
+  if (grad) return attendTrained(q, k, v, mask, causal);
   int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
   int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
   at::Tensor qg = q.reshape({B, nKV, g * Tn, hd});
@@ -99,9 +115,12 @@ struct Pass {
   const at::Tensor &cos, &sin;
   const at::Tensor *mask; // nullptr: all visible
   int64_t past;
-  bool grad; // autograd records the pass: ATen ops only
+  bool grad;   // autograd records the pass: ATen ops only
+  bool causal; // the mask hides every slot after the query's own
 
-  at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) const { return attendAny(q, k, v, mask, grad); }
+  at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v) const {
+    return attendAny(q, k, v, mask, grad, causal);
+  }
 
   // project gives the query, key and value heads [B,T,nH+2nKV,hd] of the normed input h.
   at::Tensor project(const at::Tensor &h, const step_tensor *w) const {
@@ -199,21 +218,21 @@ extern "C" void *step_serial_begin(int64_t rows, int64_t largest) { return new S
 
 extern "C" void step_serial_end(void *s) { delete static_cast<Serial *>(s); }
 
-extern "C" char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, step_tensor *out) {
+extern "C" char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, int causal, step_tensor *out) {
   return guard([&] {
     bool grad = at::GradMode::is_enabled() && (T(q).requires_grad() || T(k).requires_grad() || T(v).requires_grad());
-    *out = new at::Tensor(attendAny(T(q), T(k), T(v), mask ? &T(mask) : nullptr, grad));
+    *out = new at::Tensor(attendAny(T(q), T(k), T(v), mask ? &T(mask) : nullptr, grad, causal != 0));
   });
 }
 
 extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
                              const step_tensor *v, int64_t past, step_tensor xp, step_tensor cos, step_tensor sin,
-                             step_tensor mask, step_tensor *out) {
+                             step_tensor mask, int causal, step_tensor *out) {
   return guard([&] {
     const at::Tensor &x0 = T(xp);
     bool grad = needsGrad(n, weights, x0);
     Serial serial(smallPass(n, weights, x0));
-    Pass pass{*shape, T(cos), T(sin), mask ? &T(mask) : nullptr, past, grad};
+    Pass pass{*shape, T(cos), T(sin), mask ? &T(mask) : nullptr, past, grad, causal != 0};
     auto run = [&] {
       at::Tensor x = x0;
       for (int64_t i = 0; i < n; i++)

@@ -28,13 +28,14 @@ typedef struct {
 // step_blocks applies n blocks to x [B,T,d] (weights: n*STEP_WEIGHTS handles, some NULL). Autograd
 // records the pass when grad mode is on and x or a weight requires grad. cos and sin
 // [B,T,1,hd] rotate queries and keys; mask [B,1,T,S] or [1,1,T,S] (NULL: all visible) is added
-// to the scores.
+// to the scores. causal (nonzero) promises that the mask hides every slot after the query's own,
+// so that a pass autograd records leaves them out of its products.
 // With caches (k, v: n handles each, [B,nKV,Cap,hd] with Cap >= past+T; NULL: no cache) the new
 // keys and values are written at slots past..past+T-1 and attention reads slots 0..past+T-1.
 // *out receives a new tensor [B,T,d].
 char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
                   const step_tensor *v, int64_t past, step_tensor x, step_tensor cos, step_tensor sin,
-                  step_tensor mask, step_tensor *out);
+                  step_tensor mask, int causal, step_tensor *out);
 
 // step_serial_begin runs what follows on the calling thread alone, as step_blocks runs a small
 // pass (rows times the largest weight's elements under 2^20); step_serial_end undoes it. The Go
@@ -43,8 +44,8 @@ void *step_serial_begin(int64_t rows, int64_t largest);
 void step_serial_end(void *s);
 
 // step_attend is the attention of step_blocks alone: q [B,nH,T,hd], k and v [B,nKV,S,hd], mask
-// [B,1,T,S] or NULL; *out receives a new [B,nH,T,hd].
-char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, step_tensor *out);
+// [B,1,T,S] or NULL, causal as for step_blocks; *out receives a new [B,nH,T,hd].
+char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, int causal, step_tensor *out);
 
 #ifdef __cplusplus
 }
