@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -82,7 +83,8 @@ func (w *testbed) colaDecode(ctx context.Context, B, n int, lat generate.Samplin
 		prompts[i] = w.prompts[i%len(w.prompts)]
 	}
 	var r decodeRun
-	sess := generate.NewCoLASession(w.m.CoLA, longestPrompt(prompts)+n+1, lat)
+	L := len(slices.MaxFunc(prompts, func(a, b []int) int { return len(a) - len(b) }))
+	sess := generate.NewCoLASession(w.m.CoLA, L+n+1, lat)
 	sess.Count = &r.forward
 	defer sess.Close()
 	stop := r.timer()
@@ -92,14 +94,6 @@ func (w *testbed) colaDecode(ctx context.Context, B, n int, lat generate.Samplin
 		r.tokens += len(o)
 	}
 	return r, err
-}
-
-func longestPrompt(ps [][]int) int {
-	L := 0
-	for _, p := range ps {
-		L = max(L, len(p))
-	}
-	return L
 }
 
 // plus is both runs as one.

@@ -4,9 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"colash/model/qnet"
 	"colash/model/tokenizer"
-	"colash/model/weights"
 )
 
 // RunBatch changes when the work runs, not what it computes: searches of several prompts run
@@ -14,12 +12,7 @@ import (
 // with and without prefix reuse, under a budget that stops them mid-search.
 func TestRunBatchSameAsOneAtATime(t *testing.T) {
 	m := openTiny(t)
-	body := openTiny(t)
-	weights.Free(body.CoLA)
-	q, err := qnet.New(body.Llama, m.CoLA.Config.NumCode, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := freshQ(t, m)
 	var prompts [][]int
 	for _, p := range []string{"Tom and Sue went to the park.", "Anna had a red ball.", "Once upon a time, there lived a kind old man."} {
 		prompts = append(prompts, m.Tok.Encode(p, tokenizer.EncodeOptions{BOS: true}))

@@ -22,16 +22,23 @@ func openTiny(t *testing.T) *checkpoint.Model {
 	return m
 }
 
-// Prefix reuse changes the cost of a search, not its result: with the same seeds the trees
-// with and without forked caches are the same, node for node, and reuse spends fewer tokens.
-func TestCoLAReuseSameTreeFewerTokens(t *testing.T) {
-	m := openTiny(t)
+// freshQ is a Q-network of m's codes: a fresh head on a copy of the tiny backbone.
+func freshQ(t *testing.T, m *checkpoint.Model) *qnet.QNet {
+	t.Helper()
 	body := openTiny(t)
 	weights.Free(body.CoLA)
 	q, err := qnet.New(body.Llama, m.CoLA.Config.NumCode, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return q
+}
+
+// Prefix reuse changes the cost of a search, not its result: with the same seeds the trees
+// with and without forked caches are the same, node for node, and reuse spends fewer tokens.
+func TestCoLAReuseSameTreeFewerTokens(t *testing.T) {
+	m := openTiny(t)
+	q := freshQ(t, m)
 	prompt := m.Tok.Encode("Tom and Sue went to the park.", tokenizer.EncodeOptions{BOS: true})
 	cfg := Math500()
 	cfg.T, cfg.SimTokens, cfg.AnswerTokens, cfg.ExtendMax, cfg.Uncertainty = 5, 16, 24, 4, 1e9 // every child extends
