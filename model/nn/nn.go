@@ -27,10 +27,9 @@ func (l *Linear) Forward(x *ts.Tensor) *ts.Tensor { return MatMul(x, l.W) }
 // MatVec routes single-row products (batch-1 decode) through matrix-vector products where
 // that is faster: for float32 weights. With Debian's libtorch and OpenBLAS, F.linear on one
 // float32 row is an sgemm with M = 1, 2.5-3.6x slower than the sgemv of W·x on the same weights
-// (sgemm also packs W first), and decode at batch 1 is all such rows. For bfloat16 and float16
-// it is the other way round: libtorch 1.13 has no BLAS mv for them and runs a generic loop,
-// while F.linear goes to oneDNN (AVX-512 BF16 on this project's CPUs), 1.6-2.4x faster per byte
-// (docs/performance.md, "Models of real shape"). The default is on; off gives the straightforward
+// (sgemm also packs W first), and decode at batch 1 is all such rows. For bfloat16 it is the
+// other way round: F.linear on one row runs oneDNN's kernels for AVX-512 BF16 and decodes
+// 1.8-2.2x faster than mv (docs/performance.md, "Models of real shape"); float16 follows it. The default is on; off gives the straightforward
 // linear layers, the reference the fast path is tested against. model/llama's compiled step
 // follows the same rule (UseMatVec).
 var MatVec = true

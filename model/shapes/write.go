@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"colash/model/atomic"
+	"colash/model/checkpoint"
 	"colash/model/cola"
 	"colash/model/llama"
 	"colash/model/safetensors"
@@ -48,11 +49,7 @@ func NewPlan(spec Spec) (*Plan, error) {
 	if spec.ShardBytes <= 0 {
 		spec.ShardBytes = DefaultShardBytes
 	}
-	torchDType, ok := map[safetensors.DType]string{"BF16": "bfloat16", "F16": "float16", "F32": "float32"}[spec.DType]
-	if !ok {
-		return nil, fmt.Errorf("stored dtype %q: want BF16, F16 or F32", spec.DType)
-	}
-	obj := spec.Shape.Config.With("torch_dtype", torchDType)
+	obj := spec.Shape.Config.With("torch_dtype", checkpoint.StoredDType(spec.DType))
 	if spec.CoLA {
 		obj = CoLAConfig(obj, cola.Released)
 	}
@@ -138,7 +135,7 @@ func (p *Plan) Write(dir string, progress func(done, total int64)) error {
 	if err := models.WriteLlama3Tokenizer(dir); err != nil {
 		return err
 	}
-	p.gen.progress = progress
+	p.gen.progress, p.gen.done = progress, 0
 	return safetensors.WriteShardedSources(dir, p.Sources, p.ShardBytes, map[string]string{"format": "pt"})
 }
 
