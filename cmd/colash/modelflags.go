@@ -28,7 +28,7 @@ func (m *modelFlags) registerModel(fs *flag.FlagSet) {
 	fs.StringVar(&m.path, "model", "", "model: a Hugging Face or CoLA folder, a llama2.c .bin file, or a shipped one: "+
 		models.DefaultName+" (the default), "+models.DefaultCoLA+" (also: cola), "+models.Testbed+" or "+models.TestbedCoLA)
 	fs.StringVar(&m.device, "device", "cpu", "cpu, cuda, cuda:N or auto")
-	fs.StringVar(&m.dtype, "dtype", "f32", "compute dtype: f32, f16 or bf16")
+	fs.StringVar(&m.dtype, "dtype", "auto", "compute dtype: auto (as the checkpoint stores it: a bf16 release stays bf16), f32, f16 or bf16")
 	fs.IntVar(&m.threads, "threads", 0, "CPU threads for libtorch (0: one per core)")
 	fs.BoolVar(&m.noMmap, "no-mmap", false, "copy the weights into memory of the model's own instead of mapping the file\n"+
 		"(mapped: safetensors weights kept on the CPU in their stored dtype)")

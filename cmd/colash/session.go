@@ -15,7 +15,7 @@ type sessionFlags struct {
 
 func (f *sessionFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.device, "device", "cpu", "where models load: cpu, cuda, cuda:N or auto")
-	fs.StringVar(&f.dtype, "dtype", "f32", "dtype models load in: f32, f16 or bf16")
+	fs.StringVar(&f.dtype, "dtype", "auto", "dtype models load in: auto (as each checkpoint stores it), f32, f16 or bf16")
 	fs.IntVar(&f.threads, "threads", 0, "CPU threads for libtorch (0: one per core)")
 }
 

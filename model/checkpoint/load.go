@@ -11,6 +11,7 @@ import (
 	"colash/model/llama"
 	"colash/model/llama2c"
 	"colash/model/safetensors"
+	"colash/model/tensor"
 	"colash/model/tokenizer"
 	"colash/model/weights"
 )
@@ -27,14 +28,18 @@ type Options struct {
 }
 
 // ForTraining is o for a job that trains what it loads: its weights are copies of their own
-// (NoMmap), as an optimizer that writes them every step would make them anyway.
+// (NoMmap), as an optimizer that writes them every step would make them anyway, and float32
+// unless another dtype was asked for (a bf16 release trains with float32 weights and moments).
 func (o Options) ForTraining() Options {
 	o.NoMmap = true
+	if o.DType == tensor.AsStored {
+		o.DType = gotch.Float
+	}
 	return o
 }
 
 // WithDefaults fills the zero device (which gotch does not know) with the CPU. The zero dtype
-// (gotch's Uint8, never a compute dtype) stays: it means "as stored" (see dtypeFor).
+// (tensor.AsStored) stays: it means "as stored" (see dtypeFor).
 func (o Options) WithDefaults() Options {
 	if o.Device.Name == "" {
 		o.Device = gotch.CPU
@@ -45,7 +50,7 @@ func (o Options) WithDefaults() Options {
 // dtypeFor is the compute dtype for src: the one asked for, else the dtype src stores the tensor
 // named probe in (a bf16 checkpoint stays bf16 unless the caller asks for another), else float32.
 func (o Options) dtypeFor(src weights.Source, probe string) (gotch.DType, error) {
-	if o.DType != gotch.Uint8 {
+	if o.DType != tensor.AsStored {
 		return o.DType, nil
 	}
 	if _, ok := src.Shape(probe); !ok {

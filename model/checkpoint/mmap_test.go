@@ -10,6 +10,7 @@ import (
 	"colash/model/checkpoint"
 	"colash/model/mapped"
 	"colash/model/safetensors"
+	"colash/model/tensor"
 	"colash/models"
 )
 
@@ -85,6 +86,39 @@ func TestConversionsAndTrainingCopy(t *testing.T) {
 		m := open(t, path, opt)
 		if got := mapped.Live(); got != base {
 			t.Errorf("%s: %d files mapped", name, got-base)
+		}
+		m.Free()
+	}
+}
+
+// The load dtype "auto" (tensor.AsStored, the zero Options) computes in the stored type, so a bf16
+// checkpoint stays bf16 and is mapped; the same load for training is a float32 copy.
+func TestAsStoredKeepsBF16AndTrainingIsFloat32(t *testing.T) {
+	m := open(t, shipped(t, models.Testbed), checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	dir := t.TempDir()
+	err := m.Save(dir, checkpoint.SaveOptions{DType: "BF16"})
+	m.Free()
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto, err := tensor.ParseDType("auto")
+	if err != nil || auto != tensor.AsStored {
+		t.Fatalf(`ParseDType("auto") = %v, %v`, auto, err)
+	}
+	for _, c := range []struct {
+		name    string
+		opt     checkpoint.Options
+		dt      gotch.DType
+		mapping bool
+	}{
+		{"auto", checkpoint.Options{Device: gotch.CPU, DType: auto}, gotch.BFloat16, true},
+		{"auto for training", checkpoint.Options{Device: gotch.CPU, DType: auto}.ForTraining(), gotch.Float, false},
+		{"bf16 for training", checkpoint.Options{Device: gotch.CPU, DType: gotch.BFloat16}.ForTraining(), gotch.BFloat16, false},
+	} {
+		base := mapped.Live()
+		m := open(t, dir, c.opt)
+		if m.DType() != c.dt || (mapped.Live() > base) != c.mapping {
+			t.Errorf("%s: computes in %v with %d files mapped, want %v mapped %v", c.name, m.DType(), mapped.Live()-base, c.dt, c.mapping)
 		}
 		m.Free()
 	}

@@ -65,15 +65,24 @@ var dtypes = []struct {
 	{gotch.BFloat16, "bf16", "bfloat16", ""},
 }
 
-// ParseDType accepts f32/float32, f16/float16, bf16/bfloat16 ("" is f32).
+// AsStored is the load dtype "auto": compute in the float type the checkpoint stores (a bf16
+// release stays bf16 and can be mapped, a float32 file stays float32). It is gotch's Uint8, never
+// a compute dtype, which is also the zero value of checkpoint.Options.DType.
+const AsStored = gotch.Uint8
+
+// ParseDType accepts f32/float32, f16/float16, bf16/bfloat16 ("" is f32), and auto (AsStored) for
+// a model's load dtype.
 func ParseDType(s string) (gotch.DType, error) {
 	s = strings.ToLower(s)
+	if s == "auto" {
+		return AsStored, nil
+	}
 	for _, d := range dtypes {
 		if s == d.short || s == d.long || (s == d.alias && s != "") || (s == "" && d.dt == gotch.Float) {
 			return d.dt, nil
 		}
 	}
-	return gotch.Float, fmt.Errorf("dtype %q: want f32, f16 or bf16", s)
+	return gotch.Float, fmt.Errorf("dtype %q: want auto, f32, f16 or bf16", s)
 }
 
 // DTypeName names a dtype the way safetensors and config.json do (float32, bfloat16, ...).
@@ -86,8 +95,11 @@ func DTypeName(dt gotch.DType) string {
 	return "float32"
 }
 
-// DTypeShort names a dtype as colash's flags do: f32, f16 or bf16.
+// DTypeShort names a dtype as colash's flags do: f32, f16, bf16, or auto (AsStored).
 func DTypeShort(dt gotch.DType) string {
+	if dt == AsStored {
+		return "auto"
+	}
 	for _, d := range dtypes {
 		if d.dt == dt {
 			return d.short
