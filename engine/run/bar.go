@@ -3,6 +3,7 @@ package run
 import (
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -28,7 +29,8 @@ func newBar(w io.Writer, label string, total, done int) *bar {
 }
 
 // NewBar is the progress bar every long colash job draws on w: label, bar, count, rate and time
-// left, redrawn at most ten times a second.
+// left, redrawn at most ten times a second on a terminal and every redrawEvery into a file or
+// pipe, where each redraw stays in the log.
 func NewBar(w io.Writer, label string, total int) *progressbar.ProgressBar {
 	return newProgressBar(w, label, int64(total), progressbar.OptionShowIts())
 }
@@ -48,9 +50,25 @@ func newProgressBar(w io.Writer, label string, total int64, more ...progressbar.
 		progressbar.OptionSetWidth(24),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionThrottle(throttle(w)),
 		progressbar.OptionOnCompletion(func() { io.WriteString(w, "\n") }),
 	}, more...)...)
+}
+
+// redrawEvery is how often a bar redraws into something that is not a terminal.
+const redrawEvery = 10 * time.Second
+
+// throttle is the least time between two redraws of a bar on w.
+func throttle(w io.Writer) time.Duration {
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return 100 * time.Millisecond
+		}
+	}
+	if w == io.Discard {
+		return 100 * time.Millisecond
+	}
+	return redrawEvery
 }
 
 func (b *bar) set(step int, summary string) {
