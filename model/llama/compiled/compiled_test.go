@@ -85,7 +85,7 @@ func hiddenMask(shape ...int64) *ts.Tensor {
 		MustTotype(gotch.Float, true).MustMulScalar(ts.FloatScalar(-1e9), true)
 }
 
-// Under autograd Attend takes attendTrained's ATen ops: the same values for every mask it takes
+// Under autograd Attend takes attendProducts's ATen ops: the same values for every mask it takes
 // otherwise; and with causal, where queries go by blocks against the slots each block may see,
 // the same values and gradients as without, past slots, padding and a short last block included.
 func TestAttendUnderAutograd(t *testing.T) {
@@ -169,7 +169,37 @@ func maxDiff(a, b []float32) float64 {
 // along any axis of size 1, strided or transposed inputs; what does not fit is an error that says
 // so, never a result read past a tensor's end or left unwritten.
 func TestAttendChecksItsInputs(t *testing.T) {
-	const B, nH, nKV, T, S, hd = 2, 4, 2, 3, 5, 8
+	const B, nH, nKV, S, hd = 2, 4, 2, 5, 8
+	for _, T := range []int64{1, 3} { // a decode step (attendKernel) and several queries (products)
+		attendAgreesWithATen(t, B, nH, nKV, T, S, hd)
+	}
+	const T = 3
+	q, k, v := randn(B, nH, T, hd), randn(B, nKV, S, hd), randn(B, nKV, S, hd)
+	for _, c := range []struct {
+		name       string
+		q, k, v, m *ts.Tensor
+		want       string
+	}{
+		{"a short mask", q, k, v, hiddenMask(B, 1, T, S-1), "does not broadcast to the scores [2, 4, 3, 5]"},
+		{"a mask of too many rows", q, k, v, hiddenMask(B, 1, T+1, S), "does not broadcast"},
+		{"a mask of another batch", q, k, v, hiddenMask(B+1, 1, T, S), "does not broadcast"},
+		{"a mask of five axes", q, k, v, hiddenMask(1, B, 1, T, S), "does not broadcast"},
+		{"heads not a multiple", randn(B, 3, T, hd), k, v, nil, "3 query heads are not a multiple of 2 key/value heads"},
+		{"other head sizes", randn(B, nH, T, hd/2), k, v, nil, "differ in batch or head size"},
+		{"another batch", randn(B+1, nH, T, hd), k, v, hiddenMask(B+1, 1, T, S), "differ in batch or head size"},
+		{"k and v differ", q, k, randn(B, nKV, S+1, hd), nil, "differ in shape"},
+		{"three axes", randn(nH, T, hd), k, v, nil, "want q [B,nH,T,hd]"},
+	} {
+		if _, err := Attend(c.q, c.k, c.v, c.m, false); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+}
+
+// attendAgreesWithATen runs Attend on inputs of these sizes, masks broadcast along any axis of
+// size 1 and strided or transposed inputs among them, against ATen's attention.
+func attendAgreesWithATen(t *testing.T, B, nH, nKV, T, S, hd int64) {
+	t.Helper()
 	q, k, v := randn(B, nH, T, hd), randn(B, nKV, S, hd), randn(B, nKV, S, hd)
 	for _, c := range []struct {
 		name    string
@@ -189,37 +219,19 @@ func TestAttendChecksItsInputs(t *testing.T) {
 	} {
 		out, err := Attend(c.q, c.k, c.v, c.mask, false)
 		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
+			t.Errorf("T=%d, %s: %v", T, c.name, err)
 			continue
 		}
 		got, want := tensor.Float32s(out), attendRef(t, c.q, c.k, c.v, c.mask)
 		if len(got) != len(want) {
-			t.Errorf("%s: %d values, want %d", c.name, len(got), len(want))
+			t.Errorf("T=%d, %s: %d values, want %d", T, c.name, len(got), len(want))
 			continue
 		}
 		for i := range got {
 			if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5) {
-				t.Errorf("%s: value %d is %g, ATen's %g", c.name, i, got[i], want[i])
+				t.Errorf("T=%d, %s: value %d is %g, ATen's %g", T, c.name, i, got[i], want[i])
 				break
 			}
-		}
-	}
-	for _, c := range []struct {
-		name       string
-		q, k, v, m *ts.Tensor
-		want       string
-	}{
-		{"a short mask", q, k, v, hiddenMask(B, 1, T, S-1), "size of tensor"},
-		{"a mask of too many rows", q, k, v, hiddenMask(B, 1, T+1, S), "size of tensor"},
-		{"a mask of another batch", q, k, v, hiddenMask(B+1, 1, T, S), "size of tensor"},
-		{"heads not a multiple", randn(B, 3, T, hd), k, v, nil, "3 query heads are not a multiple of 2 key/value heads"},
-		{"other head sizes", randn(B, nH, T, hd/2), k, v, nil, "differ in batch or head size"},
-		{"another batch", randn(B+1, nH, T, hd), k, v, hiddenMask(B+1, 1, T, S), "differ in batch or head size"},
-		{"k and v differ", q, k, randn(B, nKV, S+1, hd), nil, "differ in shape"},
-		{"three axes", randn(nH, T, hd), k, v, nil, "want q [B,nH,T,hd]"},
-	} {
-		if _, err := Attend(c.q, c.k, c.v, c.m, false); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
 }

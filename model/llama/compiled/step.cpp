@@ -62,18 +62,19 @@ at::Tensor blockMask(at::Tensor m, int64_t B, int64_t nH, int64_t g, int64_t t0,
   return m.expand({B, nH, tb, Si}).reshape({B * (nH / g), g * tb, Si});
 }
 
-// causalBlock is how many queries attendTrained takes at a time under a causal mask: the slots
+// causalBlock is how many queries attendProducts takes at a time under a causal mask: the slots
 // after a block's last query are hidden from the whole block and are left out of its products.
 // At T = 256 (4 blocks) that is 5/8 of the scores, and the step ran 6-9% faster.
 const int64_t causalBlock = 64;
 
-// attendTrained is attendAny's attention when autograd records it. The scores of each (sequence,
+// attendProducts is attendAny's attention as batched products, which autograd records and which
+// prefill and several queries a sequence run faster than attendKernel. The scores of each (sequence,
 // key/value head) pair are one baddbmm, mask + q k^T / sqrt(hd), scaled and masked inside the
 // product, so that neither the forward nor the backward makes a pass over the scores for them
 // (the backward scales the products instead, which are g*T*hd where the scores are g*T*S). With
 // causal (the mask hides every slot after the query's own: slot past+t sees at most slots
 // 0..past+t) queries go by blocks of causalBlock, each against the slots it may see.
-at::Tensor attendTrained(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool causal) {
+at::Tensor attendProducts(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool causal) {
   int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
   int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV, past = S - Tn;
   double scale = 1 / std::sqrt(double(hd));
@@ -94,20 +95,13 @@ at::Tensor attendTrained(const at::Tensor &q, const at::Tensor &k, const at::Ten
 
 // attendAny is softmax(q k^T / sqrt(hd) + mask) v with grouped-query heads stacked along time, so
 // K and V are never repeated (llama.attend). q [B,nH,T,hd], k and v [B,nKV,S,hd], mask [B,1,T,S]
-// or null (or broadcast to it), causal as attendTrained says. Shapes that do not fit are an error;
-// the written-out kernel takes float32 CPU tensors of the shapes it is written for when autograd
-// need not record it, attendTrained what autograd records, ATen's ops the rest.
+// or null (or broadcast to it), causal as attendProducts says. Shapes that do not fit are an error;
+// the written-out kernel takes a decode step's float32 CPU tensors when autograd need not record
+// it, batched products (attendProducts) every other pass.
 at::Tensor attendAny(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask, bool grad, bool causal) {
-  colash::attendCheck(q, k, v);
+  colash::attendCheck(q, k, v, mask);
   if (!grad && colash::attendKernelApplies(q, k, v, mask)) return colash::attendKernel(q, k, v, mask);
-  if (grad) return attendTrained(q, k, v, mask, causal);
-  int64_t B = q.size(0), nH = q.size(1), Tn = q.size(2), hd = q.size(3);
-  int64_t nKV = k.size(1), S = k.size(2), g = nH / nKV;
-  at::Tensor qg = q.reshape({B, nKV, g * Tn, hd});
-  at::Tensor scores = at::matmul(qg, k.transpose(2, 3)).mul_(1 / std::sqrt(double(hd))).view({B, nH, Tn, S});
-  if (mask) scores = scores + *mask;
-  at::Tensor p = scores.softmax(-1, scores.scalar_type());
-  return at::matmul(p.view({B, nKV, g * Tn, S}), v).view({B, nH, Tn, hd});
+  return attendProducts(q, k, v, mask, causal);
 }
 
 struct Pass {
