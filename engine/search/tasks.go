@@ -82,7 +82,19 @@ func storyPair() rl.Task {
 	return rl.Task{Name: "story-pair", Examples: exs, Reward: reward}
 }
 
-// TaskNames are the tasks NewTask knows.
+// hiddenTarget are the tasks whose reward reads a per-problem target the prompt does not contain
+// (the word is in Example.Answer; the prompt is a plain story opening). A search scored by that
+// reward is told what the model cannot read, which is an oracle as math's grader against the
+// gold answer is. Countdown's target is in its prompt, and story-word's words are the task's,
+// the same for every problem: neither is an oracle.
+var hiddenTarget = map[string]bool{"story-target": true, "story-pair": true}
+
+// OracleScored says whether scoring a task's rollouts with its own reward is an oracle: the
+// reward reads a gold answer or a target that is not in the prompt.
+func OracleScored(t rl.Task) bool { return goldScored(t) || hiddenTarget[t.Name] }
+
+// TaskNames are the tasks NewTask knows, those whose reward is an oracle labelled.
 func TaskNames() string {
-	return strings.Join(append([]string{"story-target", "story-pair", "math500"}, rl.TaskNames...), ", ")
+	names := []string{"story-target (oracle)", "story-pair (oracle)", "math500 (oracle)"}
+	return strings.Join(append(names, rl.TaskNames...), ", ")
 }
