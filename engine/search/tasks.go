@@ -98,3 +98,31 @@ func TaskNames() string {
 	names := []string{"story-target (oracle)", "story-pair (oracle)", "math500 (oracle)"}
 	return strings.Join(append(names, rl.TaskNames...), ", ")
 }
+
+// errEvaluationSet is why no job may train on MATH-500.
+const errEvaluationSet = "MATH-500 is the evaluation set (colash search --task math500, colash eval math500): " +
+	"training on it (Q-network samples, reward-model data) would measure the method on problems it has seen; train on \"math\" (MATH train)"
+
+// TrainingTask is NewTask for jobs whose output trains a model (qnet collect, a reward model's
+// references): it refuses math500.
+func TrainingTask(name string, o rl.TaskOptions) (rl.Task, error) {
+	if name == "math500" {
+		return rl.Task{}, fmt.Errorf("task math500: %s", errEvaluationSet)
+	}
+	return NewTask(name, o)
+}
+
+// CheckTrainingPrompts refuses training data with a MATH-500 problem among its prompts, whatever
+// file or task it came from.
+func CheckTrainingPrompts(prompts []string) error {
+	test := map[string]bool{}
+	for _, ex := range rl.MathExamples(eval.Math500()) {
+		test[ex.Prompt] = true
+	}
+	for i, p := range prompts {
+		if test[p] {
+			return fmt.Errorf("training example %d is a MATH-500 problem: %s", i, errEvaluationSet)
+		}
+	}
+	return nil
+}

@@ -114,3 +114,12 @@ func ReadSamples(path string) ([]Sample, error) {
 	}
 	return out, nil
 }
+
+// PromptsOf is each sample's prompt, in order.
+func PromptsOf(data []Sample) []string {
+	out := make([]string, len(data))
+	for i, s := range data {
+		out[i] = s.Prompt
+	}
+	return out
+}

@@ -20,7 +20,7 @@ import (
 // CollectJob is a collection as `colash qnet collect` and recipes' qnet-collect stages describe
 // it: best-of-N completions of a task's first problems, scored by the task's reward.
 type CollectJob struct {
-	Task      string   `toml:"task" help:"task: story-target, story-pair, math500 or an RL task (colash rl --help)"`
+	Task      string   `toml:"task" help:"task: story-target, story-pair, math (MATH train) or an RL task (colash rl --help); not math500, the evaluation set"`
 	Words     []string `toml:"words" help:"story tasks: comma-separated target words"`
 	Problems  int      `toml:"n" help:"problems (from the first)"`
 	Samples   int      `toml:"samples" help:"completions per problem (best-of-N)"`
@@ -49,7 +49,7 @@ func (j CollectJob) checked() (rl.Task, error) {
 	if j.Problems <= 0 || j.Samples <= 0 || j.MaxTokens <= 0 {
 		return rl.Task{}, fmt.Errorf("qnet collect: n %d, samples %d and max_tokens %d must be positive", j.Problems, j.Samples, j.MaxTokens)
 	}
-	return search.NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.Problems})
+	return search.TrainingTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.Problems})
 }
 
 // CollectSummary counts what a collection holds.
@@ -146,6 +146,9 @@ func (j *TrainJob) Run(ctx context.Context, env *job.Env) (any, error) {
 	samples, err := ReadSamples(data)
 	if err != nil {
 		return nil, err
+	}
+	if err := search.CheckTrainingPrompts(PromptsOf(samples)); err != nil {
+		return nil, fmt.Errorf("qnet train: %s: %w", data, err)
 	}
 	open := func() (*checkpoint.Model, error) { return checkpoint.Open(env.Model, env.Opt.ForTraining()) }
 	online, tokPath, err := newBody(open, j.Seed)

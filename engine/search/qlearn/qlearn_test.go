@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
@@ -147,5 +148,18 @@ func TestSaveLoad(t *testing.T) {
 	}
 	if _, err := qnet.Load(t.TempDir(), checkpoint.Options{}); err == nil {
 		t.Fatal("an empty folder loaded as a Q-network")
+	}
+}
+
+// qnet collect refuses MATH-500, the evaluation set, before any model is loaded.
+func TestCollectRefusesMath500(t *testing.T) {
+	j := DefaultCollect()
+	j.Task = "math500"
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "evaluation set") {
+		t.Fatalf("collect on math500: %v", err)
+	}
+	j.Task = "math"
+	if err := j.Validate(); err != nil {
+		t.Fatalf("collect on math: %v", err)
 	}
 }
