@@ -56,7 +56,7 @@ func (s *RMJob) Validate() error {
 		return fmt.Errorf("rm needs data (the DSP JSON file) or samples (an outcome reward model's scored answers), not both")
 	case s.Samples != "":
 		if s.References != "" {
-			if _, err := search.NewTask(s.References, rl.TaskOptions{}); err != nil {
+			if _, err := search.TrainingTask(s.References, rl.TaskOptions{}); err != nil {
 				return fmt.Errorf("references: %w", err)
 			}
 		}
@@ -140,7 +140,7 @@ func (s *RMJob) pairs(env *job.Env) (train, held []rm.Pair, err error) {
 	}
 	refs := map[string]string{}
 	if s.References != "" {
-		tk, err := search.NewTask(s.References, rl.TaskOptions{})
+		tk, err := search.TrainingTask(s.References, rl.TaskOptions{})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -151,6 +151,9 @@ func (s *RMJob) pairs(env *job.Env) (train, held []rm.Pair, err error) {
 	outs := make([]rm.Outcome, len(samples))
 	for i, x := range samples {
 		outs[i] = rm.Outcome{Problem: x.Prompt, Prompt: x.Prompt, Response: x.Completion, Reward: x.Reward}
+	}
+	if err := search.CheckTrainingPrompts(qlearn.PromptsOf(samples)); err != nil {
+		return nil, nil, fmt.Errorf("rm: %s: %w", path, err)
 	}
 	trainO, heldO := rm.SplitOutcomes(outs, s.HeldOut, s.Seed)
 	train, held = rm.OutcomePairs(trainO, refs, s.PerProblem), rm.OutcomePairs(heldO, refs, s.PerProblem)

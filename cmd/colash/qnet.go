@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"colash/engine/job"
+	"colash/engine/search"
 	"colash/engine/search/qlearn"
 	"colash/model/qnet"
 )
@@ -16,16 +17,19 @@ func init() {
 		withDoc("The Q-network guides MCTS-Q (colash search --methods mcts-q --qnet DIR; docs/search.md).").
 		withExample("colash qnet collect --model cola --task story-target --n 112 --samples 8 --max-tokens 48 --out target.jsonl",
 			"colash qnet train --model cola --data target.jsonl --steps 300 --batch 16 --lr 1e-3 --out target-q",
-			"colash qnet assess --qnet target-q --data target-held.jsonl")
+			"colash qnet collect --model cola --task story-target --from 100 --n 12 --samples 8 --max-tokens 48 --seed 202 --out target-held.jsonl",
+			"colash qnet assess --qnet target-q --data target-held.jsonl --eval-n 100")
 	register("qnet collect", "best-of-N samples of a task's problems with the code of every token and their reward (JSONL)", qnetCollect).
-		withUsage("colash qnet collect --model cola --task T --out FILE.jsonl [--n N] [--samples K] [--max-tokens N] [--seed S]").
+		withUsage("colash qnet collect --model cola --task T --out FILE.jsonl [--from F] [--n N] [--samples K] [--max-tokens N] [--seed S]").
 		withExample("colash qnet collect --model cola --task story-target --n 112 --samples 8 --max-tokens 48 --seed 101 --out target.jsonl")
 	register("qnet train", "the Q-network by offline double-DQN on collected samples (resumable)", qnetTrain).
 		withUsage("colash qnet train --model cola --data FILE.jsonl --out DIR [--steps N] [--batch B] [--lr LR] [--resume[=auto]]").
 		withExample("colash qnet train --model cola --data target.jsonl --steps 300 --batch 16 --lr 1e-3 --min-lr 1e-4 --target-every 50 --out target-q")
 	register("qnet assess", "a Q-network's TD error and ranking of successes on held-out samples (one JSON line)", qnetAssess).
-		withUsage("colash qnet assess --qnet DIR --data FILE.jsonl [--gamma 0.99]").
-		withExample("colash qnet assess --qnet target-q --data target-held.jsonl")
+		withUsage("colash qnet assess --qnet DIR --data FILE.jsonl [--eval-n N] [--gamma 0.99]").
+		withDoc("Held-out samples must come from problems the evaluation does not use: its first --eval-n\n" +
+			"(default 100, colash search's --n); collect them with colash qnet collect --from N.").
+		withExample("colash qnet assess --qnet target-q --data target-held.jsonl --eval-n 100")
 }
 
 func runQNet(args []string) error {
@@ -90,6 +94,7 @@ func qnetAssess(args []string) error {
 	dir := fs.String("qnet", "", "Q-network folder (required)")
 	data := fs.String("data", "", "held-out samples from colash qnet collect (required)")
 	gamma := fs.Float64("gamma", 0.99, "TD discount")
+	evalN := fs.Int("eval-n", search.DefaultJob().N, "the evaluation uses problems 0 to eval-n - 1: held-out samples must come from later ones (0: no check)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,6 +104,9 @@ func qnetAssess(args []string) error {
 	samples, err := qlearn.ReadSamples(*data)
 	if err != nil {
 		return err
+	}
+	if err := qlearn.CheckHeldOut(samples, *evalN); err != nil {
+		return fmt.Errorf("%s: %w", *data, err)
 	}
 	_, opt, err := mf.options()
 	if err != nil {

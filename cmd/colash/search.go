@@ -16,7 +16,8 @@ func init() {
 		withUsage("colash search --model cola --task T --methods greedy,best-of-n,mcts,mcts-q [--budget TOKENS] [--qnet DIR] [--reward-model DIR | --oracle] [--out results.json] [flags]").
 		withDoc("Runs each method on the task's first --n problems at one forward-token budget and prints\n"+
 			"success rates with 95% intervals (docs/search.md). mcts-q needs a Q-network (colash qnet train);\n"+
-			"math tasks need --reward-model or --oracle.").
+			"math tasks need --reward-model or --oracle. story-target and story-pair are scored by a word the\n"+
+			"prompt does not contain: their figures are labelled oracle, as math's with --oracle.").
 		withExample("colash search --model cola --task story-target --methods greedy,best-of-n,mcts --budget 300 --n 20",
 			"colash search --model cola --task story-target --methods mcts-q --qnet target-q --budget 300 --n 20 --out q.json")
 }

@@ -34,9 +34,29 @@ func TestSearchAndQNetCommands(t *testing.T) {
 				t.Fatalf("results.json lacks %q: %v", k, r)
 			}
 		}
-		if f := r["forward_tokens_per_problem"].(float64); f <= 0 || (r["method"] != "greedy" && f > 200+3*8*8+100) {
+		// The budget rule (engine/search/budget.go): no method passes the budget.
+		if f := r["forward_tokens_per_problem"].(float64); f <= 0 || f > 200 {
 			t.Fatalf("%s spent %v forward tokens a problem at budget 200", r["method"], f)
 		}
+		for _, rec := range r["records"].([]any) {
+			if f := rec.(map[string]any)["forward_tokens"].(float64); f > 200 {
+				t.Fatalf("%s spent %v forward tokens on one problem at budget 200", r["method"], f)
+			}
+		}
+		// story-target's reward reads a word the prompt lacks: labelled oracle.
+		if r["oracle"] != true || r["scorer"] != "oracle" {
+			t.Fatalf("%s on story-target: oracle %v, scorer %v", r["method"], r["oracle"], r["scorer"])
+		}
+	}
+	if !strings.Contains(out, "mcts-q (oracle)") {
+		t.Fatalf("the table does not label story-target oracle:\n%s", out)
+	}
+	// Held-out samples of the evaluation's problems (0 to 2 here) are refused.
+	if _, errs, err := colash(t, "qnet", "assess", "--qnet", q, "--data", data, "--eval-n", "2"); err == nil || !strings.Contains(errs, "--from 2") {
+		t.Fatalf("qnet assess on the evaluation's problems: %v %s", err, errs)
+	}
+	if _, errs, err := colash(t, "qnet", "collect", "--model", "cola", "--task", "math500", "--n", "1", "--out", data+".test"); err == nil || !strings.Contains(errs, "evaluation set") {
+		t.Fatalf("qnet collect on math500: %v %s", err, errs)
 	}
 	if _, errs, err := colash(t, "search", "--model", "cola", "--methods", "mcts-q", "--n", "1"); err == nil || !strings.Contains(errs, "--qnet") {
 		t.Fatalf("mcts-q without a Q-network: %v %s", err, errs)

@@ -17,6 +17,7 @@ import (
 // confident child is terminal. Without a Q-network (plain MCTS) every child is one token. Fewer
 // children, or none, once every code has been tried.
 func (s *searcher) children(n *Node, k int) ([]*Node, error) {
+	k = s.b.rows(k, 1, true) // each child is a world-model step and a fed token
 	if k <= 0 {
 		return nil, nil
 	}
@@ -102,6 +103,10 @@ func (s *searcher) tdRule(n *Node, kids []*Node, seeds []uint64) error {
 	}
 	if len(ext) == 0 {
 		return nil
+	}
+	most := s.b.length(len(ext), s.cfg.ExtendMax, true) // the budget shortens the last extensions
+	for i := range room {
+		room[i] = min(room[i], most)
 	}
 	ends, toks, codes, err := s.m.Extend(states, room, s.cfg.Temperature, extSeeds)
 	if err != nil {

@@ -137,7 +137,7 @@ func RunJob(ctx context.Context, m *checkpoint.Model, j Job, progress io.Writer)
 		if err != nil {
 			return nil, err
 		}
-		if goldScored(tk) && j.Oracle {
+		if OracleScored(tk) && j.RewardModel == "" { // math got here only with oracle set (checked)
 			res.Scorer, res.Oracle = "oracle", true
 		}
 		all = append(all, res)

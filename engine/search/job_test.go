@@ -92,3 +92,35 @@ func TestEvaluateBatchedAsOneAtATime(t *testing.T) {
 		}
 	}
 }
+
+// Tasks whose reward reads a target the prompt lacks are oracle-scored, in the task list and in
+// the results and table a job gives; countdown (its target is in the prompt) and story-word (the
+// same words for every problem) are not.
+func TestHiddenTargetTasksAreLabelledOracle(t *testing.T) {
+	for name, want := range map[string]bool{"story-target": true, "story-pair": true, "math500": true,
+		"countdown": false, "story-word": false, "cd3": false} {
+		tk, err := NewTask(name, rl.TaskOptions{Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if OracleScored(tk) != want {
+			t.Errorf("%s: oracle-scored %v, want %v", name, !want, want)
+		}
+		if labelled := strings.Contains(TaskNames(), name+" (oracle)"); labelled != want {
+			t.Errorf("%s: labelled oracle in the task list %v, want %v", name, labelled, want)
+		}
+	}
+	m := openTiny(t)
+	for task, want := range map[string]bool{"story-pair": true, "countdown": false} {
+		j := DefaultJob()
+		j.Task, j.Methods, j.N, j.Budget = task, []string{"greedy"}, 1, 60
+		j.SimTokens, j.AnswerTokens = 4, 4
+		rs, err := RunJob(context.Background(), m, j, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rs[0].Oracle != want || (rs[0].Scorer == "oracle") != want || strings.Contains(Table(rs), "(oracle)") != want {
+			t.Errorf("%s: oracle %v, scorer %q, table %q; want oracle %v", task, rs[0].Oracle, rs[0].Scorer, Table(rs), want)
+		}
+	}
+}

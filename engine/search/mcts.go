@@ -7,18 +7,18 @@ import (
 
 // searcher runs one search (mcts_utils.MCTS.search) from a prompt.
 type searcher struct {
-	cfg    Config
-	m      Model
-	score  func(nodes []*Node) ([]float64, error) // rewards of the nodes' answers
-	useQ   bool                                   // MCTS-Q: the TD rule; plain MCTS: single-token children
-	seed   uint64
-	budget int64 // stop once the counter passes it (0: no limit)
-	stats  *Stats
-	fixed  int // answer tokens fixed by earlier searches (the driver's restarts)
+	cfg   Config
+	m     Model
+	score func(nodes []*Node) ([]float64, error) // rewards of the nodes' answers
+	useQ  bool                                   // MCTS-Q: the TD rule; plain MCTS: single-token children
+	seed  uint64
+	b     budget
+	stats *Stats
+	fixed int // answer tokens fixed by earlier searches (the driver's restarts)
 }
 
 // search grows a tree from the state of the prompt for at most T rounds. It stops early when
-// selection finds no candidate, when the budget is spent, or when a round's last expansion
+// selection finds no candidate, when the budget cannot pay for one more child, or when a round's last expansion
 // reached EOS (the released `if terminal: break`). eos reports that last case.
 func (s *searcher) search(root *Node) (eos bool, err error) {
 	for round := 0; round < s.cfg.T; round++ {
@@ -37,7 +37,9 @@ func (s *searcher) search(root *Node) (eos bool, err error) {
 	return false, nil
 }
 
-func (s *searcher) spent() bool { return s.budget > 0 && s.m.Counter().Total() >= s.budget }
+// spent reports a budget that cannot pay for one more child (a token of the world model and
+// the fed positions after it).
+func (s *searcher) spent() bool { return s.b.rows(1, 1, true) == 0 }
 
 // selectNode scores every non-terminal node of the tree with room for another child (a
 // breadth-first sweep, not a root-to-leaf descent) by
@@ -125,6 +127,7 @@ func (s *searcher) simulate(kids []*Node) error {
 		for _, c := range live {
 			n = max(n, s.room(c, s.cfg.SimTokens))
 		}
+		n = s.b.length(len(live), n, false) // the last round's rollouts end where the budget does
 		outs, err := s.m.Rollout(states, n, s.cfg.Temperature, s.seed+uint64(s.stats.Rollouts))
 		if err != nil {
 			return err

@@ -57,7 +57,7 @@ func Run(m Model, prompt []int, reward Reward, o Options) (*Tree, error) {
 }
 
 // sample is greedy (one answer, greedy codes) or best-of-N (sampled codes, the best reward wins;
-// batches until N samples or the budget is spent), SimTokens long.
+// batches until N samples, or as long as the budget pays for a whole sample), SimTokens long.
 func sample(m Model, prompt []int, reward Reward, o Options, cfg Config, t *Tree) error {
 	root, err := m.Root(prompt)
 	if err != nil {
@@ -78,20 +78,23 @@ func sample(m Model, prompt []int, reward Reward, o Options, cfg Config, t *Tree
 			return fmt.Errorf("search: best-of-n needs N or a budget")
 		}
 	}
-	for done := 0; ; done += batch {
-		if (cfg.Budget <= 0 && done >= n) || (cfg.Budget > 0 && done > 0 && m.Counter().Total() >= cfg.Budget) {
-			break
-		}
-		length := cfg.SimTokens
-		if cfg.AnswerTokens > 0 {
-			length = min(length, cfg.AnswerTokens)
-		}
+	length := cfg.SimTokens
+	if cfg.AnswerTokens > 0 {
+		length = min(length, cfg.AnswerTokens)
+	}
+	b := budget{c: m.Counter(), limit: cfg.Budget}
+	for done := 0; cfg.Budget > 0 || done < n; done += batch {
 		k := min(batch, n-done)
 		if cfg.Budget > 0 {
-			// No more samples than the budget left pays for at 3 positions (backbone, policy,
-			// world model) a token, so that a batch does not overshoot it.
-			left := cfg.Budget - m.Counter().Total()
-			k = int(max(1, min(int64(batch), (left+int64(3*length)-1)/int64(3*length))))
+			// Whole samples only, as many as the budget left pays for: answers keep one length.
+			k = b.rows(batch, length, false)
+		}
+		if k == 0 && done > 0 {
+			break
+		}
+		if k == 0 {
+			// Not even one whole sample: one shorter answer rather than none.
+			k, length = 1, b.length(1, length, false)
 		}
 		states := make([]State, k)
 		for i := range states {
@@ -111,12 +114,12 @@ func sample(m Model, prompt []int, reward Reward, o Options, cfg Config, t *Tree
 			t.Root.Children = append(t.Root.Children, c)
 		}
 		t.Stats.Rollouts += k
-		if o.Method == "greedy" {
-			break
+		if o.Method == "greedy" || length == 0 {
+			break // length 0 spends nothing: the budget alone would never stop it
 		}
 	}
-	b := firstBest(t.Root.Children)
-	t.Answer, t.Reward = b.Tokens, b.R
+	best := firstBest(t.Root.Children)
+	t.Answer, t.Reward = best.Tokens, best.R
 	t.Stats.Searches = 1
 	return nil
 }

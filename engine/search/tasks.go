@@ -82,7 +82,47 @@ func storyPair() rl.Task {
 	return rl.Task{Name: "story-pair", Examples: exs, Reward: reward}
 }
 
-// TaskNames are the tasks NewTask knows.
+// hiddenTarget are the tasks whose reward reads a per-problem target the prompt does not contain
+// (the word is in Example.Answer; the prompt is a plain story opening). A search scored by that
+// reward is told what the model cannot read, which is an oracle as math's grader against the
+// gold answer is. Countdown's target is in its prompt, and story-word's words are the task's,
+// the same for every problem: neither is an oracle.
+var hiddenTarget = map[string]bool{"story-target": true, "story-pair": true}
+
+// OracleScored says whether scoring a task's rollouts with its own reward is an oracle: the
+// reward reads a gold answer or a target that is not in the prompt.
+func OracleScored(t rl.Task) bool { return goldScored(t) || hiddenTarget[t.Name] }
+
+// TaskNames are the tasks NewTask knows, those whose reward is an oracle labelled.
 func TaskNames() string {
-	return strings.Join(append([]string{"story-target", "story-pair", "math500"}, rl.TaskNames...), ", ")
+	names := []string{"story-target (oracle)", "story-pair (oracle)", "math500 (oracle)"}
+	return strings.Join(append(names, rl.TaskNames...), ", ")
+}
+
+// errEvaluationSet is why no job may train on MATH-500.
+const errEvaluationSet = "MATH-500 is the evaluation set (colash search --task math500, colash eval math500): " +
+	"training on it (Q-network samples, reward-model data) would measure the method on problems it has seen; train on \"math\" (MATH train)"
+
+// TrainingTask is NewTask for jobs whose output trains a model (qnet collect, a reward model's
+// references): it refuses math500.
+func TrainingTask(name string, o rl.TaskOptions) (rl.Task, error) {
+	if name == "math500" {
+		return rl.Task{}, fmt.Errorf("task math500: %s", errEvaluationSet)
+	}
+	return NewTask(name, o)
+}
+
+// CheckTrainingPrompts refuses training data with a MATH-500 problem among its prompts, whatever
+// file or task it came from.
+func CheckTrainingPrompts(prompts []string) error {
+	test := map[string]bool{}
+	for _, ex := range rl.MathExamples(eval.Math500()) {
+		test[ex.Prompt] = true
+	}
+	for i, p := range prompts {
+		if test[p] {
+			return fmt.Errorf("training example %d is a MATH-500 problem: %s", i, errEvaluationSet)
+		}
+	}
+	return nil
 }

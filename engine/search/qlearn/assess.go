@@ -1,6 +1,7 @@
 package qlearn
 
 import (
+	"fmt"
 	"sort"
 
 	"colash/model/llama"
@@ -16,6 +17,19 @@ type Assessment struct {
 	AUC       float64 `json:"auc_first_code"`
 	Positives int     `json:"positives"`
 	Samples   int     `json:"samples"`
+}
+
+// CheckHeldOut refuses held-out samples from a problem an evaluation of its first evalN problems
+// uses (colash search --n): a Q-network assessed on the problems it will search would report
+// how well it knows them, not how well it generalises.
+func CheckHeldOut(data []Sample, evalN int) error {
+	for i, s := range data {
+		if s.Problem < evalN {
+			return fmt.Errorf("held-out sample %d is from problem %d, which an evaluation of the first %d problems uses: "+
+				"collect held-out samples with --from %d (or give --eval-n the evaluation's --n)", i+1, s.Problem, evalN, evalN)
+		}
+	}
+	return nil
 }
 
 // Assess measures q on samples it was not trained on.

@@ -33,22 +33,28 @@ type Sample struct {
 
 // CollectOptions size a collection.
 type CollectOptions struct {
+	// From is the first problem: held-out samples start past the problems an evaluation uses.
+	From                         int
 	Problems, Samples, MaxTokens int
 	Latent                       generate.Sampling // code sampling (Seed: the first problem's)
 }
 
-// Collect samples o.Samples completions of each of the first o.Problems examples of task with
+// Collect samples o.Samples completions of each of o.Problems examples of task from o.From with
 // the CoLA (codes sampled, greedy tokens), scores them with the task's reward and writes one
 // Sample per line to w.
 func Collect(ctx context.Context, m *cola.Model, tok tokenizer.Tokenizer, task rl.Task, o CollectOptions, w io.Writer, progress io.Writer) error {
 	if o.Samples <= 0 || o.MaxTokens <= 0 {
 		return fmt.Errorf("qnet collect: samples %d and max tokens %d must be positive", o.Samples, o.MaxTokens)
 	}
-	n := min(o.Problems, len(task.Examples))
+	if o.From < 0 || o.From >= len(task.Examples) {
+		return fmt.Errorf("qnet collect: from %d: task %s has problems 0 to %d", o.From, task.Name, len(task.Examples)-1)
+	}
+	n := min(o.Problems, len(task.Examples)-o.From)
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	bar := run.NewBar(progress, "collect", n)
-	for i, ex := range task.Examples[:n] {
+	for i := o.From; i < o.From+n; i++ {
+		ex := task.Examples[i]
 		ids := tok.Encode(ex.Prompt, tokenizer.EncodeOptions{BOS: true})
 		prompts := make([][]int, o.Samples)
 		for k := range prompts {
@@ -113,4 +119,13 @@ func ReadSamples(path string) ([]Sample, error) {
 		return nil, fmt.Errorf("%s: no samples", path)
 	}
 	return out, nil
+}
+
+// PromptsOf is each sample's prompt, in order.
+func PromptsOf(data []Sample) []string {
+	out := make([]string, len(data))
+	for i, s := range data {
+		out[i] = s.Prompt
+	}
+	return out
 }

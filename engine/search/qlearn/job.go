@@ -20,9 +20,10 @@ import (
 // CollectJob is a collection as `colash qnet collect` and recipes' qnet-collect stages describe
 // it: best-of-N completions of a task's first problems, scored by the task's reward.
 type CollectJob struct {
-	Task      string   `toml:"task" help:"task: story-target, story-pair, math500 or an RL task (colash rl --help)"`
+	Task      string   `toml:"task" help:"task: story-target, story-pair, math (MATH train) or an RL task (colash rl --help); not math500, the evaluation set"`
 	Words     []string `toml:"words" help:"story tasks: comma-separated target words"`
-	Problems  int      `toml:"n" help:"problems (from the first)"`
+	From      int      `toml:"from" help:"first problem (held-out samples: the evaluation's n or more, so that they share no problem)"`
+	Problems  int      `toml:"n" help:"problems (from the first, or from from)"`
 	Samples   int      `toml:"samples" help:"completions per problem (best-of-N)"`
 	MaxTokens int      `toml:"max_tokens" help:"tokens per completion"`
 	Seed      uint64   `toml:"seed" help:"seed of code sampling"`
@@ -46,10 +47,14 @@ func (j CollectJob) Validate() error {
 
 // checked is the job's task, once the numbers are checked.
 func (j CollectJob) checked() (rl.Task, error) {
-	if j.Problems <= 0 || j.Samples <= 0 || j.MaxTokens <= 0 {
-		return rl.Task{}, fmt.Errorf("qnet collect: n %d, samples %d and max_tokens %d must be positive", j.Problems, j.Samples, j.MaxTokens)
+	if j.Problems <= 0 || j.Samples <= 0 || j.MaxTokens <= 0 || j.From < 0 {
+		return rl.Task{}, fmt.Errorf("qnet collect: n %d, samples %d and max_tokens %d must be positive, from %d not negative", j.Problems, j.Samples, j.MaxTokens, j.From)
 	}
-	return search.NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.Problems})
+	tk, err := search.TrainingTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.From + j.Problems})
+	if err == nil && j.From >= len(tk.Examples) {
+		err = fmt.Errorf("qnet collect: from %d: task %s has %d problems", j.From, j.Task, len(tk.Examples))
+	}
+	return tk, err
 }
 
 // CollectSummary counts what a collection holds.
@@ -71,7 +76,7 @@ func RunCollect(ctx context.Context, m *checkpoint.Model, j CollectJob, path str
 	}
 	lat := generate.PaperLatent
 	lat.Seed = j.Seed
-	o := CollectOptions{Problems: j.Problems, Samples: j.Samples, MaxTokens: j.MaxTokens, Latent: lat}
+	o := CollectOptions{From: j.From, Problems: j.Problems, Samples: j.Samples, MaxTokens: j.MaxTokens, Latent: lat}
 	err = atomic.Write(path, func(w io.Writer) error { return Collect(ctx, m.CoLA, m.Tok, tk, o, w, progress) })
 	if err != nil {
 		return nil, err
@@ -146,6 +151,9 @@ func (j *TrainJob) Run(ctx context.Context, env *job.Env) (any, error) {
 	samples, err := ReadSamples(data)
 	if err != nil {
 		return nil, err
+	}
+	if err := search.CheckTrainingPrompts(PromptsOf(samples)); err != nil {
+		return nil, fmt.Errorf("qnet train: %s: %w", data, err)
 	}
 	open := func() (*checkpoint.Model, error) { return checkpoint.Open(env.Model, env.Opt.ForTraining()) }
 	online, tokPath, err := newBody(open, j.Seed)

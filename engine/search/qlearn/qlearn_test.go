@@ -4,11 +4,14 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sugarme/gotch"
 
+	"colash/engine/rl"
 	"colash/engine/run"
+	"colash/engine/search"
 	"colash/model/checkpoint"
 	"colash/model/llama"
 	"colash/model/qnet"
@@ -147,5 +150,59 @@ func TestSaveLoad(t *testing.T) {
 	}
 	if _, err := qnet.Load(t.TempDir(), checkpoint.Options{}); err == nil {
 		t.Fatal("an empty folder loaded as a Q-network")
+	}
+}
+
+// qnet collect refuses MATH-500, the evaluation set, before any model is loaded.
+func TestCollectRefusesMath500(t *testing.T) {
+	j := DefaultCollect()
+	j.Task = "math500"
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "evaluation set") {
+		t.Fatalf("collect on math500: %v", err)
+	}
+	j.Task = "math"
+	if err := j.Validate(); err != nil {
+		t.Fatalf("collect on math: %v", err)
+	}
+}
+
+// Held-out samples collected from --from N share no problem with an evaluation of the first N
+// problems, and CheckHeldOut (qnet assess) refuses a collection that does.
+func TestHeldOutIsDisjointFromTheEvaluation(t *testing.T) {
+	m, err := checkpoint.Open("../../../models/stories260K-cola", checkpoint.Options{Device: gotch.CPU, DType: gotch.Float})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	collect := func(from int) []Sample {
+		j := CollectJob{Task: "story-target", From: from, Problems: 2, Samples: 1, MaxTokens: 4, Seed: 3}
+		path := filepath.Join(t.TempDir(), "held.jsonl")
+		if _, err := RunCollect(context.Background(), m, j, path, nil); err != nil {
+			t.Fatal(err)
+		}
+		out, err := ReadSamples(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	tk, _ := search.NewTask("story-target", rl.TaskOptions{})
+	held := collect(100)
+	for i, s := range held {
+		if s.Problem != 100+i || s.Prompt != tk.Examples[100+i].Prompt {
+			t.Fatalf("sample %d: problem %d %q, want problem %d", i, s.Problem, s.Prompt, 100+i)
+		}
+	}
+	if err := CheckHeldOut(held, 100); err != nil {
+		t.Fatalf("problems 100 and 101 against an evaluation of 100: %v", err)
+	}
+	if err := CheckHeldOut(held, 101); err == nil || !strings.Contains(err.Error(), "--from 101") {
+		t.Fatalf("problem 100 against an evaluation of 101: %v", err)
+	}
+	if err := CheckHeldOut(collect(0), 100); err == nil {
+		t.Fatal("held-out samples of the evaluation's own problems were accepted")
+	}
+	if err := (CollectJob{Task: "story-target", From: 112, Problems: 2, Samples: 1, MaxTokens: 4}).Validate(); err == nil {
+		t.Fatal("from past the task's 112 problems was accepted")
 	}
 }
