@@ -10,19 +10,22 @@ import (
 	"colash/models"
 )
 
-// The shipped testbed models solve held-out countdown problems: a checkpoint that loads wrongly,
-// a tokenizer off by one id or a world model that ignores its code scores 0 here. The floors sit
-// well below what each scored when shipped on these 40 problems (seed 2, greedy tokens; the CoLA
-// with greedy codes): testbed 17 of 40, testbed-cola 15 of 40 (models/*/README.md).
-func TestShippedTestbedSolvesCountdown(t *testing.T) {
+// The shipped testbed models solve held-out countdown and arithmetic problems: a checkpoint that
+// loads wrongly, a tokenizer off by one id or a world model that ignores its code scores 0 here.
+// The floors sit well below what each scored when shipped on these 40 problems of each task
+// (seed 2, greedy tokens; the CoLA with greedy codes), given in the log.
+func TestShippedTestbedSolvesProblems(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 40 problems through each shipped testbed model")
+		t.Skip("runs 40 problems of two tasks through each shipped testbed model")
 	}
 	for _, c := range []struct {
-		model string
-		floor int
-	}{{models.Testbed, 12}, {models.TestbedCoLA, 10}} {
-		t.Run(c.model, func(t *testing.T) {
+		model, task, level string
+		floor              int
+	}{
+		{models.Testbed, "countdown", "cd3", 14}, {models.Testbed, "arith", "", 24},
+		{models.TestbedCoLA, "countdown", "cd3", 14}, {models.TestbedCoLA, "arith", "", 18},
+	} {
+		t.Run(c.model+"/"+c.task, func(t *testing.T) {
 			dir, err := models.Resolve(c.model)
 			if err != nil {
 				t.Fatal(err)
@@ -32,16 +35,16 @@ func TestShippedTestbedSolvesCountdown(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Free()
-			j := DefaultJob("countdown")
-			j.Level, j.N, j.LatentTemperature = "cd3", 40, 0
+			j := DefaultJob(c.task)
+			j.Level, j.N, j.LatentTemperature = c.level, 40, 0
 			_, s, err := j.Run(context.Background(), m, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if s.Correct < c.floor {
-				t.Fatalf("%s solved %d of 40 held-out cd3 problems, want at least %d", c.model, s.Correct, c.floor)
+				t.Fatalf("%s solved %d of 40 held-out %s problems, want at least %d", c.model, s.Correct, c.task, c.floor)
 			}
-			t.Logf("%s: %d of 40", c.model, s.Correct)
+			t.Logf("%s: %d of 40 %s %s", c.model, s.Correct, c.task, c.level)
 		})
 	}
 }
