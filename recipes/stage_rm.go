@@ -148,12 +148,12 @@ func (s *RMJob) pairs(env *job.Env) (train, held []rm.Pair, err error) {
 			refs[ex.Prompt] = ex.Meta["solution"]
 		}
 	}
+	if err := search.CheckTrainingPrompts(qlearn.PromptsOf(samples)); err != nil {
+		return nil, nil, fmt.Errorf("rm: %s: %w", path, err)
+	}
 	outs := make([]rm.Outcome, len(samples))
 	for i, x := range samples {
 		outs[i] = rm.Outcome{Problem: x.Prompt, Prompt: x.Prompt, Response: x.Completion, Reward: x.Reward}
-	}
-	if err := search.CheckTrainingPrompts(qlearn.PromptsOf(samples)); err != nil {
-		return nil, nil, fmt.Errorf("rm: %s: %w", path, err)
 	}
 	trainO, heldO := rm.SplitOutcomes(outs, s.HeldOut, s.Seed)
 	train, held = rm.OutcomePairs(trainO, refs, s.PerProblem), rm.OutcomePairs(heldO, refs, s.PerProblem)

@@ -65,9 +65,6 @@ func throttle(w io.Writer) time.Duration {
 			return 100 * time.Millisecond
 		}
 	}
-	if w == io.Discard {
-		return 100 * time.Millisecond
-	}
 	return redrawEvery
 }
 

@@ -29,9 +29,9 @@ func (l *Linear) Forward(x *ts.Tensor) *ts.Tensor { return MatMul(x, l.W) }
 // float32 row is an sgemm with M = 1, 2.5-3.6x slower than the sgemv of W·x on the same weights
 // (sgemm also packs W first), and decode at batch 1 is all such rows. For bfloat16 it is the
 // other way round: F.linear on one row runs oneDNN's kernels for AVX-512 BF16 and decodes
-// 1.8-2.2x faster than mv (docs/performance.md, "Models of real shape"); float16 follows it. The default is on; off gives the straightforward
-// linear layers, the reference the fast path is tested against. model/llama's compiled step
-// follows the same rule (UseMatVec).
+// 1.8-2.2x faster than mv (docs/performance.md, "Models of real shape"); float16 follows it.
+// The default is on; off gives the straightforward linear layers, the reference the fast path
+// is tested against. model/llama's compiled step follows the same rule (UseMatVec).
 var MatVec = true
 
 // UseMatVec reports whether a one-row product with weights of dtype dt goes through mv.

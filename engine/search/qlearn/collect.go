@@ -39,6 +39,14 @@ type CollectOptions struct {
 	Latent                       generate.Sampling // code sampling (Seed: the first problem's)
 }
 
+// checkFrom refuses a first problem the task does not have.
+func checkFrom(task rl.Task, from int) error {
+	if from < 0 || from >= len(task.Examples) {
+		return fmt.Errorf("qnet collect: from %d: task %s has problems 0 to %d", from, task.Name, len(task.Examples)-1)
+	}
+	return nil
+}
+
 // Collect samples o.Samples completions of each of o.Problems examples of task from o.From with
 // the CoLA (codes sampled, greedy tokens), scores them with the task's reward and writes one
 // Sample per line to w.
@@ -46,8 +54,8 @@ func Collect(ctx context.Context, m *cola.Model, tok tokenizer.Tokenizer, task r
 	if o.Samples <= 0 || o.MaxTokens <= 0 {
 		return fmt.Errorf("qnet collect: samples %d and max tokens %d must be positive", o.Samples, o.MaxTokens)
 	}
-	if o.From < 0 || o.From >= len(task.Examples) {
-		return fmt.Errorf("qnet collect: from %d: task %s has problems 0 to %d", o.From, task.Name, len(task.Examples)-1)
+	if err := checkFrom(task, o.From); err != nil {
+		return err
 	}
 	n := min(o.Problems, len(task.Examples)-o.From)
 	bw := bufio.NewWriter(w)

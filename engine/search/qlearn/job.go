@@ -51,10 +51,10 @@ func (j CollectJob) checked() (rl.Task, error) {
 		return rl.Task{}, fmt.Errorf("qnet collect: n %d, samples %d and max_tokens %d must be positive, from %d not negative", j.Problems, j.Samples, j.MaxTokens, j.From)
 	}
 	tk, err := search.TrainingTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.From + j.Problems})
-	if err == nil && j.From >= len(tk.Examples) {
-		err = fmt.Errorf("qnet collect: from %d: task %s has %d problems", j.From, j.Task, len(tk.Examples))
+	if err != nil {
+		return rl.Task{}, err
 	}
-	return tk, err
+	return tk, checkFrom(tk, j.From)
 }
 
 // CollectSummary counts what a collection holds.
