@@ -30,18 +30,7 @@ func init() {
 			c.doc += "\n\nWith --search METHOD the problems are solved by search over latent codes (docs/search.md)\n" +
 				"and the flags are colash search's, listed below."
 			c.example = append(c.example, "colash eval math500 --search mcts-q --model cola --qnet DIR --reward-model DIR --n 20 --budget 6000")
-			c.extra = func(w io.Writer) {
-				fmt.Fprintf(w, "\nFlags with --search (colash search's; --task is math500):\n")
-				all, _ := searchFlagSet(new(modelFlags), new(searchArgs), nil)
-				fs := flag.NewFlagSet("eval math500 --search", flag.ContinueOnError)
-				all.VisitAll(func(f *flag.Flag) {
-					if f.Name != "task" && f.Name != "methods" && f.Name != "words" { // --search and the set fix them
-						fs.Var(f.Value, f.Name, f.Usage)
-					}
-				})
-				fs.SetOutput(w)
-				fs.PrintDefaults()
-			}
+			c.extra = searchFlagsHelp("math500", "--task is math500")
 		}
 	}
 	set("math500", "the MATH-500 test problems shipped inside colash", "")
@@ -97,4 +86,21 @@ func searchFlag(args []string) (method string, rest []string, ok bool) {
 		}
 	}
 	return "", args, false
+}
+
+// searchFlagsHelp prints, under a command's own flags, the colash search flags its --search
+// takes (the task and methods are fixed by the command and --search).
+func searchFlagsHelp(set, fixed string) func(io.Writer) {
+	return func(w io.Writer) {
+		fmt.Fprintf(w, "\nFlags with --search (colash search's; %s):\n", fixed)
+		all, _ := searchFlagSet(new(modelFlags), new(searchArgs), nil)
+		fs := flag.NewFlagSet("eval "+set+" --search", flag.ContinueOnError)
+		all.VisitAll(func(f *flag.Flag) {
+			if f.Name != "task" && f.Name != "methods" && f.Name != "words" && fs.Lookup(f.Name) == nil {
+				fs.Var(f.Value, f.Name, f.Usage)
+			}
+		})
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
 }

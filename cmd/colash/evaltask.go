@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"colash/engine/job"
 	"colash/engine/taskeval"
@@ -28,7 +29,9 @@ func init() {
 	for _, c := range []string{"eval countdown", "eval arith"} {
 		commands[c].usage = append(commands[c].usage, "colash "+c+" --search greedy|best-of-n|mcts|mcts-q --model cola --budget TOKENS [--qnet DIR] [--n N] [colash search's flags]")
 		commands[c].doc += "\n\nWith --search METHOD the held-out problems (seed 2) are solved by search over latent codes,\n" +
-			"scored by the task's verifier (it needs only the prompt: no oracle); the flags are colash search's."
+			"scored by the task's verifier (it needs only the prompt: no oracle); the flags are colash search's.\n" +
+			"Answers are capped as colash eval caps completions (--answer-tokens: countdown 400, arith 360)."
+		commands[c].extra = searchFlagsHelp(c[len("eval "):], "the task is the held-out problems, --level picks countdown's")
 	}
 }
 
@@ -66,7 +69,9 @@ func runTaskSearch(task, method string, args []string) error {
 	} else if level != "cd3" && level != "cd4" {
 		return fmt.Errorf("eval countdown: level %q: want cd3 or cd4", level)
 	}
-	return runSearch(append([]string{"--task", name, "--methods", method, "--n", n}, rest...))
+	// Answers as long as colash eval's completions, which keeps them within the testbed's context.
+	answer := strconv.Itoa(taskeval.DefaultJob(task).CompletionTokens())
+	return runSearch(append([]string{"--task", name, "--methods", method, "--n", n, "--answer-tokens", answer}, rest...))
 }
 
 func runEvalTask(task string, args []string) error {
@@ -80,6 +85,9 @@ func runEvalTask(task string, args []string) error {
 	job.Flags(fs, &j)
 	out := fs.String("out", "", "JSONL of every problem with its completion, answer and correct")
 	summary := fs.String("summary", "", "JSON summary: n, accuracy, ci_low, ci_high, forward_tokens_per_problem")
+	if task != "household" {
+		fs.String("search", "", "solve by search over latent codes instead: greedy, best-of-n, mcts or mcts-q (flags below)")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

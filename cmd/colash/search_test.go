@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,20 @@ func TestSearchAndQNetCommands(t *testing.T) {
 	}
 	if !strings.Contains(out, "mcts-q (oracle)") {
 		t.Fatalf("the table does not label story-target oracle:\n%s", out)
+	}
+	// colash search compare pairs two methods of one file problem by problem.
+	want := map[bool]int{}
+	for i, rec := range rs[2]["records"].([]any) {
+		a := rec.(map[string]any)["success"] == true
+		b := rs[0]["records"].([]any)[i].(map[string]any)["success"] == true
+		want[a && !b]++
+	}
+	cmp, errs, err := colash(t, "search", "compare", res+":mcts", res+":greedy")
+	if err != nil || !strings.Contains(cmp, "mcts vs greedy on 2 problems") || !strings.Contains(cmp, fmt.Sprintf("mcts only %d,", want[true])) {
+		t.Fatalf("search compare: %v\n%s\n%s", err, cmp, errs)
+	}
+	if _, errs, err := colash(t, "search", "compare", res, res+":greedy"); err == nil || !strings.Contains(errs, ":METHOD") {
+		t.Fatalf("search compare without a method of a file of four: %v %s", err, errs)
 	}
 	// Held-out samples of the evaluation's problems (0 to 2 here) are refused.
 	if _, errs, err := colash(t, "qnet", "assess", "--qnet", q, "--data", data, "--eval-n", "2"); err == nil || !strings.Contains(errs, "--from 2") {

@@ -66,9 +66,9 @@ func (j Job) Validate() error {
 	return nil
 }
 
-// maxTokens is the job's completion length: a whole worked solution (arith's digits format
+// CompletionTokens is the job's completion length: a whole worked solution (arith's digits format
 // runs to about 320 characters), or one household action.
-func (j Job) maxTokens() int {
+func (j Job) CompletionTokens() int {
 	if j.MaxTokens > 0 {
 		return j.MaxTokens
 	}
@@ -82,7 +82,7 @@ func (j Job) Run(ctx context.Context, m *checkpoint.Model, progress io.Writer) (
 	}
 	latent := generate.PaperLatent
 	latent.Temperature, latent.Seed = j.LatentTemperature, j.Seed
-	opt := generate.Options{MaxTokens: j.maxTokens(), Sampling: generate.Sampling{Temperature: j.Temperature, Seed: j.Seed}}
+	opt := generate.Options{MaxTokens: j.CompletionTokens(), Sampling: generate.Sampling{Temperature: j.Temperature, Seed: j.Seed}}
 	cfg := Config{Batch: j.Batch, Progress: progress, Tokens: forwardTokens(m.Tok)}
 	if j.Task == "household" {
 		opt.Stop = append(m.Tok.StopTokens(), newlineTokens(m.Tok)...)

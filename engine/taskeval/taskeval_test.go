@@ -102,7 +102,7 @@ func TestEpisodesExpertAndIdle(t *testing.T) {
 // An evaluation's default length holds a whole arith solution in either format (a character is a
 // token for the testbed's tokenizer), so a model trained on digits is not cut before its answer.
 func TestArithMaxTokens(t *testing.T) {
-	limit, longest := DefaultJob(tasks.TaskArith).maxTokens(), 0
+	limit, longest := DefaultJob(tasks.TaskArith).CompletionTokens(), 0
 	for _, p := range tasks.GenerateArith(5000, 2) {
 		for _, f := range tasks.ArithFormats() {
 			p.Format = f
