@@ -129,3 +129,22 @@ func Path(name string) (string, error) {
 	}
 	return dir, nil
 }
+
+// NameOf is the shipped model's name when path is the folder Path extracted it to, so that a
+// file pointing at a shipped model can name it rather than one binary's cache folder.
+func NameOf(path string) (string, bool) {
+	base := filepath.Base(path)
+	i := strings.LastIndexByte(base, '-')
+	if i < 0 {
+		return "", false
+	}
+	name := base[:i]
+	if _, err := fs.Stat(files, name); err != nil {
+		return "", false
+	}
+	p, err := Path(name)
+	if err != nil || filepath.Clean(p) != filepath.Clean(path) {
+		return "", false
+	}
+	return name, true
+}

@@ -14,6 +14,7 @@ import (
 	"colash/engine/run"
 	"colash/model/checkpoint"
 	"colash/model/cola"
+	"colash/models"
 )
 
 // Job is one RL run as `colash rl` and recipes describe it: a task, who acts (CoLA's latent
@@ -121,12 +122,36 @@ func (j *Job) Run(ctx context.Context, env *job.Env) (any, error) {
 	}
 	defer m.Free()
 	env.Logf("loaded %s: %s", env.Model, m)
+	base := policyBase(m, env.Model) // before a plain Llama is wrapped
 	sum, err := jj.train(ctx, m, env)
 	if err != nil || sum == nil {
 		return nil, err
 	}
+	if !j.TokenLevel && base != "" {
+		if err := checkpoint.SavePolicy(m, filepath.Join(env.Out, "policy"), base); err != nil {
+			return nil, err
+		}
+		env.Logf("wrote %s (metrics.jsonl, summary.json, checkpoint/, model/, policy/: the policy alone, over %s)", env.Out, base)
+		return sum, nil
+	}
 	env.Logf("wrote %s (metrics.jsonl, summary.json, checkpoint/, model/)", env.Out)
 	return sum, nil
+}
+
+// policyBase is what latent RL's policy/ points at: the CoLA the policy was trained over, by its
+// shipped name when it is one; "" for a plain Llama, whose CoLA modules are fresh.
+func policyBase(m *checkpoint.Model, path string) string {
+	switch {
+	case m.CoLA == nil:
+		return ""
+	case m.Base != "":
+		return m.Base
+	}
+	if name, ok := models.NameOf(path); ok {
+		return name
+	}
+	abs, _ := filepath.Abs(path)
+	return abs
 }
 
 // train trains m with j in env; m changes in place: it ends as the trained model.

@@ -20,7 +20,10 @@ type Model struct {
 	Tok           tokenizer.Tokenizer
 	Path          string // what was loaded
 	TokenizerPath string // the tokenizer file, copied along by Save
-	arch          Arch   // nil: a plain Llama (a Model built by hand around a bare Llama)
+	// Base is the CoLA a policy checkpoint was loaded over (arch_policy.go): a shipped model's
+	// name or an absolute folder; "" for every other checkpoint.
+	Base string
+	arch Arch // nil: a plain Llama (a Model built by hand around a bare Llama)
 }
 
 // Open loads the checkpoint at path, a folder or a file, as the registered architecture it is:
