@@ -56,12 +56,9 @@ func Evaluate(m *cola.Model, ref *llama.Model, tok tokenizer.Tokenizer, docs []D
 		ref = m.Model
 	}
 	r := &Report{Cfg: cfg}
-	seqs := Pack(docs, cfg.Seq)
-	if cfg.MaxSeqs > 0 && len(seqs) > cfg.MaxSeqs {
-		seqs = seqs[:cfg.MaxSeqs]
-	}
-	if len(seqs) == 0 {
-		return nil, fmt.Errorf("evaluate: held-out data shorter than one sequence of %d", cfg.Seq)
+	seqs, err := heldOutSeqs(docs, cfg.Seq, cfg.MaxSeqs)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	C := m.Config.NumCode
 	counts := make([]float64, C)
@@ -111,7 +108,6 @@ func Evaluate(m *cola.Model, ref *llama.Model, tok tokenizer.Tokenizer, docs []D
 	r.BackboneNLL, r.WorldNLL, r.WorldAcc = sumBB/n, sumWM/n, hitWM/n
 	r.PolicyAcc, r.PolicyTop5 = hitPol/n, hitTop5/n
 	r.Usage, r.Alive, r.MaxFrac = codeUsage(counts, n)
-	var err error
 	if r.ReproFree, err = reproduce(m, docs, cfg); err != nil {
 		return nil, err
 	}
