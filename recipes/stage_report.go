@@ -21,6 +21,8 @@ type ReportStage struct {
 	Tokens    int    `toml:"fluency_tokens"`        // tokens per continuation
 	// Prompts are the fluency prompts (none: the story openings the shipped stories models continue).
 	Prompts []string `toml:"fluency_prompts"`
+	// Seed seeds the diversity and fluency samples (0: the report's default).
+	Seed uint64 `toml:"seed"`
 }
 
 var reportKind = kind{
@@ -77,6 +79,9 @@ func (e *env) report(ctx context.Context, s Stage, dir string) (any, error) {
 	cfg.Fluency.PerPrompt, cfg.Fluency.Tokens = rs.Samples, rs.Tokens
 	if len(rs.Prompts) > 0 {
 		cfg.Fluency.Prompts = rs.Prompts
+	}
+	if rs.Seed != 0 {
+		cfg.Seed, cfg.Fluency.Seed = rs.Seed, rs.Seed
 	}
 	if e.r.smoke {
 		cfg.MaxSeqs, cfg.Prompts, cfg.Cont, cfg.GenLen, cfg.Repro = 4, 2, 2, 8, 2

@@ -65,6 +65,7 @@ var Headlines = map[string][]string{
 	"eval":         {"Samples", "Overall.Problems", "Overall.Correct", "Overall.PassAtK", "Overall.MajAtK"},
 	"qnet-collect": {"samples", "mean_reward", "solved"},
 	"qnet-train":   {"loss"},
+	"task-eval":    {"accuracy", "ci_low", "ci_high", "n"},
 	"search":       {"greedy.success_rate", "best-of-n.success_rate", "mcts.success_rate", "mcts-q.success_rate", "mcts-q.forward_tokens_per_problem"},
 }
 
