@@ -31,7 +31,7 @@ func shipped(t *testing.T, name string) string {
 }
 
 func TestRegisteredArchitectures(t *testing.T) {
-	if got, want := checkpoint.Architectures(), []string{"IntentionForCausalLM", "LlamaForCausalLM"}; !slices.Equal(got, want) {
+	if got, want := checkpoint.Architectures(), []string{"CoLAPolicy", "IntentionForCausalLM", "LlamaForCausalLM"}; !slices.Equal(got, want) {
 		t.Errorf("registered %v, want %v", got, want)
 	}
 }
