@@ -50,8 +50,9 @@ var StoryPrompts = []string{
 }
 
 // Resolve maps what a user typed for a model to a path: "" or "default" is DefaultName, "cola"
-// is DefaultCoLA, a shipped name is that model unless a file or folder of that name exists here;
-// anything else is returned as it is.
+// is DefaultCoLA, a shipped name is that model unless a model of that name exists here (a file,
+// or a folder with config.json: recipes/testbed is a folder of recipes, not the model); anything
+// else is returned as it is.
 func Resolve(name string) (string, error) {
 	switch name {
 	case "", "default":
@@ -62,7 +63,7 @@ func Resolve(name string) (string, error) {
 	if _, err := fs.Stat(files, name); err != nil || strings.ContainsRune(name, '/') {
 		return name, nil
 	}
-	if _, err := os.Stat(name); err == nil {
+	if Local(name) {
 		return name, nil
 	}
 	return Path(name)
@@ -147,4 +148,17 @@ func NameOf(path string) (string, bool) {
 		return "", false
 	}
 	return name, true
+}
+
+// Local reports whether path names a model here: a file, or a folder with a config.json.
+func Local(path string) bool {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	if !st.IsDir() {
+		return true
+	}
+	_, err = os.Stat(filepath.Join(path, "config.json"))
+	return err == nil
 }

@@ -58,7 +58,7 @@ func (e *env) modelPath(ref string) (string, error) {
 // besideRecipe is a model reference resolved relative to the recipe file, when something is
 // there (a model is otherwise a shipped name or a path from the working folder).
 func (e *env) besideRecipe(ref string) (string, bool) {
-	if p := e.file(ref); p != ref && exists(p) {
+	if p := e.file(ref); p != ref && models.Local(p) {
 		return p, true
 	}
 	return "", false

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"colash/engine/job"
+	"colash/models"
 )
 
 // A recipe names the files and folders it reads by paths relative to the recipe file (or
@@ -44,7 +45,7 @@ func (r *Recipe) absolute(rf job.Reference) string {
 	if rf.What.IsModel() {
 		if q, ok := e.besideRecipe(p); ok {
 			p = q
-		} else if !exists(p) {
+		} else if !models.Local(p) {
 			return p // a shipped name (models.Resolve), or missing (checkFiles says so)
 		}
 	} else {
