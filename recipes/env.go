@@ -3,7 +3,6 @@ package recipes
 import (
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -70,11 +69,6 @@ func (e *env) file(ref string) string {
 		return filepath.Join(filepath.Dir(e.r.path), ref)
 	}
 	return ref
-}
-
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 // open loads a stage's model.
