@@ -63,46 +63,40 @@ func Evaluate(m *cola.Model, ref *llama.Model, tok tokenizer.Tokenizer, docs []D
 	C := m.Config.NumCode
 	counts := make([]float64, C)
 	var sumBB, sumWM, hitWM, hitPol, hitTop5, n float64
-	for at := 0; at < len(seqs); at += 16 {
-		part := seqs[at:min(at+16, len(seqs))]
-		err := tensor.Guard(func() {
-			s := &tensor.Scope{}
-			defer s.Close()
-			x, tgt, mask, cnt := batchTensors(part, m.Device, s)
-			batch := &llama.Batch{Pad: make([]int, len(part))}
-			h := own(s)(m.Hidden(x, batch, nil))
-			z := own(s)(m.IDMLogits(h, batch))
-			codes := s.T(z.MustArgmax([]int64{-1}, false, false)) // [B,T]
-			wm := own(s)(m.WorldModelLogits(h, codes))
-			pol := own(s)(m.PolicyLogits(h, batch, nil))
-			bb := s.T(m.Logits(head(h, s)))
-			sum := func(v *ts.Tensor) float64 {
-				return scalar(s.T(s.T(v.MustMul(mask, false)).MustSum(gotch.Double, false)))
-			}
-			sumBB += sum(nll(bb, tgt, s))
-			sumWM += sum(nll(head(wm, s), tgt, s))
-			eq := func(a, b *ts.Tensor) *ts.Tensor {
-				return s.T(s.T(a.MustEqTensor(b, false)).MustTotype(gotch.Float, true))
-			}
-			c2 := head(codes, s)
-			hitWM += sum(eq(s.T(head(wm, s).MustArgmax([]int64{-1}, false, false)), tgt))
-			hitPol += sum(eq(s.T(head(pol, s).MustArgmax([]int64{-1}, false, false)), c2))
-			vals, top := head(pol, s).MustTopk(5, -1, true, true, false)
-			s.T(vals)
-			s.T(top)
-			inTop := s.T(s.T(top.MustEqTensor(s.T(c2.MustUnsqueeze(-1, false)), false)).MustAnyDim(-1, false, false))
-			hitTop5 += sum(s.T(inTop.MustTotype(gotch.Float, true)))
-			n += float64(cnt)
-			valid := validOf(part)
-			for i, c := range tensor.Int64s(c2) {
-				if valid[i] {
-					counts[c]++
-				}
-			}
-		})
-		if err != nil {
-			return nil, fmt.Errorf("evaluate: %w", err)
+	err = heldOutBatches(seqs, m.Device, func(s *tensor.Scope, part []Seq, x, tgt, mask *ts.Tensor, cnt int) {
+		batch := &llama.Batch{Pad: make([]int, len(part))}
+		h := own(s)(m.Hidden(x, batch, nil))
+		z := own(s)(m.IDMLogits(h, batch))
+		codes := s.T(z.MustArgmax([]int64{-1}, false, false)) // [B,T]
+		wm := own(s)(m.WorldModelLogits(h, codes))
+		pol := own(s)(m.PolicyLogits(h, batch, nil))
+		bb := s.T(m.Logits(head(h, s)))
+		sum := func(v *ts.Tensor) float64 {
+			return scalar(s.T(s.T(v.MustMul(mask, false)).MustSum(gotch.Double, false)))
 		}
+		sumBB += sum(nll(bb, tgt, s))
+		sumWM += sum(nll(head(wm, s), tgt, s))
+		eq := func(a, b *ts.Tensor) *ts.Tensor {
+			return s.T(s.T(a.MustEqTensor(b, false)).MustTotype(gotch.Float, true))
+		}
+		c2 := head(codes, s)
+		hitWM += sum(eq(s.T(head(wm, s).MustArgmax([]int64{-1}, false, false)), tgt))
+		hitPol += sum(eq(s.T(head(pol, s).MustArgmax([]int64{-1}, false, false)), c2))
+		vals, top := head(pol, s).MustTopk(5, -1, true, true, false)
+		s.T(vals)
+		s.T(top)
+		inTop := s.T(s.T(top.MustEqTensor(s.T(c2.MustUnsqueeze(-1, false)), false)).MustAnyDim(-1, false, false))
+		hitTop5 += sum(s.T(inTop.MustTotype(gotch.Float, true)))
+		n += float64(cnt)
+		valid := validOf(part)
+		for i, c := range tensor.Int64s(c2) {
+			if valid[i] {
+				counts[c]++
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	r.Tokens = int(n)
 	r.BackboneNLL, r.WorldNLL, r.WorldAcc = sumBB/n, sumWM/n, hitWM/n
