@@ -38,8 +38,17 @@ func init() {
 // runTaskSearch evaluates a task's held-out problems by search: colash search on task cd3-test,
 // cd4-test or arith-test (engine/rl's testbed tasks, the problems colash eval draws with seed 2).
 func runTaskSearch(task, method string, args []string) error {
+	a, err := taskSearchArgs(task, method, args)
+	if err != nil {
+		return err
+	}
+	return runSearch(a)
+}
+
+// taskSearchArgs are the colash search arguments of eval TASK --search METHOD ARGS.
+func taskSearchArgs(task, method string, args []string) ([]string, error) {
 	if task == "household" {
-		return fmt.Errorf("eval household --search: search runs single-turn tasks (countdown, arith)")
+		return nil, fmt.Errorf("eval household --search: search runs single-turn tasks (countdown, arith)")
 	}
 	level, n := "cd4", "100"
 	var rest []string
@@ -56,7 +65,7 @@ func runTaskSearch(task, method string, args []string) error {
 				n = v
 			case "--seed":
 				if v != "2" {
-					return fmt.Errorf("eval %s --search: search runs on the held-out problems of seed 2 (no --seed %s)", task, v)
+					return nil, fmt.Errorf("eval %s --search: search runs on the held-out problems of seed 2 (no --seed %s)", task, v)
 				}
 			}
 		default:
@@ -67,11 +76,12 @@ func runTaskSearch(task, method string, args []string) error {
 	if task == "arith" {
 		name = "arith-test"
 	} else if level != "cd3" && level != "cd4" {
-		return fmt.Errorf("eval countdown: level %q: want cd3 or cd4", level)
+		return nil, fmt.Errorf("eval countdown: level %q: want cd3 or cd4", level)
 	}
-	// Answers as long as colash eval's completions, which keeps them within the testbed's context.
+	// Answers as long as colash eval's completions, which keeps them within the testbed's context;
+	// a later --answer-tokens in rest wins.
 	answer := strconv.Itoa(taskeval.DefaultJob(task).CompletionTokens())
-	return runSearch(append([]string{"--task", name, "--methods", method, "--n", n, "--answer-tokens", answer}, rest...))
+	return append([]string{"--task", name, "--methods", method, "--n", n, "--answer-tokens", answer}, rest...), nil
 }
 
 func runEvalTask(task string, args []string) error {
