@@ -60,7 +60,7 @@ func Resolve(name string) (string, error) {
 	case "cola":
 		name = DefaultCoLA
 	}
-	if _, err := fs.Stat(files, name); err != nil || strings.ContainsRune(name, '/') {
+	if !isShipped(name) {
 		return name, nil
 	}
 	if Local(name) {
@@ -140,7 +140,7 @@ func NameOf(path string) (string, bool) {
 		return "", false
 	}
 	name := base[:i]
-	if _, err := fs.Stat(files, name); err != nil {
+	if !isShipped(name) {
 		return "", false
 	}
 	p, err := Path(name)
@@ -150,15 +150,26 @@ func NameOf(path string) (string, bool) {
 	return name, true
 }
 
-// Local reports whether path names a model here: a file, or a folder with a config.json.
+// Local reports whether path names something here that a shipped model's name does not hide:
+// anything that exists, except that a folder named like a shipped model must be a model (have a
+// config.json) to be taken for one.
 func Local(path string) bool {
 	st, err := os.Stat(path)
 	if err != nil {
 		return false
 	}
-	if !st.IsDir() {
+	if !isShipped(filepath.Base(path)) || !st.IsDir() {
 		return true
 	}
 	_, err = os.Stat(filepath.Join(path, "config.json"))
+	return err == nil
+}
+
+// isShipped reports whether name is a shipped model's name.
+func isShipped(name string) bool {
+	if name == "." || name == "" || strings.ContainsRune(name, '/') {
+		return false
+	}
+	_, err := fs.Stat(files, name)
 	return err == nil
 }

@@ -27,3 +27,12 @@ func TestResolvePrefersALocalModelOnly(t *testing.T) {
 		t.Fatalf("a model folder named %s: resolved to %q (%v)", Testbed, got, err)
 	}
 }
+
+// What is not a shipped name is returned as it is, "." included.
+func TestResolveLeavesOtherNamesAlone(t *testing.T) {
+	for _, name := range []string{".", "some/folder", "not-a-model"} {
+		if got, err := Resolve(name); err != nil || got != name {
+			t.Errorf("Resolve(%q) = %q, %v", name, got, err)
+		}
+	}
+}
