@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"colash/model/atomic"
@@ -14,13 +13,10 @@ import (
 	"colash/models"
 )
 
-// PolicyArchitecture names a policy checkpoint: the trained policy of a CoLA, stored alone with
-// a pointer to the CoLA it was trained from. Latent-action RL changes only the policy, so its
+// PolicyArchitecture names a policy checkpoint: the trained policy of a CoLA, stored alone (in
+// model.safetensors, under the CoLA's tensor names) with a pointer to the CoLA it was trained from. Latent-action RL changes only the policy, so its
 // result is the base CoLA with these tensors in place of the base's policy.
 const PolicyArchitecture = "CoLAPolicy"
-
-// PolicyFile holds a policy checkpoint's tensors, under the CoLA's tensor names.
-const PolicyFile = "policy.safetensors"
 
 func init() { Register(PolicyArchitecture, policyArch{}) }
 
@@ -55,7 +51,7 @@ func (policyArch) Load(dir string, opt Options) (*Model, error) {
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		return nil, fmt.Errorf("load %s: config.json: %w", dir, err)
 	}
-	base, err := resolveBase(dir, cfg.BaseModel)
+	base, pointer, err := resolveBase(dir, cfg.BaseModel)
 	if err != nil {
 		return nil, err
 	}
@@ -74,26 +70,25 @@ func (policyArch) Load(dir string, opt Options) (*Model, error) {
 		m.architecture().Net(m).Free()
 		return nil, fmt.Errorf("load %s: base model %s is not a CoLA", dir, base)
 	}
-	if err := loadPolicy(m, filepath.Join(dir, PolicyFile)); err != nil {
+	if err := loadPolicy(m, dir, opt); err != nil {
 		m.Free()
 		return nil, fmt.Errorf("load %s: %w", dir, err)
 	}
-	m.Path, m.Base = dir, cfg.BaseModel
-	if rel := filepath.Join(dir, cfg.BaseModel); !filepath.IsAbs(cfg.BaseModel) && exists(rel) {
-		m.Base, _ = filepath.Abs(rel)
-	}
+	m.Path, m.Base = dir, pointer
 	return m, nil
 }
 
 // resolveBase finds the base model: a path relative to dir first, then as given (absolute, or a
-// shipped model's name).
-func resolveBase(dir, base string) (string, error) {
+// shipped model's name). pointer is what a policy trained over it records: the absolute folder
+// when it was found beside dir, else base as given.
+func resolveBase(dir, base string) (path, pointer string, err error) {
 	if base == "" {
-		return "", fmt.Errorf("load %s: config.json's base_model is empty", dir)
+		return "", "", fmt.Errorf("load %s: config.json's base_model is empty", dir)
 	}
 	if !filepath.IsAbs(base) {
 		if p := filepath.Join(dir, base); exists(p) {
-			return p, nil
+			abs, err := filepath.Abs(p)
+			return p, abs, err
 		}
 	}
 	p, err := models.Resolve(base)
@@ -101,46 +96,22 @@ func resolveBase(dir, base string) (string, error) {
 		err = fmt.Errorf("no such folder, and no shipped model of that name")
 	}
 	if err != nil {
-		return "", fmt.Errorf("load %s: base model %q: %w", dir, base, err)
+		return "", "", fmt.Errorf("load %s: base model %q: %w", dir, base, err)
 	}
-	return p, nil
+	return p, base, nil
 }
 
-// loadPolicy copies the file's tensors into m's policy weights.
-func loadPolicy(m *Model, path string) error {
-	f, err := safetensors.Open(path)
+// loadPolicy puts the policy's tensors of dir's model.safetensors into m's policy weights, as
+// strictly as a whole model loads: none missing or unexpected, every shape the base's.
+func loadPolicy(m *Model, dir string, opt Options) error {
+	c, err := safetensors.OpenDir(dir)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	names := f.Names()
-	want := policyParams(m)
-	byName := map[string]weights.Param{}
-	for _, p := range want {
-		byName[p.Name] = p
-	}
-	var unknown, missing []string
-	for _, n := range names {
-		p, ok := byName[n]
-		if !ok {
-			unknown = append(unknown, n)
-			continue
-		}
-		info, _ := f.Info(n)
-		if shape := (*p.Ptr).MustSize(); !slices.Equal(int64s(info.Shape), shape) {
-			return fmt.Errorf("%s: tensor %s has shape %v, the base's policy %v", path, n, info.Shape, shape)
-		}
-	}
-	for _, p := range want {
-		if !slices.Contains(names, p.Name) {
-			missing = append(missing, p.Name)
-		}
-	}
-	if len(unknown)+len(missing) > 0 {
-		return fmt.Errorf("%s: not the base's policy: %d tensors it lacks (%s), %d of its policy missing (%s)",
-			path, len(unknown), first(unknown), len(missing), first(missing))
-	}
-	return weights.LoadFile(path, want)
+	defer c.Close()
+	src := newSource(c, opt)
+	defer src.close()
+	return weights.LoadParams(policyParams(m), src, m.CoLA.Config.Dims(), m.CoLA.Device, m.CoLA.DType)
 }
 
 // policyParams are a CoLA's policy weights under their checkpoint names.
@@ -154,21 +125,6 @@ func policyParams(m *Model) []weights.Param {
 	return out
 }
 
-func int64s(v []int) []int64 {
-	out := make([]int64, len(v))
-	for i, x := range v {
-		out[i] = int64(x)
-	}
-	return out
-}
-
-func first(names []string) string {
-	if len(names) > 3 {
-		return strings.Join(names[:3], ", ") + ", ..."
-	}
-	return strings.Join(names, ", ")
-}
-
 // SavePolicy writes m's policy alone as a policy checkpoint in dir, pointing at base (a folder
 // or a shipped model's name, recorded as given), with m's tokenizer beside it.
 func SavePolicy(m *Model, dir, base string) error {
@@ -178,7 +134,7 @@ func SavePolicy(m *Model, dir, base string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := weights.SaveFile(filepath.Join(dir, PolicyFile), policyParams(m)); err != nil {
+	if err := weights.SaveFile(filepath.Join(dir, safetensors.SingleFileName), policyParams(m)); err != nil {
 		return err
 	}
 	if err := WriteJSON(filepath.Join(dir, "config.json"), policyConfig{Architectures: []string{PolicyArchitecture}, BaseModel: base}); err != nil {

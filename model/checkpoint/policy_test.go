@@ -29,7 +29,7 @@ func TestPolicyCheckpointIsItsBaseWithThePolicyReplaced(t *testing.T) {
 	if err := checkpoint.SavePolicy(m, pol, dir); err != nil {
 		t.Fatal(err)
 	}
-	st, err := os.Stat(filepath.Join(pol, checkpoint.PolicyFile))
+	st, err := os.Stat(filepath.Join(pol, safetensors.SingleFileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestPolicyCheckpointIsItsBaseWithThePolicyReplaced(t *testing.T) {
 		t.Errorf("a policy over a policy: %v", err)
 	}
 	short := cfg(dir)
-	f, err := safetensors.Open(filepath.Join(short, checkpoint.PolicyFile))
+	f, err := safetensors.Open(filepath.Join(short, safetensors.SingleFileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestPolicyCheckpointIsItsBaseWithThePolicyReplaced(t *testing.T) {
 		srcs = append(srcs, safetensors.TensorSource{Name: n, DType: info.DType, Shape: info.Shape, Bytes: func() ([]byte, error) { return d, nil }})
 	}
 	f.Close()
-	if err := safetensors.WriteSources(filepath.Join(short, checkpoint.PolicyFile), srcs, nil); err != nil {
+	if err := safetensors.WriteSources(filepath.Join(short, safetensors.SingleFileName), srcs, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := checkpoint.Open(short, colaOpt); err == nil || !strings.Contains(err.Error(), "model.policy_head.weight") {

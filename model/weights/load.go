@@ -38,12 +38,17 @@ func FileDType(s string) (gotch.DType, error) {
 // its twin's tensor), and every tensor of src must be used. On error nothing stays allocated and
 // the message lists all missing, unexpected and misshapen tensors at once.
 func Load(model any, src Source, dims Dims, dev gotch.Device, dt gotch.DType) (err error) {
-	params := Walk(model)
 	defer func() {
 		if err != nil {
 			Free(model)
 		}
 	}()
+	return LoadParams(Walk(model), src, dims, dev, dt)
+}
+
+// LoadParams is Load for an explicit list of weights (part of a model: a CoLA's policy over a
+// loaded base), as strict; on error it frees nothing, which the caller owns.
+func LoadParams(params []Param, src Source, dims Dims, dev gotch.Device, dt gotch.DType) error {
 	var missing, badShape []string
 	used := map[string]bool{}
 	byName := map[string]Param{}
