@@ -56,7 +56,7 @@ func runEval(args []string) error {
 	job.Flags(fs, &e)
 	out := fs.String("out", "", "JSONL of every problem; an existing file is resumed")
 	if e.Set == "math500" {
-		fs.String("search", "", "solve by search over latent codes instead: greedy, best-of-n, mcts or mcts-q (flags below)")
+		searchHelpFlag(fs)
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -86,6 +86,12 @@ func searchFlag(args []string) (method string, rest []string, ok bool) {
 		}
 	}
 	return "", args, false
+}
+
+// searchHelpFlag lists --search among a command's flags; searchFlag takes it out of the
+// arguments before they are parsed.
+func searchHelpFlag(fs *flag.FlagSet) {
+	fs.String("search", "", "solve by search over latent codes instead: greedy, best-of-n, mcts or mcts-q (flags below)")
 }
 
 // searchFlagsHelp prints, under a command's own flags, the colash search flags its --search

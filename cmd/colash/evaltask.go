@@ -96,7 +96,7 @@ func runEvalTask(task string, args []string) error {
 	out := fs.String("out", "", "JSONL of every problem with its completion, answer and correct")
 	summary := fs.String("summary", "", "JSON summary: n, accuracy, ci_low, ci_high, forward_tokens_per_problem")
 	if task != "household" {
-		fs.String("search", "", "solve by search over latent codes instead: greedy, best-of-n, mcts or mcts-q (flags below)")
+		searchHelpFlag(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -127,14 +127,14 @@ func (j *Job) Run(ctx context.Context, env *job.Env) (any, error) {
 	if err != nil || sum == nil {
 		return nil, err
 	}
+	wrote := "metrics.jsonl, summary.json, checkpoint/, model/"
 	if !j.TokenLevel && base != "" {
 		if err := checkpoint.SavePolicy(m, filepath.Join(env.Out, "policy"), base); err != nil {
 			return nil, err
 		}
-		env.Logf("wrote %s (metrics.jsonl, summary.json, checkpoint/, model/, policy/: the policy alone, over %s)", env.Out, base)
-		return sum, nil
+		wrote += ", policy/: the policy alone, over " + base
 	}
-	env.Logf("wrote %s (metrics.jsonl, summary.json, checkpoint/, model/)", env.Out)
+	env.Logf("wrote %s (%s)", env.Out, wrote)
 	return sum, nil
 }
 
