@@ -48,6 +48,22 @@ bool attendKernelApplies(const at::Tensor &q, const at::Tensor &k, const at::Ten
   return true;
 }
 
+// dot is a·b over n entries, summed in 8 lanes: one running sum is a chain of dependent adds,
+// eight independent ones vectorise (a decode step's attention took 4x as long the first way).
+static inline float dot(const float *a, const float *b, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t d = 0;
+  for (; d + 8 <= n; d += 8)
+    for (int j = 0; j < 8; j++) acc[j] += a[d + j] * b[d + j];
+  float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  for (; d < n; d++) sum += a[d] * b[d];
+  return sum;
+}
+
+// hidden reports a mask entry that hides its slot: llama's mask adds -1e9 in float32 (its
+// maskValue) and 0 where a slot is visible.
+static inline bool hidden(float m) { return m <= -1e8f; }
+
 // out[b,h,t,:] = sum_s softmax_s(q[b,h,t,:]·k[b,h/g,s,:] * scale + mask[b,0,t,s]) v[b,h/g,s,:]
 at::Tensor attendKernel(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const at::Tensor *mask) {
   const int64_t B = q.size(0), nH = q.size(1), T = q.size(2), hd = q.size(3);
@@ -73,19 +89,25 @@ at::Tensor attendKernel(const at::Tensor &q, const at::Tensor &k, const at::Tens
         for (int64_t t = 0; t < T; t++) {
           const float *qr = qp + b * q.stride(0) + h * q.stride(1) + t * q.stride(2);
           const float *mr = mp ? mp + b * mb + t * mt : nullptr;
+          // A slot the mask hides (padding, the future) has weight exp(-1e9 - top) = 0 whenever
+          // one slot is visible: its dot product and exp are skipped and its weight set to that
+          // 0, the same sums for less work. A query that sees nothing (a padding row, ignored)
+          // takes every slot, as ATen does.
+          bool anyVisible = !mr;
+          for (int64_t s = 0; s < S && !anyVisible; s++) anyVisible = !hidden(mr[s * ms]);
+          auto skip = [&](int64_t s) { return mr && anyVisible && hidden(mr[s * ms]); };
           float top = -INFINITY;
           for (int64_t s = 0; s < S; s++) {
-            const float *kr = kb + s * k.stride(2);
-            float dot = 0;
-            for (int64_t d = 0; d < hd; d++) dot += qr[d] * kr[d];
-            p[s] = dot * scale + (mr ? mr[s * ms] : 0.f);
+            if (skip(s)) continue;
+            p[s] = dot(qr, kb + s * k.stride(2), hd) * scale + (mr ? mr[s * ms] : 0.f);
             top = std::max(top, p[s]);
           }
           float sum = 0;
-          for (int64_t s = 0; s < S; s++) sum += (p[s] = std::exp(p[s] - top));
+          for (int64_t s = 0; s < S; s++) sum += (p[s] = skip(s) ? 0.f : std::exp(p[s] - top));
           float *o = op + ((b * nH + h) * T + t) * hd;
           std::fill(o, o + hd, 0.f);
           for (int64_t s = 0; s < S; s++) {
+            if (p[s] == 0.f) continue; // adds nothing
             const float w = p[s] / sum, *vr = vb + s * v.stride(2);
             for (int64_t d = 0; d < hd; d++) o[d] += w * vr[d];
           }
