@@ -93,7 +93,7 @@ func qnetAssess(args []string) error {
 	mf.register(fs) // --device, --dtype, --threads
 	dir := fs.String("qnet", "", "Q-network folder (required)")
 	data := fs.String("data", "", "held-out samples from colash qnet collect (required)")
-	gamma := fs.Float64("gamma", 0.99, "TD discount")
+	gamma := fs.Float64("gamma", 0.99, "discount of the TD targets and Monte-Carlo returns")
 	evalN := fs.Int("eval-n", search.DefaultJob().N, "the evaluation uses problems 0 to eval-n - 1: held-out samples must come from later ones (0: no check)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 // Assessment is a Q-network measured on held-out samples.
 type Assessment struct {
 	TDLoss float64 `json:"td_loss"` // the double-DQN loss with the network as its own target
+	MCLoss float64 `json:"mc_loss"` // the squared error to each code's Monte-Carlo return
 	// AUC is how often Q(s_0, a_0), the value of a sample's first code, ranks a sample that
 	// succeeded (reward > 0) above one that did not: 0.5 is chance.
 	AUC       float64 `json:"auc_first_code"`
@@ -35,15 +36,18 @@ func CheckHeldOut(data []Sample, evalN int) error {
 // Assess measures q on samples it was not trained on.
 func Assess(q *qnet.QNet, data []Sample, gamma float64) (Assessment, error) {
 	a := Assessment{Samples: len(data)}
-	t := &Trainer{Online: q, Target: q, Cfg: Config{Gamma: gamma}}
+	td := &Trainer{Online: q, Target: q, Cfg: Config{Gamma: gamma}}
+	mc := &Trainer{Online: q, Cfg: Config{Gamma: gamma, Targets: TargetsMC}}
 	var first []float64
 	err := tensor.Guard(func() {
 		tensor.NoGrad(func() {
 			for i := 0; i < len(data); i += 16 {
 				b := data[i:min(i+16, len(data))]
 				sc := &tensor.Scope{}
-				l, _ := t.loss(b, takenCodes(b), sc)
+				l, _ := td.loss(b, takenCodes(b), sc)
 				a.TDLoss += float64(len(b)) * float64(tensor.Float32s(sc.T(l))[0]) / float64(len(data))
+				l, _ = mc.loss(b, takenCodes(b), sc)
+				a.MCLoss += float64(len(b)) * float64(tensor.Float32s(sc.T(l))[0]) / float64(len(data))
 				sc.Close()
 			}
 			for _, s := range data {

@@ -132,7 +132,7 @@ func (j TrainJob) Validate() error {
 	if j.Batch <= 0 || j.Steps <= 0 || j.TargetEvery <= 0 || j.SaveEvery <= 0 {
 		return fmt.Errorf("qnet train: batch %d, steps %d, target_every %d and save_every %d must be positive", j.Batch, j.Steps, j.TargetEvery, j.SaveEvery)
 	}
-	return nil
+	return j.checkTargets()
 }
 
 // Run trains a fresh Q-network on the backbone of env.Model, a CoLA (loaded twice: the online and

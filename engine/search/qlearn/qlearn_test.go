@@ -56,6 +56,18 @@ var data = []Sample{
 	{PromptIDs: []int{1, 403}, Tokens: []int{422, 261}, Codes: []int{5, 5}, Reward: 0},
 }
 
+// lossOf is tr's loss on samples b, all of them the batch.
+func lossOf(tr *Trainer, b []Sample) float64 {
+	var loss float64
+	tensor.NoGrad(func() {
+		sc := &tensor.Scope{}
+		defer sc.Close()
+		l, _ := tr.loss(b, takenCodes(b), sc)
+		loss = sc.T(l).MustView([]int64{1}, false).Float64Values()[0]
+	})
+	return loss
+}
+
 // With Q near 0 at the start, the TD targets are the terminal rewards: loss = sum R^2 / steps.
 func TestInitialLossIsTerminalReward(t *testing.T) {
 	on, _ := tinyQ(t, 1)
@@ -65,15 +77,34 @@ func TestInitialLossIsTerminalReward(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Opt.Free()
-	var loss float64
-	tensor.NoGrad(func() {
-		sc := &tensor.Scope{}
-		defer sc.Close()
-		l, _ := tr.loss(data, 5, sc)
-		loss = sc.T(l).MustView([]int64{1}, false).Float64Values()[0]
-	})
+	loss := lossOf(tr, data)
 	if want := 1.0 / 5; math.Abs(loss-want) > 2e-3 {
 		t.Fatalf("initial loss %.5f, want about %.3f (one reward of 1 over 5 taken codes)", loss, want)
+	}
+}
+
+// Monte-Carlo targets are each code's discounted final reward: with Q near 0 at the start and
+// gamma 0.5, the rewarded sample's three codes aim at 0.25, 0.5 and 1, so loss = 1.3125 / 5 (the
+// TD targets give 1 / 5). An unknown kind of target is refused.
+func TestMonteCarloTargets(t *testing.T) {
+	on, _ := tinyQ(t, 1)
+	tr, err := NewTrainer(on, on, data, Config{Gamma: 0.5, TargetEvery: 5, Batch: 2, Steps: 10, LR: 1e-2, Targets: TargetsMC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Opt.Free()
+	loss := lossOf(tr, data)
+	if want := 1.3125 / 5; math.Abs(loss-want) > 2e-3 {
+		t.Fatalf("initial Monte-Carlo loss %.5f, want about %.4f", loss, want)
+	}
+	_, err = NewTrainer(on, on, data, Config{Gamma: 0.5, TargetEvery: 5, Batch: 2, Steps: 10, LR: 1e-2, Targets: "sarsa"})
+	if err == nil || !strings.Contains(err.Error(), `targets "sarsa"`) {
+		t.Fatalf("targets sarsa: error %v, want one naming it", err)
+	}
+	j := DefaultTrain()
+	j.Data, j.Targets = "q.jsonl", "sarsa"
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), `targets "sarsa"`) {
+		t.Fatalf("a recipe's targets = \"sarsa\": error %v, want one naming it", err)
 	}
 }
 

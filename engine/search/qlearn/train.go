@@ -3,6 +3,7 @@ package qlearn
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 
@@ -28,6 +29,22 @@ type Config struct {
 	Warmup      int     `toml:"warmup" help:"linear warmup updates"`
 	GradClip    float64 `toml:"grad_clip" help:"global grad-norm clip (0: none)"`
 	Seed        uint64  `toml:"seed" help:"seed of the head's initialisation and of batches"`
+	Targets     string  `toml:"targets" help:"td: the paper's double-DQN targets; mc: each code's discounted final reward (Monte-Carlo), which carries a reward back in one update (default td)"`
+}
+
+// Target kinds (Config.Targets).
+const (
+	TargetsTD = "td" // the paper's: r + gamma * Q_target(s', argmax Q_online(s', .))
+	TargetsMC = "mc" // gamma^(codes after a_t) * R, the sample's own return
+)
+
+// checkTargets accepts the target kinds ("" is td).
+func (c Config) checkTargets() error {
+	switch c.Targets {
+	case "", TargetsTD, TargetsMC:
+		return nil
+	}
+	return fmt.Errorf("qnet train: targets %q: want td (double-DQN, the paper's) or mc (Monte-Carlo returns)", c.Targets)
 }
 
 // Paper is train_q_intention's settings with a batch that fits a CPU: lr 5e-6 there.
@@ -41,7 +58,9 @@ func Paper() Config {
 //	loss = mean_t (Q_online(s_t, a_t) - y_t)^2  over the codes actually taken
 //
 // where s_t is the text up to the token the code a_t follows; the target network is a hard copy
-// of the online one every TargetEvery steps. It is an engine/run Job.
+// of the online one every TargetEvery steps. With Monte-Carlo targets (Targets "mc") y_t is
+// gamma^(T-1-t) R for a sample of T codes and reward R, and the target network is not read. It
+// is an engine/run Job.
 type Trainer struct {
 	Online, Target *qnet.QNet
 	Data           []Sample
@@ -59,6 +78,9 @@ type Trainer struct {
 func NewTrainer(online, target *qnet.QNet, data []Sample, cfg Config) (*Trainer, error) {
 	if cfg.Batch <= 0 || cfg.Steps <= 0 || cfg.TargetEvery <= 0 {
 		return nil, fmt.Errorf("qnet train: batch %d, steps %d and target-every %d must be positive", cfg.Batch, cfg.Steps, cfg.TargetEvery)
+	}
+	if err := cfg.checkTargets(); err != nil {
+		return nil, err
 	}
 	t := &Trainer{Online: online, Target: target, Data: data, Cfg: cfg,
 		Sched: optim.Schedule{LR: cfg.LR, Min: min(cfg.MinLR, cfg.LR), Warmup: cfg.Warmup, Total: cfg.Steps}}
@@ -144,7 +166,7 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 	return map[string]any{"loss": loss, "q_taken_mean": qmean, "grad_norm": norm, "lr": lr}, nil
 }
 
-// loss is the double-DQN loss of samples b (left-padded to their longest text) and the mean Q of
+// loss is the double-DQN (or Monte-Carlo) loss of samples b (left-padded to their longest text) and the mean Q of
 // the taken codes: sums over b's taken codes divided by total, the count of the batch's taken
 // codes (b may be a rank's block of it).
 func (t *Trainer) loss(b []Sample, total int, sc *tensor.Scope) (*ts.Tensor, float64) {
@@ -155,7 +177,7 @@ func (t *Trainer) loss(b []Sample, total int, sc *tensor.Scope) (*ts.Tensor, flo
 	B, C := len(b), t.Online.Codes
 	ids, pads := make([]int64, B*L), make([]int, B)
 	var cur, nxt, codes []int64
-	var reward []float32
+	var reward, mc []float32 // r_t, and gamma^(T-1-t) R
 	var last []bool
 	for i, s := range b {
 		text := append(append([]int(nil), s.PromptIDs...), s.Tokens...)
@@ -172,6 +194,7 @@ func (t *Trainer) loss(b []Sample, total int, sc *tensor.Scope) (*ts.Tensor, flo
 				next, r = row, float32(s.Reward)
 			}
 			nxt, reward = append(nxt, next), append(reward, r)
+			mc = append(mc, float32(math.Pow(t.Cfg.Gamma, float64(len(s.Codes)-1-j))*s.Reward))
 		}
 	}
 	dev := t.Online.Device
@@ -186,8 +209,11 @@ func (t *Trainer) loss(b []Sample, total int, sc *tensor.Scope) (*ts.Tensor, flo
 	nxtT := sc.T(tensor.FromInt64s(nxt, []int64{M}, dev))
 	codeT := sc.T(tensor.FromInt64s(codes, []int64{M, 1}, dev))
 	taken := sc.T(sc.T(sc.T(qf.MustIndexSelect(0, curT, false)).MustGather(1, codeT, false, false)).MustView([]int64{M}, false)) // [M]
-	var y []float32
+	y := mc
 	tensor.NoGrad(func() {
+		if t.Cfg.Targets == TargetsMC {
+			return
+		}
 		qt, err := t.Target.QValues(x, &llama.Batch{Pad: pads}, nil)
 		if err != nil {
 			panic(err)
