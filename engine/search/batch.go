@@ -12,7 +12,9 @@ import (
 // meet at a barrier: once every search still running waits on a call, the cheapest kind of call
 // among them runs for all that asked for it, as one batch where it batches (rollouts across
 // problems and children, extensions, world-model steps). Tensor work and rewards all run on the
-// calling goroutine; selection and backup run beside it.
+// calling goroutine; selection and backup run beside it. "The same" is up to the rounding of
+// batched products: BLAS may round a row differently in a batch of another size (sgemm from 4
+// rows on), which can break a near-tie of greedy tokens the other way.
 func RunBatch(c *CoLA, prompts [][]int, rewards []Reward, opts []Options) ([]*Tree, error) {
 	if len(rewards) != len(prompts) || len(opts) != len(prompts) {
 		return nil, fmt.Errorf("search: %d prompts, %d rewards and %d options", len(prompts), len(rewards), len(opts))

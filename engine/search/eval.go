@@ -71,8 +71,8 @@ type Scoring struct {
 	// search returns is then judged by the task's reward, as the paper's reward model guides
 	// MCTS-Q and the grader measures accuracy.
 	Guide rl.Reward
-	// Batch is how many problems are searched together (RunBatch: the same results, their model
-	// calls batched); 0 is DefaultBatch, 1 one at a time.
+	// Batch is how many problems are searched together (RunBatch: the same results up to
+	// rounding, their model calls batched); 0 is DefaultBatch, 1 one at a time.
 	Batch int
 }
 
