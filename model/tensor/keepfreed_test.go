@@ -8,10 +8,13 @@ import (
 	"github.com/sugarme/gotch/ts"
 )
 
-// After KeepFreedMemory, a large tensor made and freed again and again faults its pages in once:
-// the next one reuses them. Without it, each one faults them in anew.
+// After KeepFreedMemory, a large tensor made and freed again and again stops faulting its pages
+// in: the next one reuses them. Without it, each one faults them in anew. Reuse may take a few
+// rounds to set in: c10 allocates with posix_memalign, whose slack glibc frees separately, and a
+// small block placed in it can leave a freed tensor a few bytes short of the next request, so
+// the heap grows by some tensors before the freed blocks fit (up to 10 rounds of 4 here).
 func TestKeepFreedMemoryReusesPages(t *testing.T) {
-	const n, pages = 4, 48 << 20 / 4096 // four tensors of 48 MB, one after the other
+	const n, pages, rounds = 4, 48 << 20 / 4096, 20 // four tensors of 48 MB, one after the other
 	faults := func() int64 {
 		var ru syscall.Rusage
 		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
@@ -29,14 +32,17 @@ func TestKeepFreedMemoryReusesPages(t *testing.T) {
 	keepFreed(false)
 	defer keepFreed(false)
 	before := cycle()
-	KeepFreedMemory()
-	cycle() // the first may fault the pages in
-	after := cycle()
-	t.Logf("page faults for %d tensors of %d pages: %d by default, %d keeping freed memory", n, pages, before, after)
 	if before < n*pages/2 {
 		t.Fatalf("%d page faults without KeepFreedMemory: glibc's default no longer maps large blocks afresh, and this test proves nothing", before)
 	}
-	if after > pages/10 {
-		t.Errorf("%d page faults for %d tensors of %d pages after KeepFreedMemory: freed memory is not reused", after, n, pages)
+	KeepFreedMemory()
+	var seen []int64
+	for range rounds {
+		after := cycle()
+		if seen = append(seen, after); after <= pages/10 {
+			t.Logf("page faults for %d tensors of %d pages: %d by default; keeping freed memory, round by round: %v", n, pages, before, seen)
+			return
+		}
 	}
+	t.Errorf("page faults for %d tensors of %d pages after KeepFreedMemory, round by round: %v: freed memory is never reused", n, pages, seen)
 }
