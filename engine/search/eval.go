@@ -22,6 +22,9 @@ type Record struct {
 	Forward  int64   `json:"forward_tokens"`
 	Nodes    int     `json:"nodes"`
 	Searches int     `json:"searches"`
+	// MCTS-Q's children whose TD uncertainty was measured, and those below the threshold.
+	Judged    int `json:"judged_children,omitempty"`
+	Confident int `json:"confident_children,omitempty"`
 }
 
 // Results are a method's figures over a task's problems, as results.json holds them.
@@ -111,7 +114,8 @@ func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Tas
 		for k, t := range trees {
 			ex := exs[k]
 			r := Record{Problem: first + k, Answer: tok.Decode(t.Answer), Reward: t.Reward,
-				Forward: t.Stats.Forward.Total(), Nodes: t.Stats.Nodes, Searches: t.Stats.Searches}
+				Forward: t.Stats.Forward.Total(), Nodes: t.Stats.Nodes, Searches: t.Stats.Searches,
+				Judged: t.Stats.Judged, Confident: t.Stats.Confident}
 			if sc.Guide != nil {
 				r.Score = t.Reward
 				r.Reward = rl.Score(task.Reward, []string{ex.Prompt}, []string{r.Answer}, []rl.Example{ex}, 0).Values[0]

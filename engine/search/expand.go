@@ -91,6 +91,10 @@ func (s *searcher) tdRule(n *Node, kids []*Node, seeds []uint64) error {
 		}
 		d := n.q[c.Code] - (r + s.cfg.TDGamma*maxOf(q2))
 		c.Uncertain = d * d
+		s.stats.Judged++
+		if c.Uncertain < s.cfg.Uncertainty {
+			s.stats.Confident++
+		}
 		if s.cfg.Variant == "pyc" {
 			c.Terminal = c.Uncertain < s.cfg.PycUncertainty
 			continue

@@ -134,7 +134,8 @@ func TestExpansionOrder(t *testing.T) {
 }
 
 // The TD rule: Q(s,a) = 1 at the root for every code; the child's max Q is 1/0.99 (u = 0: the
-// child extends by ExtendMax tokens) or 0 (u = 1: it stays one token).
+// child extends by ExtendMax tokens) or 0 (u = 1: it stays one token). Stats count the child as
+// judged, and as confident in the first case.
 func TestTDRuleBothWays(t *testing.T) {
 	for _, confident := range []bool{true, false} {
 		f := &fake{C: 3}
@@ -149,7 +150,8 @@ func TestTDRuleBothWays(t *testing.T) {
 		}
 		cfg := Math500()
 		cfg.ExtendMax = 5
-		s := newSearcher(f, cfg, true, zeroReward, &Stats{})
+		stats := &Stats{}
+		s := newSearcher(f, cfg, true, zeroReward, stats)
 		st, _ := f.Root([]int{1})
 		root := &Node{Code: -1, state: st}
 		cs, err := s.children(root, 1)
@@ -157,9 +159,12 @@ func TestTDRuleBothWays(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := cs[0]
-		want := 1
+		want, sure := 1, 0
 		if confident {
-			want = 6
+			want, sure = 6, 1
+		}
+		if stats.Judged != 1 || stats.Confident != sure {
+			t.Fatalf("confident=%v: %d children judged, %d confident; want 1 and %d", confident, stats.Judged, stats.Confident, sure)
 		}
 		if len(c.Tokens) != want || c.Depth != want || len(c.Codes) != want {
 			t.Fatalf("confident=%v: child has %d tokens (depth %d), want %d", confident, len(c.Tokens), c.Depth, want)

@@ -44,12 +44,15 @@ func (n *Node) Answer() []int { return append(n.Path(), n.Rollout...) }
 
 // Stats is the cost of a search.
 type Stats struct {
-	Forward  Counter       // forward tokens per module
-	Nodes    int           // nodes in the tree, root included
-	Rollouts int           // simulations run
-	Rounds   int           // selection rounds
-	Searches int           // searches the driver ran (restarts + 1)
-	Time     time.Duration // wall time
+	Forward  Counter // forward tokens per module
+	Nodes    int     // nodes in the tree, root included
+	Rollouts int     // simulations run
+	Rounds   int     // selection rounds
+	Searches int     // searches the driver ran (restarts + 1)
+	// Judged and Confident count MCTS-Q's children under the TD rule: those whose uncertainty
+	// was measured, and those it found below the threshold (the .py variant extends them).
+	Judged, Confident int
+	Time              time.Duration // wall time
 }
 
 // Tree is a finished search: the root, the answer it chose and what it cost.
