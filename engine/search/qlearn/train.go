@@ -166,9 +166,9 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 	return map[string]any{"loss": loss, "q_taken_mean": qmean, "grad_norm": norm, "lr": lr}, nil
 }
 
-// loss is the double-DQN (or Monte-Carlo) loss of samples b (left-padded to their longest text) and the mean Q of
-// the taken codes: sums over b's taken codes divided by total, the count of the batch's taken
-// codes (b may be a rank's block of it).
+// loss is the double-DQN (or Monte-Carlo) loss of samples b (left-padded to their longest text)
+// and the mean Q of the taken codes: sums over b's taken codes divided by total, the count of the
+// batch's taken codes (b may be a rank's block of it).
 func (t *Trainer) loss(b []Sample, total int, sc *tensor.Scope) (*ts.Tensor, float64) {
 	L := 0
 	for _, s := range b {
