@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"colash/model/atomic"
 	"colash/model/safetensors"
 	"colash/model/weights"
 	"colash/models"
@@ -140,12 +139,5 @@ func SavePolicy(m *Model, dir, base string) error {
 	if err := WriteJSON(filepath.Join(dir, "config.json"), policyConfig{Architectures: []string{PolicyArchitecture}, BaseModel: base}); err != nil {
 		return err
 	}
-	if m.TokenizerPath == "" {
-		return nil
-	}
-	tok, err := os.ReadFile(m.TokenizerPath)
-	if err != nil {
-		return err
-	}
-	return atomic.WriteFile(filepath.Join(dir, filepath.Base(m.TokenizerPath)), tok)
+	return copyTokenizer(m.TokenizerPath, dir)
 }
