@@ -4,9 +4,9 @@ import (
 	"cmp"
 	"context"
 	"io"
-	"math"
 	"time"
 
+	"colash/engine/eval"
 	"colash/engine/rl"
 	"colash/engine/run"
 	"colash/model/tokenizer"
@@ -137,18 +137,7 @@ func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Tas
 	res.Seconds = time.Since(start).Seconds()
 	res.NodesPerSecond = float64(nodes) / res.Seconds
 	res.SuccessRate = float64(res.Successes) / float64(max(n, 1))
-	res.CI95 = Wilson(res.Successes, n)
+	lo, hi := eval.Wilson(res.Successes, n)
+	res.CI95 = [2]float64{lo, hi}
 	return res, nil
-}
-
-// Wilson is the 95% Wilson score interval of k successes in n trials.
-func Wilson(k, n int) [2]float64 {
-	if n == 0 {
-		return [2]float64{0, 1}
-	}
-	const z = 1.959964
-	p, nf := float64(k)/float64(n), float64(n)
-	c := (p + z*z/(2*nf)) / (1 + z*z/nf)
-	h := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / (1 + z*z/nf)
-	return [2]float64{math.Max(0, c-h), math.Min(1, c+h)}
 }

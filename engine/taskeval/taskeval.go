@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 
 	"github.com/schollz/progressbar/v3"
@@ -85,26 +84,13 @@ func Run(ctx context.Context, gen eval.Generator, items []tasks.Item, cfg Config
 
 // Summarize is the accuracy of correct in n with its Wilson interval, and tokens per problem.
 func Summarize(correct, n, tokens int) Summary {
-	lo, hi := Wilson(correct, n)
+	lo, hi := eval.Wilson(correct, n)
 	s := Summary{N: n, Correct: correct, CILow: lo, CIHigh: hi}
 	if n > 0 {
 		s.Accuracy = float64(correct) / float64(n)
 		s.ForwardTokensPerProblem = float64(tokens) / float64(n)
 	}
 	return s
-}
-
-// Wilson is the 95% Wilson score interval of k successes in n trials.
-func Wilson(k, n int) (lo, hi float64) {
-	if n == 0 {
-		return 0, 1
-	}
-	const z = 1.959963984540054
-	p, fn := float64(k)/float64(n), float64(n)
-	den := 1 + z*z/fn
-	mid := (p + z*z/(2*fn)) / den
-	half := z * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn)) / den
-	return max(0, mid-half), min(1, mid+half)
 }
 
 func (s Summary) String() string {
