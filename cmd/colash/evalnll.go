@@ -1,10 +1,12 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	"colash/engine/train"
 	"colash/model/checkpoint"
+	"colash/model/tokenizer"
 )
 
 func init() {
@@ -20,15 +22,13 @@ func evalNLL(args []string) error {
 	fs := newFlags("eval nll")
 	var mf modelFlags
 	mf.register(fs)
-	data := fs.String("data", "", "held-out data: JSONL or plain text (required)")
-	field := fs.String("field", "text", "JSONL text field")
-	seq := fs.Int("seq", train.DefaultReport.Seq, "tokens per sequence")
-	maxSeqs := fs.Int("max-seqs", train.DefaultReport.MaxSeqs, "at most this many sequences (0: all)")
+	seq, maxSeqs := train.DefaultReport.Seq, train.DefaultReport.MaxSeqs
+	held := registerHeldOut(fs, &seq, &maxSeqs)
 	jsonOut := fs.String("json", "", "also write {nll, tokens} as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *data == "" {
+	if *held.data == "" {
 		return fmt.Errorf("eval nll: --data is required")
 	}
 	m, err := mf.load()
@@ -36,17 +36,35 @@ func evalNLL(args []string) error {
 		return err
 	}
 	defer m.Free()
-	docs, err := train.ReadDocs(*data, m.Tok, train.DataConfig{Field: *field})
+	docs, err := held.read(m.Tok)
 	if err != nil {
 		return err
 	}
-	nll, n, err := train.NLL(m.Llama, docs, *seq, *maxSeqs)
+	nll, n, err := train.NLL(m.Llama, docs, seq, maxSeqs)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: NLL %.4f nats per token over %d tokens of %s\n", m.Path, nll, n, *data)
+	fmt.Printf("%s: NLL %.4f nats per token over %d tokens of %s\n", m.Path, nll, n, *held.data)
 	if *jsonOut != "" {
-		return checkpoint.WriteJSON(*jsonOut, map[string]any{"model": m.Path, "data": *data, "nll": nll, "tokens": n})
+		return checkpoint.WriteJSON(*jsonOut, map[string]any{"model": m.Path, "data": *held.data, "nll": nll, "tokens": n})
 	}
 	return nil
+}
+
+// heldOut is the held-out text of train report and eval nll: the file and its JSONL field.
+type heldOut struct{ data, field *string }
+
+// registerHeldOut declares the held-out flags both commands take: --data and --field, and how
+// the text is packed, --seq and --max-seqs into seq and maxSeqs (their defaults as given).
+func registerHeldOut(fs *flag.FlagSet, seq, maxSeqs *int) heldOut {
+	h := heldOut{data: fs.String("data", "", "held-out data: JSONL or plain text (required)"),
+		field: fs.String("field", "text", "JSONL text field")}
+	fs.IntVar(seq, "seq", *seq, "tokens per teacher-forced sequence")
+	fs.IntVar(maxSeqs, "max-seqs", *maxSeqs, "at most this many sequences (0: all)")
+	return h
+}
+
+// read is the held-out documents, tokenized with tok.
+func (h heldOut) read(tok tokenizer.Tokenizer) ([]train.Doc, error) {
+	return train.ReadDocs(*h.data, tok, train.DataConfig{Field: *h.field})
 }

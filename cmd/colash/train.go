@@ -87,10 +87,7 @@ func runTrainReport(args []string) error {
 	d := train.DefaultReport
 	var mf modelFlags // --model (required): a trained CoLA folder
 	mf.register(fs)
-	data := fs.String("data", "", "held-out data: JSONL or plain text (required)")
-	field := fs.String("field", "text", "JSONL text field")
-	fs.IntVar(&d.Seq, "seq", d.Seq, "tokens per teacher-forced sequence")
-	fs.IntVar(&d.MaxSeqs, "max-seqs", d.MaxSeqs, "at most this many sequences (0: all)")
+	held := registerHeldOut(fs, &d.Seq, &d.MaxSeqs)
 	fs.IntVar(&d.Prompts, "prompts", d.Prompts, "diversity: prompts")
 	fs.IntVar(&d.Cont, "cont", d.Cont, "diversity: continuations per prompt")
 	fs.IntVar(&d.PromptLen, "prompt-len", d.PromptLen, "diversity: prompt tokens (BOS included)")
@@ -105,7 +102,7 @@ func runTrainReport(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if mf.path == "" || *data == "" {
+	if mf.path == "" || *held.data == "" {
 		return fmt.Errorf("--model and --data are required")
 	}
 	if prompts, err := job.ReadLines(*fluencyPrompts); err != nil {
@@ -122,7 +119,7 @@ func runTrainReport(args []string) error {
 		return err
 	}
 	defer m.Free()
-	docs, err := train.ReadDocs(*data, m.Tok, train.DataConfig{Field: *field})
+	docs, err := held.read(m.Tok)
 	if err != nil {
 		return err
 	}
@@ -144,7 +141,7 @@ func runTrainReport(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Model %s (%s), data %s.\n\n%s", model, m, *data, r.Markdown())
+	fmt.Printf("Model %s (%s), data %s.\n\n%s", model, m, *held.data, r.Markdown())
 	fmt.Fprintf(os.Stderr, "report in %s\n", time.Since(start).Round(time.Second))
 	if *jsonOut != "" {
 		b, _ := json.MarshalIndent(r, "", "  ")
