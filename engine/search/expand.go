@@ -91,15 +91,20 @@ func (s *searcher) tdRule(n *Node, kids []*Node, seeds []uint64) error {
 		}
 		d := n.q[c.Code] - (r + s.cfg.TDGamma*maxOf(q2))
 		c.Uncertain = d * d
+		threshold := s.cfg.Uncertainty
+		if s.cfg.Variant == "pyc" {
+			threshold = s.cfg.PycUncertainty
+		}
+		confident := c.Uncertain < threshold
 		s.stats.Judged++
-		if c.Uncertain < s.cfg.Uncertainty {
+		if confident {
 			s.stats.Confident++
 		}
 		if s.cfg.Variant == "pyc" {
-			c.Terminal = c.Uncertain < s.cfg.PycUncertainty
+			c.Terminal = confident
 			continue
 		}
-		if c.Uncertain >= s.cfg.Uncertainty || c.EOS {
+		if !confident || c.EOS {
 			continue
 		}
 		ext, states = append(ext, c), append(states, c.state)

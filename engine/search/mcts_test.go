@@ -184,19 +184,30 @@ func TestTDRuleBothWays(t *testing.T) {
 
 // The .pyc variant: single-token children, terminal when confident.
 func TestTDRulePyc(t *testing.T) {
-	f := &fake{C: 3, q: func(s []int) []float64 {
-		if len(s) == 1 {
-			return []float64{1, 1, 1}
+	// The child's max Q: u = 0 (terminal), or u = 0.005, between the .pyc's threshold (0.002)
+	// and the .py's (0.01): not terminal, and not counted confident.
+	for _, c := range []struct {
+		maxQ     float64
+		terminal bool
+	}{{1 / 0.99, true}, {(1 - math.Sqrt(0.005)) / 0.99, false}} {
+		f := &fake{C: 3, q: func(s []int) []float64 {
+			if len(s) == 1 {
+				return []float64{1, 1, 1}
+			}
+			return []float64{c.maxQ, 0, 0}
+		}}
+		cfg := Math500()
+		cfg.Variant = "pyc"
+		stats := &Stats{}
+		s := newSearcher(f, cfg, true, zeroReward, stats)
+		st, _ := f.Root([]int{1})
+		cs, _ := s.children(&Node{Code: -1, state: st}, 1)
+		k := cs[0]
+		if len(k.Tokens) != 1 || k.Terminal != c.terminal || f.extends != 0 {
+			t.Fatalf("pyc child (max Q %.4f): tokens %d terminal %v extends %d, want 1 %v 0", c.maxQ, len(k.Tokens), k.Terminal, f.extends, c.terminal)
 		}
-		return []float64{1 / 0.99, 0, 0}
-	}}
-	cfg := Math500()
-	cfg.Variant = "pyc"
-	s := newSearcher(f, cfg, true, zeroReward, &Stats{})
-	st, _ := f.Root([]int{1})
-	cs, _ := s.children(&Node{Code: -1, state: st}, 1)
-	c := cs[0]
-	if len(c.Tokens) != 1 || !c.Terminal || f.extends != 0 {
-		t.Fatalf("pyc child tokens %d terminal %v extends %d, want 1 true 0", len(c.Tokens), c.Terminal, f.extends)
+		if want := map[bool]int{true: 1}[c.terminal]; stats.Judged != 1 || stats.Confident != want {
+			t.Fatalf("pyc child (max Q %.4f): %d judged, %d confident; want 1 and %d", c.maxQ, stats.Judged, stats.Confident, want)
+		}
 	}
 }

@@ -50,7 +50,8 @@ type Stats struct {
 	Rounds   int     // selection rounds
 	Searches int     // searches the driver ran (restarts + 1)
 	// Judged and Confident count MCTS-Q's children under the TD rule: those whose uncertainty
-	// was measured, and those it found below the threshold (the .py variant extends them).
+	// was measured, and those below the variant's threshold (the .py extends them, the .pyc
+	// makes them terminal).
 	Judged, Confident int
 	Time              time.Duration // wall time
 }
