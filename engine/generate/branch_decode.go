@@ -257,14 +257,20 @@ func ExtendAll(xs []Extension, stop []int) ([]Extended, error) {
 	}
 	q := bs[0].q != nil
 	d := stacked(bs, slices.Max(caps), q)
+	held := d.holdQ()                // the steps run without the Q-network; it catches up at the ends
 	ends := make([]decoder, len(bs)) // each sequence's state after its last token, caches copied
 	var fed func(b, r int)
 	if len(bs) > 1 {
 		fed = func(b, r int) { ends[b] = d.row(r) }
 	}
 	toks, codes, err := d.decode(caps, samplers, stop, true, fed)
+	var qv [][]float32
+	if err == nil && held != nil {
+		qv, err = held.catchUp(d.m, toks)
+	}
 	if err != nil {
 		d.free()
+		held.free()
 		for _, e := range ends {
 			if e.caches != nil {
 				e.free()
@@ -282,6 +288,12 @@ func ExtendAll(xs []Extension, stop []int) ([]Extended, error) {
 		if len(bs) == 1 { // the batch is the branch
 			nb.decoder = *d
 		}
+		if held != nil {
+			nb.qc, nb.qv = held.cache, [][]float32{qv[r]}
+			if len(bs) > 1 {
+				nb.qc = held.row(r, len(toks[r]))
+			}
+		}
 		nb.q, nb.count = x.Branch.q, x.Branch.count
 		nb.Tokens = append(slices.Clone(x.Branch.Tokens), toks[r]...)
 		out[i] = Extended{Branch: nb, Tokens: toks[r], Codes: codes[r]}
@@ -289,6 +301,7 @@ func ExtendAll(xs []Extension, stop []int) ([]Extended, error) {
 	}
 	if len(bs) > 1 {
 		d.free()
+		held.free()
 	}
 	return out, nil
 }
