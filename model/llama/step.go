@@ -35,7 +35,7 @@ func runCompiled(blocks []*Block, c *Config, x *ts.Tensor, att *Attention, cache
 		cache.reserve(att.Past+int(att.T), att.Past)
 		p.K, p.V = cache.K, cache.V
 	}
-	mv := int64(-1) // one-row products through mv where nn.MatMul takes it
+	mv := int64(-1) // the fast paths for few rows where nn.MatMul takes them
 	if nn.UseMatVec(x.DType()) {
 		mv = 0
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/model/llama/compiled"
 	"colash/model/tensor"
 )
 
@@ -24,34 +25,33 @@ func (l *Linear) WeightPtr() **ts.Tensor { return &l.W }
 // Forward applies the layer to x [...,in], giving [...,out].
 func (l *Linear) Forward(x *ts.Tensor) *ts.Tensor { return MatMul(x, l.W) }
 
-// MatVec routes single-row products (batch-1 decode) through matrix-vector products where
-// that is faster: for float32 weights. With Debian's libtorch and OpenBLAS, F.linear on one
-// float32 row is an sgemm with M = 1, 2.5-3.6x slower than the sgemv of W·x on the same weights
-// (sgemm also packs W first), and decode at batch 1 is all such rows. For bfloat16 it is the
-// other way round: F.linear on one row runs oneDNN's kernels for AVX-512 BF16 and decodes
-// 1.8-2.2x faster than mv (docs/performance.md, "Models of real shape"); float16 follows it.
-// The default is on; off gives the straightforward linear layers, the reference the fast path
-// is tested against. model/llama's compiled step follows the same rule (UseMatVec).
+// MatVec routes float32 products of a few rows (decode at small batch, short prompts) past
+// F.linear. With Debian's libtorch and OpenBLAS, F.linear is an sgemm, which packs the whole of W
+// into its own layout before every product: for one row that made it 2.5-3.6x slower than the
+// sgemv of W·x, and up to 16 rows it is slower than the compiled step's kernel that reads W in
+// place (compiled.Linear; 0.3-0.7x F.linear's time at 10-16 rows, docs/performance.md). For
+// bfloat16 weights F.linear is the faster: it runs oneDNN's kernels for AVX-512 BF16 and decodes
+// 1.8-2.2x faster than mv ("Models of real shape"); float16 follows it. The default is on; off
+// gives the straightforward linear layers, the reference the fast paths are tested against.
+// model/llama's compiled step follows the same rule (UseMatVec).
 var MatVec = true
 
-// UseMatVec reports whether a one-row product with weights of dtype dt goes through mv.
+// UseMatVec reports whether products with weights of dtype dt take the fast paths (MatVec).
 func UseMatVec(dt gotch.DType) bool { return MatVec && dt == gotch.Float }
 
-// MatMul is x W^T for x [...,in] and W [out,in], giving [...,out]: mv when x is one row and
-// UseMatVec holds for W, F.linear otherwise.
+// MatMul is x W^T for x [...,in] and W [out,in], giving [...,out]. With UseMatVec for W's
+// dtype it is the compiled step's product (compiled.Linear: a few rows through a written-out
+// kernel that reads W in place, as BLAS does not, and one row otherwise through mv), else
+// F.linear.
 func MatMul(x, w *ts.Tensor) *ts.Tensor {
-	sz := x.MustSize()
-	rows := int64(1)
-	for _, d := range sz[:len(sz)-1] {
-		rows *= d
-	}
-	if rows != 1 || !UseMatVec(w.DType()) {
+	if !UseMatVec(w.DType()) {
 		return ts.MustLinear(x, w, ts.None)
 	}
-	out := append(append([]int64(nil), sz[:len(sz)-1]...), w.MustSize()[0])
-	v := x.MustReshape([]int64{-1}, false) // [in]
-	defer v.MustDrop()
-	return w.MustMatmul(v, false).MustView(out, true) // 2-D times 1-D: libtorch's mv
+	y, err := compiled.Linear(x, w)
+	if err != nil {
+		panic(err)
+	}
+	return y
 }
 
 // RMSNorm is x / sqrt(mean(x^2) + eps) * w over the last axis, computed in float32.

@@ -49,7 +49,7 @@ func (l *Layer) handles() ([]*ts.Tensor, error) {
 type Shape struct {
 	Heads, KVHeads int
 	Eps            float64 // RMSNorm epsilon
-	MatVecMin      int64   // one-row inputs of weights with at least this many elements use mv; < 0: never
+	MatVecMin      int64   // >= 0: a few float32 rows take the rows kernel (rows.cpp), one row of a weight with at least this many elements mv; < 0: neither
 }
 
 // Pass is one forward call: x [B,T,d] at cache slots Past..Past+T-1. Cos and Sin [B,T,1,hd] are
@@ -157,6 +157,23 @@ func Attend(q, k, v, mask *ts.Tensor, causal bool) (*ts.Tensor, error) {
 	if msg != nil {
 		defer C.free(unsafe.Pointer(msg))
 		return nil, errors.New("compiled attention: " + C.GoString(msg))
+	}
+	return ts.New(lib.Ctensor(out)), nil
+}
+
+// Linear is x w^T for x [...,K] and w [N,K], as Blocks computes its products with MatVecMin 0:
+// up to 16 float32 rows through the written-out kernel (rows.cpp) unless autograd must record
+// them, one row otherwise through mv, the rest through F.linear. nn.MatMul calls it.
+func Linear(x, w *ts.Tensor) (*ts.Tensor, error) {
+	if x == nil || w == nil || x.Ctensor() == nil || w.Ctensor() == nil {
+		return nil, errors.New("compiled linear: no tensor (nil or freed)")
+	}
+	var out C.step_tensor
+	msg := C.step_linear(C.step_tensor(x.Ctensor()), C.step_tensor(w.Ctensor()), &out)
+	runtime.KeepAlive([]*ts.Tensor{x, w})
+	if msg != nil {
+		defer C.free(unsafe.Pointer(msg))
+		return nil, errors.New("compiled linear: " + C.GoString(msg))
 	}
 	return ts.New(lib.Ctensor(out)), nil
 }

@@ -5,6 +5,7 @@
 #include "step.h"
 #include "cguard.h"
 #include "attend.h"
+#include "rows.h"
 
 #include <dlfcn.h>
 
@@ -34,8 +35,10 @@ at::Tensor rms(const at::Tensor &x, const at::Tensor &w, double eps) {
   return (f32 ? y : y.to(x.scalar_type())) * w;
 }
 
-// linear is x W^T; a single row of a large enough W goes through mv (nn.MatMul).
+// linear is x W^T. With the fast paths on (mvMin >= 0), a few float32 rows go through rowsKernel
+// and a single row of a large enough W that it does not take through mv (nn.MatMul).
 at::Tensor linear(const at::Tensor &x, const at::Tensor &w, int64_t mvMin) {
+  if (mvMin >= 0 && colash::rowsKernelApplies(x, w)) return colash::rowsKernel(x, w);
   if (mvMin >= 0 && x.numel() == x.size(-1) && w.numel() >= mvMin) {
     std::vector<int64_t> out = x.sizes().vec();
     out.back() = w.size(0);
@@ -217,6 +220,10 @@ extern "C" char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_t
     bool grad = at::GradMode::is_enabled() && (T(q).requires_grad() || T(k).requires_grad() || T(v).requires_grad());
     *out = new at::Tensor(attendAny(T(q), T(k), T(v), mask ? &T(mask) : nullptr, grad, causal != 0));
   });
+}
+
+extern "C" char *step_linear(step_tensor x, step_tensor w, step_tensor *out) {
+  return guard([&] { *out = new at::Tensor(linear(T(x), T(w), 0)); });
 }
 
 extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,

@@ -22,7 +22,7 @@ enum {
 typedef struct {
   int64_t heads, kv_heads; // query and key/value heads
   double eps;              // RMSNorm epsilon
-  int64_t matvec_min;      // one-row inputs of weights with at least this many elements use mv; < 0: never
+  int64_t matvec_min;      // >= 0: a few float32 rows take rowsKernel (rows.h), one row of a weight with at least this many elements mv; < 0: neither
 } step_shape;
 
 // step_blocks applies n blocks to x [B,T,d] (weights: n*STEP_WEIGHTS handles, some NULL). Autograd
@@ -46,6 +46,11 @@ void step_serial_end(void *s);
 // step_attend is the attention of step_blocks alone: q [B,nH,T,hd], k and v [B,nKV,S,hd], mask
 // [B,1,T,S] or NULL, causal as for step_blocks; *out receives a new [B,nH,T,hd].
 char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask, int causal, step_tensor *out);
+
+// step_linear is x w^T for x [...,K] and w [N,K] as step_blocks computes its products: a few
+// float32 rows through the written-out kernel (rows.h), one row through mv, others F.linear.
+// *out receives a new [...,N].
+char *step_linear(step_tensor x, step_tensor w, step_tensor *out);
 
 #ifdef __cplusplus
 }
