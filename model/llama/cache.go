@@ -4,6 +4,7 @@ import (
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
+	"colash/model/llama/compiled"
 	"colash/model/tensor"
 )
 
@@ -33,23 +34,20 @@ func NewKVCache(layers, B, kvHeads, headDim, capacity int, dev gotch.Device, dt 
 }
 
 func (c *KVCache) grow(capacity, filled int) {
+	old := c.tensors()
 	for i := range c.K {
-		for _, t := range []**ts.Tensor{&c.K[i], &c.V[i]} {
-			next := ts.MustZeros([]int64{c.b, c.kv, int64(capacity), c.hd}, c.dt, c.dev)
-			if *t != nil {
-				if filled > 0 {
-					dst := next.MustNarrow(2, 0, int64(filled), false)
-					src := (*t).MustNarrow(2, 0, int64(filled), false)
-					dst.Copy_(src)
-					tensor.Drop(dst, src)
-				}
-				(*t).MustDrop()
-			}
-			*t = next
-		}
+		c.K[i] = ts.MustZeros([]int64{c.b, c.kv, int64(capacity), c.hd}, c.dt, c.dev)
+		c.V[i] = ts.MustZeros([]int64{c.b, c.kv, int64(capacity), c.hd}, c.dt, c.dev)
+	}
+	if old[0] != nil {
+		copySlots(c, old, -1, -1, 0, 0, filled)
+		tensor.Drop(old...)
 	}
 	c.Cap = capacity
 }
+
+// tensors is every layer's keys, then every layer's values.
+func (c *KVCache) tensors() []*ts.Tensor { return append(append([]*ts.Tensor(nil), c.K...), c.V...) }
 
 // reserve grows the cache (doubling) so that it holds n slots; the first filled slots are kept.
 func (c *KVCache) reserve(n, filled int) {
@@ -88,11 +86,7 @@ func (c *KVCache) Free() {
 func (c *KVCache) Clone(filled, capacity int) *KVCache {
 	out := &KVCache{K: make([]*ts.Tensor, len(c.K)), V: make([]*ts.Tensor, len(c.V)), b: c.b, kv: c.kv, hd: c.hd, dev: c.dev, dt: c.dt}
 	out.grow(max(capacity, filled, 16), 0)
-	for i := range c.K {
-		for _, p := range [][2]*ts.Tensor{{out.K[i], c.K[i]}, {out.V[i], c.V[i]}} {
-			copySlots(p[0], p[1], 0, 0, filled)
-		}
-	}
+	copySlots(out, c.tensors(), -1, -1, 0, 0, filled)
 	return out
 }
 
@@ -109,26 +103,18 @@ func Stack(cs []*KVCache, filled []int, capacity int) *KVCache {
 	out := &KVCache{K: make([]*ts.Tensor, len(c0.K)), V: make([]*ts.Tensor, len(c0.V)), b: int64(len(cs)), kv: c0.kv, hd: c0.hd, dev: c0.dev, dt: c0.dt}
 	out.grow(max(capacity, L, 16), 0)
 	for b, c := range cs {
-		for i := range c.K {
-			for _, p := range [][2]*ts.Tensor{{out.K[i], c.K[i]}, {out.V[i], c.V[i]}} {
-				row := p[0].MustNarrow(0, int64(b), 1, false)
-				copySlots(row, p[1], L-filled[b], 0, filled[b])
-				row.MustDrop()
-			}
-		}
+		copySlots(out, c.tensors(), b, -1, L-filled[b], 0, filled[b])
 	}
 	return out
 }
 
-// copySlots copies n slots of src from slot from into dst at slot at.
-func copySlots(dst, src *ts.Tensor, at, from, n int) {
-	if n <= 0 {
-		return
+// copySlots copies n slots of src (a cache's tensors, as tensors lists them) from slot from into
+// dst's at slot at, row srcRow into row dstRow (-1: the whole batch, or a tensor's only row), all
+// layers in one call.
+func copySlots(dst *KVCache, src []*ts.Tensor, dstRow, srcRow, at, from, n int) {
+	if err := compiled.CopySlots(dst.tensors(), src, dstRow, srcRow, at, from, n); err != nil {
+		panic(err)
 	}
-	d := dst.MustNarrow(2, int64(at), int64(n), false)
-	s := src.MustNarrow(2, int64(from), int64(n), false)
-	d.Copy_(s)
-	tensor.Drop(d, s)
 }
 
 // Row copies n slots of sequence b, from slot from, into a new one-sequence cache of the given
@@ -136,13 +122,7 @@ func copySlots(dst, src *ts.Tensor, at, from, n int) {
 func (c *KVCache) Row(b, from, n, capacity int) *KVCache {
 	out := &KVCache{K: make([]*ts.Tensor, len(c.K)), V: make([]*ts.Tensor, len(c.V)), b: 1, kv: c.kv, hd: c.hd, dev: c.dev, dt: c.dt}
 	out.grow(max(capacity, n, 16), 0)
-	for i := range c.K {
-		for _, p := range [][2]*ts.Tensor{{out.K[i], c.K[i]}, {out.V[i], c.V[i]}} {
-			src := p[1].MustNarrow(0, int64(b), 1, false)
-			copySlots(p[0], src, 0, from, n)
-			src.MustDrop()
-		}
-	}
+	copySlots(out, c.tensors(), -1, b, 0, from, n)
 	return out
 }
 

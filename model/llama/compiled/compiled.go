@@ -178,6 +178,35 @@ func Linear(x, w *ts.Tensor) (*ts.Tensor, error) {
 	return ts.New(lib.Ctensor(out)), nil
 }
 
+// CopySlots copies n slots (axis 2) of each src[i] from slot from into dst[i] at slot at, in one
+// call: row srcRow of src[i] into row dstRow of dst[i], a negative row meaning the whole batch
+// (both negative) or a tensor's only row. KV caches move their layers with it.
+func CopySlots(dst, src []*ts.Tensor, dstRow, srcRow, at, from, n int) error {
+	if len(dst) != len(src) {
+		return fmt.Errorf("compiled copy: %d destinations for %d sources", len(dst), len(src))
+	}
+	if n <= 0 || len(dst) == 0 {
+		return nil
+	}
+	d, s := cArray(len(dst)), cArray(len(src))
+	defer C.free(unsafe.Pointer(&d[0]))
+	defer C.free(unsafe.Pointer(&s[0]))
+	for i := range dst {
+		if dst[i] == nil || src[i] == nil || dst[i].Ctensor() == nil || src[i].Ctensor() == nil {
+			return errors.New("compiled copy: no tensor (nil or freed)")
+		}
+		d[i], s[i] = C.step_tensor(dst[i].Ctensor()), C.step_tensor(src[i].Ctensor())
+	}
+	msg := C.step_copy_slots(C.int64_t(len(dst)), &d[0], &s[0], C.int64_t(dstRow), C.int64_t(srcRow), C.int64_t(at), C.int64_t(from), C.int64_t(n))
+	runtime.KeepAlive(dst)
+	runtime.KeepAlive(src)
+	if msg != nil {
+		defer C.free(unsafe.Pointer(msg))
+		return errors.New("compiled copy: " + C.GoString(msg))
+	}
+	return nil
+}
+
 // Serially makes the calling OS thread run libtorch's ops on itself alone until restore is
 // called, when a pass of rows rows whose largest weight has largest elements is small enough
 // that the compiled step would (BLAS picks other kernels, with other rounding, on one thread

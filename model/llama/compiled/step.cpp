@@ -226,6 +226,19 @@ extern "C" char *step_linear(step_tensor x, step_tensor w, step_tensor *out) {
   return guard([&] { *out = new at::Tensor(linear(T(x), T(w), 0)); });
 }
 
+extern "C" char *step_copy_slots(int64_t n, const step_tensor *dst, const step_tensor *src, int64_t dst_row,
+                                 int64_t src_row, int64_t at, int64_t from, int64_t count) {
+  return guard([&] {
+    if (count <= 0) return;
+    for (int64_t i = 0; i < n; i++) {
+      at::Tensor d = T(dst[i]), s = T(src[i]);
+      if (dst_row >= 0) d = d.narrow(0, dst_row, 1);
+      if (src_row >= 0) s = s.narrow(0, src_row, 1);
+      d.narrow(2, at, count).copy_(s.narrow(2, from, count));
+    }
+  });
+}
+
 extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
                              const step_tensor *v, int64_t past, step_tensor xp, step_tensor cos, step_tensor sin,
                              step_tensor mask, int causal, step_tensor *out) {

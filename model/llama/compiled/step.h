@@ -52,6 +52,13 @@ char *step_attend(step_tensor q, step_tensor k, step_tensor v, step_tensor mask,
 // *out receives a new [...,N].
 char *step_linear(step_tensor x, step_tensor w, step_tensor *out);
 
+// step_copy_slots copies, for each i < n, count slots (axis 2) of src[i] from slot from into
+// dst[i] at slot at: the whole batch when both rows are negative, else row src_row of src[i]
+// into row dst_row of dst[i] (a negative row: the tensor's only one). A cache's layers move in
+// one call instead of a few per tensor.
+char *step_copy_slots(int64_t n, const step_tensor *dst, const step_tensor *src, int64_t dst_row, int64_t src_row,
+                      int64_t at, int64_t from, int64_t count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,39 @@
+package compiled
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sugarme/gotch/ts"
+)
+
+// CopySlots moves the asked slots of the asked rows of every tensor, and only those; lists of
+// different lengths and freed tensors are errors.
+func TestCopySlots(t *testing.T) {
+	src := []*ts.Tensor{randn(3, 2, 10, 4), randn(3, 2, 10, 4)}
+	dst := []*ts.Tensor{ts.MustZeros([]int64{1, 2, 8, 4}, src[0].DType(), src[0].MustDevice()), ts.MustZeros([]int64{1, 2, 8, 4}, src[0].DType(), src[0].MustDevice())}
+	// Row 2, slots 5..7 of each source, into slots 1..3 of each one-row destination.
+	if err := CopySlots(dst, src, -1, 2, 1, 5, 3); err != nil {
+		t.Fatal(err)
+	}
+	for i := range dst {
+		want := src[i].MustNarrow(0, 2, 1, false).MustNarrow(2, 5, 3, true)
+		got := dst[i].MustNarrow(2, 1, 3, false)
+		if d := got.MustSub(want, true).MustAbs(true).MustMax(true).Float64Values()[0]; d != 0 {
+			t.Errorf("tensor %d: copied slots differ by %g", i, d)
+		}
+		rest := dst[i].MustAbs(false).MustSum(dst[i].DType(), true).Float64Values()[0] -
+			dst[i].MustNarrow(2, 1, 3, false).MustAbs(true).MustSum(dst[i].DType(), true).Float64Values()[0]
+		if rest > 1e-6 {
+			t.Errorf("tensor %d: slots outside 1..3 changed (sum %g)", i, rest)
+		}
+	}
+	if err := CopySlots(dst[:1], src, -1, 0, 0, 0, 1); err == nil || !strings.Contains(err.Error(), "1 destinations for 2 sources") {
+		t.Errorf("lists of different lengths: %v", err)
+	}
+	gone := randn(1, 2, 8, 4)
+	gone.MustDrop()
+	if err := CopySlots([]*ts.Tensor{gone}, src[:1], -1, 0, 0, 0, 1); err == nil {
+		t.Error("a freed destination was not an error")
+	}
+}
