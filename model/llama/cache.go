@@ -34,16 +34,29 @@ func NewKVCache(layers, B, kvHeads, headDim, capacity int, dev gotch.Device, dt 
 }
 
 func (c *KVCache) grow(capacity, filled int) {
-	old := c.tensors()
-	for i := range c.K {
-		c.K[i] = ts.MustZeros([]int64{c.b, c.kv, int64(capacity), c.hd}, c.dt, c.dev)
-		c.V[i] = ts.MustZeros([]int64{c.b, c.kv, int64(capacity), c.hd}, c.dt, c.dev)
+	c.Cap = capacity
+	if len(c.K) == 0 {
+		return
 	}
+	old := c.tensors()
+	first := ts.MustZeros([]int64{c.b, c.kv, int64(capacity), c.hd}, c.dt, c.dev)
+	rest, err := compiled.ZerosLike(first, 2*len(c.K)-1)
+	if err != nil {
+		first.MustDrop()
+		panic(err)
+	}
+	c.set(append([]*ts.Tensor{first}, rest...))
 	if old[0] != nil {
 		copySlots(c, old, -1, -1, 0, 0, filled)
 		tensor.Drop(old...)
 	}
-	c.Cap = capacity
+}
+
+// set makes all, as tensors lists them, the cache's tensors.
+func (c *KVCache) set(all []*ts.Tensor) {
+	L := len(c.K)
+	copy(c.K, all[:L])
+	copy(c.V, all[L:])
 }
 
 // tensors is every layer's keys, then every layer's values.
@@ -132,12 +145,12 @@ func (c *KVCache) Keep(rows []int) {
 	for i, r := range rows {
 		idx[i] = int64(r)
 	}
-	at := tensor.FromInt64s(idx, []int64{int64(len(rows))}, c.dev)
-	defer at.MustDrop()
-	for _, layers := range [][]*ts.Tensor{c.K, c.V} {
-		for i, t := range layers {
-			layers[i] = t.MustIndexSelect(0, at, true)
-		}
+	old := c.tensors()
+	kept, err := compiled.KeepRows(old, idx)
+	if err != nil {
+		panic(err)
 	}
+	c.set(kept)
+	tensor.Drop(old...)
 	c.b = int64(len(rows))
 }

@@ -207,6 +207,57 @@ func CopySlots(dst, src []*ts.Tensor, dstRow, srcRow, at, from, n int) error {
 	return nil
 }
 
+// ZerosLike is n new zero tensors of like's shape, dtype and device, made in one call.
+func ZerosLike(like *ts.Tensor, n int) ([]*ts.Tensor, error) {
+	if like == nil || like.Ctensor() == nil {
+		return nil, errors.New("compiled zeros: no tensor (nil or freed)")
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	out := cArray(n)
+	defer C.free(unsafe.Pointer(&out[0]))
+	msg := C.step_zeros_like(C.step_tensor(like.Ctensor()), C.int64_t(n), &out[0])
+	runtime.KeepAlive(like)
+	return handles(out, n, msg, "compiled zeros: ")
+}
+
+// KeepRows is each of ts's rows (axis 0) rows, in that order, as new tensors made in one call.
+func KeepRows(tensors []*ts.Tensor, rows []int64) ([]*ts.Tensor, error) {
+	if len(tensors) == 0 {
+		return nil, nil
+	}
+	t, out := cArray(len(tensors)), cArray(len(tensors))
+	defer C.free(unsafe.Pointer(&t[0]))
+	defer C.free(unsafe.Pointer(&out[0]))
+	for i, x := range tensors {
+		if x == nil || x.Ctensor() == nil {
+			return nil, errors.New("compiled rows: no tensor (nil or freed)")
+		}
+		t[i] = C.step_tensor(x.Ctensor())
+	}
+	r := (*C.int64_t)(C.malloc(C.size_t(max(len(rows), 1)) * 8))
+	defer C.free(unsafe.Pointer(r))
+	copy(unsafe.Slice((*int64)(unsafe.Pointer(r)), len(rows)), rows)
+	msg := C.step_keep_rows(C.int64_t(len(tensors)), &t[0], r, C.int64_t(len(rows)), &out[0])
+	runtime.KeepAlive(tensors)
+	return handles(out, len(tensors), msg, "compiled rows: ")
+}
+
+// handles turns the n handles a C call filled in into tensors, or its error (prefix first) into
+// one; on error no handle was filled in.
+func handles(out []C.step_tensor, n int, msg *C.char, prefix string) ([]*ts.Tensor, error) {
+	if msg != nil {
+		defer C.free(unsafe.Pointer(msg))
+		return nil, errors.New(prefix + C.GoString(msg))
+	}
+	res := make([]*ts.Tensor, n)
+	for i := range res {
+		res[i] = ts.New(lib.Ctensor(out[i]))
+	}
+	return res, nil
+}
+
 // Serially makes the calling OS thread run libtorch's ops on itself alone until restore is
 // called, when a pass of rows rows whose largest weight has largest elements is small enough
 // that the compiled step would (BLAS picks other kernels, with other rounding, on one thread

@@ -1,6 +1,7 @@
 package compiled
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -35,5 +36,35 @@ func TestCopySlots(t *testing.T) {
 	gone.MustDrop()
 	if err := CopySlots([]*ts.Tensor{gone}, src[:1], -1, 0, 0, 0, 1); err == nil {
 		t.Error("a freed destination was not an error")
+	}
+}
+
+// ZerosLike and KeepRows make what ATen's zeros_like and index_select make, in one call each.
+func TestZerosLikeAndKeepRows(t *testing.T) {
+	like := randn(3, 2, 5)
+	zs, err := ZerosLike(like, 3)
+	if err != nil || len(zs) != 3 {
+		t.Fatalf("ZerosLike: %d tensors, %v", len(zs), err)
+	}
+	for _, z := range zs {
+		if fmt.Sprint(z.MustSize()) != "[3 2 5]" || z.MustAbs(false).MustSum(z.DType(), true).Float64Values()[0] != 0 {
+			t.Errorf("ZerosLike gave %v, not zeros of [3 2 5]", z.MustSize())
+		}
+	}
+	src := []*ts.Tensor{randn(4, 3), randn(4, 2)}
+	kept, err := KeepRows(src, []int64{3, 1})
+	if err != nil || len(kept) != 2 {
+		t.Fatalf("KeepRows: %d tensors, %v", len(kept), err)
+	}
+	for i, k := range kept {
+		for j, r := range []int64{3, 1} {
+			want := src[i].MustSelect(0, r, false)
+			if d := k.MustSelect(0, int64(j), false).MustSub(want, true).MustAbs(true).MustMax(true).Float64Values()[0]; d != 0 {
+				t.Errorf("tensor %d, kept row %d: not row %d of the source", i, j, r)
+			}
+		}
+	}
+	if _, err := KeepRows(src, []int64{4}); err == nil || !strings.Contains(err.Error(), "compiled rows: ") {
+		t.Errorf("a row past the end: %v", err)
 	}
 }

@@ -239,6 +239,23 @@ extern "C" char *step_copy_slots(int64_t n, const step_tensor *dst, const step_t
   });
 }
 
+extern "C" char *step_zeros_like(step_tensor like, int64_t n, step_tensor *out) {
+  return guard([&] {
+    std::vector<at::Tensor> r;
+    for (int64_t i = 0; i < n; i++) r.push_back(at::zeros_like(T(like)));
+    for (int64_t i = 0; i < n; i++) out[i] = new at::Tensor(r[i]); // only once nothing can fail
+  });
+}
+
+extern "C" char *step_keep_rows(int64_t n, const step_tensor *t, const int64_t *rows, int64_t nrows, step_tensor *out) {
+  return guard([&] {
+    at::Tensor idx = at::from_blob(const_cast<int64_t *>(rows), {nrows}, at::kLong).to(T(t[0]).device());
+    std::vector<at::Tensor> r;
+    for (int64_t i = 0; i < n; i++) r.push_back(T(t[i]).index_select(0, idx));
+    for (int64_t i = 0; i < n; i++) out[i] = new at::Tensor(r[i]);
+  });
+}
+
 extern "C" char *step_blocks(const step_shape *shape, int64_t n, const step_tensor *weights, const step_tensor *k,
                              const step_tensor *v, int64_t past, step_tensor xp, step_tensor cos, step_tensor sin,
                              step_tensor mask, int causal, step_tensor *out) {

@@ -59,6 +59,12 @@ char *step_linear(step_tensor x, step_tensor w, step_tensor *out);
 char *step_copy_slots(int64_t n, const step_tensor *dst, const step_tensor *src, int64_t dst_row, int64_t src_row,
                       int64_t at, int64_t from, int64_t count);
 
+// step_zeros_like fills out[0..n) with new zero tensors of like's shape, dtype and device.
+char *step_zeros_like(step_tensor like, int64_t n, step_tensor *out);
+
+// step_keep_rows fills out[i] with rows[0..nrows) of t[i] along axis 0, in that order, i < n.
+char *step_keep_rows(int64_t n, const step_tensor *t, const int64_t *rows, int64_t nrows, step_tensor *out);
+
 #ifdef __cplusplus
 }
 #endif
