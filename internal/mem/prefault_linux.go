@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -49,12 +50,8 @@ func prefault(b []byte) error {
 // hugeFree is the free memory in blocks of at least one transparent huge page, in bytes: what
 // the kernel can hand out as huge pages without compacting memory. 0 when it cannot say.
 func hugeFree() uint64 {
-	hpage, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")
-	if err != nil {
-		return 0
-	}
-	size, err := strconv.ParseUint(strings.TrimSpace(string(hpage)), 10, 64)
-	if err != nil {
+	size := hugePageSize()
+	if size == 0 {
 		return 0
 	}
 	buddy, err := os.ReadFile("/proc/buddyinfo")
@@ -63,6 +60,20 @@ func hugeFree() uint64 {
 	}
 	return freeInBlocks(string(buddy), uint64(syscall.Getpagesize()), size)
 }
+
+// hugePageSize is the size of a transparent huge page, read once (it does not change while the
+// system runs); 0 when the kernel has none.
+var hugePageSize = sync.OnceValue(func() uint64 {
+	b, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")
+	if err != nil {
+		return 0
+	}
+	size, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return size
+})
 
 // freeInBlocks sums the free memory of /proc/buddyinfo's lines ("Node 0, zone Normal n0 n1 ...",
 // n_k free blocks of 2^k pages) in blocks of at least min bytes.

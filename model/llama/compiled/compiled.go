@@ -123,11 +123,7 @@ func Blocks(sh Shape, layers []Layer, p Pass) (*ts.Tensor, error) {
 	var out C.step_tensor
 	msg := C.step_blocks(&shape, C.int64_t(n), &w[0], kp, vp, C.int64_t(p.Past), x, cos, sin, mask, cBool(p.Causal), &out)
 	runtime.KeepAlive(keep)
-	if msg != nil {
-		defer C.free(unsafe.Pointer(msg))
-		return nil, errors.New("compiled step: " + C.GoString(msg))
-	}
-	return ts.New(lib.Ctensor(out)), nil
+	return tensorOut("compiled step: ", out, msg)
 }
 
 // Attend is the compiled step's attention alone, softmax(q k^T / sqrt(hd) + mask) v for
@@ -154,11 +150,7 @@ func Attend(q, k, v, mask *ts.Tensor, causal bool) (*ts.Tensor, error) {
 	var out C.step_tensor
 	msg := C.step_attend(C.step_tensor(q.Ctensor()), C.step_tensor(k.Ctensor()), C.step_tensor(v.Ctensor()), mp, cBool(causal), &out)
 	runtime.KeepAlive([]*ts.Tensor{q, k, v, mask})
-	if msg != nil {
-		defer C.free(unsafe.Pointer(msg))
-		return nil, errors.New("compiled attention: " + C.GoString(msg))
-	}
-	return ts.New(lib.Ctensor(out)), nil
+	return tensorOut("compiled attention: ", out, msg)
 }
 
 // Linear is x w^T for x [...,K] and w [N,K], as Blocks computes its products with MatVecMin 0:
@@ -171,11 +163,7 @@ func Linear(x, w *ts.Tensor) (*ts.Tensor, error) {
 	var out C.step_tensor
 	msg := C.step_linear(C.step_tensor(x.Ctensor()), C.step_tensor(w.Ctensor()), &out)
 	runtime.KeepAlive([]*ts.Tensor{x, w})
-	if msg != nil {
-		defer C.free(unsafe.Pointer(msg))
-		return nil, errors.New("compiled linear: " + C.GoString(msg))
-	}
-	return ts.New(lib.Ctensor(out)), nil
+	return tensorOut("compiled linear: ", out, msg)
 }
 
 // CopySlots copies n slots (axis 2) of each src[i] from slot from into dst[i] at slot at, in one
@@ -188,23 +176,20 @@ func CopySlots(dst, src []*ts.Tensor, dstRow, srcRow, at, from, n int) error {
 	if n <= 0 || len(dst) == 0 {
 		return nil
 	}
-	d, s := cArray(len(dst)), cArray(len(src))
-	defer C.free(unsafe.Pointer(&d[0]))
-	defer C.free(unsafe.Pointer(&s[0]))
-	for i := range dst {
-		if dst[i] == nil || src[i] == nil || dst[i].Ctensor() == nil || src[i].Ctensor() == nil {
-			return errors.New("compiled copy: no tensor (nil or freed)")
-		}
-		d[i], s[i] = C.step_tensor(dst[i].Ctensor()), C.step_tensor(src[i].Ctensor())
+	d, err := cTensors("compiled copy: ", dst)
+	if err != nil {
+		return err
 	}
+	defer C.free(unsafe.Pointer(&d[0]))
+	s, err := cTensors("compiled copy: ", src)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(&s[0]))
 	msg := C.step_copy_slots(C.int64_t(len(dst)), &d[0], &s[0], C.int64_t(dstRow), C.int64_t(srcRow), C.int64_t(at), C.int64_t(from), C.int64_t(n))
 	runtime.KeepAlive(dst)
 	runtime.KeepAlive(src)
-	if msg != nil {
-		defer C.free(unsafe.Pointer(msg))
-		return errors.New("compiled copy: " + C.GoString(msg))
-	}
-	return nil
+	return cErr("compiled copy: ", msg)
 }
 
 // ZerosLike is n new zero tensors of like's shape, dtype and device, made in one call.
@@ -227,15 +212,13 @@ func KeepRows(tensors []*ts.Tensor, rows []int64) ([]*ts.Tensor, error) {
 	if len(tensors) == 0 {
 		return nil, nil
 	}
-	t, out := cArray(len(tensors)), cArray(len(tensors))
-	defer C.free(unsafe.Pointer(&t[0]))
-	defer C.free(unsafe.Pointer(&out[0]))
-	for i, x := range tensors {
-		if x == nil || x.Ctensor() == nil {
-			return nil, errors.New("compiled rows: no tensor (nil or freed)")
-		}
-		t[i] = C.step_tensor(x.Ctensor())
+	t, err := cTensors("compiled rows: ", tensors)
+	if err != nil {
+		return nil, err
 	}
+	defer C.free(unsafe.Pointer(&t[0]))
+	out := cArray(len(tensors))
+	defer C.free(unsafe.Pointer(&out[0]))
 	r := (*C.int64_t)(C.malloc(C.size_t(max(len(rows), 1)) * 8))
 	defer C.free(unsafe.Pointer(r))
 	copy(unsafe.Slice((*int64)(unsafe.Pointer(r)), len(rows)), rows)
@@ -247,15 +230,45 @@ func KeepRows(tensors []*ts.Tensor, rows []int64) ([]*ts.Tensor, error) {
 // handles turns the n handles a C call filled in into tensors, or its error (prefix first) into
 // one; on error no handle was filled in.
 func handles(out []C.step_tensor, n int, msg *C.char, prefix string) ([]*ts.Tensor, error) {
-	if msg != nil {
-		defer C.free(unsafe.Pointer(msg))
-		return nil, errors.New(prefix + C.GoString(msg))
+	if err := cErr(prefix, msg); err != nil {
+		return nil, err
 	}
 	res := make([]*ts.Tensor, n)
 	for i := range res {
 		res[i] = ts.New(lib.Ctensor(out[i]))
 	}
 	return res, nil
+}
+
+// tensorOut is the tensor a C call made, or its error (prefix first).
+func tensorOut(prefix string, out C.step_tensor, msg *C.char) (*ts.Tensor, error) {
+	if err := cErr(prefix, msg); err != nil {
+		return nil, err
+	}
+	return ts.New(lib.Ctensor(out)), nil
+}
+
+// cErr is a C call's error message (malloc'd; freed here) as an error, prefix first; nil for none.
+func cErr(prefix string, msg *C.char) error {
+	if msg == nil {
+		return nil
+	}
+	defer C.free(unsafe.Pointer(msg))
+	return errors.New(prefix + C.GoString(msg))
+}
+
+// cTensors is the handles of tensors in C memory (cgo forbids passing Go memory that holds
+// pointers), for the caller to free, or an error (prefix first) for a nil or freed tensor.
+func cTensors(prefix string, tensors []*ts.Tensor) ([]C.step_tensor, error) {
+	a := cArray(len(tensors))
+	for i, t := range tensors {
+		if t == nil || t.Ctensor() == nil {
+			C.free(unsafe.Pointer(&a[0]))
+			return nil, errors.New(prefix + "no tensor (nil or freed)")
+		}
+		a[i] = C.step_tensor(t.Ctensor())
+	}
+	return a, nil
 }
 
 // Serially makes the calling OS thread run libtorch's ops on itself alone until restore is
