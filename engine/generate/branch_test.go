@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"colash/engine/generate"
+	"colash/model/cola"
 	"colash/model/tensor"
 )
 
@@ -175,23 +176,9 @@ func TestBatchedCallsAsAlone(t *testing.T) {
 	m := tinyCoLA(t, testModules)
 	m.CodeBook.W.MustMulScalar_(tensor.Scalar(40)) // codes change the world model's argmax
 	var count generate.Forward
-	var bs []*generate.Branch
-	for _, p := range [][]int{prompt, prompt[:4], prompt[:7]} {
-		b, err := generate.NewBranch(m, nil, p, &count)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Free()
-		bs = append(bs, b)
-	}
-	lat := func(seed uint64) generate.Sampling { return generate.Sampling{Temperature: 1, TopK: 8, Seed: seed} }
-	// A token the second branch's extension writes at its fourth step ends it early there.
-	free, ftoks, _, err := bs[1].Extend(9, lat(4), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	free.Free()
-	stop := []int{ftoks[3]}
+	bs := newBranches(t, m, nil, &count, prompt, prompt[:4], prompt[:7])
+	lat := sampledCodes
+	stop := stopAtFourth(t, bs[1], lat(4)) // ends the second branch's extension early
 	// The second group ends at its cap and leaves the batch; the first goes on.
 	groups := []generate.Group{{Branches: bs[:2], N: 9, Latent: lat(1)}, {Branches: bs[2:], N: 5, Latent: lat(2)}, {Branches: bs[1:], N: 0}}
 	var alone [][][]int
@@ -297,4 +284,37 @@ func TestBatchedCallsAsAlone(t *testing.T) {
 	if len(all[1].Tokens) > 4 {
 		t.Fatalf("extension 1 has %d tokens: the stop token %d did not end it", len(all[1].Tokens), stop[0])
 	}
+}
+
+// newBranches is a branch of m (with the Q-network q; nil: none) for each prompt, counted in
+// count and freed when the test ends.
+func newBranches(t *testing.T, m *cola.Model, q generate.QModel, count *generate.Forward, prompts ...[]int) []*generate.Branch {
+	t.Helper()
+	var bs []*generate.Branch
+	for _, p := range prompts {
+		b, err := generate.NewBranch(m, q, p, count)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.Free)
+		bs = append(bs, b)
+	}
+	return bs
+}
+
+// sampledCodes is the code sampling of the batched-call tests, on stream seed.
+func sampledCodes(seed uint64) generate.Sampling {
+	return generate.Sampling{Temperature: 1, TopK: 8, Seed: seed}
+}
+
+// stopAtFourth is a stop token that ends b's extension with lat at its fourth token: the token
+// it writes there.
+func stopAtFourth(t *testing.T, b *generate.Branch, lat generate.Sampling) []int {
+	t.Helper()
+	probe, toks, _, err := b.Extend(9, lat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe.Free()
+	return []int{toks[3]}
 }

@@ -23,22 +23,9 @@ func TestExtendedQValuesAsRecomputed(t *testing.T) {
 	defer q.Head.Free()
 	q.Head.W.MustMulScalar_(tensor.Scalar(1000)) // Q-values of order 1, not 0.001
 	var count generate.Forward
-	var bs []*generate.Branch
-	for _, p := range [][]int{prompt, prompt[:4], prompt[:7]} {
-		b, err := generate.NewBranch(m, q, p, &count)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Free()
-		bs = append(bs, b)
-	}
-	lat := func(seed uint64) generate.Sampling { return generate.Sampling{Temperature: 1, TopK: 8, Seed: seed} }
-	probe, ptoks, _, err := bs[1].Extend(9, lat(4), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	probe.Free()
-	stop := []int{ptoks[3]} // ends the second extension at its fourth token
+	bs := newBranches(t, m, q, &count, prompt, prompt[:4], prompt[:7])
+	lat := sampledCodes
+	stop := stopAtFourth(t, bs[1], lat(4)) // ends the second extension at its fourth token
 	same := func(what string, got, want []float32) {
 		t.Helper()
 		scale := 1.0
