@@ -6,14 +6,13 @@
 package atomic
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 )
 
-// Write creates path with the bytes fill writes (buffered), atomically.
+// Write creates path with the bytes fill writes (in aligned chunks, see chunkWriter), atomically.
 func Write(path string, fill func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -27,7 +26,7 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 			err = fmt.Errorf("write %s: %w", path, err)
 		}
 	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
+	bw := newChunkWriter(tmp)
 	if err = fill(bw); err != nil {
 		return err
 	}
