@@ -2,6 +2,7 @@ package rl
 
 import (
 	"context"
+	"slices"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -45,45 +46,104 @@ type Actor interface {
 	Close()
 }
 
-// Layout is a rolled-out batch laid out for one forward pass: each row is prompt + completion
-// (less its last token, which no action depends on), left-padded to L slots. The action for
-// completion token j of row b is chosen at slot Slots[b][j].
+// Layout is a rolled-out batch laid out for one forward pass: each row is a rollout row's prompt
+// + completion (less its last token, which no action depends on), left-padded to L slots, or in
+// a packed layout (NewEpisodeLayout) the tries of one episode, read as their transcript once.
+// rows[k] (the rollout rows laid out, in order) chooses its completion token j's action at flat
+// slot Slots[k][j] of [B*L].
 type Layout struct {
 	B, L    int
 	Tokens  []int64 // [B*L]
 	Pad     []int
 	Actions []int64   // [B*L]: the action taken at each slot (0 where none)
 	Mask    []float32 // [B*L]: 1 at action slots
-	Slots   [][]int
+	// Weight [B*L] is 1/n at each of a rollout row's n action slots: a loss summed with it is the
+	// sum over rollout rows of each row's mean, however the rows are packed.
+	Weight []float32
+	Slots  [][]int
 }
 
-// NewLayout lays out rows of r.
-func NewLayout(r *Rollout, rows []int) *Layout {
-	in := &Layout{B: len(rows)}
-	for _, i := range rows {
-		in.L = max(in.L, len(r.Prompts[i])+max(len(r.Tokens[i])-1, 0))
+// NewLayout lays out rows of r, one a layout row.
+func NewLayout(r *Rollout, rows []int) *Layout { return layout(r, rows, nil) }
+
+// NewEpisodeLayout lays out rows of r as NewLayout does, except that the tries of one episode
+// (episode[i] is row i's) share a layout row where each try's prompt is the try before it
+// followed by that try's completion, as a transcript grows (envEpisodes' tries are so): causal
+// attention gives every action the log-prob it has in its own row, and the pass reads each
+// transcript once instead of once a try.
+func NewEpisodeLayout(r *Rollout, rows, episode []int) *Layout { return layout(r, rows, episode) }
+
+func layout(r *Rollout, rows, episode []int) *Layout {
+	chains := packRows(r, rows, episode)
+	length := func(i int) int { return len(r.Prompts[i]) + max(len(r.Tokens[i])-1, 0) }
+	in := &Layout{B: len(chains)}
+	for _, ch := range chains {
+		in.L = max(in.L, length(rows[ch[len(ch)-1]]))
 	}
 	in.Tokens = make([]int64, in.B*in.L)
 	in.Actions = make([]int64, in.B*in.L)
 	in.Mask = make([]float32, in.B*in.L)
+	in.Weight = make([]float32, in.B*in.L)
 	in.Pad = make([]int, in.B)
-	in.Slots = make([][]int, in.B)
-	for b, i := range rows {
-		seq := append(append([]int(nil), r.Prompts[i]...), r.Tokens[i]...)
-		n := len(r.Prompts[i]) + max(len(r.Tokens[i])-1, 0)
-		seq = seq[:n]
+	in.Slots = make([][]int, len(rows))
+	for b, ch := range chains {
+		last := rows[ch[len(ch)-1]] // its prompt holds the tries before it
+		n := length(last)
 		in.Pad[b] = in.L - n
+		seq := append(append([]int(nil), r.Prompts[last]...), r.Tokens[last]...)[:n]
 		for t, id := range seq {
 			in.Tokens[b*in.L+in.Pad[b]+t] = int64(id)
 		}
-		for j, a := range r.Actions[i] {
-			s := in.Pad[b] + len(r.Prompts[i]) - 1 + j
-			in.Slots[b] = append(in.Slots[b], s)
-			in.Actions[b*in.L+s] = int64(a)
-			in.Mask[b*in.L+s] = 1
+		for _, k := range ch {
+			i := rows[k]
+			for j, a := range r.Actions[i] {
+				x := b*in.L + in.Pad[b] + len(r.Prompts[i]) - 1 + j
+				in.Slots[k] = append(in.Slots[k], x)
+				in.Actions[x], in.Mask[x], in.Weight[x] = int64(a), 1, 1/float32(len(r.Actions[i]))
+			}
 		}
 	}
 	return in
+}
+
+// packRows groups the positions k of rows into layout rows: each alone without episodes, else
+// the tries of an episode in order of their prompts' length, a try joining the one before it
+// when its prompt continues that try's prompt and completion.
+func packRows(r *Rollout, rows, episode []int) [][]int {
+	var out [][]int
+	if episode == nil {
+		for k := range rows {
+			out = append(out, []int{k})
+		}
+		return out
+	}
+	byEpisode, order := map[int][]int{}, []int{}
+	for k, i := range rows {
+		e := episode[i]
+		if _, ok := byEpisode[e]; !ok {
+			order = append(order, e)
+		}
+		byEpisode[e] = append(byEpisode[e], k)
+	}
+	for _, e := range order {
+		ks := byEpisode[e]
+		slices.SortStableFunc(ks, func(a, b int) int { return len(r.Prompts[rows[a]]) - len(r.Prompts[rows[b]]) })
+		for n, k := range ks {
+			if n > 0 && continues(r, rows[ks[n-1]], rows[k]) {
+				out[len(out)-1] = append(out[len(out)-1], k)
+			} else {
+				out = append(out, []int{k})
+			}
+		}
+	}
+	return out
+}
+
+// continues reports whether row j's prompt is row i's prompt and completion, and more.
+func continues(r *Rollout, i, j int) bool {
+	p, q := r.Prompts[i], r.Prompts[j]
+	n := len(p) + len(r.Tokens[i])
+	return len(q) >= n && slices.Equal(q[:len(p)], p) && slices.Equal(q[len(p):n], r.Tokens[i])
 }
 
 // hidden runs a backbone over the layout: h [B,L,d].

@@ -66,9 +66,9 @@ func NLL(a Actor, h *HeldOut) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		for b, slots := range in.Slots {
-			for _, sl := range slots {
-				total -= float64(lp[b*in.L+sl])
+		for _, slots := range in.Slots {
+			for _, x := range slots {
+				total -= float64(lp[x])
 				count++
 			}
 		}

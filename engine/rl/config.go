@@ -1,5 +1,7 @@
 package rl
 
+import "colash/engine/env"
+
 // Config is one RL run. Defaults (DefaultConfig) follow the released math GRPO recipe where it
 // applies (clip 0.2, gamma 1, lambda 0.95, k1 KL in the reward, whitening, grad clip 1,
 // Adam betas 0.9/0.95), with a learning rate and KL suited to small models.
@@ -60,6 +62,9 @@ type Task struct {
 	Name     string
 	Examples []Example
 	Reward   Reward
+	// Env, when set, makes the task a text environment's episodes instead (envEpisodes): each
+	// example's Meta["seed"] starts one, the environment's rewards score it, and Reward is unused.
+	Env func() (env.Env, error)
 }
 
 // Metrics is one step's log line, named as TRL users expect.

@@ -51,7 +51,9 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 	exs := t.batchExamples(step)
 	var b *Batch
 	var err error
-	if c.Turns > 1 {
+	if c.Turns > 1 && t.Task.Env != nil {
+		b, err = t.envEpisodes(ctx, exs, step)
+	} else if c.Turns > 1 {
 		b, err = t.episodes(ctx, exs, step)
 	} else {
 		b, err = t.singleTurn(ctx, exs, step)
@@ -66,7 +68,7 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 	// Reference (and, for the token actor, rollout) log-probs and PPO values, without grad.
 	needOld := r.LogProbs == nil
 	stop := clock(&t.times.Reference)
-	ref, old, vals, err := t.actionStats(r, needOld)
+	ref, old, vals, err := t.actionStats(r, b.Episode, needOld)
 	stop()
 	if err != nil {
 		return nil, err
@@ -199,13 +201,13 @@ func (t *Trainer) values(h *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 	return s.T(v.MustSqueezeDim(-1, false))
 }
 
-// perSlot reads a [B,L] tensor's values at each row's action slots.
+// perSlot reads a [B,L] tensor's values at each laid-out rollout row's action slots.
 func perSlot(in *Layout, flat []float32) [][]float64 {
-	out := make([][]float64, in.B)
-	for b, slots := range in.Slots {
-		out[b] = make([]float64, len(slots))
-		for j, s := range slots {
-			out[b][j] = float64(flat[b*in.L+s])
+	out := make([][]float64, len(in.Slots))
+	for k, slots := range in.Slots {
+		out[k] = make([]float64, len(slots))
+		for j, x := range slots {
+			out[k][j] = float64(flat[x])
 		}
 	}
 	return out
@@ -214,9 +216,9 @@ func perSlot(in *Layout, flat []float32) [][]float64 {
 // spread lays per-action values out as a [B*L] slice over in's slots.
 func spread(in *Layout, rows []int, v [][]float64) []float32 {
 	out := make([]float32, in.B*in.L)
-	for b, i := range rows {
-		for j, s := range in.Slots[b] {
-			out[b*in.L+s] = float32(v[i][j])
+	for k, i := range rows {
+		for j, x := range in.Slots[k] {
+			out[x] = float32(v[i][j])
 		}
 	}
 	return out

@@ -27,8 +27,8 @@ func tensorTest(fn func(func([]float32) *tensorT)) error {
 	})
 }
 
-func lossValue(lp, old, adv, mask *tensorT) float64 {
+func lossValue(lp, old, adv, w *tensorT) float64 {
 	s := &tensor.Scope{}
 	defer s.Close()
-	return float64(tensor.Float32s(s.T(policyLoss(lp, old, adv, mask, 0.2, s)))[0])
+	return float64(tensor.Float32s(s.T(policyLoss(lp, old, adv, w, 0.2, s)))[0])
 }

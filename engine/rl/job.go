@@ -14,6 +14,7 @@ import (
 	"colash/engine/run"
 	"colash/model/checkpoint"
 	"colash/model/cola"
+	"colash/model/tokenizer"
 	"colash/models"
 )
 
@@ -176,7 +177,7 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 			return nil, err
 		}
 	}
-	actor, err := j.actor(m, progress)
+	actor, err := j.actor(m, tk, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -241,10 +242,14 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 
 // actor is who samples and learns: the Llama's tokens, or CoLA's policy over codes (wrapping a
 // plain Llama in fresh CoLA modules when it has none).
-func (j Job) actor(m *checkpoint.Model, progress io.Writer) (Actor, error) {
+func (j Job) actor(m *checkpoint.Model, tk Task, progress io.Writer) (Actor, error) {
 	smp := generate.Sampling{Temperature: j.Temperature, TopK: j.TopK, TopP: j.TopP}
+	stop := m.Tok.StopTokens()
+	if tk.Env != nil {
+		stop = tokenizer.LineStops(m.Tok) // an environment's action is one line
+	}
 	if j.TokenLevel {
-		return NewTokenActor(m.Llama, smp, j.Layers, m.Tok.StopTokens())
+		return NewTokenActor(m.Llama, smp, j.Layers, stop)
 	}
 	if m.CoLA == nil {
 		if progress != nil {
@@ -254,7 +259,7 @@ func (j Job) actor(m *checkpoint.Model, progress io.Writer) (Actor, error) {
 			return nil, err
 		}
 	}
-	return NewCoLAActor(m.CoLA, smp, m.Tok.StopTokens())
+	return NewCoLAActor(m.CoLA, smp, stop)
 }
 
 // progressLine is what the progress bar shows of an RL step.

@@ -33,39 +33,38 @@ func PPOClip(logp, old, adv []float64, eps float64) (loss, clipped float64) {
 	return loss / n, clipped / n
 }
 
-// policyLoss is PPOClip over a padded batch: logp (with grad), old, adv and mask are [B,L]; the
-// loss of each row is its masked token mean; the result is their sum (the caller divides by the
-// rows of the optimiser batch). Owned by s, except the result.
-func policyLoss(logp, old, adv, mask *ts.Tensor, eps float64, s *tensor.Scope) *ts.Tensor {
+// policyLoss is PPOClip over a laid-out batch: logp (with grad), old, adv and w (Layout.Weight)
+// are [B,L]; the loss of each rollout row is its token mean; the result is their sum (the caller
+// divides by the rows of the optimiser batch). Owned by s, except the result.
+func policyLoss(logp, old, adv, w *ts.Tensor, eps float64, s *tensor.Scope) *ts.Tensor {
 	ratio := s.T(s.T(logp.MustSub(old, false)).MustExp(false)) // [B,L]
 	s1 := s.T(ratio.MustMul(adv, false))                       // [B,L]
 	s2 := s.T(s.T(ratio.MustClamp(tensor.Scalar(1-eps), tensor.Scalar(1+eps), false)).MustMul(adv, false))
 	tok := s.T(s.T(s1.MustMinimum(s2, false)).MustNeg(false)) // [B,L]
-	return rowMeanSum(tok, mask, s)
+	return rowMeanSum(tok, w, s)
 }
 
 // k3Loss is the k3 estimate of KL(pi || pi_ref) per token, exp(ref-logp) - 1 + (logp-ref), as
 // rowMeanSum.
-func k3Loss(logp, ref, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+func k3Loss(logp, ref, w *ts.Tensor, s *tensor.Scope) *ts.Tensor {
 	d := s.T(logp.MustSub(ref, false))
 	k := s.T(s.T(s.T(s.T(d.MustNeg(false)).MustExp(false)).MustSubScalar(tensor.Scalar(1), false)).MustAdd(d, false))
-	return rowMeanSum(k, mask, s)
+	return rowMeanSum(k, w, s)
 }
 
 // valueLoss is the clipped value loss 0.5*max((v-R)^2, (old + clip(v-old, ±c) - R)^2), as rowMeanSum.
-func valueLoss(v, old, ret, mask *ts.Tensor, c float64, s *tensor.Scope) *ts.Tensor {
+func valueLoss(v, old, ret, w *ts.Tensor, c float64, s *tensor.Scope) *ts.Tensor {
 	l1 := s.T(s.T(v.MustSub(ret, false)).MustSquare(false))
 	vc := s.T(s.T(s.T(v.MustSub(old, false)).MustClamp(tensor.Scalar(-c), tensor.Scalar(c), false)).MustAdd(old, false))
 	l2 := s.T(s.T(vc.MustSub(ret, false)).MustSquare(false))
 	l := s.T(s.T(l1.MustMaximum(l2, false)).MustMulScalar(tensor.Scalar(0.5), false))
-	return rowMeanSum(l, mask, s)
+	return rowMeanSum(l, w, s)
 }
 
-// rowMeanSum is sum_b (sum_t x*mask / max(sum_t mask, 1)).
-func rowMeanSum(x, mask *ts.Tensor, s *tensor.Scope) *ts.Tensor {
-	num := s.T(s.T(x.MustMul(mask, false)).MustSumDimIntlist([]int64{1}, false, gotch.Float, false)) // [B]
-	den := s.T(s.T(mask.MustSumDimIntlist([]int64{1}, false, gotch.Float, false)).MustClampMin(tensor.Scalar(1), false))
-	return s.T(num.MustDiv(den, false)).MustSum(gotch.Float, false)
+// rowMeanSum is sum_t x*w: with w a Layout's Weight, the sum over rollout rows of each row's mean
+// over its action slots.
+func rowMeanSum(x, w *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+	return s.T(x.MustMul(w, false)).MustSum(gotch.Float, false)
 }
 
 // actionLogProbs is log_softmax(logits/tau) [B,L,K] gathered at actions [B,L] (int64), giving

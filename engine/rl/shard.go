@@ -3,6 +3,7 @@ package rl
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // Work on a step's rows shared out over the ranks (parallel.go): each rank computes its block of
@@ -70,28 +71,50 @@ func (t *Trainer) score(exs []Example, completions []string) (Scores, error) {
 type stats struct{ Ref, Old, Values [][]float64 }
 
 // actionStats computes, without grad, r's reference log-probs (and, with old, the policy's
-// log-probs; for PPO, the values) of each action, each rank its block of rows.
-func (t *Trainer) actionStats(r *Rollout, old bool) (ref, logp, values [][]float64, err error) {
+// log-probs; for PPO, the values) of each action, each rank its block of rows. The tries of an
+// episode (episode[i] is row i's; nil: single-turn) go through together, packed.
+func (t *Trainer) actionStats(r *Rollout, episode []int, old bool) (ref, logp, values [][]float64, err error) {
 	lo, hi := t.block(len(r.Prompts))
-	var mine stats
-	for _, part := range chunks(hi-lo, t.Cfg.MicroBatch) {
+	block := make([]int, hi-lo)
+	for k := range block {
+		block[k] = lo + k
+	}
+	if episode != nil {
+		slices.SortStableFunc(block, func(i, j int) int { return episode[i] - episode[j] })
+	}
+	n := hi - lo
+	mine := stats{Ref: make([][]float64, n)}
+	if old || t.value != nil {
+		mine.Old, mine.Values = make([][]float64, n), make([][]float64, n)
+	}
+	for _, part := range chunks(n, t.Cfg.MicroBatch) {
 		rows := make([]int, len(part))
 		for k, p := range part {
-			rows[k] = lo + p
+			rows[k] = block[p]
 		}
-		in := NewLayout(r, rows)
+		in := NewEpisodeLayout(r, rows, episode)
 		rf, _, err := t.actionValues(in, true)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		mine.Ref = append(mine.Ref, rf...)
+		var lp, v [][]float64
 		if old || t.value != nil {
-			lp, v, err := t.actionValues(in, false)
-			if err != nil {
+			if lp, v, err = t.actionValues(in, false); err != nil {
 				return nil, nil, nil, err
 			}
-			mine.Old, mine.Values = append(mine.Old, lp...), append(mine.Values, v...)
 		}
+		for k, i := range rows {
+			mine.Ref[i-lo] = rf[k]
+			if lp != nil {
+				mine.Old[i-lo] = lp[k]
+			}
+			if v != nil {
+				mine.Values[i-lo] = v[k]
+			}
+		}
+	}
+	if mine.Old == nil || t.value == nil {
+		mine.Values = nil
 	}
 	if hi-lo == len(r.Prompts) {
 		return mine.Ref, mine.Old, mine.Values, nil

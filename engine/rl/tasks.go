@@ -22,7 +22,7 @@ type TaskOptions struct {
 
 // TaskNames lists the built-in tasks.
 var TaskNames = []string{"story-word", "story-words", "story-end", "math", "countdown", "dsp",
-	"cd3", "cd4", "arith", "cd3-test", "cd4-test", "arith-test"}
+	"cd3", "cd4", "arith", "cd3-test", "cd4-test", "arith-test", "household", "household-test", "household-unseen"}
 
 // NewTask builds a built-in task:
 //
@@ -35,8 +35,14 @@ var TaskNames = []string{"story-word", "story-words", "story-end", "math", "coun
 //	dsp          the DSP queries (Data); the reward is a reward model's score (Job.RewardModel)
 //	cd3, cd4, arith                 the testbed's training problems, exactly verified (testbed.go)
 //	cd3-test, cd4-test, arith-test  its held-out problems
+//	household                       the testbed's household episodes (seen split), played a line
+//	                                at a time (turns: actions per episode); reward 1 when solved
+//	household-test, household-unseen  held-out episodes of the seen and unseen splits
 func NewTask(name string, o TaskOptions) (Task, error) {
 	if t, ok, err := testbedTask(name, o.Limit); ok {
+		return t, err
+	}
+	if t, ok, err := householdTask(name, o.Limit); ok {
 		return t, err
 	}
 	words := o.Words

@@ -39,8 +39,11 @@ func NewTrainer(actor Actor, tok tokenizer.Tokenizer, task Task, cfg Config) (*T
 	if cfg.Prompts <= 0 || cfg.Group <= 0 || cfg.MaxTokens <= 0 || cfg.Steps <= 0 {
 		return nil, fmt.Errorf("rl: prompts, group, max tokens and steps must be positive")
 	}
-	if len(task.Examples) == 0 || task.Reward == nil {
+	if len(task.Examples) == 0 || (task.Reward == nil && task.Env == nil) {
 		return nil, fmt.Errorf("rl: task %q has no examples or no reward", task.Name)
+	}
+	if task.Env != nil && cfg.Turns < 2 {
+		return nil, fmt.Errorf("rl: task %q is played in episodes: set turns, the actions an episode may take (2 or more)", task.Name)
 	}
 	if (cfg.Algo == GRPO || cfg.Algo == RLOO) && cfg.Group < 2 {
 		return nil, fmt.Errorf("rl: %s needs a group of at least 2", cfg.Algo)

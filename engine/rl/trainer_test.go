@@ -235,8 +235,8 @@ func TestPolicyLossMatchesReference(t *testing.T) {
 		lp := f([]float32{0, float32(logp[0]), float32(logp[1]), float32(logp[2])})
 		old := f([]float32{0, 0, 0, 0})
 		ad := f([]float32{0, 1, 1, -1})
-		mask := f([]float32{0, 1, 1, 1})
-		got = lossValue(lp, old, ad, mask)
+		w := f([]float32{0, 1. / 3, 1. / 3, 1. / 3}) // Layout.Weight: 1/n at the row's n slots
+		got = lossValue(lp, old, ad, w)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package rl
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/sugarme/gotch/ts"
 
@@ -26,6 +27,9 @@ func (t *Trainer) Update(b *Batch) (updateStats, error) {
 	rng := rand.New(rand.NewPCG(t.StepSeed(t.Step), 0xB47C))
 	for epoch := 0; epoch < c.Epochs; epoch++ {
 		order := rng.Perm(n)
+		if b.Episode != nil {
+			order = episodeOrder(rng, b.Episode) // an episode's tries in one mini-batch, packed
+		}
 		mb := (n + c.MiniBatches - 1) / c.MiniBatches
 		for start := 0; start < n; start += mb {
 			rows := order[start:min(start+mb, n)]
@@ -63,32 +67,46 @@ func (t *Trainer) Update(b *Batch) (updateStats, error) {
 	return st, t.sumStats(&st)
 }
 
+// episodeOrder is the rows of a multi-turn batch (episode[i] is row i's episode), episodes in a
+// random order and each episode's tries together, in order.
+func episodeOrder(rng *rand.Rand, episode []int) []int {
+	tries := map[int][]int{}
+	for i, e := range episode {
+		tries[e] = append(tries[e], i)
+	}
+	var out []int
+	for _, e := range rng.Perm(slices.Max(episode) + 1) {
+		out = append(out, tries[e]...)
+	}
+	return out
+}
+
 // backward adds the gradient of rows' share of the loss (divided by total rows).
 func (t *Trainer) backward(b *Batch, rows []int, total float64, st *updateStats) error {
 	c := t.Cfg
-	in := NewLayout(b.Rollout, rows)
+	in := NewEpisodeLayout(b.Rollout, rows, b.Episode)
 	shape := []int64{int64(in.B), int64(in.L)}
 	return tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
 		logp, ent, h := t.forward(in, false, true, s)
 		dev := t.Actor.Device()
-		mask := s.T(tensor.FromFloat32s(in.Mask, shape, dev))
+		w := s.T(tensor.FromFloat32s(in.Weight, shape, dev))
 		old := s.T(tensor.FromFloat32s(spread(in, rows, b.LogProbs), shape, dev))
 		adv := s.T(tensor.FromFloat32s(spread(in, rows, b.Adv), shape, dev))
-		pl := s.T(policyLoss(logp, old, adv, mask, c.ClipEps, s))
+		pl := s.T(policyLoss(logp, old, adv, w, c.ClipEps, s))
 		loss := pl
 		var kl, vl *ts.Tensor
 		if c.KLInLoss && t.KLC.Coef != 0 {
 			ref := s.T(tensor.FromFloat32s(spread(in, rows, b.Ref), shape, dev))
-			kl = s.T(k3Loss(logp, ref, mask, s))
+			kl = s.T(k3Loss(logp, ref, w, s))
 			loss = s.T(loss.MustAdd(s.T(kl.MustMulScalar(tensor.Scalar(t.KLC.Coef), false)), false))
 		}
 		if t.value != nil {
 			v := t.values(h, s)
 			oldV := s.T(tensor.FromFloat32s(spread(in, rows, b.Values), shape, dev))
 			ret := s.T(tensor.FromFloat32s(spread(in, rows, b.Ret), shape, dev))
-			vl = s.T(valueLoss(v, oldV, ret, mask, c.ValueClip, s))
+			vl = s.T(valueLoss(v, oldV, ret, w, c.ValueClip, s))
 			loss = s.T(loss.MustAdd(s.T(vl.MustMulScalar(tensor.Scalar(c.VFCoef), false)), false))
 		}
 		s.T(loss.MustDivScalar(tensor.Scalar(total), false)).MustBackward()
@@ -96,8 +114,7 @@ func (t *Trainer) backward(b *Batch, rows []int, total float64, st *updateStats)
 		// Statistics, per action token.
 		lp, e := tensor.Float32s(logp), tensor.Float32s(ent)
 		for k, i := range rows {
-			for j, sl := range in.Slots[k] {
-				x := k*in.L + sl
+			for j, x := range in.Slots[k] {
 				r := math.Exp(float64(lp[x]) - b.LogProbs[i][j])
 				a := b.Adv[i][j]
 				if (r > 1+c.ClipEps && a > 0) || (r < 1-c.ClipEps && a < 0) {

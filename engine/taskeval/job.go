@@ -85,7 +85,7 @@ func (j Job) Run(ctx context.Context, m *checkpoint.Model, progress io.Writer) (
 	opt := generate.Options{MaxTokens: j.CompletionTokens(), Sampling: generate.Sampling{Temperature: j.Temperature, Seed: j.Seed}}
 	cfg := Config{Batch: j.Batch, Progress: progress, Tokens: forwardTokens(m.Tok)}
 	if j.Task == "household" {
-		opt.Stop = append(m.Tok.StopTokens(), newlineTokens(m.Tok)...)
+		opt.Stop = tokenizer.LineStops(m.Tok)
 		seeds := make([]uint64, j.N)
 		for i := range seeds {
 			seeds[i] = testbed.EpisodeSeed(j.Seed, i)
@@ -115,12 +115,4 @@ func forwardTokens(tok tokenizer.Tokenizer) func(prompt, completion string) int 
 	return func(prompt, completion string) int {
 		return len(tok.Encode(prompt, tokenizer.EncodeOptions{BOS: true})) + len(tok.Encode(completion, tokenizer.EncodeOptions{})) + 1
 	}
-}
-
-// newlineTokens is the id of "\n" when it is one token: an agent's action ends there.
-func newlineTokens(tok tokenizer.Tokenizer) []int {
-	if ids := tok.Encode("\n", tokenizer.EncodeOptions{}); len(ids) == 1 {
-		return []int{ids[0]}
-	}
-	return nil
 }

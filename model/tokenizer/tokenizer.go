@@ -64,3 +64,13 @@ func toValidUTF8(b []byte) string {
 	}
 	return sb.String()
 }
+
+// LineStops are StopTokens and, when one token encodes "\n" alone, that token: what an agent
+// that acts a line at a time stops generating at.
+func LineStops(tok Tokenizer) []int {
+	stops := tok.StopTokens()
+	if ids := tok.Encode("\n", EncodeOptions{}); len(ids) == 1 {
+		stops = append(stops[:len(stops):len(stops)], ids[0])
+	}
+	return stops
+}
