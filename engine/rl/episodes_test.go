@@ -21,15 +21,7 @@ func TestEpisodesRetryAndShareTheEpisodeAdvantage(t *testing.T) {
 	})
 	cfg := testConfig()
 	cfg.Prompts, cfg.Group, cfg.MaxTokens, cfg.Turns, cfg.KLCoef, cfg.Whiten, cfg.Lambda = 2, 4, 6, 3, 0, false, 1 // every token: its episode's advantage
-	tr, err := NewTrainer(a, c.Tok, tk, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	b, err := tr.Experience(context.Background(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, b := firstExperience(t, a, c.Tok, tk, cfg)
 	n := cfg.Prompts * cfg.Group
 	if len(b.Scores.Values) != n || len(b.Episode) != len(b.Tokens) || len(b.Adv) != len(b.Tokens) {
 		t.Fatalf("%d returns, %d rows, %d episode ids, %d advantages", len(b.Scores.Values), len(b.Tokens), len(b.Episode), len(b.Adv))

@@ -1,13 +1,16 @@
 package rl
 
 import (
+	"context"
 	"errors"
 	"regexp"
+	"testing"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
 
 	"colash/model/tensor"
+	"colash/model/tokenizer"
 )
 
 var errBad = errors.New("bad sample")
@@ -31,4 +34,20 @@ func lossValue(lp, old, adv, w *tensorT) float64 {
 	s := &tensor.Scope{}
 	defer s.Close()
 	return float64(tensor.Float32s(s.T(policyLoss(lp, old, adv, w, 0.2, s)))[0])
+}
+
+// firstExperience is a trainer of tk with cfg (closed when the test ends) and its first step's
+// experience.
+func firstExperience(t *testing.T, a Actor, tok tokenizer.Tokenizer, tk Task, cfg Config) (*Trainer, *Batch) {
+	t.Helper()
+	tr, err := NewTrainer(a, tok, tk, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	b, err := tr.Experience(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, b
 }

@@ -63,15 +63,7 @@ func TestEnvEpisodesPlayTheEnvironment(t *testing.T) {
 	if _, err := NewTrainer(a, c.Tok, tk, Config{Prompts: 2, Group: 2, MaxTokens: 6, Steps: 1, Turns: 1, Algo: GRPO}); err == nil {
 		t.Fatal("an environment's task trains with turns 1")
 	}
-	tr, err := NewTrainer(a, c.Tok, tk, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	b, err := tr.Experience(context.Background(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, b := firstExperience(t, a, c.Tok, tk, cfg)
 	n := cfg.Prompts * cfg.Group
 	if len(envs) != n || len(b.Scores.Values) != n || len(b.Episode) != len(b.Tokens) || len(b.Adv) != len(b.Tokens) {
 		t.Fatalf("%d environments, %d returns, %d rows, %d episode ids, %d advantages", len(envs), len(b.Scores.Values), len(b.Tokens), len(b.Episode), len(b.Adv))
@@ -179,27 +171,19 @@ func TestEpisodeLayoutPacksTriesAsTheyWereAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Free()
+	t.Cleanup(c.Free)
 	a, err := NewCoLAActor(c.CoLA, generate.PaperLatent, tokenizer.LineStops(c.Tok))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(a.Close)
 	tk := Task{Name: "n-env", Env: func() (env.Env, error) { return &nEnv{}, nil }}
 	for _, s := range []uint64{3, 5, 9} {
 		tk.Examples = append(tk.Examples, Example{Meta: map[string]string{"seed": strconv.FormatUint(s, 10)}})
 	}
 	cfg := testConfig()
 	cfg.Prompts, cfg.Group, cfg.MaxTokens, cfg.Turns = 3, 2, 12, 4
-	tr, err := NewTrainer(a, c.Tok, tk, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	b, err := tr.Experience(context.Background(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, b := firstExperience(t, a, c.Tok, tk, cfg)
 	rows := make([]int, len(b.Tokens))
 	for i := range rows {
 		rows[i] = len(rows) - 1 - i // any order

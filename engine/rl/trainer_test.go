@@ -199,15 +199,7 @@ func TestExactResume(t *testing.T) {
 
 func TestRolloutLogProbsMatchRecompute(t *testing.T) {
 	a, c := tinyActor(t)
-	tr, err := NewTrainer(a, c.Tok, yanTask(), testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	b, err := tr.Experience(context.Background(), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, b := firstExperience(t, a, c.Tok, yanTask(), testConfig())
 	in := NewLayout(b.Rollout, []int{0, 1, 2, 3, 4})
 	lp, _, err := tr.actionValues(in, false)
 	if err != nil {
