@@ -26,8 +26,8 @@ func rlReach(_ *env, s Stage, tok tokenizer.Tokenizer) (reach, bool) {
 		return reach{}, false // the prompts are in the (unshipped) data file
 	}
 	t, err := rl.NewTask(j.Task, rl.TaskOptions{Words: j.Words, Limit: j.Limit})
-	if err != nil {
-		return reach{}, false
+	if err != nil || t.Env != nil {
+		return reach{}, false // an environment's observations are not known before it plays
 	}
 	turns := max(j.Turns, 1)
 	rc := reach{prompts: examplePrompts(t.Examples), plus: j.MaxTokens * turns, what: fmt.Sprintf("max_tokens %d", j.MaxTokens)}
