@@ -51,7 +51,7 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 	exs := t.batchExamples(step)
 	var b *Batch
 	var err error
-	if c.Turns > 1 && t.Task.Env != nil {
+	if t.Task.Env != nil { // NewTrainer asks it for 2 turns or more
 		b, err = t.envEpisodes(ctx, exs, step)
 	} else if c.Turns > 1 {
 		b, err = t.episodes(ctx, exs, step)

@@ -85,7 +85,10 @@ func (t *Trainer) actionStats(r *Rollout, episode []int, old bool) (ref, logp, v
 	n := hi - lo
 	mine := stats{Ref: make([][]float64, n)}
 	if old || t.value != nil {
-		mine.Old, mine.Values = make([][]float64, n), make([][]float64, n)
+		mine.Old = make([][]float64, n)
+	}
+	if t.value != nil {
+		mine.Values = make([][]float64, n) // PPO's values come with the policy's pass
 	}
 	for _, part := range chunks(n, t.Cfg.MicroBatch) {
 		rows := make([]int, len(part))
@@ -112,9 +115,6 @@ func (t *Trainer) actionStats(r *Rollout, episode []int, old bool) (ref, logp, v
 				mine.Values[i-lo] = v[k]
 			}
 		}
-	}
-	if mine.Old == nil || t.value == nil {
-		mine.Values = nil
 	}
 	if hi-lo == len(r.Prompts) {
 		return mine.Ref, mine.Old, mine.Values, nil

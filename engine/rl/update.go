@@ -70,12 +70,12 @@ func (t *Trainer) Update(b *Batch) (updateStats, error) {
 // episodeOrder is the rows of a multi-turn batch (episode[i] is row i's episode), episodes in a
 // random order and each episode's tries together, in order.
 func episodeOrder(rng *rand.Rand, episode []int) []int {
-	tries := map[int][]int{}
+	tries := make([][]int, slices.Max(episode)+1)
 	for i, e := range episode {
 		tries[e] = append(tries[e], i)
 	}
 	var out []int
-	for _, e := range rng.Perm(slices.Max(episode) + 1) {
+	for _, e := range rng.Perm(len(tries)) {
 		out = append(out, tries[e]...)
 	}
 	return out

@@ -204,7 +204,7 @@ func ZerosLike(like *ts.Tensor, n int) ([]*ts.Tensor, error) {
 	defer C.free(unsafe.Pointer(&out[0]))
 	msg := C.step_zeros_like(C.step_tensor(like.Ctensor()), C.int64_t(n), &out[0])
 	runtime.KeepAlive(like)
-	return handles(out, n, msg, "compiled zeros: ")
+	return tensorsOut("compiled zeros: ", out, msg)
 }
 
 // KeepRows is each of ts's rows (axis 0) rows, in that order, as new tensors made in one call.
@@ -224,16 +224,16 @@ func KeepRows(tensors []*ts.Tensor, rows []int64) ([]*ts.Tensor, error) {
 	copy(unsafe.Slice((*int64)(unsafe.Pointer(r)), len(rows)), rows)
 	msg := C.step_keep_rows(C.int64_t(len(tensors)), &t[0], r, C.int64_t(len(rows)), &out[0])
 	runtime.KeepAlive(tensors)
-	return handles(out, len(tensors), msg, "compiled rows: ")
+	return tensorsOut("compiled rows: ", out, msg)
 }
 
-// handles turns the n handles a C call filled in into tensors, or its error (prefix first) into
-// one; on error no handle was filled in.
-func handles(out []C.step_tensor, n int, msg *C.char, prefix string) ([]*ts.Tensor, error) {
+// tensorsOut is the tensors a C call made, one a handle of out, or its error (prefix first); on
+// error no handle was filled in.
+func tensorsOut(prefix string, out []C.step_tensor, msg *C.char) ([]*ts.Tensor, error) {
 	if err := cErr(prefix, msg); err != nil {
 		return nil, err
 	}
-	res := make([]*ts.Tensor, n)
+	res := make([]*ts.Tensor, len(out))
 	for i := range res {
 		res[i] = ts.New(lib.Ctensor(out[i]))
 	}
