@@ -38,7 +38,7 @@ func (c *CorpusStage) Validate() error {
 // Smoke writes a few documents of each family.
 func (c *CorpusStage) Smoke() {
 	c.CD3, c.CD4, c.Arith, c.Household = min(c.CD3, 40), min(c.CD4, 40), min(c.Arith, 40), min(c.Household, 20)
-	c.HouseholdDetours, c.HouseholdInvented = min(c.HouseholdDetours, 10), min(c.HouseholdInvented, 10)
+	c.HouseholdDetours, c.HouseholdInvented, c.HouseholdSpelled = min(c.HouseholdDetours, 10), min(c.HouseholdInvented, 10), min(c.HouseholdSpelled, 10)
 }
 
 func (e *env) corpus(_ context.Context, s Stage, dir string) (any, error) {

@@ -15,9 +15,10 @@ func init() {
 		withExample("colash data testbed --out train.jsonl --seed 1",
 			"colash data problems --task countdown --level cd4 --n 200 --seed 7 --out cd4.jsonl")
 	register("data testbed", "the pretraining corpus: countdown search traces, step-by-step arithmetic, household expert episodes", nil).
-		withUsage("colash data testbed --out FILE.jsonl [--seed S] [--cd3 N --cd4 N --arith N --household N --household-detours N --household-invented N] [--arith-format rewrite|digits]").
+		withUsage("colash data testbed --out FILE.jsonl [--seed S] [--cd3 N --cd4 N --arith N --household N --household-detours N --household-invented N --household-spelled N] [--arith-format rewrite|digits]").
 		withDoc("Countdown search traces (cd3, cd4), step-by-step arithmetic and household expert episodes\n" +
-			"(seen split; with detours, mistakes the expert recovers from; on invented names), shuffled,\n" +
+			"(seen split; with detours, mistakes the expert recovers from; on invented names, of syllables or\n" +
+			"of any spelling), shuffled,\n" +
 			"one {\"text\": ...} line each. --arith-format digits works each arithmetic operation digit by\n" +
 			"digit (columns with carries and borrows, products by partial products) before its rewrite line.").
 		withExample("colash data testbed --out train.jsonl --seed 1")

@@ -27,6 +27,8 @@ type Mix struct {
 	// unseen split's), a third without detours and the rest with 1 or 2: names must be copied
 	// from the room, not remembered.
 	HouseholdInvented int `toml:"household_invented" help:"household expert episodes on invented names, some with detours"`
+	// The same on the spelled split: invented names of any spelling, as real names have.
+	HouseholdSpelled int `toml:"household_spelled" help:"household expert episodes on invented names of any spelling, some with detours"`
 	// ArithFormat is the arith solutions' form (tasks.ArithFormats; "" is the rewrite format the
 	// shipped testbed was trained on).
 	ArithFormat string `toml:"arith_format" help:"arithmetic solutions: rewrite (one line per operation, the shipped testbed's) or digits (each operation column by column first)"`
@@ -75,7 +77,11 @@ func Corpus(mix Mix, seed uint64) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	docs = append(append(docs, detoured...), invented...)
+	spelled, err := detourEpisodes("spelled", mix.HouseholdSpelled, seed^spelledStream, func(i int) int { return i % 3 })
+	if err != nil {
+		return nil, err
+	}
+	docs = append(append(append(docs, detoured...), invented...), spelled...)
 	r := rand.New(rand.NewPCG(seed, 0x7e57bed))
 	r.Shuffle(len(docs), func(i, j int) { docs[i], docs[j] = docs[j], docs[i] })
 	return docs, nil
@@ -87,12 +93,12 @@ func (m Mix) Validate() error {
 	if err := tasks.CheckArithFormat(m.ArithFormat); err != nil {
 		return fmt.Errorf("testbed: %w", err)
 	}
-	counts := []int{m.CD3, m.CD4, m.Arith, m.Household, m.HouseholdDetours, m.HouseholdInvented}
+	counts := []int{m.CD3, m.CD4, m.Arith, m.Household, m.HouseholdDetours, m.HouseholdInvented, m.HouseholdSpelled}
 	total := 0
 	for _, n := range counts {
 		if n < 0 {
-			return fmt.Errorf("testbed: corpus counts must not be negative: cd3 %d, cd4 %d, arith %d, household %d, household_detours %d, household_invented %d",
-				m.CD3, m.CD4, m.Arith, m.Household, m.HouseholdDetours, m.HouseholdInvented)
+			return fmt.Errorf("testbed: corpus counts must not be negative: cd3 %d, cd4 %d, arith %d, household %d, household_detours %d, household_invented %d, household_spelled %d",
+				m.CD3, m.CD4, m.Arith, m.Household, m.HouseholdDetours, m.HouseholdInvented, m.HouseholdSpelled)
 		}
 		total += n
 	}
@@ -106,13 +112,14 @@ func (m Mix) Validate() error {
 // (seen split) and colash eval household draw their episodes so, and keep apart by seed.
 func EpisodeSeed(seed uint64, i int) uint64 { return seed<<20 + uint64(i) }
 
-// Streams of the detour and invented episodes: their seeds are EpisodeSeed(seed^stream, j),
-// which sets bit 63 (detours) or bit 62 (invented) of the episode seed. EpisodeSeed(s, i) sets
-// neither for any s below 2^42, so these are no plain episode's seeds and no evaluation
-// stream's, and apart from each other.
+// Streams of the detour, invented and spelled episodes: their seeds are
+// EpisodeSeed(seed^stream, j), which sets bit 63 (detours), 62 (invented) or 61 (spelled) of the
+// episode seed. EpisodeSeed(s, i) sets none of them for any s below 2^41, so these are no plain
+// episode's seeds and no evaluation stream's, and apart from each other.
 const (
 	detourStream   = 1 << 43
 	inventedStream = 1 << 42
+	spelledStream  = 1 << 41
 )
 
 // detourEpisodes are n expert episodes of split from stream, the i-th asking for detours(i)

@@ -32,13 +32,13 @@ func TestCorpusHousehold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mix := Mix{Household: 30, HouseholdDetours: 40, HouseholdInvented: 30}
+	mix := Mix{Household: 30, HouseholdDetours: 40, HouseholdInvented: 30, HouseholdSpelled: 20}
 	docs, err := Corpus(mix, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	again, _ := Corpus(mix, 1)
-	if len(docs) != 100 || !slices.Equal(docs, again) {
+	if len(docs) != 120 || !slices.Equal(docs, again) {
 		t.Fatalf("%d documents, or two corpora of one seed differ", len(docs))
 	}
 	// The seen episodes are those of a corpus without the new kinds; every household document is
@@ -82,9 +82,13 @@ func TestCorpusHousehold(t *testing.T) {
 	if nothing < 10 {
 		t.Errorf("only %d of 40 detour episodes try a thing that is not there", nothing)
 	}
-	for _, d := range invented {
+	spelled, err := detourEpisodes("spelled", 20, 1^spelledStream, func(i int) int { return i % 3 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range append(invented, spelled...) {
 		if !have[d] || !strings.HasPrefix(d, "task: ") {
-			t.Fatalf("invented episode:\n%s", d)
+			t.Fatalf("invented or spelled episode:\n%s", d)
 		}
 	}
 }

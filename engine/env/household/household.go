@@ -69,6 +69,8 @@
 // the room, receptacle and object names of each episode from its seed (pronounceable lowercase
 // words of 4 to 8 letters, never a name of the seen or unseen split): a model trained on it
 // learns to copy names from the room rather than recall them, and the unseen split stays new.
+// The spelled split is the same with names of any spelling (clusters, doubled and rare letters),
+// not only the invented split's syllables.
 //
 // # Detours
 //
@@ -99,7 +101,7 @@ const Prompt = "\n> "
 
 // Config configures an Env.
 type Config struct {
-	Split    string // "seen" (the default when empty), "unseen", or "invented" (for training only)
+	Split    string // "seen" (the default when empty), "unseen", or "invented" or "spelled" (for training only)
 	MaxSteps int    // actions per episode; DefaultMaxSteps when 0
 }
 

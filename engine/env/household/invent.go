@@ -9,13 +9,25 @@ import "strings"
 // exist; on invented names the only way to name a thing is to copy it from the room listing and
 // the observations, which is what the unseen split asks. Invented names never equal a name of the
 // seen or unseen split, so the unseen split stays new to a model trained on both.
+//
+// The spelled split is the same with names of any spelling (spellName): a model that has copied
+// only the invented split's syllables copies none of the unseen split's names ("locker", "jar",
+// "kettle"), whose letters and clusters those syllables never hold.
 func init() {
-	inv := *splits["seen"]
-	inv.salt = 0x1a7e17ed
-	inv.invent = true
-	inv.rooms, inv.kinds, inv.objects = nil, nil, nil
-	splits["invented"] = &inv
+	for _, n := range []struct {
+		split string
+		salt  uint64
+		name  namer
+	}{{"invented", 0x1a7e17ed, inventName}, {"spelled", 0x5be11ed, spellName}} {
+		sp := *splits["seen"]
+		sp.salt, sp.invent = n.salt, n.name
+		sp.rooms, sp.kinds, sp.objects = nil, nil, nil
+		splits[n.split] = &sp
+	}
 }
+
+// namer makes a new name that is neither reserved nor in used, and adds it to used.
+type namer func(r *rng, used map[string]bool) string
 
 // Syllables of invented names: an onset (none at times on the first), a vowel, and at times a
 // final consonant; the letters are all in Alphabet.
@@ -50,10 +62,9 @@ var reserved = func() map[string]bool {
 	return m
 }()
 
-// inventName is a pronounceable lowercase name of 4 to 8 letters that is neither reserved nor in
-// used; it is added to used.
+// inventName is a pronounceable lowercase name of 4 to 8 letters (a namer).
 func inventName(r *rng, used map[string]bool) string {
-	for {
+	return fresh(used, func() string {
 		var b strings.Builder
 		for i := range 2 + r.intn(2) {
 			if i > 0 || !r.pct(15) {
@@ -64,8 +75,47 @@ func inventName(r *rng, used map[string]bool) string {
 		if r.pct(50) {
 			b.WriteString(codas[r.intn(len(codas))])
 		}
-		s := b.String()
-		if len(s) >= 4 && len(s) <= 8 && !reserved[s] && !used[s] {
+		return b.String()
+	}, 4, 8)
+}
+
+// Letters of spelled names: every consonant, y among the vowels.
+const (
+	consonants = "bcdfghjklmnpqrstvwxz"
+	vowelsY    = "aeiouy"
+)
+
+// spellName is a lowercase name of 3 to 9 letters of any spelling (a namer): runs of one or two
+// consonants and of one or two vowels in turn, each letter drawn from all of its kind, at times
+// doubled, so clusters, doubled letters and rare letters come as often as plain syllables.
+func spellName(r *rng, used map[string]bool) string {
+	return fresh(used, func() string {
+		var b strings.Builder
+		n, vowel := 3+r.intn(7), r.pct(30)
+		for b.Len() < n {
+			set := consonants
+			if vowel {
+				set = vowelsY
+			}
+			for range 1 + r.intn(2) {
+				c := set[r.intn(len(set))]
+				b.WriteByte(c)
+				if r.pct(10) {
+					b.WriteByte(c)
+				}
+			}
+			vowel = !vowel
+		}
+		return b.String()[:n]
+	}, 3, 9)
+}
+
+// fresh draws names until one of lo to hi letters is neither reserved nor used, adds it to used
+// and returns it.
+func fresh(used map[string]bool, draw func() string, lo, hi int) string {
+	for {
+		s := draw()
+		if len(s) >= lo && len(s) <= hi && !reserved[s] && !used[s] {
 			used[s] = true
 			return s
 		}
@@ -73,19 +123,19 @@ func inventName(r *rng, used map[string]bool) string {
 }
 
 // invented is sp with one room, as many receptacle kinds (containers and surfaces alike) and as
-// many objects as the seen split has, all named by inventName, all different.
+// many objects as the seen split has, all named by sp.invent, all different.
 func (sp *splitSpec) invented(r *rng) *splitSpec {
 	seen := splits["seen"]
 	c := *sp
 	used := map[string]bool{}
-	c.rooms = []string{inventName(r, used)}
+	c.rooms = []string{sp.invent(r, used)}
 	c.kinds = make([]kindSpec, len(seen.kinds))
 	for i, k := range seen.kinds {
-		c.kinds[i] = kindSpec{name: inventName(r, used), openable: k.openable}
+		c.kinds[i] = kindSpec{name: sp.invent(r, used), openable: k.openable}
 	}
 	c.objects = make([]string, len(seen.objects))
 	for i := range c.objects {
-		c.objects[i] = inventName(r, used)
+		c.objects[i] = sp.invent(r, used)
 	}
 	return &c
 }

@@ -17,16 +17,16 @@ type splitSpec struct {
 	rooms                    []string
 	kinds                    []kindSpec
 	objects                  []string
-	minRecs, maxRecs         int  // receptacles besides the appliances
-	minDistract, maxDistract int  // objects besides the task's
-	pairPct                  int  // percent of layouts with two numbered receptacles of one kind
-	appliancePct             int  // percent chance of each appliance the task does not need
-	invent                   bool // rooms, kinds and objects are invented per episode (invent.go)
+	minRecs, maxRecs         int   // receptacles besides the appliances
+	minDistract, maxDistract int   // objects besides the task's
+	pairPct                  int   // percent of layouts with two numbered receptacles of one kind
+	appliancePct             int   // percent chance of each appliance the task does not need
+	invent                   namer // nil: names from the lists; else rooms, kinds and objects invented per episode (invent.go)
 }
 
 // The seen and unseen splits draw rooms, receptacle kinds and objects from disjoint lists; only
 // the three appliances, which the action grammar names, are in both. The invented split
-// (invent.go) is the seen split's shape with names invented per episode.
+// and the spelled split (invent.go) are the seen split's shape with names invented per episode.
 var splits = map[string]*splitSpec{
 	"seen": {
 		salt:  0x5ee1,
@@ -60,8 +60,9 @@ var splits = map[string]*splitSpec{
 	},
 }
 
-// Splits are the valid Config.Split values. "invented" is for training only (see Config).
-var Splits = []string{"seen", "unseen", "invented"}
+// Splits are the valid Config.Split values. "invented" and "spelled" are for training only (see
+// Config).
+var Splits = []string{"seen", "unseen", "invented", "spelled"}
 
 // rng is splitmix64: small, and the same sequence for a seed on every Go version.
 type rng struct{ s uint64 }
@@ -184,7 +185,7 @@ const (
 func (sp *splitSpec) layout(seed uint64) (*world, error) {
 	r := &rng{s: seed ^ sp.salt*0x9e3779b97f4a7c15}
 	kind := r.intn(numKinds)
-	if sp.invent {
+	if sp.invent != nil {
 		sp = sp.invented(r)
 	}
 	for range maxDraws {
