@@ -15,7 +15,7 @@ func init() {
 			"colash eval countdown --model models/testbed --level cd4 --n 200 --seed 7 --summary cd4.json"},
 		{"arith", "the testbed's integer expressions, evaluated step by step", "",
 			"colash eval arith --model models/testbed --data arith.jsonl --out answers.jsonl"},
-		{"household", "episodes of the household text environment (seen or unseen split)", " [--split seen|unseen]",
+		{"household", "episodes of the household text environment (seen or unseen split)", " [--split seen|unseen] [--admissible]",
 			"colash eval household --model models/testbed --split unseen --n 100"},
 	} {
 		register("eval "+t.name, t.summary, func(args []string) error { return runEvalTask(t.name, args) }).

@@ -7,13 +7,15 @@ import (
 	"colash/engine/env/household"
 )
 
-// Episodes plays one household episode per seed with agent (at most cfg's step limit) and
+// Episodes plays one household episode per seed with the agent newAgent makes for the
+// environment (it may read the environment's admissible actions; at most cfg's step limit) and
 // reports each as a Result (seed, goal, steps, success, transcript) and their success rate.
-func Episodes(ctx context.Context, agent env.Agent, cfg household.Config, seeds []uint64, cfgRun Config) ([]Result, Summary, error) {
+func Episodes(ctx context.Context, newAgent func(*household.Env) env.Agent, cfg household.Config, seeds []uint64, cfgRun Config) ([]Result, Summary, error) {
 	e, err := household.New(cfg)
 	if err != nil {
 		return nil, Summary{}, err
 	}
+	agent := newAgent(e)
 	steps := cfg.MaxSteps
 	if steps <= 0 {
 		steps = household.DefaultMaxSteps

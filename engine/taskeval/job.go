@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"colash/engine/env"
 	"colash/engine/env/household"
 	"colash/engine/env/taskenv"
 	"colash/engine/eval"
@@ -20,7 +21,7 @@ import (
 type Job struct {
 	Task              string  `toml:"task" flag:"-"` // countdown, arith or household (on the command line: colash eval TASK)
 	Level             string  `toml:"level" help:"countdown level: cd3 or cd4"`
-	Split             string  `toml:"split" help:"household split: seen, unseen, or invented (the training-only split of made-up names)"`
+	Split             string  `toml:"split" help:"household split: seen, unseen, or invented or spelled (the training-only splits of made-up names)"`
 	Data              string  `toml:"data" ref:"file" help:"problems, one JSON line each (countdown: {\"nums\": [..], \"target\": T}; arith: {\"expr\": \"...\"}); none: n generated from seed"`
 	N                 int     `toml:"n" help:"generated problems or episodes (without data)"`
 	Seed              uint64  `toml:"seed" help:"seed of the generated problems or episodes (the testbed trains on seed 1) and of sampling"`
@@ -28,6 +29,7 @@ type Job struct {
 	MaxTokens         int     `toml:"max_tokens" help:"new tokens per completion (0: the task's: countdown 400, arith 360, household 48 per action)"`
 	Temperature       float64 `toml:"temperature" help:"token temperature (0: greedy)"`
 	LatentTemperature float64 `toml:"latent_temperature" help:"CoLA code temperature (top-k 40, the paper's; 0: greedy codes)"`
+	Admissible        bool    `toml:"admissible" help:"household: take the most likely of the environment's admissible actions (ALFWorld's command ranking) instead of writing one"`
 }
 
 // DefaultJob evaluates 100 held-out problems (seed 2: the testbed trains on seed 1) greedily in
@@ -90,7 +92,11 @@ func (j Job) Run(ctx context.Context, m *checkpoint.Model, progress io.Writer) (
 		for i := range seeds {
 			seeds[i] = testbed.EpisodeSeed(j.Seed, i)
 		}
-		return Episodes(ctx, taskenv.ModelAgent(m, latent, opt, true), household.Config{Split: j.Split}, seeds, cfg)
+		agent := func(*household.Env) env.Agent { return taskenv.ModelAgent(m, latent, opt, true) }
+		if j.Admissible {
+			agent = func(e *household.Env) env.Agent { return taskenv.ChoiceAgent(m, e.Admissible) }
+		}
+		return Episodes(ctx, agent, household.Config{Split: j.Split}, seeds, cfg)
 	}
 	var items []tasks.Item
 	var err error

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"colash/engine/env"
 	"colash/engine/env/household"
 	"colash/engine/tasks"
 )
@@ -74,15 +75,20 @@ func TestEpisodesExpertAndIdle(t *testing.T) {
 		}
 		return "look", nil
 	}
-	_, s, err := Episodes(context.Background(), expert, cfg, seeds, Config{})
+	_, s, err := Episodes(context.Background(), fixed(expert), cfg, seeds, Config{})
 	if err != nil || s.Correct != 5 {
 		t.Fatalf("expert: %+v, %v", s, err)
 	}
 	idle := func(context.Context, string) (string, error) { return "look", nil }
-	_, s, err = Episodes(context.Background(), idle, cfg, seeds, Config{})
+	_, s, err = Episodes(context.Background(), fixed(idle), cfg, seeds, Config{})
 	if err != nil || s.Correct != 0 {
 		t.Fatalf("idle agent: %+v, %v", s, err)
 	}
+}
+
+// fixed is an agent that does not read the environment.
+func fixed(a env.Agent) func(*household.Env) env.Agent {
+	return func(*household.Env) env.Agent { return a }
 }
 
 // An evaluation's default length holds a whole arith solution in either format (a character is a

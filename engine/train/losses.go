@@ -83,28 +83,11 @@ func usageKL(p, mask *ts.Tensor, n int, s *tensor.Scope) *ts.Tensor {
 	return s.T(negH.MustAddScalar(tensor.Scalar(math.Log(float64(C))), false))
 }
 
-// marginalNLL is -log p(x_{t+1}) under the latent-action model with the world model frozen,
-// -log sum_a softmax(l_t)[a] * p_WM(x_{t+1} | h_t, a), for policy logits l [B,N,C] at the first
-// N positions of h [B,T,d] and targets tgt [B,N]: [B,N]. Its gradient reaches the policy only,
-// and pulls it towards every code whose world-model token is the data's, in proportion to how
-// likely the world model makes it (Config.BCLoss = BCMarginal).
+// marginalNLL is -log p(x_{t+1}) under the latent-action model with the world model frozen
+// (cola.Model.MarginalLogProbs), for policy logits l [B,N,C] at the first N positions of h
+// [B,T,d] and targets tgt [B,N]: [B,N]. Its gradient reaches the policy only, and pulls it
+// towards every code whose world-model token is the data's, in proportion to how likely the
+// world model makes it (Config.BCLoss = BCMarginal).
 func marginalNLL(m *cola.Model, h, l, tgt *ts.Tensor, s *tensor.Scope) *ts.Tensor {
-	sz := l.MustSize()
-	B, N, C := sz[0], sz[1], sz[2]
-	var lpx *ts.Tensor // [B,N,C]: log p_WM(x_{t+1} | h_t, a) for every code a
-	tensor.NoGrad(func() {
-		d := h.MustSize()[2]
-		hn := s.T(h.MustNarrow(1, 0, N, false))                                                  // [B,N,d]
-		hc := s.T(s.T(hn.MustUnsqueeze(2, false)).MustExpand([]int64{B, N, C, d}, false, false)) // [B,N,C,d]
-		hc = s.T(hc.MustReshape([]int64{B * N, C, d}, false))
-		codes := s.T(ts.MustArange(tensor.Scalar(float64(C)), gotch.Int64, h.MustDevice()))
-		codes = s.T(s.T(codes.MustUnsqueeze(0, false)).MustExpand([]int64{B * N, C}, false, false))
-		wm := own(s)(m.WorldModelLogits(hc, codes))           // [B*N,C,V]
-		lsm := s.T(wm.MustLogSoftmax(-1, gotch.Float, false)) // [B*N,C,V]
-		idx := s.T(s.T(tgt.MustReshape([]int64{B * N, 1, 1}, false)).MustExpand([]int64{B * N, C, 1}, false, false))
-		lpx = s.T(s.T(lsm.MustGather(2, idx, false, false)).MustReshape([]int64{B, N, C}, false))
-	})
-	lpi := s.T(l.MustLogSoftmax(-1, gotch.Float, false)) // [B,N,C]
-	joint := s.T(lpi.MustAdd(lpx, false))
-	return s.T(s.T(joint.MustLogsumexp([]int64{-1}, false, false)).MustNeg(false))
+	return s.T(m.MarginalLogProbs(h, l, tgt, s).MustNeg(false))
 }

@@ -2,6 +2,7 @@ package taskenv
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"colash/engine/env"
@@ -25,5 +26,33 @@ func ModelAgent(m *checkpoint.Model, latent generate.Sampling, opt generate.Opti
 			out, _, _ = strings.Cut(out, "\n")
 		}
 		return out, err
+	}
+}
+
+// ChoiceAgent is an agent that writes the action m finds most likely after the transcript among
+// those admissible returns, each read with the newline that ends its line (generate.Score): the
+// protocol of ALFWorld agents that rank the environment's admissible commands. It never
+// misspells a name, so what it measures is the choice alone.
+func ChoiceAgent(m *checkpoint.Model, admissible func() []string) env.Agent {
+	return func(ctx context.Context, transcript string) (string, error) {
+		acts := admissible()
+		if len(acts) == 0 {
+			return "", fmt.Errorf("choice agent: the environment admits no action")
+		}
+		lines := make([]string, len(acts))
+		for i, a := range acts {
+			lines[i] = a + "\n"
+		}
+		lp, err := generate.Score(m, transcript, lines)
+		if err != nil {
+			return "", err
+		}
+		best := 0
+		for i := range lp {
+			if lp[i] > lp[best] {
+				best = i
+			}
+		}
+		return acts[best], nil
 	}
 }

@@ -98,3 +98,42 @@ func TestModelAgent(t *testing.T) {
 		t.Errorf("first action %q, want the greedy continuation %q", ep.Turns[0].Action, want.String())
 	}
 }
+
+// A choice agent writes the admissible action the model scores highest, each read to the end of
+// its line; with nothing admissible it is an error, not an empty action.
+func TestChoiceAgentTakesTheLikeliestAction(t *testing.T) {
+	path, err := models.Resolve("stories260K")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := checkpoint.Open(path, checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	transcript := "Once upon a time, there was a little"
+	acts := []string{" zq", " girl named Lily", " girl", " dog"}
+	lp, err := generate.Score(m, transcript, []string{" zq\n", " girl named Lily\n", " girl\n", " dog\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := 0
+	for i := range lp {
+		if lp[i] > lp[best] {
+			best = i
+		}
+	}
+	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}} {
+		var offered []string
+		for _, i := range order {
+			offered = append(offered, acts[i])
+		}
+		got, err := ChoiceAgent(m, func() []string { return offered })(context.Background(), transcript)
+		if err != nil || got != acts[best] {
+			t.Errorf("offered %q: chose %q (%v), want %q (scores %v)", offered, got, err, acts[best], lp)
+		}
+	}
+	if _, err := ChoiceAgent(m, func() []string { return nil })(context.Background(), transcript); err == nil {
+		t.Error("no admissible action: want an error")
+	}
+}
