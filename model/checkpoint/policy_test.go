@@ -10,7 +10,6 @@ import (
 	"colash/model/checkpoint"
 	"colash/model/safetensors"
 	"colash/model/tensor"
-	"colash/models"
 )
 
 // A policy checkpoint is its base CoLA with the policy's tensors in place: loaded, it is the
@@ -113,15 +112,15 @@ func TestPolicyCheckpointIsItsBaseWithThePolicyReplaced(t *testing.T) {
 	}
 }
 
-// The shipped RL policy loads over the shipped CoLA by its name: its policy differs, the rest
-// is the base's.
-func TestShippedRLPolicyLoadsOverTheShippedCoLA(t *testing.T) {
+// The shipped RL policy loads over the CoLA it was trained on, the folder beside it its config
+// names: its policy differs, the rest is the base's.
+func TestShippedRLPolicyLoadsOverItsCoLA(t *testing.T) {
 	p, err := checkpoint.Open("../../models/testbed-cola-rl", colaOpt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Free()
-	dir, err := models.Path(models.TestbedCoLA)
+	dir, err := filepath.Abs("../../models/testbed-cola-phase5")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,8 +129,8 @@ func TestShippedRLPolicyLoadsOverTheShippedCoLA(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer base.Free()
-	if p.Base != models.TestbedCoLA {
-		t.Errorf("base %q", p.Base)
+	if p.Base != dir {
+		t.Errorf("base %q, want %q", p.Base, dir)
 	}
 	if slices.Equal(tensor.Float32s(p.CoLA.PolicyHead.W), tensor.Float32s(base.CoLA.PolicyHead.W)) {
 		t.Error("the RL policy's head is the base's")
