@@ -71,8 +71,9 @@ func TestTaskEnvPaysTheLastReward(t *testing.T) {
 	}
 }
 
-// A model agent writes what the model's greedy continuation of the transcript is.
-func TestModelAgent(t *testing.T) {
+// stories is the shipped stories260K, freed when the test ends.
+func stories(t *testing.T) *checkpoint.Model {
+	t.Helper()
 	path, err := models.Resolve("stories260K")
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +82,13 @@ func TestModelAgent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Free()
+	t.Cleanup(m.Free)
+	return m
+}
+
+// A model agent writes what the model's greedy continuation of the transcript is.
+func TestModelAgent(t *testing.T) {
+	m := stories(t)
 	opt := generate.Options{MaxTokens: 12}
 	agent := ModelAgent(m, generate.Sampling{}, opt, false)
 	e, _ := NewTaskEnv("story-word", rl.TaskOptions{}, 2)
@@ -102,15 +109,7 @@ func TestModelAgent(t *testing.T) {
 // A choice agent writes the admissible action the model scores highest, each read to the end of
 // its line; with nothing admissible it is an error, not an empty action.
 func TestChoiceAgentTakesTheLikeliestAction(t *testing.T) {
-	path, err := models.Resolve("stories260K")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := checkpoint.Open(path, checkpoint.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Free()
+	m := stories(t)
 	transcript := "Once upon a time, there was a little"
 	acts := []string{" zq", " girl named Lily", " girl", " dog"}
 	lp, err := generate.Score(m, transcript, []string{" zq\n", " girl named Lily\n", " girl\n", " dog\n"})
