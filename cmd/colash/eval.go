@@ -77,11 +77,16 @@ func runEval(args []string) error {
 
 // searchFlag finds --search METHOD (or --search=METHOD) among args and returns the others.
 func searchFlag(args []string) (method string, rest []string, ok bool) {
+	return cutFlag(args, "search")
+}
+
+// cutFlag finds --name VALUE (or --name=VALUE) among args and returns the others.
+func cutFlag(args []string, name string) (value string, rest []string, ok bool) {
 	for i, a := range args {
-		if v, found := strings.CutPrefix(a, "--search="); found {
+		if v, found := strings.CutPrefix(a, "--"+name+"="); found {
 			return v, append(slices.Clone(args[:i]), args[i+1:]...), true
 		}
-		if a == "--search" && i+1 < len(args) {
+		if a == "--"+name && i+1 < len(args) {
 			return args[i+1], append(slices.Clone(args[:i]), args[i+2:]...), true
 		}
 	}

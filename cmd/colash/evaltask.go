@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"colash/engine/job"
+	"colash/engine/search"
 	"colash/engine/taskeval"
 )
 
@@ -27,22 +28,37 @@ func init() {
 			withExample(t.example)
 	}
 	for _, c := range []string{"eval countdown", "eval arith"} {
-		commands[c].usage = append(commands[c].usage, "colash "+c+" --search greedy|best-of-n|mcts|mcts-q --model cola --budget TOKENS [--qnet DIR] [--n N] [colash search's flags]")
+		commands[c].usage = append(commands[c].usage, "colash "+c+" --search greedy|best-of-n|mcts|mcts-q --model cola --budget TOKENS [--qnet DIR] [--n N] [--out results.json] [--summary FILE.json] [colash search's flags]")
 		commands[c].doc += "\n\nWith --search METHOD the held-out problems (seed 2) are solved by search over latent codes,\n" +
 			"scored by the task's verifier (it needs only the prompt: no oracle); the flags are colash search's.\n" +
-			"Answers are capped as colash eval caps completions (--answer-tokens: countdown 400, arith 360)."
+			"Answers are capped as colash eval caps completions (--answer-tokens: countdown 400, arith 360).\n" +
+			"--out writes colash search's results.json; --summary the summary above, its forward tokens\n" +
+			"those of the search (the budget that 2x, 4x and 8x greedy's compute are multiples of)."
 		commands[c].extra = searchFlagsHelp(c[len("eval "):], "the task is the held-out problems, --level picks countdown's")
 	}
 }
 
 // runTaskSearch evaluates a task's held-out problems by search: colash search on task cd3-test,
 // cd4-test or arith-test (engine/rl's testbed tasks, the problems colash eval draws with seed 2).
+// --summary writes what colash eval's does, from the search's results.
 func runTaskSearch(task, method string, args []string) error {
+	summary, args, _ := cutFlag(args, "summary")
 	a, err := taskSearchArgs(task, method, args)
 	if err != nil {
 		return err
 	}
-	return runSearch(a)
+	all, err := searchCommand(a)
+	if err != nil || summary == "" {
+		return err
+	}
+	return taskeval.WriteSummary(summary, searchSummary(all[0]))
+}
+
+// searchSummary is eval's summary of one method's search results.
+func searchSummary(r *search.Results) taskeval.Summary {
+	s := taskeval.Summarize(r.Successes, r.N, 0)
+	s.ForwardTokensPerProblem = r.ForwardPerProblem
+	return s
 }
 
 // taskSearchArgs are the colash search arguments of eval TASK --search METHOD ARGS.

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -33,5 +37,42 @@ func TestEvalTaskSearchCapsAnswersAtTheTasksLength(t *testing.T) {
 	fs, err := searchFlagSet(&mf, &a, got)
 	if err != nil || fs.Parse(got) != nil || a.j.Config.AnswerTokens != 50 {
 		t.Errorf("a user's --answer-tokens 50: %d (%v)", a.j.Config.AnswerTokens, err)
+	}
+}
+
+// eval countdown --search --summary writes eval's summary from the search's results: the
+// accuracy, its interval and the forward tokens of its results.json.
+func TestEvalTaskSearchWritesTheSummary(t *testing.T) {
+	dir := t.TempDir()
+	resPath, sumPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "s.json")
+	if _, errs, err := colash(t, "eval", "countdown", "--model", "testbed-cola", "--level", "cd3", "--search", "greedy",
+		"--n", "5", "--threads", "1", "--out", resPath, "--summary", sumPath); err != nil {
+		t.Fatalf("eval countdown --search greedy --summary: %v %s", err, errs)
+	}
+	var res struct {
+		N         int        `json:"n"`
+		Successes int        `json:"successes"`
+		CI        [2]float64 `json:"success_ci95"`
+		Forward   float64    `json:"forward_tokens_per_problem"`
+	}
+	var sum map[string]float64
+	for path, v := range map[string]any{resPath: &res, sumPath: &sum} {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			err = json.Unmarshal(b, v)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	if res.N != 5 || res.Successes == 0 || res.Forward <= 0 {
+		t.Fatalf("results.json: %+v (greedy codes solve about half of cd3)", res)
+	}
+	want := map[string]float64{"n": 5, "accuracy": float64(res.Successes) / 5, "ci_low": res.CI[0], "ci_high": res.CI[1],
+		"forward_tokens_per_problem": res.Forward}
+	for k, v := range want {
+		if math.Abs(sum[k]-v) > 1e-9 {
+			t.Errorf("summary %s = %v, want %v (results.json)", k, sum[k], v)
+		}
 	}
 }

@@ -50,43 +50,50 @@ func searchFlagSet(mf *modelFlags, a *searchArgs, args []string) (*flag.FlagSet,
 }
 
 func runSearch(args []string) error {
+	_, err := searchCommand(args)
+	return err
+}
+
+// searchCommand parses colash search's arguments, runs the job and returns its results.
+func searchCommand(args []string) ([]*search.Results, error) {
 	var mf modelFlags
 	var a searchArgs
 	fs, err := searchFlagSet(&mf, &a, args)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
 	if err := a.j.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	return searchAndReport(&mf, a.j, a.out)
 }
 
-// searchAndReport loads the model, runs the job, prints its table and writes results.json.
-func searchAndReport(mf *modelFlags, j search.Job, out string) error {
+// searchAndReport loads the model, runs the job, prints its table, writes results.json and
+// returns the results.
+func searchAndReport(mf *modelFlags, j search.Job, out string) ([]*search.Results, error) {
 	m, err := loadSearchModel(mf)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer m.Free()
 	ctx, stop := stopContext()
 	defer stop()
 	all, err := search.RunJob(ctx, m, j, os.Stderr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Print(search.Table(all))
 	if out == "" {
-		return nil
+		return all, nil
 	}
 	var v any = all
 	if len(all) == 1 {
 		v = all[0]
 	}
-	return checkpoint.WriteJSON(out, v)
+	return all, checkpoint.WriteJSON(out, v)
 }
 
 // loadSearchModel loads --model, which must be a CoLA.
