@@ -106,6 +106,10 @@ func TestLaunchedRecipeMatchesOneProcess(t *testing.T) {
 			t.Errorf("the launched run wrote no %s", f)
 		}
 	}
+	// report.md's rerun line is the launch, not one rank's command.
+	if b, _ := os.ReadFile(filepath.Join(two, "report.md")); !strings.Contains(string(b), "colash launch -n 2 -- recipe run "+recipe) {
+		t.Errorf("report.md does not rerun the launch:\n%s", b)
+	}
 	losses := func(out string) []float64 {
 		lines, err := run.ReadMetrics(filepath.Join(out, "stage1", "metrics.jsonl"))
 		if err != nil {

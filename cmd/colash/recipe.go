@@ -82,12 +82,12 @@ func runRecipe(args []string) error {
 	for _, l := range r.CheckLengths() {
 		fmt.Fprintf(os.Stderr, "warning: %s\n", l)
 	}
-	r.SetCommand("colash recipe run " + strings.Join(args, " "))
 	ctx, g, done, err := joinJob() // under colash launch or torchrun: one rank of the recipe's run
 	if err != nil {
 		return err
 	}
 	defer done()
+	r.SetCommand(jobCommand(g, "recipe run "+strings.Join(args, " ")))
 	if _, err := recipes.RunOn(ctx, g, r, os.Stderr); err != nil {
 		return fmt.Errorf("%s (run the same command again to continue; state is in %s)", err, r.OutDir())
 	}
