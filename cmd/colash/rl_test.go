@@ -11,9 +11,19 @@ import (
 // name: loaded, the two are one model.
 func TestLatentRLWritesThePolicyOverItsBase(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "rl")
-	if _, errs, err := colash(t, "rl", "--model", "cola", "--task", "story-word", "--steps", "2", "--prompts", "2", "--group", "2",
-		"--max-tokens", "4", "--held-out", "0", "--lr", "1e-2", "--threads", "1", "--out", out); err != nil {
-		t.Fatalf("rl: %v\n%s", err, errs)
+	args := []string{"rl", "--model", "cola", "--task", "story-word", "--steps", "2", "--prompts", "2", "--group", "2",
+		"--max-tokens", "4", "--held-out", "0", "--lr", "1e-2", "--threads", "1", "--out", out}
+	// Stopped after the first update and resumed: each summary says the frozen modules are as loaded.
+	for _, more := range [][]string{{"--stop-at", "1"}, {"--resume"}} {
+		if _, errs, err := colash(t, append(args, more...)...); err != nil {
+			t.Fatalf("rl %v: %v\n%s", more, err, errs)
+		}
+		var sum struct {
+			FrozenUnchanged bool `json:"frozen_unchanged"`
+		}
+		if b, err := os.ReadFile(filepath.Join(out, "summary.json")); err != nil || json.Unmarshal(b, &sum) != nil || !sum.FrozenUnchanged {
+			t.Errorf("rl %v: summary.json does not say the frozen modules are unchanged: %v %s", more, err, b)
+		}
 	}
 	var cfg struct {
 		Architectures []string `json:"architectures"`

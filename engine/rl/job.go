@@ -220,6 +220,7 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 		checkpoint.WriteJSON(sumPath, sum) // keeps the time spent for the resumed run
 		return nil, err
 	}
+	sum.FrozenUnchanged = HashParams(actor.Frozen()) == frozen0 // a stopped run's summary says it too
 	if env.StopAt > 0 && env.StopAt < j.Steps {
 		checkpoint.WriteJSON(sumPath, sum)
 		env.Logf("stopped at step %d: continue with --resume", env.StopAt)
@@ -230,7 +231,6 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 			return nil, err
 		}
 	}
-	sum.FrozenUnchanged = HashParams(actor.Frozen()) == frozen0
 	if sum.Final == nil { // every step ran in an earlier process
 		sum.Final = lastMetrics(filepath.Join(out, "metrics.jsonl"))
 	}
