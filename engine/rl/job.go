@@ -96,9 +96,10 @@ type Summary struct {
 	Config          Config  `json:"config"`
 	NLLBefore       float64 `json:"nll_before,omitempty"` // held-out NLL of the starting model
 	NLLAfter        float64 `json:"nll_after,omitempty"`
-	FrozenUnchanged bool    `json:"frozen_unchanged"` // the weights RL must not touch hash the same
-	TrainSeconds    float64 `json:"train_seconds"`    // summed over resumed runs
-	Final           Metrics `json:"final"`            // the last step's metrics
+	FrozenUnchanged bool    `json:"frozen_unchanged"`     // the weights RL must not touch hash the same
+	TrainSeconds    float64 `json:"train_seconds"`        // summed over resumed runs
+	StoppedAt       int     `json:"stopped_at,omitempty"` // --stop-at's step, while the run is unfinished
+	Final           Metrics `json:"final"`                // the last step's metrics
 }
 
 // Run trains env.Model with the job into env.Out (metrics.jsonl, checkpoint/, summary.json,
@@ -128,12 +129,21 @@ func (j *Job) Run(ctx context.Context, env *job.Env) (any, error) {
 	if err != nil || sum == nil {
 		return nil, err
 	}
+	// A stopped run writes its model as a finished one does, so that the model of step StopAt
+	// can be evaluated (a token run over its last blocks checkpoints only those).
 	wrote := "metrics.jsonl, summary.json, checkpoint/, model/"
+	if err := m.Save(filepath.Join(env.Out, "model"), checkpoint.SaveOptions{DType: "F32"}); err != nil {
+		return nil, err
+	}
 	if !j.TokenLevel && base != "" {
 		if err := checkpoint.SavePolicy(m, filepath.Join(env.Out, "policy"), base); err != nil {
 			return nil, err
 		}
 		wrote += ", policy/: the policy alone, over " + base
+	}
+	if sum.StoppedAt > 0 {
+		env.Logf("stopped at step %d: wrote %s (%s); continue with --resume", sum.StoppedAt, env.Out, wrote)
+		return nil, nil // the job is not done: a recipe stage runs again to finish it
 	}
 	env.Logf("wrote %s (%s)", env.Out, wrote)
 	return sum, nil
@@ -222,9 +232,8 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 	}
 	sum.FrozenUnchanged = HashParams(actor.Frozen()) == frozen0 // a stopped run's summary says it too
 	if env.StopAt > 0 && env.StopAt < j.Steps {
-		checkpoint.WriteJSON(sumPath, sum)
-		env.Logf("stopped at step %d: continue with --resume", env.StopAt)
-		return nil, nil
+		sum.StoppedAt = env.StopAt
+		return sum, checkpoint.WriteJSON(sumPath, sum)
 	}
 	if held != nil {
 		if sum.NLLAfter, err = NLL(actor, held); err != nil {
@@ -234,10 +243,7 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 	if sum.Final == nil { // every step ran in an earlier process
 		sum.Final = lastMetrics(filepath.Join(out, "metrics.jsonl"))
 	}
-	if err := checkpoint.WriteJSON(sumPath, sum); err != nil {
-		return nil, err
-	}
-	return sum, m.Save(filepath.Join(out, "model"), checkpoint.SaveOptions{DType: "F32"})
+	return sum, checkpoint.WriteJSON(sumPath, sum)
 }
 
 // actor is who samples and learns: the Llama's tokens, or CoLA's policy over codes (wrapping a
