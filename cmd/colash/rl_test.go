@@ -13,13 +13,7 @@ func TestLatentRLWritesThePolicyOverItsBase(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "rl")
 	args := []string{"rl", "--model", "cola", "--task", "story-word", "--steps", "2", "--prompts", "2", "--group", "2",
 		"--max-tokens", "4", "--held-out", "0", "--lr", "1e-2", "--threads", "1", "--out", out}
-	logits := func(model string) string {
-		o, errs, err := colash(t, "logits", "--model", model, "--text", "Once upon a time")
-		if err != nil {
-			t.Fatalf("logits of %s: %v %s", model, err, errs)
-		}
-		return o
-	}
+	logits := func(model string) string { return logitsOf(t, model) }
 	// Stopped after the first update and resumed: each summary says the frozen modules are as
 	// loaded, and the stopped run's policy/ is its step-1 policy (the resumed run replaces it).
 	var stopped string
@@ -34,7 +28,11 @@ func TestLatentRLWritesThePolicyOverItsBase(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(out, "summary.json")); err != nil || json.Unmarshal(b, &sum) != nil || !sum.FrozenUnchanged {
 			t.Errorf("rl %v: summary.json does not say the frozen modules are unchanged: %v %s", more, err, b)
 		}
-		if want := map[bool]int{true: 1, false: 0}[more[0] == "--stop-at"]; sum.StoppedAt != want {
+		want := 0
+		if more[0] == "--stop-at" {
+			want = 1
+		}
+		if sum.StoppedAt != want {
 			t.Errorf("rl %v: summary.json says stopped_at %d, want %d", more, sum.StoppedAt, want)
 		}
 		if stopped == "" {
@@ -70,13 +68,17 @@ func TestStoppedTokenRunWritesItsModel(t *testing.T) {
 		"--lr", "1e-2", "--threads", "1", "--out", out); err != nil {
 		t.Fatalf("rl: %v\n%s", err, errs)
 	}
-	text := []string{"logits", "--text", "Once upon a time", "--model"}
-	after, errs, err := colash(t, append(text, filepath.Join(out, "model"))...)
+	if logitsOf(t, filepath.Join(out, "model")) == logitsOf(t, "stories260K") {
+		t.Error("model/ is the model before RL: not the step-1 model")
+	}
+}
+
+// logitsOf is `colash logits` of a fixed text under model, as printed.
+func logitsOf(t *testing.T, model string) string {
+	t.Helper()
+	o, errs, err := colash(t, "logits", "--model", model, "--text", "Once upon a time")
 	if err != nil {
-		t.Fatalf("the stopped run's model/ does not load: %v\n%s", err, errs)
+		t.Fatalf("logits of %s: %v %s", model, err, errs)
 	}
-	before, _, err := colash(t, append(text, "stories260K")...)
-	if err != nil || after == before {
-		t.Errorf("model/ is the model before RL (%v): not the step-1 model", err)
-	}
+	return o
 }
