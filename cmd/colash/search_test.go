@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"colash/model/qnet"
 )
 
 // colash qnet collect, train and search end to end on the shipped CoLA, tiny sizes.
@@ -16,8 +19,21 @@ func TestSearchAndQNetCommands(t *testing.T) {
 	if _, errs, err := colash(t, "qnet", "collect", "--model", "cola", "--task", "story-target", "--n", "3", "--samples", "2", "--max-tokens", "8", "--out", data); err != nil {
 		t.Fatalf("collect: %v %s", err, errs)
 	}
-	if _, errs, err := colash(t, "qnet", "train", "--model", "cola", "--data", data, "--steps", "4", "--batch", "2", "--target-every", "2", "--out", q); err != nil {
+	// Stopped at step 2 of 4, qnet train writes the Q-network of step 2; --resume finishes it.
+	train := []string{"qnet", "train", "--model", "cola", "--data", data, "--steps", "4", "--batch", "2", "--target-every", "2", "--out", q}
+	if _, errs, err := colash(t, append(train, "--stop-at", "2")...); err != nil {
 		t.Fatalf("train: %v %s", err, errs)
+	}
+	head := filepath.Join(q, qnet.HeadFile)
+	stopped, err := os.ReadFile(head)
+	if err != nil {
+		t.Fatalf("qnet train stopped at step 2 wrote no Q-network: %v", err)
+	}
+	if _, errs, err := colash(t, append(train, "--resume")...); err != nil {
+		t.Fatalf("train --resume: %v %s", err, errs)
+	}
+	if final, err := os.ReadFile(head); err != nil || bytes.Equal(final, stopped) {
+		t.Fatalf("the resumed run left the Q-network of step 2 (%v)", err)
 	}
 	out, errs, err := colash(t, "search", "--model", "cola", "--task", "story-target", "--methods", "greedy,best-of-n,mcts,mcts-q",
 		"--qnet", q, "--budget", "200", "--n", "2", "--answer-tokens", "8", "--depth", "8", "--out", res)

@@ -84,5 +84,10 @@ func (e *Env) Logf(format string, args ...any) {
 	}
 }
 
+// Stopped says whether a job of steps updates stops early at StopAt. A stopped job writes its
+// model of that update as a finished one does, so that it can be evaluated, and returns no
+// result: a recipe stage is not done until a resumed run finishes it.
+func (e *Env) Stopped(steps int) bool { return e.StopAt > 0 && e.StopAt < steps }
+
 // Rank0 says whether this process writes the job's files: the only one, or rank 0 of a group.
 func (e *Env) Rank0() bool { return e.Group == nil || e.Group.Rank() == 0 }

@@ -231,7 +231,7 @@ func (j Job) train(ctx context.Context, m *checkpoint.Model, env *job.Env) (*Sum
 		return nil, err
 	}
 	sum.FrozenUnchanged = HashParams(actor.Frozen()) == frozen0 // a stopped run's summary says it too
-	if env.StopAt > 0 && env.StopAt < j.Steps {
+	if env.Stopped(j.Steps) {
 		sum.StoppedAt = env.StopAt
 		return sum, checkpoint.WriteJSON(sumPath, sum)
 	}

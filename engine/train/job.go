@@ -98,16 +98,16 @@ func (j *Job) Run(ctx context.Context, env *job.Env) (any, error) {
 		return nil, err
 	}
 	defer m.Free()
-	if env.StopAt > 0 && env.StopAt < j.Steps {
-		env.Logf("stopped at update %d: continue with --resume", env.StopAt)
-		return nil, nil
-	}
 	if !env.Rank0() { // every rank holds the same weights; rank 0 writes them
 		return nil, nil
 	}
 	dt, _ := checkpoint.ParseStoredDType(j.SaveDType) // checked by Validate
 	if err := m.Save(env.ModelOut(), checkpoint.SaveOptions{DType: dt}); err != nil {
 		return nil, err
+	}
+	if env.Stopped(j.Steps) {
+		env.Logf("stopped at update %d: wrote %s; continue with --resume", env.StopAt, env.ModelOut())
+		return nil, nil
 	}
 	env.Logf("wrote %s", env.ModelOut())
 	lines, err := run.ReadMetrics(filepath.Join(env.Out, "metrics.jsonl"))

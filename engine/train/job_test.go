@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -13,8 +14,8 @@ import (
 	"colash/model/checkpoint"
 )
 
-// A train job resolves its references through the environment, stops where StopAt says without
-// writing a model, continues from its checkpoint, writes the model to ModelOut and returns the
+// A train job resolves its references through the environment, stops where StopAt says and
+// writes the model of that update, continues from its checkpoint, writes the model to ModelOut and returns the
 // last update's metrics; a stage 1 then wraps that Llama in fresh CoLA modules of the job's sizes.
 func TestJobRunsPretrainingThenStage1(t *testing.T) {
 	s := pretrainFiles(t)
@@ -35,8 +36,9 @@ func TestJobRunsPretrainingThenStage1(t *testing.T) {
 	if res, err := lm.Run(context.Background(), env); err != nil || res != nil {
 		t.Fatalf("stopped run: %v, %v", res, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "model")); !os.IsNotExist(err) {
-		t.Fatal("a run stopped at update 3 of 6 wrote its model")
+	stopped, err := os.ReadFile(filepath.Join(dir, "model", "model.safetensors"))
+	if err != nil {
+		t.Fatalf("a run stopped at update 3 of 6 wrote no model: %v", err)
 	}
 	if !slices.Contains(asked, job.DataRef) || !slices.Contains(asked, job.TokenizerRef) {
 		t.Fatalf("references resolved as %v: want data and tokenizer", asked)
@@ -48,6 +50,9 @@ func TestJobRunsPretrainingThenStage1(t *testing.T) {
 	}
 	if m, _ := res.(map[string]any); m == nil || m["step"] != float64(6) {
 		t.Fatalf("result %v: want the metrics of update 6", res)
+	}
+	if final, err := os.ReadFile(filepath.Join(dir, "model", "model.safetensors")); err != nil || bytes.Equal(final, stopped) {
+		t.Fatalf("the finished run left the model of update 3 (%v)", err)
 	}
 	s1 := NewJob(StageIDM)
 	s1.Data, s1.Seq, s1.Steps, s1.Batch, s1.Codes, s1.ActionLayers, s1.PolicyLayers = "@corpus", 32, 2, 2, 8, 1, 1

@@ -179,15 +179,15 @@ func (j *TrainJob) Run(ctx context.Context, env *job.Env) (any, error) {
 	if err := run.Loop(ctx, tr, o); err != nil {
 		return nil, err
 	}
-	if env.StopAt > 0 && env.StopAt < j.Steps {
-		env.Logf("stopped at step %d: continue with --resume", env.StopAt)
-		return nil, nil
-	}
 	if !env.Rank0() { // the same steps from rank 0's state, nothing written
 		return nil, nil
 	}
 	if err := online.Save(env.ModelOut(), tokPath); err != nil {
 		return nil, err
+	}
+	if env.Stopped(j.Steps) {
+		env.Logf("stopped at step %d: wrote %s; continue with --resume", env.StopAt, env.ModelOut())
+		return nil, nil
 	}
 	env.Logf("Q-network written to %s (colash search --qnet %s)", env.ModelOut(), env.ModelOut())
 	lines, err := run.ReadMetrics(filepath.Join(env.Out, "metrics.jsonl"))
