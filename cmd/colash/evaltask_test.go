@@ -76,3 +76,26 @@ func TestEvalTaskSearchWritesTheSummary(t *testing.T) {
 		}
 	}
 }
+
+// eval says how a CoLA's codes are chosen (sampled by default, where a Llama decodes greedily),
+// and says nothing of codes for a Llama.
+func TestEvalTaskSaysHowCodesAreChosen(t *testing.T) {
+	for _, c := range []struct {
+		model string
+		args  []string
+		want  string
+	}{
+		{"testbed-cola", nil, "codes: sampled at temperature 1, top-k 40, seed 2"},
+		{"testbed-cola", []string{"--latent-temperature", "0"}, "codes: greedy"},
+		{"testbed", nil, ""},
+	} {
+		args := append([]string{"eval", "countdown", "--model", c.model, "--n", "2", "--max-tokens", "8", "--threads", "1"}, c.args...)
+		_, errs, err := colash(t, args...)
+		if err != nil {
+			t.Fatalf("%v: %v %s", args, err, errs)
+		}
+		if c.want == "" && strings.Contains(errs, "codes:") || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: stderr\n%s\nwant %q", args, errs, c.want)
+		}
+	}
+}

@@ -84,6 +84,11 @@ func (j Job) Run(ctx context.Context, m *checkpoint.Model, progress io.Writer) (
 	}
 	latent := generate.PaperLatent
 	latent.Temperature, latent.Seed = j.LatentTemperature, j.Seed
+	if m.CoLA != nil && progress != nil {
+		// A Llama decodes greedily here and a CoLA samples its codes: say so, so that the two
+		// are not compared unawares.
+		fmt.Fprintf(progress, "codes: %s\n", latentDecoding(latent))
+	}
 	opt := generate.Options{MaxTokens: j.CompletionTokens(), Sampling: generate.Sampling{Temperature: j.Temperature, Seed: j.Seed}}
 	cfg := Config{Batch: j.Batch, Progress: progress, Tokens: forwardTokens(m.Tok)}
 	if j.Task == "household" {
@@ -121,4 +126,12 @@ func forwardTokens(tok tokenizer.Tokenizer) func(prompt, completion string) int 
 	return func(prompt, completion string) int {
 		return len(tok.Encode(prompt, tokenizer.EncodeOptions{BOS: true})) + len(tok.Encode(completion, tokenizer.EncodeOptions{})) + 1
 	}
+}
+
+// latentDecoding says how a CoLA's codes are chosen.
+func latentDecoding(s generate.Sampling) string {
+	if s.Temperature <= 0 {
+		return "greedy (the policy's most likely code)"
+	}
+	return fmt.Sprintf("sampled at temperature %g, top-k %d, seed %d (--latent-temperature 0: greedy codes)", s.Temperature, s.TopK, s.Seed)
 }
