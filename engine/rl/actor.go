@@ -104,6 +104,17 @@ func layout(r *Rollout, rows, episode []int) *Layout {
 	return in
 }
 
+// SumOver weighs every action slot 1/n, so that a loss summed with Weight is the sum over rollout
+// rows of each row's token sum divided by n (Dr. GRPO's aggregation, n the completion limit):
+// every token counts alike, however long its completion.
+func (in *Layout) SumOver(n int) {
+	for _, slots := range in.Slots {
+		for _, x := range slots {
+			in.Weight[x] = 1 / float32(n)
+		}
+	}
+}
+
 // packRows groups the positions k of rows into layout rows: each alone without episodes, else
 // the tries of an episode in order of their prompts' length, a try joining the one before it
 // when its prompt continues that try's prompt and completion.

@@ -28,6 +28,22 @@ func GroupNormalize(r []float64, group int) ([]float64, error) {
 	return out, nil
 }
 
+// GroupCenter is Dr. GRPO's sequence advantage: r - the mean of its group, not divided by the
+// group's std, so that a group of near-equal rewards does not weigh as much as one of spread ones.
+func GroupCenter(r []float64, group int) ([]float64, error) {
+	if group <= 0 || len(r)%group != 0 {
+		return nil, fmt.Errorf("rl: %d rewards do not split into groups of %d", len(r), group)
+	}
+	out := make([]float64, len(r))
+	for g := 0; g < len(r); g += group {
+		mean, _ := meanStd(r[g:g+group], false)
+		for i := g; i < g+group; i++ {
+			out[i] = r[i] - mean
+		}
+	}
+	return out, nil
+}
+
 // LeaveOneOut is RLOO's baseline: r_i - mean of the other samples of its group (k > 1).
 func LeaveOneOut(r []float64, group int) ([]float64, error) {
 	if group <= 1 || len(r)%group != 0 {
@@ -223,6 +239,7 @@ type AdvantageConfig struct {
 	KLCoef        float64     // weight of the KL penalty in the reward (0: none)
 	KL            KLEstimator // estimator of that penalty
 	Whiten        bool        // whiten advantages over the batch
+	Center        bool        // grpo: r - group mean only (Dr. GRPO), no division by the std
 }
 
 // Advantages turns sequence scores into per-token advantages and returns. baseline is ReMax's
@@ -242,6 +259,9 @@ func Advantages(c AdvantageConfig, scores, baseline []float64, logp, ref, values
 func SequenceAdvantages(c AdvantageConfig, scores, baseline []float64, values [][]float64) ([]float64, error) {
 	switch c.Algo {
 	case GRPO:
+		if c.Center {
+			return GroupCenter(scores, c.Group)
+		}
 		return GroupNormalize(scores, c.Group)
 	case RLOO:
 		return LeaveOneOut(scores, c.Group)

@@ -35,6 +35,12 @@ type Config struct {
 	Lambda float64 `toml:"lambda" help:"GAE λ"`
 	Whiten bool    `toml:"whiten" help:"whiten advantages over the batch"`
 
+	// Dr. GRPO (Liu et al. 2025) is GRPO without its two length and difficulty biases:
+	// scale_rewards = false (r - mean, no division by the group's std) and token_sum = true (each
+	// sequence's loss summed over its tokens and divided by max_tokens, not averaged).
+	ScaleRewards bool `toml:"scale_rewards" help:"grpo: divide by the group's standard deviation (false: r - mean, Dr. GRPO's)"`
+	TokenSum     bool `toml:"token_sum" help:"loss: each sequence's token sum over max_tokens (Dr. GRPO's) instead of its token mean"`
+
 	ValueLRScale float64 `toml:"value_lr_scale" help:"PPO value head: learning-rate multiple"`
 	VFCoef       float64 `toml:"vf_coef" help:"value loss weight"`
 	ValueClip    float64 `toml:"value_clip" help:"PPO value clip"`
@@ -53,7 +59,7 @@ func DefaultConfig() Config {
 	return Config{Algo: GRPO, Steps: 100, Prompts: 8, Group: 8, MaxTokens: 32,
 		LR: 1e-4, MinLR: 1e-5, Warmup: 0, WeightDecay: 0, Beta1: 0.9, Beta2: 0.95, GradClip: 1,
 		Epochs: 1, MiniBatches: 1, ClipEps: 0.2,
-		KLCoef: 0.001, KL: K1, Gamma: 1, Lambda: 0.95, Whiten: true,
+		KLCoef: 0.001, KL: K1, Gamma: 1, Lambda: 0.95, Whiten: true, ScaleRewards: true,
 		ValueLRScale: 10, VFCoef: 0.5, ValueClip: 0.2, Workers: 8}
 }
 

@@ -108,7 +108,8 @@ func (t *Trainer) Experience(ctx context.Context, step int) (*Batch, error) {
 	if c.KLInLoss {
 		klCoef = 0
 	}
-	ac := AdvantageConfig{Algo: c.Algo, Group: c.Group, Gamma: c.Gamma, Lambda: c.Lambda, KLCoef: klCoef, KL: c.KL, Whiten: c.Whiten}
+	ac := AdvantageConfig{Algo: c.Algo, Group: c.Group, Gamma: c.Gamma, Lambda: c.Lambda, KLCoef: klCoef, KL: c.KL, Whiten: c.Whiten,
+		Center: !c.ScaleRewards}
 	if b.Episode != nil {
 		b.Adv, b.Ret, err = episodeAdvantages(ac, b)
 	} else {

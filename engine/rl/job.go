@@ -83,6 +83,8 @@ func (j Job) checkConfig() error {
 		return fmt.Errorf("rl: want temperature > 0, 0 < top_p <= 1, top_k >= 0")
 	case j.Turns < 0 || (j.Turns > 1 && j.Algo != GRPO && j.Algo != RLOO):
 		return fmt.Errorf("rl: turns %d with %s: multi-turn episodes (turns > 1) train with grpo or rloo", j.Turns, j.Algo)
+	case !j.ScaleRewards && j.Algo != GRPO:
+		return fmt.Errorf("rl: scale_rewards = false is grpo's (Dr. GRPO); %s does not divide by a std", j.Algo)
 	}
 	return nil
 }

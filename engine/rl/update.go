@@ -85,6 +85,9 @@ func episodeOrder(rng *rand.Rand, episode []int) []int {
 func (t *Trainer) backward(b *Batch, rows []int, total float64, st *updateStats) error {
 	c := t.Cfg
 	in := NewEpisodeLayout(b.Rollout, rows, b.Episode)
+	if c.TokenSum {
+		in.SumOver(c.MaxTokens)
+	}
 	shape := []int64{int64(in.B), int64(in.L)}
 	return tensor.Guard(func() {
 		s := &tensor.Scope{}
