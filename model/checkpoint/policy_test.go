@@ -112,31 +112,33 @@ func TestPolicyCheckpointIsItsBaseWithThePolicyReplaced(t *testing.T) {
 	}
 }
 
-// The shipped RL policy loads over the CoLA it was trained on, the folder beside it its config
-// names: its policy differs, the rest is the base's.
+// The shipped RL policies load over the CoLAs they were trained on, the folders beside them their
+// configs name: each policy differs, the rest is its base's.
 func TestShippedRLPolicyLoadsOverItsCoLA(t *testing.T) {
-	p, err := checkpoint.Open("../../models/testbed-cola-rl", colaOpt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Free()
-	dir, err := filepath.Abs("../../models/testbed-cola-phase5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := checkpoint.Open(dir, colaOpt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer base.Free()
-	if p.Base != dir {
-		t.Errorf("base %q, want %q", p.Base, dir)
-	}
-	if slices.Equal(tensor.Float32s(p.CoLA.PolicyHead.W), tensor.Float32s(base.CoLA.PolicyHead.W)) {
-		t.Error("the RL policy's head is the base's")
-	}
-	if !slices.Equal(tensor.Float32s(p.CoLA.CodeBook.W), tensor.Float32s(base.CoLA.CodeBook.W)) ||
-		!slices.Equal(tensor.Float32s(p.Llama.Layers[0].MLP.Down.W), tensor.Float32s(base.Llama.Layers[0].MLP.Down.W)) {
-		t.Error("the RL policy's codebook or backbone is not the base's")
+	for policy, cola := range map[string]string{"testbed-cola-rl": "testbed-cola", "testbed-cola-rl-phase5": "testbed-cola-phase5"} {
+		p, err := checkpoint.Open("../../models/"+policy, colaOpt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Free()
+		dir, err := filepath.Abs("../../models/" + cola)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, err := checkpoint.Open(dir, colaOpt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer base.Free()
+		if p.Base != dir {
+			t.Errorf("%s: base %q, want %q", policy, p.Base, dir)
+		}
+		if slices.Equal(tensor.Float32s(p.CoLA.PolicyHead.W), tensor.Float32s(base.CoLA.PolicyHead.W)) {
+			t.Errorf("%s: the RL policy's head is the base's", policy)
+		}
+		if !slices.Equal(tensor.Float32s(p.CoLA.CodeBook.W), tensor.Float32s(base.CoLA.CodeBook.W)) ||
+			!slices.Equal(tensor.Float32s(p.Llama.Layers[0].MLP.Down.W), tensor.Float32s(base.Llama.Layers[0].MLP.Down.W)) {
+			t.Errorf("%s: the RL policy's codebook or backbone is not the base's", policy)
+		}
 	}
 }
