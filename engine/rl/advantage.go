@@ -14,31 +14,25 @@ import (
 // [-10, 10]. std is the unbiased (n-1) standard deviation, torch.std's default; a group of one
 // has std 0 and so normalises to 0.
 func GroupNormalize(r []float64, group int) ([]float64, error) {
+	return groupwise(r, group, func(x, mean, std float64) float64 { return clamp((x-mean)/math.Max(std, 1e-8), -10, 10) })
+}
+
+// GroupCenter is Dr. GRPO's sequence advantage: r - the mean of its group, not divided by the
+// group's std, so that a group of near-equal rewards does not weigh as much as one of spread ones.
+func GroupCenter(r []float64, group int) ([]float64, error) {
+	return groupwise(r, group, func(x, mean, _ float64) float64 { return x - mean })
+}
+
+// groupwise maps each reward through f with its group's mean and unbiased std.
+func groupwise(r []float64, group int, f func(x, mean, std float64) float64) ([]float64, error) {
 	if group <= 0 || len(r)%group != 0 {
 		return nil, fmt.Errorf("rl: %d rewards do not split into groups of %d", len(r), group)
 	}
 	out := make([]float64, len(r))
 	for g := 0; g < len(r); g += group {
 		mean, std := meanStd(r[g:g+group], true)
-		std = math.Max(std, 1e-8)
 		for i := g; i < g+group; i++ {
-			out[i] = clamp((r[i]-mean)/std, -10, 10)
-		}
-	}
-	return out, nil
-}
-
-// GroupCenter is Dr. GRPO's sequence advantage: r - the mean of its group, not divided by the
-// group's std, so that a group of near-equal rewards does not weigh as much as one of spread ones.
-func GroupCenter(r []float64, group int) ([]float64, error) {
-	if group <= 0 || len(r)%group != 0 {
-		return nil, fmt.Errorf("rl: %d rewards do not split into groups of %d", len(r), group)
-	}
-	out := make([]float64, len(r))
-	for g := 0; g < len(r); g += group {
-		mean, _ := meanStd(r[g:g+group], false)
-		for i := g; i < g+group; i++ {
-			out[i] = r[i] - mean
+			out[i] = f(r[i], mean, std)
 		}
 	}
 	return out, nil
