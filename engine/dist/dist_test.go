@@ -211,12 +211,6 @@ func lostPeer(stop func(), limit time.Duration) func(*Group) error {
 		if err := g.Barrier(); err == nil || !strings.Contains(err.Error(), "unusable") {
 			return fmt.Errorf("barrier after a failure: %v, want group unusable", err)
 		}
-		if g.Rank() == 0 {
-			// Rank 0 serves the store the other survivors read the heartbeats from: leaving at
-			// once can end a slower survivor's check early, and it then names rank 0 (whose store
-			// stopped answering) instead of the rank that was killed.
-			time.Sleep(3 * time.Second)
-		}
 		return nil
 	}
 }

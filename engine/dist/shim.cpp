@@ -29,6 +29,7 @@ constexpr milliseconds beatEvery{250}, lostAfter{1500};
 
 std::string beatKey(int rank) { return "colash/beat/" + std::to_string(rank); }
 std::string failedKey(int rank) { return "colash/failed/" + std::to_string(rank); }
+std::string namedKey(int rank) { return "colash/named/" + std::to_string(rank); }
 
 struct Group {
   c10::intrusive_ptr<c10d::Store> store;
@@ -75,9 +76,20 @@ std::string message(const std::exception &e) {
   return c ? c->what_without_backtrace() : e.what();
 }
 
+// awaitNamers keeps rank 0's store answering, for 2*lostAfter at most, until every other live
+// rank has named the lost ones: a survivor that failed later than rank 0 reads the heartbeats
+// from this store, and if rank 0 left at once it would name rank 0 instead of the rank lost.
+void awaitNamers(Group *g, const std::vector<bool> &alive) {
+  auto deadline = std::chrono::steady_clock::now() + 2 * lostAfter;
+  for (int r = 1; r < g->size; r++)
+    while (alive[r] && !g->store->check({namedKey(r)}) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(milliseconds(50));
+}
+
 // lost names the ranks gone after this rank's collective failed: those whose heartbeat stopped
 // for lostAfter and that did not report the failure too ("" when every rank is still there, say
-// after a timeout). It takes as long as the slowest live rank's next beat, lostAfter at most.
+// after a timeout). It takes as long as the slowest live rank's next beat, lostAfter at most, and
+// on the rank serving the store as long as the other survivors take to name the lost ones too.
 std::string lost(Group *g) {
   std::string gone;
   int n = 0;
@@ -98,6 +110,8 @@ std::string lost(Group *g) {
     }
     for (int r = 0; r < g->size; r++)
       if (!alive[r]) gone += (n++ ? ", " : "") + std::to_string(r);
+    g->store->set(namedKey(g->rank), std::vector<uint8_t>{1});
+    if (n > 0 && g->rank == 0 && g->ownStore) awaitNamers(g, alive);
   } catch (const std::exception &) {
     if (g->ownStore && g->rank != 0)
       return "rank 0 is gone (the rendezvous store it serves stopped answering)";
