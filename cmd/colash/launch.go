@@ -97,17 +97,18 @@ func joinJob() (ctx context.Context, g *dist.Group, done func(), err error) {
 	return ctx, g, func() { g.Close(); stop() }, nil
 }
 
-// jobCommand is the command line that reruns cmd (colash's arguments) as the job g runs it: under
-// a launcher (colash launch or torchrun), colash launch with g's processes per machine.
-func jobCommand(g *dist.Group, cmd string) string {
-	if g.Size() <= 1 {
+// jobCommand is the command line that reruns cmd (colash's arguments) as a job of size processes,
+// local of them a machine (0: unknown), runs it: under a launcher (colash launch or torchrun),
+// colash launch with as many processes per machine.
+func jobCommand(size, local int, cmd string) string {
+	if size <= 1 {
 		return "colash " + cmd
 	}
-	if local, err := strconv.Atoi(os.Getenv("LOCAL_WORLD_SIZE")); err == nil && local > 0 && local < g.Size() {
+	if local > 0 && local < size {
 		return fmt.Sprintf("colash launch -n %d --nnodes %d --node-rank R --master-addr HOST --master-port P -- %s",
-			local, g.Size()/local, cmd)
+			local, size/local, cmd)
 	}
-	return fmt.Sprintf("colash launch -n %d -- %s", g.Size(), cmd)
+	return fmt.Sprintf("colash launch -n %d -- %s", size, cmd)
 }
 
 // launchJob is n copies of one command line on this machine, node nodeRank of nnodes.

@@ -177,6 +177,24 @@ func TestLaunchOnTwoNodes(t *testing.T) {
 	sameLosses(t, filepath.Join(dir, "one"), filepath.Join(dir, "two"), 1e-4)
 }
 
+// A job's results name the command that reruns it: launched on one machine or, from
+// LOCAL_WORLD_SIZE, on several.
+func TestJobCommand(t *testing.T) {
+	for _, c := range []struct {
+		size, local int
+		want        string
+	}{
+		{1, 0, "colash recipe run x.toml"},
+		{4, 0, "colash launch -n 4 -- recipe run x.toml"},
+		{4, 4, "colash launch -n 4 -- recipe run x.toml"},
+		{4, 2, "colash launch -n 2 --nnodes 2 --node-rank R --master-addr HOST --master-port P -- recipe run x.toml"},
+	} {
+		if got := jobCommand(c.size, c.local, "recipe run x.toml"); got != c.want {
+			t.Errorf("%d processes, %d a machine: %q, want %q", c.size, c.local, got, c.want)
+		}
+	}
+}
+
 // Ranks given different command lines (per-machine flags aside) refuse to start, each naming
 // both lines, instead of summing the gradients of two different jobs.
 func TestRanksRefuseDifferentCommands(t *testing.T) {

@@ -87,7 +87,7 @@ func runRecipe(args []string) error {
 		return err
 	}
 	defer done()
-	r.SetCommand(jobCommand(g, "recipe run "+strings.Join(args, " ")))
+	r.SetCommand(jobCommand(g.Size(), g.LocalSize(), "recipe run "+strings.Join(args, " ")))
 	if _, err := recipes.RunOn(ctx, g, r, os.Stderr); err != nil {
 		return fmt.Errorf("%s (run the same command again to continue; state is in %s)", err, r.OutDir())
 	}

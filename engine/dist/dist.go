@@ -83,6 +83,9 @@ func (g *Group) Size() int { return g.env.Size }
 // LocalRank is this process's rank on its node.
 func (g *Group) LocalRank() int { return g.env.LocalRank }
 
+// LocalSize is the number of the job's processes on each node (0 when the launcher did not say).
+func (g *Group) LocalSize() int { return g.env.LocalSize }
+
 // Restart is how many times a launcher restarted the job (torchrun's TORCHELASTIC_RESTART_COUNT).
 func (g *Group) Restart() int { return g.env.Restart }
 

@@ -15,6 +15,7 @@ type Env struct {
 	Rank      int    // RANK, in [0, Size)
 	Size      int    // WORLD_SIZE
 	LocalRank int    // LOCAL_RANK: picks the GPU on a node (cuda:LocalRank)
+	LocalSize int    // LOCAL_WORLD_SIZE: processes on each node (0: unset, one node)
 	Iface     string // GLOO_SOCKET_IFNAME: the network interface Gloo binds ("" = by address)
 
 	// Timeout (COLASH_DIST_TIMEOUT) bounds each collective and Join (COLASH_DIST_JOIN_TIMEOUT)
@@ -102,13 +103,16 @@ func parseEnv(get func(string) string) (Env, error) {
 		key string
 		dst *int
 		def string
-	}{{"MASTER_PORT", &e.Port, ""}, {"RANK", &e.Rank, ""}, {"LOCAL_RANK", &e.LocalRank, "0"}} {
+	}{{"MASTER_PORT", &e.Port, ""}, {"RANK", &e.Rank, ""}, {"LOCAL_RANK", &e.LocalRank, "0"}, {"LOCAL_WORLD_SIZE", &e.LocalSize, "0"}} {
 		if err := num(f.key, f.dst, f.def); err != nil {
 			return e, err
 		}
 	}
 	if e.Rank < 0 || e.Rank >= e.Size {
 		return e, fmt.Errorf("dist: RANK=%d is outside [0, WORLD_SIZE=%d)", e.Rank, e.Size)
+	}
+	if e.LocalSize < 0 || e.LocalSize > e.Size {
+		return e, fmt.Errorf("dist: LOCAL_WORLD_SIZE=%d is outside [1, WORLD_SIZE=%d]", e.LocalSize, e.Size)
 	}
 	if e.Port < 1 || e.Port > 65535 {
 		return e, fmt.Errorf("dist: MASTER_PORT=%d is not a TCP port", e.Port)

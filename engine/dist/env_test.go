@@ -24,6 +24,10 @@ func TestParseEnv(t *testing.T) {
 	if err != nil || e != (Env{Addr: "10.0.0.1", Port: 29500, Rank: 2, Size: 4, LocalRank: 1}) {
 		t.Fatalf("full environment: %+v, %v", e, err)
 	}
+	e, err = parseEnv(env("MASTER_ADDR", "h", "MASTER_PORT", "29500", "RANK", "3", "WORLD_SIZE", "4", "LOCAL_WORLD_SIZE", "2"))
+	if err != nil || e.LocalSize != 2 {
+		t.Fatalf("two processes a node: %+v, %v", e, err)
+	}
 	e, err = parseEnv(env("COLASH_DIST_TIMEOUT", "90s", "COLASH_DIST_JOIN_TIMEOUT", "30m"))
 	if err != nil || e.Timeout != 90*time.Second || e.Join != 30*time.Minute {
 		t.Fatalf("timeouts from the environment: %+v, %v", e, err)
@@ -52,6 +56,7 @@ func TestParseEnv(t *testing.T) {
 		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "1"}, "RANK is not set"},
 		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "1", "RANK", "2"}, "outside [0, WORLD_SIZE=2)"},
 		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "70000", "RANK", "1"}, "not a TCP port"},
+		{[]string{"WORLD_SIZE", "2", "MASTER_ADDR", "h", "MASTER_PORT", "1", "RANK", "1", "LOCAL_WORLD_SIZE", "3"}, "LOCAL_WORLD_SIZE=3 is outside [1, WORLD_SIZE=2]"},
 		{[]string{"WORLD_SIZE", "two"}, `WORLD_SIZE="two" is not an integer`},
 		{[]string{"WORLD_SIZE", "0"}, "want >= 1"},
 		{[]string{"COLASH_DIST_TIMEOUT", "10"}, `COLASH_DIST_TIMEOUT="10": want a positive duration`},
