@@ -22,7 +22,7 @@ type Config struct {
 
 	Epochs      int     `toml:"epochs" help:"PPO epochs: passes over each rollout batch"`
 	MiniBatches int     `toml:"mini_batches" help:"optimiser steps per pass"`
-	MicroBatch  int     `toml:"micro_batch" help:"rows per forward/backward (0: the mini-batch)"`
+	MicroBatch  int     `toml:"micro_batch" help:"rows per forward/backward (0: the mini-batch; a few rows are faster on a CPU, docs/rl.md)"`
 	ClipEps     float64 `toml:"clip" help:"PPO ratio clip epsilon"`
 
 	KLCoef    float64     `toml:"kl" help:"KL coefficient (initial, when adaptive)"`
@@ -58,7 +58,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Algo: GRPO, Steps: 100, Prompts: 8, Group: 8, MaxTokens: 32,
 		LR: 1e-4, MinLR: 1e-5, Warmup: 0, WeightDecay: 0, Beta1: 0.9, Beta2: 0.95, GradClip: 1,
-		Epochs: 1, MiniBatches: 1, ClipEps: 0.2,
+		Epochs: 1, MiniBatches: 1, MicroBatch: 4, ClipEps: 0.2,
 		KLCoef: 0.001, KL: K1, Gamma: 1, Lambda: 0.95, Whiten: true, ScaleRewards: true,
 		ValueLRScale: 10, VFCoef: 0.5, ValueClip: 0.2, Workers: 8}
 }
