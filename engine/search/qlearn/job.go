@@ -129,6 +129,9 @@ func (j TrainJob) Validate() error {
 	if j.Data == "" {
 		return fmt.Errorf("qnet train: data is required (a collection of samples)")
 	}
+	if j.MicroBatch < 0 {
+		return fmt.Errorf("qnet train: micro_batch %d: want 0 (the batch) or more", j.MicroBatch)
+	}
 	if j.Batch <= 0 || j.Steps <= 0 || j.TargetEvery <= 0 || j.SaveEvery <= 0 {
 		return fmt.Errorf("qnet train: batch %d, steps %d, target_every %d and save_every %d must be positive", j.Batch, j.Steps, j.TargetEvery, j.SaveEvery)
 	}

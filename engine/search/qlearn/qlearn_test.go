@@ -83,6 +83,37 @@ func TestInitialLossIsTerminalReward(t *testing.T) {
 	}
 }
 
+// Micro-batches cut a step's forward/backward, not the step: one TD update of the two samples
+// with micro-batches of 1 gives the loss, mean Q and gradient norm of one pass over both.
+func TestMicroBatchesLeaveTheUpdateAlone(t *testing.T) {
+	step := func(micro int) map[string]any {
+		on, _ := tinyQ(t, 1)
+		tg, _ := tinyQ(t, 2)
+		tr, err := NewTrainer(on, tg, data, Config{Gamma: 0.99, TargetEvery: 5, Batch: 2, MicroBatch: micro, Steps: 10, LR: 1e-2, MinLR: 1e-3, GradClip: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Opt.Free()
+		m, err := tr.Advance(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.(map[string]any)
+	}
+	whole, micro := step(0), step(1)
+	for _, k := range []string{"loss", "q_taken_mean", "grad_norm"} {
+		w, m := whole[k].(float64), micro[k].(float64)
+		if math.Abs(w-m) > 1e-5*math.Max(1e-3, math.Abs(w)) {
+			t.Errorf("%s: %.8g in one pass, %.8g in micro-batches of 1", k, w, m)
+		}
+	}
+	j := DefaultTrain()
+	j.Data, j.MicroBatch = "q.jsonl", -1
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), "micro_batch -1") {
+		t.Errorf("micro_batch = -1: error %v, want one naming it", err)
+	}
+}
+
 // Monte-Carlo targets are each code's discounted final reward: with Q near 0 at the start and
 // gamma 0.5, the rewarded sample's three codes aim at 0.25, 0.5 and 1, so loss = 1.3125 / 5 (the
 // TD targets give 1 / 5). An unknown kind of target is refused.

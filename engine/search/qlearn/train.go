@@ -23,6 +23,7 @@ type Config struct {
 	Gamma       float64 `toml:"gamma" help:"discount of the TD target (0.99)"`
 	TargetEvery int     `toml:"target_every" help:"steps between hard copies of the online network into the target (50)"`
 	Batch       int     `toml:"batch" help:"samples per step"`
+	MicroBatch  int     `toml:"micro_batch" help:"samples per forward/backward (0: the batch; a few are faster on a CPU)"`
 	Steps       int     `toml:"steps" help:"TD updates"`
 	LR          float64 `toml:"lr" help:"peak learning rate"`
 	MinLR       float64 `toml:"min_lr" help:"final learning rate of the cosine schedule"`
@@ -49,7 +50,7 @@ func (c Config) checkTargets() error {
 
 // Paper is train_q_intention's settings with a batch that fits a CPU: lr 5e-6 there.
 func Paper() Config {
-	return Config{Gamma: 0.99, TargetEvery: 50, Batch: 16, Steps: 200, LR: 5e-6, MinLR: 5e-7, Warmup: 10, GradClip: 1}
+	return Config{Gamma: 0.99, TargetEvery: 50, Batch: 16, MicroBatch: 4, Steps: 200, LR: 5e-6, MinLR: 5e-7, Warmup: 10, GradClip: 1}
 }
 
 // Trainer is double-DQN on logged codes:
@@ -134,13 +135,18 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 	b := t.batch()
 	lo, hi := t.Group.Block(len(b))
 	var loss, qmean, norm float64
-	err := tensor.Guard(func() {
-		sc := &tensor.Scope{}
-		defer sc.Close()
-		l, qm := t.loss(b[lo:hi], takenCodes(b), sc)
-		loss, qmean = optim.Scalar(l), qm
-		l.MustBackward()
-	})
+	var err error
+	for _, part := range microBatches(b[lo:hi], t.Cfg.MicroBatch) {
+		if err = tensor.Guard(func() {
+			sc := &tensor.Scope{}
+			defer sc.Close()
+			l, qm := t.loss(part, takenCodes(b), sc) // sums over the batch's taken codes: the parts add up
+			loss, qmean = loss+optim.Scalar(l), qmean+qm
+			l.MustBackward()
+		}); err != nil {
+			break
+		}
+	}
 	if err == nil {
 		err = t.reduce(&loss, &qmean)
 	}
@@ -238,6 +244,19 @@ func (t *Trainer) loss(b []Sample, total int, sc *tensor.Scope) (*ts.Tensor, flo
 	n := tensor.Scalar(float64(total))
 	qmean := optim.Scalar(sc.T(sc.T(taken.MustSum(gotch.Float, false)).MustDivScalar(n, false)))
 	return sc.T(sc.T(diff.MustSquare(false)).MustSum(gotch.Float, false)).MustDivScalar(n, false), qmean
+}
+
+// microBatches cuts b into parts of n samples (one part when n <= 0, or b is empty), whose
+// gradients accumulate: smaller forwards are faster on a CPU (docs/search.md, "Q-network").
+func microBatches(b []Sample, n int) [][]Sample {
+	if n <= 0 || n >= len(b) {
+		return [][]Sample{b}
+	}
+	var out [][]Sample
+	for i := 0; i < len(b); i += n {
+		out = append(out, b[i:min(i+n, len(b))])
+	}
+	return out
 }
 
 // takenCodes counts the codes taken in samples b.
