@@ -18,13 +18,31 @@ import (
 // fixed set of answers, as a multiple-choice evaluation or an agent that picks among the
 // environment's admissible actions does.
 //
-// The continuations run as one batch of prefix+continuation rows, padded at the end: attention
-// is causal, so the padding after a row's last token changes none of its scores.
+// The continuations run scoreRows at a time as batches of prefix+continuation rows, padded at
+// the end: attention is causal, so the padding after a row's last token changes none of its
+// scores.
 func Score(m *checkpoint.Model, prefix string, conts []string) ([]float64, error) {
 	if len(conts) == 0 {
 		return nil, fmt.Errorf("score: no continuations")
 	}
 	p := m.Tok.Encode(prefix, tokenizer.EncodeOptions{BOS: true})
+	var out []float64
+	for i := 0; i < len(conts); i += scoreRows {
+		part, err := scoreBatch(m, p, conts[i:min(i+scoreRows, len(conts))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// scoreRows is how many continuations one forward reads: on a CPU a few rows of a long prefix
+// are much faster than many (docs/rl.md, "Micro-batches").
+const scoreRows = 4
+
+// scoreBatch is Score of conts after the prefix ids p, in one forward.
+func scoreBatch(m *checkpoint.Model, p []int, conts []string) ([]float64, error) {
 	c := make([][]int, len(conts))
 	n := 0 // the longest continuation
 	for i, s := range conts {

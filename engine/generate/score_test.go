@@ -28,10 +28,12 @@ func logSoftmaxAt(row []float32, i int) float64 {
 }
 
 // A Llama's score is the sum of its decoding log-probabilities, teacher-forced one token at a
-// time through the KV cache, for continuations of different lengths in one batch.
+// time through the KV cache, for continuations of different lengths in batches (more than one
+// forward's rows).
 func TestScoreIsTheLlamasDecodingLogProb(t *testing.T) {
 	l := shipped(t)
-	prefix, conts := "Once upon a time", []string{" there was a little girl", " Tom", " the sun was hot and the dog ran"}
+	prefix, conts := "Once upon a time", []string{" there was a little girl", " Tom", " the sun was hot and the dog ran",
+		" a bird", " Lily and her mom went to the park to play", " it"}
 	got, err := generate.Score(l, prefix, conts)
 	if err != nil {
 		t.Fatal(err)
