@@ -2,6 +2,7 @@ package rl
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -80,5 +81,29 @@ func TestUnscaledRewardsCentreEachGroup(t *testing.T) {
 				t.Fatalf("sample %d: advantages %v, want %g at every token", i, adv, want[i])
 			}
 		}
+	}
+}
+
+// A job refuses settings it cannot honour, naming them: Dr. GRPO's unscaled rewards with another
+// estimator, and a negative micro-batch.
+func TestJobRefusesBadSettings(t *testing.T) {
+	for _, c := range []struct {
+		set  func(*Job)
+		want string
+	}{
+		{func(j *Job) { j.ScaleRewards, j.Algo = false, RLOO }, "scale_rewards = false is grpo's"},
+		{func(j *Job) { j.MicroBatch = -1 }, "micro_batch -1"},
+	} {
+		j := DefaultJob()
+		j.Task = "cd4"
+		c.set(&j)
+		if err := j.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("want an error with %q, got %v", c.want, err)
+		}
+	}
+	j := DefaultJob()
+	j.Task = "cd4"
+	if err := j.Validate(); err != nil {
+		t.Errorf("the default job on cd4: %v", err)
 	}
 }

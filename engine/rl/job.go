@@ -85,6 +85,8 @@ func (j Job) checkConfig() error {
 		return fmt.Errorf("rl: turns %d with %s: multi-turn episodes (turns > 1) train with grpo or rloo", j.Turns, j.Algo)
 	case !j.ScaleRewards && j.Algo != GRPO:
 		return fmt.Errorf("rl: scale_rewards = false is grpo's (Dr. GRPO); %s does not divide by a std", j.Algo)
+	case j.MicroBatch < 0:
+		return fmt.Errorf("rl: micro_batch %d: want 0 (the mini-batch) or more rows", j.MicroBatch)
 	}
 	return nil
 }
