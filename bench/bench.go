@@ -43,6 +43,7 @@ var All = []Benchmark{
 	{"soak", Soak},
 	{"search", Search},
 	{"rl", RLThroughput},
+	{"rl-micro", RLMicroBatches},
 	{"kernel", KernelStart},
 	{"decode-real", RealDecode},
 	{"train", Train},

@@ -27,23 +27,11 @@ func RLThroughput(ctx context.Context) ([]Result, error) { return rlThroughput(c
 
 // rlThroughput is RLThroughput of steps steps of cfg.
 func rlThroughput(ctx context.Context, cfg rl.Config, steps int) ([]Result, error) {
-	w, err := openTestbed("cd3", cfg.Prompts*4)
+	w, tr, done, err := testbedTrainer("cd3", cfg.Prompts*4, cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer w.m.Free()
-	actor, err := rl.NewCoLAActor(w.m.CoLA, generate.PaperLatent, w.m.Tok.StopTokens())
-	if err != nil {
-		return nil, err
-	}
-	defer actor.Close()
-	task := w.task
-	task.Examples = task.Examples[:len(w.prompts)]
-	tr, err := rl.NewTrainer(actor, w.m.Tok, task, cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer tr.Close()
+	defer done()
 	parts := map[string]float64{} // seconds by metric, over the steps
 	n := float64(steps)
 	var tokens, longest float64
@@ -85,4 +73,76 @@ func rlThroughput(ctx context.Context, cfg rl.Config, steps int) ([]Result, erro
 		{Name: "rl: rollout / decode", Value: rollRate / decodeRate, Unit: "x", Note: "target >= 0.6; load average " + load},
 		{Name: "rl: step tok/s", Value: tokens / stepSecs, Unit: "tok/s", Note: "completion tokens per second of whole steps"},
 	}, nil
+}
+
+// testbedTrainer is a latent GRPO trainer of cfg over the testbed CoLA on the first n training
+// problems of task; done frees it and the model.
+func testbedTrainer(task string, n int, cfg rl.Config) (w *testbed, tr *rl.Trainer, done func(), err error) {
+	if w, err = openTestbed(task, n); err != nil {
+		return nil, nil, nil, err
+	}
+	actor, err := rl.NewCoLAActor(w.m.CoLA, generate.PaperLatent, w.m.Tok.StopTokens())
+	if err != nil {
+		w.m.Free()
+		return nil, nil, nil, err
+	}
+	tk := w.task
+	tk.Examples = tk.Examples[:len(w.prompts)]
+	if tr, err = rl.NewTrainer(actor, w.m.Tok, tk, cfg); err != nil {
+		actor.Close()
+		w.m.Free()
+		return nil, nil, nil, err
+	}
+	return w, tr, func() { tr.Close(); actor.Close(); w.m.Free() }, nil
+}
+
+// RLMicroBatches times one latent GRPO step's reference pass and update on the testbed CoLA's
+// cd4 training problems (16 prompts x 8 samples of up to 400 tokens, one mini-batch: the runs of
+// docs/experiments.md §1) reading all 128 rows in one forward and reading them in rl's default
+// micro-batches, the same rollout both times (one seed), in the same run: docs/rl.md's
+// "Micro-batches".
+func RLMicroBatches(ctx context.Context) ([]Result, error) {
+	cfg := rlConfig()
+	cfg.Prompts, cfg.Group, cfg.MaxTokens, cfg.Epochs, cfg.MiniBatches, cfg.Lambda, cfg.LR, cfg.MinLR = 16, 8, 400, 1, 1, 1, 3e-4, 3e-5
+	return rlMicroBatches(ctx, "cd4", cfg)
+}
+
+// rlMicroBatches is RLMicroBatches of cfg on task.
+func rlMicroBatches(ctx context.Context, task string, cfg rl.Config) ([]Result, error) {
+	type times struct{ ref, update, loss float64 }
+	step := func(micro int) (times, error) {
+		c := cfg
+		c.MicroBatch = micro
+		_, tr, done, err := testbedTrainer(task, c.Prompts, c)
+		if err != nil {
+			return times{}, err
+		}
+		defer done()
+		m, err := tr.TrainStep(ctx)
+		if err != nil {
+			return times{}, err
+		}
+		return times{m["time/reference"].(float64), m["time/update"].(float64), m["loss/policy"].(float64)}, nil
+	}
+	rows, micro := cfg.Prompts*cfg.Group, rl.DefaultConfig().MicroBatch
+	whole, err := step(0)
+	if err != nil {
+		return nil, err
+	}
+	small, err := step(micro)
+	if err != nil {
+		return nil, err
+	}
+	note := fmt.Sprintf("%d rollouts of up to %d tokens on %s; policy loss %.6g, and %.6g in micro-batches", rows, cfg.MaxTokens, task, whole.loss, small.loss)
+	var res []Result
+	for _, p := range []struct {
+		name        string
+		whole, some float64
+	}{{"reference pass", whole.ref, small.ref}, {"update", whole.update, small.update}} {
+		res = append(res,
+			Result{Name: fmt.Sprintf("rl: %s, %d rows a forward", p.name, rows), Value: p.whole, Unit: "s", Note: note},
+			Result{Name: fmt.Sprintf("rl: %s, %d rows a forward", p.name, micro), Value: p.some, Unit: "s"},
+			Result{Name: fmt.Sprintf("rl: %s, %d rows / %d rows", p.name, rows, micro), Value: p.whole / p.some, Unit: "x", Note: "speed-up of micro-batches"})
+	}
+	return res, nil
 }

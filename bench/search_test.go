@@ -40,3 +40,14 @@ func TestRLThroughputReportsItsFigures(t *testing.T) {
 	res, err := rlThroughput(context.Background(), cfg, 1)
 	checkFigures(t, res, err)
 }
+
+// The micro-batch comparison's figures, on a small step; the loss is the same either way.
+func TestRLMicroBatchesReportsItsFigures(t *testing.T) {
+	cfg := rlConfig()
+	cfg.Prompts, cfg.Group, cfg.MaxTokens, cfg.MiniBatches = 4, 4, 12, 1
+	res, err := rlMicroBatches(context.Background(), "cd4", cfg)
+	checkFigures(t, res, err)
+	if len(res) != 6 {
+		t.Errorf("%d figures, want 3 for each of the reference pass and the update", len(res))
+	}
+}
