@@ -22,7 +22,7 @@ func Episodes(ctx context.Context, newAgent func(*household.Env) env.Agent, cfg 
 	}
 	bar := newBar(cfgRun.Progress, len(seeds))
 	var res []Result
-	won, tokens := 0, 0
+	won, tokens, past := 0, 0, 0
 	for _, seed := range seeds {
 		ep, err := env.Play(ctx, e, seed, agent, steps)
 		if err != nil {
@@ -32,17 +32,25 @@ func Episodes(ctx context.Context, newAgent func(*household.Env) env.Agent, cfg 
 		if ok {
 			won++
 		}
+		r := Result{"seed": seed, "split": cfg.Split, "goal": e.Goal(), "steps": len(ep.Turns), "correct": ok, "completion": ep.Transcript}
 		if cfgRun.Tokens != nil {
 			// Every turn reads the whole transcript so far (the agent keeps no cache between turns).
-			seen := ""
+			seen, n := "", 0
 			for _, t := range ep.Turns {
 				seen += t.Observation
-				tokens += cfgRun.Tokens(seen, t.Action)
+				n = cfgRun.Tokens(seen, t.Action)
+				tokens += n
 				seen += t.Action
 			}
+			if cfgRun.pastContext(n) { // the last turn reads the longest transcript
+				r["past_context"] = true
+				past++
+			}
 		}
-		res = append(res, Result{"seed": seed, "split": cfg.Split, "goal": e.Goal(), "steps": len(ep.Turns), "correct": ok, "completion": ep.Transcript})
+		res = append(res, r)
 		bar.step(1, won, len(res))
 	}
-	return res, Summarize(won, len(res), tokens), nil
+	s := Summarize(won, len(res), tokens)
+	s.PastContext = past
+	return res, s, nil
 }

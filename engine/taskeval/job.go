@@ -90,7 +90,7 @@ func (j Job) Run(ctx context.Context, m *checkpoint.Model, progress io.Writer) (
 		fmt.Fprintf(progress, "codes: %s\n", latentDecoding(latent))
 	}
 	opt := generate.Options{MaxTokens: j.CompletionTokens(), Sampling: generate.Sampling{Temperature: j.Temperature, Seed: j.Seed}}
-	cfg := Config{Batch: j.Batch, Progress: progress, Tokens: forwardTokens(m.Tok)}
+	cfg := Config{Batch: j.Batch, Progress: progress, Tokens: forwardTokens(m.Tok), Context: m.Llama.Config.MaxPositions}
 	if j.Task == "household" {
 		opt.Stop = tokenizer.LineStops(m.Tok)
 		seeds := make([]uint64, j.N)

@@ -29,6 +29,9 @@ type Summary struct {
 	CILow                   float64 `json:"ci_low"`  // Wilson 95% interval
 	CIHigh                  float64 `json:"ci_high"` //
 	ForwardTokensPerProblem float64 `json:"forward_tokens_per_problem"`
+	// PastContext counts the problems (episodes) whose text ran past the model's positions
+	// (Config.Context): what the model wrote there it wrote at positions it was not trained on.
+	PastContext int `json:"past_context,omitempty"`
 }
 
 // Config controls Run.
@@ -37,7 +40,14 @@ type Config struct {
 	Progress io.Writer // a progress bar (nil: none)
 	// Tokens counts the forward tokens of a prompt and its completion (nil: not counted).
 	Tokens func(prompt, completion string) int
+	// Context is the model's positions (max_position_embeddings): a problem whose forward tokens
+	// pass it is counted in Summary.PastContext and marked past_context (0: not checked).
+	Context int
 }
+
+// pastContext reports whether the model read a prompt and its completion past cfg.Context
+// positions (the forward tokens less the one that ended the completion, which no position reads).
+func (cfg Config) pastContext(forward int) bool { return cfg.Context > 0 && forward-1 > cfg.Context }
 
 // Run generates one completion for every item, verifies each, and summarises.
 func Run(ctx context.Context, gen eval.Generator, items []tasks.Item, cfg Config) ([]Result, Summary, error) {
@@ -50,7 +60,7 @@ func Run(ctx context.Context, gen eval.Generator, items []tasks.Item, cfg Config
 	}
 	bar := newBar(cfg.Progress, len(items))
 	var res []Result
-	correct, tokens := 0, 0
+	correct, tokens, past := 0, 0, 0
 	for lo := 0; lo < len(items); lo += batch {
 		part := items[lo:min(lo+batch, len(items))]
 		prompts := make([]string, len(part))
@@ -74,12 +84,19 @@ func Run(ctx context.Context, gen eval.Generator, items []tasks.Item, cfg Config
 				correct++
 			}
 			if cfg.Tokens != nil {
-				tokens += cfg.Tokens(prompts[i], c)
+				n := cfg.Tokens(prompts[i], c)
+				tokens += n
+				if cfg.pastContext(n) {
+					r["past_context"] = true
+					past++
+				}
 			}
 		}
 		bar.step(len(part), correct, len(res))
 	}
-	return res, Summarize(correct, len(res), tokens), nil
+	s := Summarize(correct, len(res), tokens)
+	s.PastContext = past
+	return res, s, nil
 }
 
 // Summarize is the accuracy of correct in n with its Wilson interval, and tokens per problem.
@@ -94,8 +111,12 @@ func Summarize(correct, n, tokens int) Summary {
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("accuracy %.1f%% (%d of %d; 95%% CI %.1f-%.1f%%), %.0f forward tokens per problem",
+	out := fmt.Sprintf("accuracy %.1f%% (%d of %d; 95%% CI %.1f-%.1f%%), %.0f forward tokens per problem",
 		100*s.Accuracy, s.Correct, s.N, 100*s.CILow, 100*s.CIHigh, s.ForwardTokensPerProblem)
+	if s.PastContext > 0 {
+		out += fmt.Sprintf("; %d ran past the model's context (past_context in their results)", s.PastContext)
+	}
+	return out
 }
 
 // WriteResults writes one JSON line per result.

@@ -2,6 +2,7 @@ package taskeval
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -55,6 +56,50 @@ func TestRunVerifiesEveryCompletion(t *testing.T) {
 	}
 }
 
+// A problem whose prompt and completion pass the model's positions is counted and marked, and
+// the summary line says so; at the boundary it is not.
+func TestRunCountsProblemsPastTheContext(t *testing.T) {
+	items, err := tasks.Load("countdown", "cd3", 8, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := oracle{map[string]tasks.Item{}}
+	want, positions := 0, 0
+	for _, it := range items {
+		o.items[it.Prompt()] = it
+		positions = max(positions, len(it.Prompt())) // every solution is longer than "Answer: 1+1\n"
+	}
+	tokens := func(p, c string) int { return len(p) + len(c) + 1 }
+	for _, it := range items {
+		c := "Answer: 1+1\n"
+		if len(it.Prompt())%2 == 0 {
+			c = it.Solution()
+		}
+		if len(it.Prompt())+len(c) > positions+12 {
+			want++
+		}
+	}
+	res, s, err := Run(context.Background(), o, items, Config{Tokens: tokens, Context: positions + 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want == 0 || want == len(items) || s.PastContext != want {
+		t.Fatalf("%d past the context, want %d of %d", s.PastContext, want, len(items))
+	}
+	marked := 0
+	for _, r := range res {
+		if r["past_context"] == true {
+			marked++
+		}
+	}
+	if marked != want || !strings.Contains(s.String(), fmt.Sprintf("%d ran past the model's context", want)) {
+		t.Errorf("%d results marked, summary %q; want %d", marked, s, want)
+	}
+	if _, s, _ = Run(context.Background(), o, items, Config{Tokens: tokens}); s.PastContext != 0 || strings.Contains(s.String(), "context") {
+		t.Errorf("unchecked context: %+v %q", s, s)
+	}
+}
+
 func TestEpisodesExpertAndIdle(t *testing.T) {
 	cfg := household.Config{Split: "unseen"}
 	seeds := []uint64{1, 2, 3, 4, 5}
@@ -83,6 +128,11 @@ func TestEpisodesExpertAndIdle(t *testing.T) {
 	_, s, err = Episodes(context.Background(), fixed(idle), cfg, seeds, Config{})
 	if err != nil || s.Correct != 0 {
 		t.Fatalf("idle agent: %+v, %v", s, err)
+	}
+	// An idle agent's episodes run to the step limit: their last transcripts pass 300 positions.
+	res, s, err := Episodes(context.Background(), fixed(idle), cfg, seeds[:2], Config{Tokens: func(p, c string) int { return len(p) + len(c) + 1 }, Context: 300})
+	if err != nil || s.PastContext != 2 || res[0]["past_context"] != true {
+		t.Fatalf("idle agent, 300 positions: %+v, %v", s, err)
 	}
 }
 
