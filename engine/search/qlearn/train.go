@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 
 	"github.com/sugarme/gotch"
 	"github.com/sugarme/gotch/ts"
@@ -252,11 +253,7 @@ func microBatches(b []Sample, n int) [][]Sample {
 	if n <= 0 || n >= len(b) {
 		return [][]Sample{b}
 	}
-	var out [][]Sample
-	for i := 0; i < len(b); i += n {
-		out = append(out, b[i:min(i+n, len(b))])
-	}
-	return out
+	return slices.Collect(slices.Chunk(b, n))
 }
 
 // takenCodes counts the codes taken in samples b.
