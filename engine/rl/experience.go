@@ -3,6 +3,7 @@ package rl
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sugarme/gotch/ts"
@@ -225,17 +226,11 @@ func spread(in *Layout, rows []int, v [][]float64) []float32 {
 	return out
 }
 
-func chunks(n, size int) [][]int {
-	if size <= 0 || size > n {
-		size = n
+// chunks cuts rows into parts of size rows (all of them in one part when size <= 0; no part
+// when there are none): the micro-batches of a pass.
+func chunks[T any](rows []T, size int) [][]T {
+	if size <= 0 {
+		size = max(len(rows), 1)
 	}
-	var out [][]int
-	for i := 0; i < n; i += size {
-		var c []int
-		for j := i; j < min(i+size, n); j++ {
-			c = append(c, j)
-		}
-		out = append(out, c)
-	}
-	return out
+	return slices.Collect(slices.Chunk(rows, size))
 }

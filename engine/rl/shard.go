@@ -90,11 +90,7 @@ func (t *Trainer) actionStats(r *Rollout, episode []int, old bool) (ref, logp, v
 	if t.value != nil {
 		mine.Values = make([][]float64, n) // PPO's values come with the policy's pass
 	}
-	for _, part := range chunks(n, t.Cfg.MicroBatch) {
-		rows := make([]int, len(part))
-		for k, p := range part {
-			rows[k] = block[p]
-		}
+	for _, rows := range chunks(block, t.Cfg.MicroBatch) {
 		in := NewEpisodeLayout(r, rows, episode)
 		rf, _, err := t.actionValues(in, true)
 		if err != nil {

@@ -40,11 +40,7 @@ func (t *Trainer) Update(b *Batch) (updateStats, error) {
 			if err != nil {
 				return st, err
 			}
-			for _, part := range chunks(len(mine), c.MicroBatch) {
-				sub := make([]int, len(part))
-				for k, p := range part {
-					sub[k] = mine[p]
-				}
+			for _, sub := range chunks(mine, c.MicroBatch) {
 				if err := t.backward(b, sub, float64(len(rows)), &st); err != nil {
 					return st, err
 				}

@@ -137,11 +137,12 @@ func (t *Trainer) Advance(ctx context.Context) (any, error) {
 	lo, hi := t.Group.Block(len(b))
 	var loss, qmean, norm float64
 	var err error
+	total := takenCodes(b) // every part's sums are over the batch's taken codes: the parts add up
 	for _, part := range microBatches(b[lo:hi], t.Cfg.MicroBatch) {
 		if err = tensor.Guard(func() {
 			sc := &tensor.Scope{}
 			defer sc.Close()
-			l, qm := t.loss(part, takenCodes(b), sc) // sums over the batch's taken codes: the parts add up
+			l, qm := t.loss(part, total, sc)
 			loss, qmean = loss+optim.Scalar(l), qmean+qm
 			l.MustBackward()
 		}); err != nil {
