@@ -22,7 +22,7 @@ import (
 // policy or, for the baseline, the Llama's tokens), the optimisation (Config) and the sampling.
 type Job struct {
 	Config
-	Task  string   `toml:"task" help:"task: story-word, story-words, story-end, math, countdown, dsp, cd3, cd4, arith, cd3-test, cd4-test or arith-test"`
+	Task  string   `toml:"task" help:"task: story-word, story-words, story-end, math, countdown, dsp, cd3, cd4, arith, cd3-test, cd4-test or arith-test; a+b mixes reward tasks (cd3+cd4)"`
 	Words []string `toml:"words" help:"story-word(s): comma-separated target words (default friend,friends)"`
 	Limit int      `toml:"limit" help:"math: use the first N training problems"`
 

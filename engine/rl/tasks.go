@@ -38,7 +38,12 @@ var TaskNames = []string{"story-word", "story-words", "story-end", "math", "coun
 //	household                       the testbed's household episodes (seen split), played a line
 //	                                at a time (turns: actions per episode); reward 1 when solved
 //	household-test, household-unseen  held-out episodes of the seen and unseen splits
+//	a+b+...                         reward tasks mixed into one pool, each scored by its own
+//	                                reward (cd3+cd4: a curriculum; mix.go)
 func NewTask(name string, o TaskOptions) (Task, error) {
+	if strings.Contains(name, "+") {
+		return mixTask(name, o)
+	}
 	if t, ok, err := testbedTask(name, o.Limit); ok {
 		return t, err
 	}
