@@ -25,7 +25,8 @@ type Config struct {
 	SimTokens   int     `toml:"sim_tokens" help:"rollout length from a new child (.py: 1024)"`
 	Temperature float64 `toml:"temperature" help:"code-sampling temperature of extensions and rollouts (.py: 0.5)"`
 	TopK        int     `toml:"top_k" help:"code-sampling top-k (the paper's latent sampling: 40)"`
-	MaxTries    int     `toml:"max_tries" help:"expansion calls per round (.py: 10)"`
+	MaxTries    int     `toml:"max_tries" help:"codes tried per expansion (.py: 10)"`
+	Distinct    bool    `toml:"distinct" help:"a node's children are distinct tokens: a code whose token a child has adds its probability to that child (false: a child per code, as released)"`
 	DepthWindow int     `toml:"depth_window" help:"selection ignores nodes shallower than the deepest minus this (.py: 100)"`
 	RootPrior   float64 `toml:"root_prior" help:"policy_prob of the root (.py: 0.5)"`
 

@@ -25,6 +25,8 @@ type Record struct {
 	// MCTS-Q's children whose TD uncertainty was measured, and those below the threshold.
 	Judged    int `json:"judged_children,omitempty"`
 	Confident int `json:"confident_children,omitempty"`
+	// Codes whose token a sibling already had (Config.Distinct): tries that made no child.
+	Merged int `json:"merged_codes,omitempty"`
 }
 
 // Results are a method's figures over a task's problems, as results.json holds them.
@@ -115,7 +117,7 @@ func Evaluate(ctx context.Context, m *CoLA, tok tokenizer.Tokenizer, task rl.Tas
 			ex := exs[k]
 			r := Record{Problem: first + k, Answer: tok.Decode(t.Answer), Reward: t.Reward,
 				Forward: t.Stats.Forward.Total(), Nodes: t.Stats.Nodes, Searches: t.Stats.Searches,
-				Judged: t.Stats.Judged, Confident: t.Stats.Confident}
+				Judged: t.Stats.Judged, Confident: t.Stats.Confident, Merged: t.Stats.Merged}
 			if sc.Guide != nil {
 				r.Score = t.Reward
 				r.Reward = rl.Score(task.Reward, []string{ex.Prompt}, []string{r.Answer}, []rl.Example{ex}, 0).Values[0]

@@ -1,14 +1,16 @@
 package search
 
 import (
-	"colash/engine/generate"
 	"math"
+	"slices"
+
+	"colash/engine/generate"
 )
 
-// children makes up to k more children of n as k calls of the released expansion (Node.expand
-// with get_dynaq) make them one after the other, each model call for them one batch: the most
-// probable codes not tried yet at n, in that order, the world model's greedy token for each, and,
-// for MCTS-Q, the TD uncertainty of each
+// children makes up to k more children of n as the released expansion (Node.expand with
+// get_dynaq) makes them, in tries of one code each, MaxTries at most, each model call for them one
+// batch: the most probable codes not tried yet at n, in that order, the world model's greedy token
+// for each, and, for MCTS-Q, the TD uncertainty of each
 //
 //	u = (Q(s,a) - (r + TDGamma * max_a' Q(s',a')))^2
 //
@@ -16,9 +18,12 @@ import (
 // Uncertainty, not at EOS) extends by up to ExtendMax sampled-code tokens; in the .pyc a
 // confident child is terminal. Without a Q-network (plain MCTS) every child is one token. Fewer
 // children, or none, once every code has been tried.
+//
+// With Distinct, a code whose token a child of n already has is a failed try: the state it
+// reaches is that child's (the backbone reads tokens, not codes), so it adds its probability to
+// that child's prior instead of a second rollout of the same state.
 func (s *searcher) children(n *Node, k int) ([]*Node, error) {
-	k = s.b.rows(k, 1, true) // each child is a world-model step and a fed token
-	if k <= 0 {
+	if s.b.rows(k, 1, true) == 0 {
 		return nil, nil
 	}
 	if n.probs == nil {
@@ -28,44 +33,80 @@ func (s *searcher) children(n *Node, k int) ([]*Node, error) {
 		}
 		n.probs, n.q = append([]float64(nil), probs...), q
 	}
-	var codes []int
-	var probs []float64
+	var kids []*Node
+	var seeds []uint64 // an extension's seed: the node count once its child was made
+	for tries := 0; len(kids) < k && tries < s.cfg.MaxTries; {
+		codes, probs := n.untried(s.b.rows(min(k-len(kids), s.cfg.MaxTries-tries), 1, true)) // a try is a world-model step and a fed token
+		if len(codes) == 0 {
+			break
+		}
+		tries += len(codes)
+		states, toks, err := s.m.Step(n.state, codes)
+		if err != nil {
+			s.free(kids)
+			return nil, err
+		}
+		for i, a := range codes {
+			if twin := s.twin(n, kids, toks[i]); twin != nil {
+				s.m.Free(states[i])
+				twin.prior += probs[i]
+				twin.PolicyProb = twin.prior / float64(len(twin.Tokens))
+				s.stats.Merged++
+				continue
+			}
+			s.stats.Nodes++
+			seeds = append(seeds, s.seed^0xE7+uint64(s.stats.Nodes))
+			kids = append(kids, &Node{Parent: n, Code: a, Tokens: []int{toks[i]}, Codes: []int{a}, state: states[i], EOS: s.m.Stop(toks[i]), Depth: n.Depth + 1, prior: probs[i]})
+		}
+		if !s.cfg.Distinct {
+			break // the released expansion: every try makes a child
+		}
+	}
+	if s.useQ && n.q != nil && len(kids) > 0 {
+		if err := s.tdRule(n, kids, seeds); err != nil {
+			s.free(kids)
+			return nil, err
+		}
+	}
+	for _, c := range kids {
+		c.PolicyProb = c.prior / float64(len(c.Tokens)) // action_prob / step_count
+		c.Depth = n.Depth + len(c.Tokens)
+		c.Terminal = c.Terminal || c.EOS || c.Depth >= s.cfg.D || s.room(c, 1) == 0
+	}
+	return kids, nil
+}
+
+// untried takes up to k of the codes not tried at n, most probable first, and marks them tried
+// (the released -99999 logit).
+func (n *Node) untried(k int) (codes []int, probs []float64) {
 	for len(codes) < k {
 		a := generate.Argmax(n.probs)
 		if n.probs[a] < 0 {
 			break
 		}
 		codes, probs = append(codes, a), append(probs, n.probs[a])
-		n.probs[a] = -1 // tried (the released -99999 logit)
+		n.probs[a] = -1
 	}
-	if len(codes) == 0 {
-		return nil, nil
+	return codes, probs
+}
+
+// twin is, with Distinct, the child of n (made before, or among kids) whose first token is tok.
+func (s *searcher) twin(n *Node, kids []*Node, tok int) *Node {
+	if !s.cfg.Distinct {
+		return nil
 	}
-	states, toks, err := s.m.Step(n.state, codes)
-	if err != nil {
-		return nil, err
-	}
-	kids := make([]*Node, len(codes))
-	seeds := make([]uint64, len(codes)) // an extension's seed: the node count once its child was made
-	for i, a := range codes {
-		s.stats.Nodes++
-		seeds[i] = s.seed ^ 0xE7 + uint64(s.stats.Nodes)
-		kids[i] = &Node{Parent: n, Code: a, Tokens: []int{toks[i]}, Codes: []int{a}, state: states[i], EOS: s.m.Stop(toks[i]), Depth: n.Depth + 1}
-	}
-	if s.useQ && n.q != nil {
-		if err := s.tdRule(n, kids, seeds); err != nil {
-			for _, c := range kids {
-				s.m.Free(c.state)
-			}
-			return nil, err
+	for _, c := range slices.Concat(n.Children, kids) {
+		if c.Tokens[0] == tok {
+			return c
 		}
 	}
-	for i, c := range kids {
-		c.PolicyProb = probs[i] / float64(len(c.Tokens)) // action_prob / step_count: the first code's
-		c.Depth = n.Depth + len(c.Tokens)
-		c.Terminal = c.Terminal || c.EOS || c.Depth >= s.cfg.D || s.room(c, 1) == 0
+	return nil
+}
+
+func (s *searcher) free(kids []*Node) {
+	for _, c := range kids {
+		s.m.Free(c.state)
 	}
-	return kids, nil
 }
 
 // tdRule measures each child's TD uncertainty and applies the variant's rule to it; the

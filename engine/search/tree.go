@@ -21,7 +21,7 @@ type Node struct {
 	Rollout    []int   // that rollout's tokens, after the node's own
 	Value      float64 // visit-weighted backed-up value
 	Visits     int
-	PolicyProb float64         // prior in PUCT: the first code's probability / len(Tokens)
+	PolicyProb float64         // prior in PUCT: prior / len(Tokens)
 	Q          map[int]float64 // q(a) of each child code after backup
 	Uncertain  float64         // the TD uncertainty measured when the edge was expanded
 
@@ -29,6 +29,7 @@ type Node struct {
 	probs  []float64 // policy at the node's last position, codes tried set to -1
 	q      []float64 // Q(s, .) at the node's last position (nil without a Q-network)
 	scored bool      // R is set (the .pyc scores an EOS child inside expansion)
+	prior  float64   // the probability of the edge's code (with Distinct, of every code tried whose token is Tokens[0])
 }
 
 // Path is the tokens from the root to n.
@@ -53,7 +54,9 @@ type Stats struct {
 	// was measured, and those below the variant's threshold (the .py extends them, the .pyc
 	// makes them terminal).
 	Judged, Confident int
-	Time              time.Duration // wall time
+	// Merged counts codes whose token a sibling already had (Config.Distinct).
+	Merged int
+	Time   time.Duration // wall time
 }
 
 // Tree is a finished search: the root, the answer it chose and what it cost.
