@@ -3,7 +3,10 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+
+	"github.com/sugarme/gotch/ts"
 
 	"colash/engine/generate"
 	"colash/model/checkpoint"
@@ -62,30 +65,16 @@ func Codes(ctx context.Context, m *checkpoint.Model, cfg CodesConfig) ([]CodeSta
 	}
 	var nPicks float64
 	contexts := 0
-	for pi, text := range cfg.Prompts {
-		p := m.Tok.Encode(text, tokenizer.EncodeOptions{BOS: true})
-		group := make([][]int, cfg.Samples)
-		for i := range group {
-			group[i] = p
+	err := sampled(ctx, m, cfg, func(ids []int, p int, codes []int) error {
+		for _, c := range codes {
+			picks[c]++
+			nPicks++
 		}
-		sess := generate.NewCoLASession(m.CoLA, len(p)+cfg.Tokens+1, cfg.Latent.Rollout(cfg.Seed*1000+uint64(pi), false))
-		out, err := generate.Generate(ctx, sess, group, generate.Options{MaxTokens: cfg.Tokens, Stop: m.Tok.StopTokens()})
-		codes := sess.Codes()
-		sess.Close()
-		if err != nil {
-			return nil, err
-		}
-		for b, toks := range out {
-			for _, c := range codes[b][:len(toks)] {
-				picks[c]++
-				nPicks++
-			}
-			ids := append(append([]int(nil), p...), toks...)
-			if err := countEmits(m, ids, len(p)-1, len(ids)-1, emits); err != nil {
-				return nil, err
-			}
-			contexts += len(ids) - len(p)
-		}
+		contexts += len(ids) - p
+		return countEmits(m, ids, p-1, len(ids)-1, emits)
+	})
+	if err != nil {
+		return nil, err
 	}
 	examples, err := forcedExamples(ctx, m, cfg)
 	if err != nil {
@@ -106,9 +95,47 @@ func Codes(ctx context.Context, m *checkpoint.Model, cfg CodesConfig) ([]CodeSta
 	return stats, nil
 }
 
+// sampled continues every prompt Samples times with the policy choosing codes (Latent) and tokens
+// greedy, and calls visit with each sequence (prompt and continuation), the prompt's length and
+// the codes picked.
+func sampled(ctx context.Context, m *checkpoint.Model, cfg CodesConfig, visit func(ids []int, p int, codes []int) error) error {
+	for pi, text := range cfg.Prompts {
+		p := m.Tok.Encode(text, tokenizer.EncodeOptions{BOS: true})
+		group := make([][]int, cfg.Samples)
+		for i := range group {
+			group[i] = p
+		}
+		sess := generate.NewCoLASession(m.CoLA, len(p)+cfg.Tokens+1, cfg.Latent.Rollout(cfg.Seed*1000+uint64(pi), false))
+		out, err := generate.Generate(ctx, sess, group, generate.Options{MaxTokens: cfg.Tokens, Stop: m.Tok.StopTokens()})
+		codes := sess.Codes()
+		sess.Close()
+		if err != nil {
+			return err
+		}
+		for b, toks := range out {
+			if err := visit(append(slices.Clone(p), toks...), len(p), codes[b][:len(toks)]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // countEmits runs the backbone over ids once and, at each position in [from, to), adds the world
 // model's greedy token under every code to emits[code].
 func countEmits(m *checkpoint.Model, ids []int, from, to int, emits []map[int]int) error {
+	return overPositions(m, ids, from, to, func(h *ts.Tensor, s *tensor.Scope) {
+		P := int64(to - from)
+		for i, tok := range greedyTokens(m, s.T(h.MustNarrow(1, int64(from), P, false)), len(emits), s) {
+			emits[int64(i)/P][int(tok)]++
+		}
+	})
+}
+
+// overPositions runs the backbone over ids once and calls f with its hidden states [1,T,d], when
+// the positions [from, to) that f reads are not empty. Inside tensor.Guard; f's tensors belong
+// to s.
+func overPositions(m *checkpoint.Model, ids []int, from, to int, f func(h *ts.Tensor, s *tensor.Scope)) error {
 	if to <= from {
 		return nil
 	}
@@ -117,26 +144,27 @@ func countEmits(m *checkpoint.Model, ids []int, from, to int, emits []map[int]in
 		return err
 	}
 	defer x.MustDrop()
-	C, P := int64(len(emits)), int64(to-from)
 	return tensor.Guard(func() {
 		s := &tensor.Scope{}
 		defer s.Close()
-		h := s.T(must(m.Llama.Hidden(x, &llama.Batch{Pad: []int{0}}, nil)))     // [1,T,d]
-		hp := s.T(h.MustNarrow(1, int64(from), P, false))                       // [1,P,d]
-		hc := s.T(hp.MustExpand([]int64{C, P, hp.MustSize()[2]}, false, false)) // [C,P,d]
-		codes := make([]int64, C*P)
-		for c := range C {
-			for i := range P {
-				codes[c*P+i] = c
-			}
-		}
-		ct := s.T(tensor.FromInt64s(codes, []int64{C, P}, m.Device()))
-		wm := s.T(must(m.CoLA.WorldModelLogits(hc, ct)))                    // [C,P,V]
-		top := tensor.Int64s(s.T(wm.MustArgmax([]int64{-1}, false, false))) // [C*P]
-		for i, tok := range top {
-			emits[int64(i)/P][int(tok)]++
-		}
+		f(s.T(must(m.Llama.Hidden(x, &llama.Batch{Pad: []int{0}}, nil))), s)
 	})
+}
+
+// greedyTokens is the world model's greedy token under each of C codes at each position of
+// h [1,P,d]: [C*P], code-major.
+func greedyTokens(m *checkpoint.Model, h *ts.Tensor, C int, s *tensor.Scope) []int64 {
+	P := h.MustSize()[1]
+	hc := s.T(h.MustExpand([]int64{int64(C), P, h.MustSize()[2]}, false, false)) // [C,P,d]
+	codes := make([]int64, int64(C)*P)
+	for c := range int64(C) {
+		for i := range P {
+			codes[c*P+i] = c
+		}
+	}
+	ct := s.T(tensor.FromInt64s(codes, []int64{int64(C), P}, m.Device()))
+	wm := s.T(must(m.CoLA.WorldModelLogits(hc, ct)))                    // [C,P,V]
+	return tensor.Int64s(s.T(wm.MustArgmax([]int64{-1}, false, false))) // [C*P]
 }
 
 // forcedExamples continues the first prompt once per code, with that code forced at every step.
