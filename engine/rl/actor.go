@@ -56,6 +56,7 @@ type Layout struct {
 	Tokens  []int64 // [B*L]
 	Pad     []int
 	Actions []int64 // [B*L]: the action taken at each slot (0 where none)
+	Targets []int64 // [B*L]: the token that slot's action made (0 where none)
 	// Weight [B*L] is 1/n at each of a rollout row's n action slots: a loss summed with it is the
 	// sum over rollout rows of each row's mean, however the rows are packed.
 	Weight []float32
@@ -81,6 +82,7 @@ func layout(r *Rollout, rows, episode []int) *Layout {
 	}
 	in.Tokens = make([]int64, in.B*in.L)
 	in.Actions = make([]int64, in.B*in.L)
+	in.Targets = make([]int64, in.B*in.L)
 	in.Weight = make([]float32, in.B*in.L)
 	in.Pad = make([]int, in.B)
 	in.Slots = make([][]int, len(rows))
@@ -98,6 +100,7 @@ func layout(r *Rollout, rows, episode []int) *Layout {
 				x := b*in.L + in.Pad[b] + len(r.Prompts[i]) - 1 + j
 				in.Slots[k] = append(in.Slots[k], x)
 				in.Actions[x], in.Weight[x] = int64(a), 1/float32(len(r.Actions[i]))
+				in.Targets[x] = int64(r.Tokens[i][j])
 			}
 		}
 	}

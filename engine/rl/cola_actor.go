@@ -20,6 +20,11 @@ type CoLAActor struct {
 	M      *cola.Model
 	Latent generate.Sampling // code sampling (PaperLatent by default); Seed is set per rollout
 	StopAt []int
+	// Marginal makes the loss read each token's log-prob with the codes summed out,
+	// log sum_a pi(a|s) p_WM(x|s,a) (cola.MarginalLogProbs), instead of the sampled code's: a
+	// code that makes the same token as another is the same choice, so only a change in the
+	// tokens the codes make moves the loss, its KL and its ratio.
+	Marginal bool
 
 	ref *cola.Model // shares everything with M but a frozen copy of the policy
 }
@@ -83,9 +88,24 @@ func (a *CoLAActor) Generate(ctx context.Context, prompts [][]int, maxTokens int
 	for b := range out {
 		n := len(out[b])
 		r.Actions = append(r.Actions, codes[b][:n])
-		r.LogProbs = append(r.LogProbs, lps[b][:n]) // greedy rollouts: log-probs at tau 1 (unused)
+		if !a.Marginal { // the tokens' log-probs are recomputed (Trainer.actionStats)
+			r.LogProbs = append(r.LogProbs, lps[b][:n]) // greedy rollouts: log-probs at tau 1 (unused)
+		}
 	}
 	return r, nil
+}
+
+func (a *CoLAActor) ScoresTokens() bool { return a.Marginal }
+
+// TokenLogProbs is the marginal log-prob of each slot's token under the policy logits l [B,L,C]
+// (at the actor's temperature): the world model runs once for every code at every slot, without
+// a gradient, and only the policy is learnt through it.
+func (a *CoLAActor) TokenLogProbs(in *Layout, l, h *ts.Tensor, s *tensor.Scope) *ts.Tensor {
+	if tau := a.Tau(); tau != 1 {
+		l = s.T(l.MustDivScalar(tensor.Scalar(tau), false))
+	}
+	tgt := s.T(tensor.FromInt64s(in.Targets, []int64{int64(in.B), int64(in.L)}, a.Device()))
+	return a.M.MarginalLogProbs(h, l, tgt, s)
 }
 
 func (a *CoLAActor) Logits(in *Layout, ref, grad bool) (logits, hidden *ts.Tensor, err error) {

@@ -181,9 +181,19 @@ func (t *Trainer) actionValues(in *Layout, ref bool) (logp, values [][]float64, 
 	return logp, values, nil
 }
 
-// forward runs the actor over in and returns the log-prob [B,L] of each slot's action (with grad
-// through the trainable weights when grad is set), the entropy of the action distribution [B,L]
-// and the backbone's hidden state [B,L,d]; all belong to s. Inside tensor.Guard.
+// tokenLogProber is an actor whose loss may read the log-prob of the token each action made,
+// its actions summed out, instead of the action's own (CoLAActor with Marginal set).
+type tokenLogProber interface {
+	ScoresTokens() bool
+	// TokenLogProbs is log p(in.Targets) [B,L] from the action logits [B,L,K] and the hidden
+	// state [B,L,d] forward computed; it belongs to s.
+	TokenLogProbs(in *Layout, logits, h *ts.Tensor, s *tensor.Scope) *ts.Tensor
+}
+
+// forward runs the actor over in and returns the log-prob [B,L] of each slot's action (of its
+// token, for an actor that scores tokens; with grad through the trainable weights when grad is
+// set), the entropy of the action distribution [B,L] and the backbone's hidden state [B,L,d]; all
+// belong to s. Inside tensor.Guard.
 func (t *Trainer) forward(in *Layout, ref, grad bool, s *tensor.Scope) (logp, entropy, h *ts.Tensor) {
 	logits, h, err := t.Actor.Logits(in, ref, grad)
 	if err != nil {
@@ -193,6 +203,9 @@ func (t *Trainer) forward(in *Layout, ref, grad bool, s *tensor.Scope) (logp, en
 	s.T(h)
 	acts := s.T(tensor.FromInt64s(in.Actions, []int64{int64(in.B), int64(in.L)}, t.Actor.Device()))
 	logp, entropy = actionLogProbs(logits, acts, t.Actor.Tau(), s)
+	if tl, ok := t.Actor.(tokenLogProber); ok && tl.ScoresTokens() {
+		logp = tl.TokenLogProbs(in, logits, h, s)
+	}
 	return logp, entropy, h
 }
 

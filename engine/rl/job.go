@@ -31,6 +31,7 @@ type Job struct {
 	RewardModel string `toml:"reward_model" ref:"reward-model" help:"a reward model folder whose score is the reward (in a recipe \"@stage\": an rm stage's)"`
 
 	TokenLevel bool `toml:"token_level" help:"baseline: sample and train tokens of the plain Llama instead of CoLA's latent policy"`
+	Marginal   bool `toml:"marginal" help:"latent: the loss reads each token's log-prob with its codes summed out (log sum_a pi(a|s) p_WM(x|s,a)), not the sampled code's"`
 	Layers     int  `toml:"layers" help:"token level: train the last N decoder blocks + final norm + lm_head (0: the full model)"`
 
 	TopK        int     `toml:"top_k" help:"action sampling top-k (codes, or tokens at token level)"`
@@ -85,6 +86,8 @@ func (j Job) checkConfig() error {
 		return fmt.Errorf("rl: turns %d with %s: multi-turn episodes (turns > 1) train with grpo or rloo", j.Turns, j.Algo)
 	case !j.ScaleRewards && j.Algo != GRPO:
 		return fmt.Errorf("rl: scale_rewards = false is grpo's (Dr. GRPO); %s does not divide by a std", j.Algo)
+	case j.Marginal && j.TokenLevel:
+		return fmt.Errorf("rl: marginal sums out latent codes: it has no meaning at token level")
 	case j.MicroBatch < 0:
 		return fmt.Errorf("rl: micro_batch %d: want 0 (the mini-batch) or more rows", j.MicroBatch)
 	}
@@ -269,7 +272,12 @@ func (j Job) actor(m *checkpoint.Model, tk Task, progress io.Writer) (Actor, err
 			return nil, err
 		}
 	}
-	return NewCoLAActor(m.CoLA, smp, stop)
+	a, err := NewCoLAActor(m.CoLA, smp, stop)
+	if err != nil {
+		return nil, err
+	}
+	a.Marginal = j.Marginal
+	return a, nil
 }
 
 // progressLine is what the progress bar shows of an RL step.
