@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"colash/engine/job"
 	"colash/engine/taskeval"
 	"colash/engine/tasks"
+	"colash/model/checkpoint"
 	api "colash/stdlib"
 	"colash/stdlib/backend"
 )
@@ -125,14 +127,11 @@ func printSpread(mf *modelFlags, prompts []string, cfg inspect.CodesConfig, asJS
 	if len(prompts) > 0 {
 		cfg.Prompts = prompts
 	}
-	m, err := mf.load()
-	if err != nil {
+	var sp inspect.SpreadStats
+	err := mf.with(func(ctx context.Context, m *checkpoint.Model) (err error) {
+		sp, err = inspect.Spread(ctx, m, cfg)
 		return err
-	}
-	defer m.Free()
-	ctx, stop := stopContext()
-	defer stop()
-	sp, err := inspect.Spread(ctx, m, cfg)
+	})
 	if err != nil {
 		return err
 	}

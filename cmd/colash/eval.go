@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"colash/engine/job"
+	"colash/model/checkpoint"
 	"colash/recipes"
 )
 
@@ -61,18 +63,13 @@ func runEval(args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	m, err := mf.load()
-	if err != nil {
+	return mf.with(func(ctx context.Context, m *checkpoint.Model) error {
+		rep, err := recipes.RunEval(ctx, m, e, *out, os.Stderr)
+		if rep != nil {
+			fmt.Println(rep)
+		}
 		return err
-	}
-	defer m.Free()
-	ctx, stop := stopContext()
-	defer stop()
-	rep, err := recipes.RunEval(ctx, m, e, *out, os.Stderr)
-	if rep != nil {
-		fmt.Println(rep)
-	}
-	return err
+	})
 }
 
 // searchFlag finds --search METHOD (or --search=METHOD) among args and returns the others.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"colash/engine/job"
 	"colash/engine/search"
 	"colash/engine/taskeval"
+	"colash/model/checkpoint"
 )
 
 func init() {
@@ -120,14 +122,12 @@ func runEvalTask(task string, args []string) error {
 	if err := j.Validate(); err != nil {
 		return fmt.Errorf("eval %s: %w", task, err)
 	}
-	m, err := mf.load()
-	if err != nil {
+	var res []taskeval.Result
+	var s taskeval.Summary
+	err := mf.with(func(ctx context.Context, m *checkpoint.Model) (err error) {
+		res, s, err = j.Run(ctx, m, os.Stderr)
 		return err
-	}
-	defer m.Free()
-	ctx, stop := stopContext()
-	defer stop()
-	res, s, err := j.Run(ctx, m, os.Stderr)
+	})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -68,4 +69,17 @@ func (m *modelFlags) load() (*checkpoint.Model, error) {
 	}
 	fmt.Fprintf(os.Stderr, "loaded %s: %s\n", path, g)
 	return g, nil
+}
+
+// with loads the model at --model and calls f with it and a context that Ctrl-C cancels; the
+// model is freed when f returns.
+func (m *modelFlags) with(f func(ctx context.Context, g *checkpoint.Model) error) error {
+	g, err := m.load()
+	if err != nil {
+		return err
+	}
+	defer g.Free()
+	ctx, stop := stopContext()
+	defer stop()
+	return f(ctx, g)
 }
