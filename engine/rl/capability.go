@@ -53,11 +53,7 @@ func SampleHeldOut(m *llama.Model, tok tokenizer.Tokenizer, prompts []string, n,
 func NLL(a Actor, h *HeldOut) (float64, error) {
 	r := &Rollout{Prompts: h.Prompts, Tokens: h.Tokens, Actions: h.Tokens}
 	total, count := 0.0, 0
-	all := make([]int, len(h.Tokens))
-	for i := range all {
-		all[i] = i
-	}
-	for _, rows := range chunks(all, 16) {
+	for _, rows := range chunks(span(0, len(h.Tokens)), 16) {
 		in := NewLayout(r, rows)
 		var lp []float32
 		err := tensor.Guard(func() {

@@ -239,6 +239,15 @@ func spread(in *Layout, rows []int, v [][]float64) []float32 {
 	return out
 }
 
+// span is the row indices lo, lo+1, ..., hi-1.
+func span(lo, hi int) []int {
+	out := make([]int, hi-lo)
+	for k := range out {
+		out[k] = lo + k
+	}
+	return out
+}
+
 // chunks cuts rows into parts of size rows (all of them in one part when size <= 0; no part
 // when there are none): the micro-batches of a pass.
 func chunks[T any](rows []T, size int) [][]T {

@@ -75,10 +75,7 @@ type stats struct{ Ref, Old, Values [][]float64 }
 // episode (episode[i] is row i's; nil: single-turn) go through together, packed.
 func (t *Trainer) actionStats(r *Rollout, episode []int, old bool) (ref, logp, values [][]float64, err error) {
 	lo, hi := t.block(len(r.Prompts))
-	block := make([]int, hi-lo)
-	for k := range block {
-		block[k] = lo + k
-	}
+	block := span(lo, hi)
 	if episode != nil {
 		slices.SortStableFunc(block, func(i, j int) int { return episode[i] - episode[j] })
 	}
